@@ -1,0 +1,55 @@
+"""The declared change applied to plain data, to check the spliced text against.
+
+Equality is strict about types: Python's `1 == 1.0 == True` would let a
+splice that turned `true` into `1` pass.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+from patcher.edits import DeleteDocument, DeleteItem, DeleteKey, InsertItem, InsertKey, SetValue, YamlEdit
+
+
+def same(a: Any, b: Any) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(v, b[k]) for k, v in a.items())
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
+    return a == b
+
+
+def _at(root: Any, path: tuple) -> Any:
+    for elem in path:
+        root = root[elem]
+    return root
+
+
+def expected(docs: list[Any], edit: YamlEdit) -> list[Any]:
+    """The documents after ``edit``; the edit has already been checked to fit."""
+    docs = copy.deepcopy(docs)
+    if isinstance(edit, DeleteDocument):
+        del docs[edit.doc]
+        return docs
+    if isinstance(edit, SetValue):
+        if not edit.path:
+            docs[edit.doc] = copy.deepcopy(edit.new)
+            return docs
+        _at(docs[edit.doc], edit.path[:-1])[edit.path[-1]] = copy.deepcopy(edit.new)
+        return docs
+    target = _at(docs[edit.doc], edit.path)
+    if isinstance(edit, InsertKey):
+        target[edit.key] = copy.deepcopy(edit.value)
+    elif isinstance(edit, DeleteKey):
+        del target[edit.key]
+    elif isinstance(edit, InsertItem):
+        target.insert(len(target) if edit.index is None else edit.index, copy.deepcopy(edit.value))
+    elif isinstance(edit, DeleteItem):
+        del target[edit.index]
+    return docs
