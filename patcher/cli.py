@@ -1,0 +1,118 @@
+"""The command line: thin commands over plan, render and write."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.syntax import Syntax
+
+from patcher.analyse import Selection
+from patcher.config import load_config
+from patcher.findings import Applicability
+from patcher.plan import Plan, make_plan
+from patcher.progress import DelayedProgress
+from patcher.registry import all_rules
+from patcher.render.data import render_json
+from patcher.render.diff import render_diff
+from patcher.render.markdown import render_markdown
+from patcher.render.rules import render_rules
+from patcher.render.sarif import render_sarif
+from patcher.render.text import render_findings, summary
+from patcher.source import PatcherError
+from patcher.writer import write_changes
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Find and fix broken request routing in kind + Istio + Helm repositories.")
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+    sarif = "sarif"
+
+
+PathArg = Annotated[Path, typer.Argument(help="Repository to read (default: the current folder).",
+                                         show_default=False)]
+RuleOpt = Annotated[Optional[list[str]], typer.Option("--rule", "-r", help="Run only this rule (repeatable).")]
+SkipOpt = Annotated[Optional[list[str]], typer.Option("--skip", "-s", help="Do not run this rule (repeatable).")]
+UnsafeOpt = Annotated[bool, typer.Option("--unsafe-fixes", help="Also apply fixes marked unsafe.")]
+
+
+def _plan(path: Path, rule: list[str] | None, skip: list[str] | None, unsafe: bool,
+          err: Console) -> Plan:
+    root = path.resolve()
+    if not root.is_dir():
+        raise PatcherError(f"no such folder: {path}", hint="give the repository's folder")
+    config = load_config(root)
+    threshold = Applicability.UNSAFE if unsafe else Applicability.SAFE
+    with DelayedProgress(err) as progress:
+        return make_plan(root, config, Selection(tuple(rule or ()), tuple(skip or ())), threshold,
+                         progress=progress.update)
+
+
+def _fail(err: Console, exc: PatcherError) -> None:
+    err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def plan(path: PathArg = Path("."), rule: RuleOpt = None, skip: SkipOpt = None,
+         unsafe_fixes: UnsafeOpt = False,
+         format: Annotated[Optional[Format], typer.Option("--format", "-f", help="Output format.")] = None) -> None:
+    """List findings and the diff their fixes would write. Exit 0 clean, 1 findings, 2 error."""
+    out, err = Console(highlight=False), Console(stderr=True, highlight=False)
+    try:
+        result = _plan(path, rule, skip, unsafe_fixes, err)
+    except PatcherError as exc:
+        _fail(err, exc)
+    diff = render_diff(result.changes)
+    if format is Format.json:
+        sys.stdout.write(render_json(result, diff))
+    elif format is Format.sarif:
+        sys.stdout.write(render_sarif(result, all_rules()))
+    elif format is Format.markdown:
+        sys.stdout.write(render_markdown(result, diff))
+    elif format is Format.text:
+        sys.stdout.write(render_findings(result) + diff)
+    elif out.is_terminal:
+        out.print(render_findings(result), end="", markup=False)
+        if diff:
+            out.print(Syntax(diff, "diff", theme="ansi_dark", background_color="default"))
+    else:
+        err.print(render_findings(result), end="", markup=False)
+        sys.stdout.write(diff)
+    raise typer.Exit(1 if result.findings else 0)
+
+
+@app.command()
+def apply(path: PathArg = Path("."), rule: RuleOpt = None, skip: SkipOpt = None,
+          unsafe_fixes: UnsafeOpt = False) -> None:
+    """Write the fixes in place. Exit 0 when nothing is left to fix, 1 when findings remain."""
+    err = Console(stderr=True, highlight=False)
+    try:
+        result = _plan(path, rule, skip, unsafe_fixes, err)
+        write_changes(result.root, result.changes)
+    except PatcherError as exc:
+        _fail(err, exc)
+    for change in result.changes:
+        action = "created" if change.old is None else "deleted" if change.new is None else "updated"
+        err.print(f"{action} {change.path}", markup=False)
+    err.print(summary(result), markup=False)
+    left = [r for r in result.results if r.status != "applied"]
+    raise typer.Exit(1 if left else 0)
+
+
+@app.command()
+def rules() -> None:
+    """List every rule with its id, severity and whether it can fix what it finds."""
+    sys.stdout.write(render_rules(all_rules()))
+
+
+def main() -> None:
+    app()

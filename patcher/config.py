@@ -1,0 +1,88 @@
+"""Settings: documented defaults, overridden by the repository's .patcher.yaml
+or the [tool.patcher] table of its pyproject.toml.
+
+Every number a fix writes (timeouts, retries, pool sizes) comes from here, so a
+team changes its policy in one file instead of arguing with the tool.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from patcher.source import PatcherError
+from patcher.yamlread import read_documents
+
+DEFAULTS: dict[str, Any] = {
+    # rule ids to skip everywhere; --skip adds to this, --rule selects
+    "disable": [],
+    "cluster-domain": "cluster.local",
+    "nodeport-range": [30000, 32767],
+    "route-timeout": "30s",
+    "retries": {"attempts": 3, "perTryTimeout": "10s",
+                "retryOn": "5xx,reset,connect-failure,gateway-error"},
+    "connection-pool": {"maxConnections": 100, "http1MaxPendingRequests": 100,
+                        "maxRequestsPerConnection": 0},
+    "outlier-detection": {"consecutive5xxErrors": 5, "interval": "10s",
+                          "baseEjectionTime": "30s", "maxEjectionPercent": 50},
+    "mtls-mode": "STRICT",
+    # where generated files go; empty means "next to the existing Istio manifests"
+    "outputs": {"destination-rules": "", "network-policies": "", "peer-authentication": ""},
+    # Helm releases, when the scripts do not say: [{chart, name, namespace, values: []}]
+    "helm-releases": [],
+    # namespaces that hold platform components rather than the application
+    "platform-namespaces": ["istio-system", "kube-system", "kube-public", "kube-node-lease",
+                            "local-path-storage"],
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    values: dict[str, Any]
+    source: str | None = None  # the file the overrides came from
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def enabled(self, rule_id: str, only: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> bool:
+        if only and rule_id not in only:
+            return False
+        return rule_id not in skip and rule_id not in self.values["disable"]
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any], source: str) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if key not in base:
+            raise PatcherError(f"unknown setting '{key}'", source,
+                               hint="known settings: " + ", ".join(sorted(base)))
+        if isinstance(base[key], dict) and isinstance(value, dict):
+            merged[key] = {**base[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_config(root: Path) -> Config:
+    dotfile = root / ".patcher.yaml"
+    if dotfile.is_file():
+        docs = read_documents(dotfile.read_text(encoding="utf-8"), ".patcher.yaml")
+        data = docs[0].data if docs else {}
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise PatcherError("settings must be a mapping", ".patcher.yaml", 1)
+        return Config(_merge(DEFAULTS, data, ".patcher.yaml"), ".patcher.yaml")
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            table = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise PatcherError(f"invalid TOML: {exc}", "pyproject.toml") from None
+        section = table.get("tool", {}).get("patcher")
+        if isinstance(section, dict):
+            return Config(_merge(DEFAULTS, section, "pyproject.toml"), "pyproject.toml")
+    return Config(copy.deepcopy(DEFAULTS))

@@ -1,0 +1,138 @@
+"""The closed set of edits a fix may make, as plain data.
+
+A fix never carries code: it carries these records, so that the same fix can be
+previewed as a diff, checked before writing, turned into a Kustomize patch or a
+Helm values change, and written.
+
+Addresses: ``file`` is a repository-relative POSIX path, ``doc`` the 0-based
+index of the YAML document in that file (as ``---``-separated documents are
+numbered by a YAML parser), ``path`` a tuple of mapping keys and sequence
+indices from the document root. Values (``old``, ``new``, ``value``) are plain
+Python data: dict, list, str, int, float, bool, None.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Union
+
+YamlPath = tuple[Union[str, int], ...]
+
+
+@dataclass(frozen=True)
+class SetValue:
+    """Replace the node at ``path`` (a scalar or a whole subtree) with ``new``."""
+
+    file: str
+    doc: int
+    path: YamlPath
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class InsertKey:
+    """Add ``key: value`` to the mapping at ``path``.
+
+    Placed right after the entry ``after`` when given and present, else at the
+    end of the mapping.
+    """
+
+    file: str
+    doc: int
+    path: YamlPath
+    key: str
+    value: Any
+    after: str | None = None
+
+
+@dataclass(frozen=True)
+class DeleteKey:
+    """Remove the entry ``key`` (whose value is ``old``) from the mapping at ``path``."""
+
+    file: str
+    doc: int
+    path: YamlPath
+    key: str
+    old: Any
+
+
+@dataclass(frozen=True)
+class InsertItem:
+    """Insert ``value`` into the sequence at ``path`` before ``index`` (None: append)."""
+
+    file: str
+    doc: int
+    path: YamlPath
+    value: Any
+    index: int | None = None
+
+
+@dataclass(frozen=True)
+class DeleteItem:
+    """Remove item ``index`` (whose value is ``old``) from the sequence at ``path``."""
+
+    file: str
+    doc: int
+    path: YamlPath
+    index: int
+    old: Any
+
+
+@dataclass(frozen=True)
+class DeleteDocument:
+    """Remove document ``doc`` (whose value is ``old``) with its ``---`` marker.
+
+    When no document is left the file itself is deleted.
+    """
+
+    file: str
+    doc: int
+    old: Any
+
+
+@dataclass(frozen=True)
+class CreateFile:
+    """Create ``file`` with ``content`` (text, LF line ends). The file must not exist."""
+
+    file: str
+    content: str
+
+
+@dataclass(frozen=True)
+class AddDocument:
+    """Append a YAML document (``content``, one document's text) to ``file``.
+
+    The file is created when it does not exist. Several AddDocument edits to one
+    file are written in the order the fixes are applied.
+    """
+
+    file: str
+    content: str
+
+
+@dataclass(frozen=True)
+class ReplaceText:
+    """Replace ``old`` with ``new`` at 1-based ``line``/``column`` of a non-YAML file."""
+
+    file: str
+    line: int
+    column: int
+    old: str
+    new: str
+
+
+YamlEdit = Union[SetValue, InsertKey, DeleteKey, InsertItem, DeleteItem, DeleteDocument]
+Edit = Union[YamlEdit, CreateFile, AddDocument, ReplaceText]
+YAML_EDITS = (SetValue, InsertKey, DeleteKey, InsertItem, DeleteItem, DeleteDocument)
+
+
+def edit_path(edit: Edit) -> YamlPath:
+    """The deepest node an edit touches, for overlap checks and verification."""
+    if isinstance(edit, (SetValue,)):
+        return edit.path
+    if isinstance(edit, (InsertKey, DeleteKey)):
+        return edit.path + (edit.key,)
+    if isinstance(edit, (InsertItem, DeleteItem)):
+        return edit.path
+    return ()

@@ -1,0 +1,71 @@
+"""Findings and fixes: what rules return, as frozen data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from patcher.edits import Edit, YamlPath
+
+
+class Severity(IntEnum):
+    """The report's scale: critical (fix now), medium (should fix), recommended."""
+
+    RECOMMENDED = 1
+    MEDIUM = 2
+    CRITICAL = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class Applicability(IntEnum):
+    """How safe a fix is to apply without a human reading it (ruff's scale)."""
+
+    DISPLAY_ONLY = 0
+    UNSAFE = 1
+    SAFE = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.lower().replace("_", "-")
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a finding points: a file, and inside it a document and YAML path.
+
+    ``line``/``column`` are 1-based and derived from the source for display.
+    """
+
+    file: str
+    line: int = 1
+    column: int = 1
+    doc: int | None = None
+    path: YamlPath = ()
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Fix:
+    title: str
+    edits: tuple[Edit, ...]
+    applicability: Applicability = Applicability.SAFE
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: Severity
+    message: str
+    location: Location
+    why: str = ""
+    fix: Fix | None = None
+    related: tuple[Location, ...] = field(default=())
+
+    def sort_key(self) -> tuple:
+        loc = self.location
+        return (loc.file, loc.line, loc.column, self.rule, self.message)

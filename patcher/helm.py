@@ -1,0 +1,119 @@
+"""Helm charts rendered by the real Helm engine (helm-python-sdk), offline.
+
+Which release a chart becomes (name, namespace, values files) is read from the
+repository: the settings file first, then the ``helm install|upgrade`` lines
+of its scripts, else the chart's own name in the ``default`` namespace.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from patcher.scripts import HelmInstall
+from patcher.source import PatcherError
+from patcher.yamlread import Document, read_documents
+
+
+@dataclass(frozen=True)
+class Release:
+    chart: str  # chart root, repository-relative
+    name: str
+    namespace: str
+    values: tuple[str, ...] = ()  # repository-relative values files
+    declared_in: str | None = None  # file:line that said so
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    template: str  # repository-relative template path
+    documents: tuple[Document, ...]
+
+
+def _match_chart(chart_arg: str, script: str, charts: tuple[str, ...]) -> str | None:
+    """A chart argument as written in a script, resolved against the charts we know."""
+    arg = chart_arg.rstrip("/")
+    script_dir = posixpath.dirname(script)
+    candidates = [arg, posixpath.join(script_dir, arg), posixpath.join(posixpath.dirname(script_dir), arg)]
+    for candidate in candidates:
+        normal = posixpath.normpath(candidate)
+        if normal in charts:
+            return normal
+    tails = [c for c in charts if posixpath.basename(c) == posixpath.basename(arg)]
+    return tails[0] if len(tails) == 1 else None
+
+
+def releases_for(charts: tuple[str, ...], installs: list[HelmInstall],
+                 configured: list[dict[str, Any]]) -> list[Release]:
+    releases: list[Release] = []
+    covered: set[str] = set()
+    for entry in configured:
+        chart = str(entry.get("chart", "")).rstrip("/")
+        if chart not in charts:
+            raise PatcherError(f"helm-releases names chart '{chart}', which is not a chart folder here",
+                               ".patcher.yaml", hint="known charts: " + ", ".join(charts))
+        releases.append(Release(chart, str(entry.get("name") or posixpath.basename(chart)),
+                                str(entry.get("namespace") or "default"),
+                                tuple(entry.get("values") or ()), ".patcher.yaml"))
+        covered.add(chart)
+    for install in installs:
+        chart = _match_chart(install.chart, install.file, charts)
+        if chart is None or chart in covered:
+            continue
+        script_dir = posixpath.dirname(install.file)
+        values = tuple(_resolve_values(v, script_dir, chart) for v in install.values)
+        releases.append(Release(chart, install.release, install.namespace or "default",
+                                values, f"{install.file}:{install.line}"))
+        covered.add(chart)
+    for chart in charts:
+        if chart not in covered:
+            releases.append(Release(chart, posixpath.basename(chart if chart != "." else "chart"),
+                                    "default"))
+    return releases
+
+
+def _resolve_values(arg: str, script_dir: str, chart: str) -> str:
+    for candidate in (arg, posixpath.join(script_dir, arg), posixpath.join(posixpath.dirname(script_dir), arg)):
+        normal = posixpath.normpath(candidate)
+        if normal.startswith(chart + "/") or "/" in normal or normal.endswith((".yaml", ".yml")):
+            return normal
+    return arg
+
+
+def render(root: Path, release: Release, overrides: Mapping[str, str],
+           values: dict[str, Any] | None) -> list[RenderedFile]:
+    """Render one release; ``overrides`` are edited file texts not yet on disk."""
+    from helm_python.chart import Chart
+    from helm_python.errors import HelmError
+
+    chart_dir = root / release.chart
+    pending = {p: t for p, t in overrides.items() if p.startswith(release.chart.rstrip("/") + "/")}
+    with tempfile.TemporaryDirectory(prefix="patcher-chart-") as tmp:
+        if pending:
+            copy = Path(tmp) / "chart"
+            shutil.copytree(chart_dir, copy, symlinks=True)
+            for path, text in pending.items():
+                (copy / path[len(release.chart) + 1:]).write_text(text, encoding="utf-8")
+            chart_dir = copy
+        try:
+            with Chart.load(str(chart_dir)) as chart:
+                prefix = chart.name + "/"
+                output = chart.render(values, name=release.name, namespace=release.namespace)
+        except HelmError as exc:
+            first = str(exc).strip().splitlines()
+            raise PatcherError(f"Helm could not render the chart: {' '.join(s.strip() for s in first[:3])}",
+                               release.chart + "/Chart.yaml",
+                               hint="run `helm template` on the chart to see the full error") from None
+    rendered = []
+    for name, text in sorted(output.items()):
+        if not name.endswith((".yaml", ".yml")) or not text.strip():
+            continue
+        rel = name[len(prefix):] if name.startswith(prefix) else name
+        template = posixpath.normpath(posixpath.join(release.chart, rel))
+        docs = tuple(d for d in read_documents(text, template) if d.data is not None)
+        rendered.append(RenderedFile(template, docs))
+    return rendered

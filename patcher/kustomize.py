@@ -1,0 +1,79 @@
+"""Kustomizations: which manifests they include and which namespace they set.
+
+Only what routing analysis needs is read here (resources, components and the
+namespace field); the real ``kubectl kustomize`` is what checks a result.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from patcher.source import Diagnostic, PatcherError
+
+if TYPE_CHECKING:
+    from patcher.model import ParseCache, Workspace
+
+
+@dataclass(frozen=True)
+class Kustomization:
+    file: str
+    data: dict[str, Any]
+
+    @property
+    def directory(self) -> str:
+        return posixpath.dirname(self.file)
+
+    @property
+    def namespace(self) -> str | None:
+        value = self.data.get("namespace")
+        return str(value) if value else None
+
+    def entries(self) -> list[tuple[int, str]]:
+        """(index, repository-relative path) of each local ``resources`` entry."""
+        out = []
+        for index, entry in enumerate(self.data.get("resources") or []):
+            if isinstance(entry, str) and "://" not in entry and not entry.startswith("github.com"):
+                out.append((index, posixpath.normpath(posixpath.join(self.directory, entry))))
+        return out
+
+    def lists(self, path: str) -> bool:
+        return any(target == path for _, target in self.entries())
+
+
+def read_kustomizations(workspace: "Workspace", cache: "ParseCache"):
+    kustomizations: list[Kustomization] = []
+    diagnostics: list[Diagnostic] = []
+    for path in workspace.inventory.kustomizations:
+        text = workspace.texts.get(path)
+        if text is None:
+            continue
+        try:
+            docs = cache.documents(path, text)
+        except PatcherError as exc:
+            diagnostics.append(Diagnostic(path, exc.message, exc.line, exc.column, exc.hint))
+            continue
+        if docs and isinstance(docs[0].data, dict):
+            kustomizations.append(Kustomization(path, docs[0].data))
+    return kustomizations, _namespaces(kustomizations), diagnostics
+
+
+def _namespaces(kustomizations: list[Kustomization]) -> dict[str, str]:
+    """File -> namespace that the kustomization including it sets; the outermost wins."""
+    by_dir = {k.directory: k for k in kustomizations}
+    namespaces: dict[str, str] = {}
+
+    def visit(kust: Kustomization, inherited: str | None, seen: frozenset[str]) -> None:
+        namespace = inherited or kust.namespace
+        for _, target in kust.entries():
+            if target in by_dir and target not in seen:
+                visit(by_dir[target], namespace, seen | {target})
+            elif namespace and target not in namespaces:
+                namespaces[target] = namespace
+
+    included = {t for k in kustomizations for _, t in k.entries()}
+    for kust in kustomizations:
+        if kust.directory not in included:
+            visit(kust, None, frozenset({kust.directory}))
+    return namespaces

@@ -1,0 +1,188 @@
+"""The model: every resource with its source, built once from a workspace.
+
+A workspace is the repository's files as text (what is on disk, or what a plan
+has computed in memory); the model is what those texts mean. Rules read the
+model and never change it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from patcher.config import Config
+from patcher.discover import Inventory
+from patcher.helm import Release, releases_for, render
+from patcher.kustomize import Kustomization, read_kustomizations
+from patcher.resources import Resource, Source, is_kind_cluster, is_resource
+from patcher.scripts import HelmInstall, LocalUrl, helm_installs, local_urls
+from patcher.source import Diagnostic, PatcherError
+from patcher.yamlread import Document, read_documents
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    texts: Mapping[str, str]  # every file patcher reads or may edit, by relative path
+    inventory: Inventory
+
+    def with_texts(self, texts: Mapping[str, str]) -> "Workspace":
+        return Workspace(self.root, texts, self.inventory)
+
+    @property
+    def yaml_files(self) -> list[str]:
+        kustomizations = set(self.inventory.kustomizations)
+        return sorted(p for p in self.texts if p.endswith((".yaml", ".yml"))
+                      and p not in kustomizations and not self._in_chart(p))
+
+    @property
+    def scripts(self) -> list[str]:
+        return sorted(p for p in self.texts if p in set(self.inventory.scripts))
+
+    def _in_chart(self, path: str) -> bool:
+        return any(c == "." or path.startswith(c + "/") for c in self.inventory.charts)
+
+
+@dataclass(frozen=True)
+class KindConfig:
+    file: str
+    document: Document
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.document.data
+
+
+class ParseCache:
+    """Parsed documents by file text, so a plan's later passes re-read only edited files."""
+
+    def __init__(self) -> None:
+        self._docs: dict[tuple[str, str], list[Document]] = {}
+        self._renders: dict[tuple, list] = {}
+
+    def documents(self, path: str, text: str) -> list[Document]:
+        key = (path, text)
+        if key not in self._docs:
+            self._docs[key] = read_documents(text, path)
+        return self._docs[key]
+
+    def rendered(self, key: tuple, produce) -> list:
+        if key not in self._renders:
+            self._renders[key] = produce()
+        return self._renders[key]
+
+
+@dataclass(frozen=True)
+class Model:
+    workspace: Workspace
+    config: Config
+    documents: Mapping[str, list[Document]]
+    resources: tuple[Resource, ...]
+    kind_configs: tuple[KindConfig, ...]
+    kustomizations: tuple[Kustomization, ...]
+    local_urls: tuple[LocalUrl, ...]
+    releases: tuple[Release, ...]
+    diagnostics: tuple[Diagnostic, ...] = field(default=())
+
+    @property
+    def root(self) -> Path:
+        return self.workspace.root
+
+    def of_kind(self, *kinds: str) -> list[Resource]:
+        return [r for r in self.resources if r.kind in kinds]
+
+
+def build_model(workspace: Workspace, config: Config, cache: ParseCache | None = None) -> Model:
+    cache = cache or ParseCache()
+    diagnostics: list[Diagnostic] = []
+    documents: dict[str, list[Document]] = {}
+    for path in workspace.yaml_files:
+        try:
+            documents[path] = cache.documents(path, workspace.texts[path])
+        except PatcherError as exc:
+            diagnostics.append(Diagnostic(path, exc.message, exc.line, exc.column, exc.hint))
+    kustomizations, namespaces, kdiags = read_kustomizations(workspace, cache)
+    diagnostics += kdiags
+
+    kind_configs: list[KindConfig] = []
+    resources: list[Resource] = []
+    for path, docs in documents.items():
+        for doc in docs:
+            if is_kind_cluster(doc.data):
+                kind_configs.append(KindConfig(path, doc))
+            elif is_resource(doc.data):
+                resources.append(_resource(doc, Source(path, doc.index, True),
+                                           namespaces.get(path, "default")))
+
+    urls: list[LocalUrl] = []
+    installs: list[HelmInstall] = []
+    for path in workspace.scripts:
+        urls += local_urls(workspace.texts[path], path)
+        installs += helm_installs(workspace.texts[path], path)
+
+    releases = releases_for(workspace.inventory.charts, installs, config["helm-releases"])
+    for release in releases:
+        try:
+            resources += _render_release(workspace, release, cache)
+        except PatcherError as exc:
+            diagnostics.append(Diagnostic(exc.file or release.chart, exc.message, exc.line,
+                                          exc.column, exc.hint))
+    return Model(workspace, config, documents, tuple(resources), tuple(kind_configs),
+                 tuple(kustomizations), tuple(urls), tuple(releases), tuple(diagnostics))
+
+
+def _resource(doc: Document, source: Source, default_namespace: str) -> Resource:
+    data = doc.data
+    meta = data["metadata"]
+    namespace = meta.get("namespace") or default_namespace
+    return Resource(data["apiVersion"], data["kind"], meta["name"], str(namespace), data, source, doc)
+
+
+def _render_release(workspace: Workspace, release: Release, cache: ParseCache) -> list[Resource]:
+    chart_prefix = release.chart.rstrip("/") + "/"
+    overrides = {p: t for p, t in workspace.texts.items() if p.startswith(chart_prefix)}
+    values = _values(workspace, release, cache)
+    key = (release, tuple(sorted(overrides.items())), repr(values))
+    rendered = cache.rendered(key, lambda: render(workspace.root, release, overrides, values))
+    resources = []
+    for rendered_file in rendered:
+        for doc in rendered_file.documents:
+            if not is_resource(doc.data) or _is_test_hook(doc.data):
+                continue
+            source = Source(rendered_file.template, doc.index, False,
+                            f"{release.name}/{release.namespace}")
+            resources.append(_resource(doc, source, release.namespace))
+    return resources
+
+
+def _values(workspace: Workspace, release: Release, cache: ParseCache) -> dict[str, Any] | None:
+    merged: dict[str, Any] = {}
+    for path in release.values:
+        text = workspace.texts.get(path)
+        if text is None:
+            full = workspace.root / path
+            if not full.is_file():
+                raise PatcherError(f"values file '{path}' does not exist", release.declared_in)
+            text = full.read_text(encoding="utf-8")
+        docs = cache.documents(path, text)
+        if docs and isinstance(docs[0].data, dict):
+            merged = _deep_merge(merged, docs[0].data)
+    return merged or None
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _deep_merge(out[key], value) if isinstance(out.get(key), dict) and isinstance(value, dict) else value
+    return out
+
+
+def _is_test_hook(data: dict[str, Any]) -> bool:
+    hook = (data.get("metadata", {}).get("annotations") or {}).get("helm.sh/hook", "")
+    return "test" in str(hook)
+
+
+def relpath_from(directory: str, path: str) -> str:
+    return posixpath.relpath(path, directory or ".")

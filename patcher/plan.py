@@ -1,0 +1,191 @@
+"""Plan: findings, the fixes chosen for them, and the files those fixes produce.
+
+Like ruff's fix loop: apply every fix that does not overlap one already taken,
+rebuild the model from the new texts, run the rules again, and repeat until no
+fixable finding is left. Findings reported are those of the first pass (what
+the repository has); the change is what the last pass ends with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from patcher.analyse import Selection, analyse
+from patcher.config import Config
+from patcher.discover import discover
+from patcher.edits import (AddDocument, CreateFile, DeleteDocument, Edit, InsertItem, InsertKey,
+                           ReplaceText, edit_path)
+from patcher.findings import Applicability, Finding
+from patcher.model import Model, ParseCache, Workspace, build_model
+from patcher.source import Diagnostic, PatcherError, decode
+from patcher.transform import apply_edits
+from patcher.verify import verify_file
+
+MAX_PASSES = 8
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str
+    old: str | None  # None: created
+    new: str | None  # None: deleted
+
+
+@dataclass(frozen=True)
+class FixResult:
+    finding: Finding
+    status: str  # applied | below-threshold | no-fix | failed
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    root: Path
+    findings: tuple[Finding, ...]
+    results: tuple[FixResult, ...]
+    changes: tuple[FileChange, ...]
+    diagnostics: tuple[Diagnostic, ...] = field(default=())
+    unresolved: tuple[Finding, ...] = field(default=())  # fixable findings a fix did not clear
+
+
+Progress = Callable[[int, int, str], None]
+
+
+def load_workspace(root: Path, progress: Progress | None = None) -> tuple[Workspace, list[Diagnostic]]:
+    inventory = discover(root)
+    texts: dict[str, str] = {}
+    diagnostics: list[Diagnostic] = []
+    paths = inventory.yaml + inventory.kustomizations + inventory.scripts
+    for number, path in enumerate(paths, start=1):
+        if progress:
+            progress(number, len(paths), "reading")
+        try:
+            texts[path] = decode((root / path).read_bytes(), path)
+        except PatcherError as exc:
+            diagnostics.append(Diagnostic(path, exc.message, exc.line, exc.column, exc.hint))
+        except OSError as exc:
+            diagnostics.append(Diagnostic(path, f"cannot read: {exc.strerror}"))
+    return Workspace(root, texts, inventory), diagnostics
+
+
+def make_plan(root: Path, config: Config, selection: Selection,
+              threshold: Applicability = Applicability.SAFE, progress: Progress | None = None) -> Plan:
+    workspace, diagnostics = load_workspace(root, progress)
+    cache = ParseCache()
+    model = build_model(workspace, config, cache)
+    first = analyse(model, selection)
+    texts: dict[str, str | None] = dict(workspace.texts)
+    extra_read: dict[str, str | None] = {}
+    applied: dict[str, int] = {}  # finding identity -> passes it was fixed in
+    failures: dict[str, str] = {}
+    current = first
+    for _ in range(MAX_PASSES):
+        chosen = _choose(current, threshold, applied, failures)
+        if not chosen:
+            break
+        done: list[Edit] = []
+        for finding in chosen:
+            edits = [e for e in finding.fix.edits if e not in done]
+            try:
+                new = apply_edits(texts, edits, lambda p: _read(root, p, extra_read))
+                _verify(texts, new, edits, extra_read)
+            except PatcherError as exc:
+                failures[_identity(finding)] = str(exc)
+                continue
+            texts.update(new)
+            done += edits
+            applied[_identity(finding)] = applied.get(_identity(finding), 0) + 1
+        live = {p: t for p, t in texts.items() if t is not None}
+        model = build_model(Workspace(root, live, workspace.inventory), config, cache)
+        current = analyse(model, selection)
+    changes = _changes(workspace, texts, extra_read)
+    results = tuple(_result(f, threshold, applied, failures) for f in first)
+    unresolved = tuple(f for f in current if f.fix and _identity(f) in applied)
+    return Plan(root, tuple(first), results, changes,
+                tuple(diagnostics) + model.diagnostics, unresolved)
+
+
+def _identity(finding: Finding) -> str:
+    return f"{finding.rule}|{finding.location.file}|{finding.message}"
+
+
+def _choose(findings: list[Finding], threshold: Applicability, applied: dict[str, int],
+            failures: dict[str, str]) -> list[Finding]:
+    """Fixes to apply in this pass: eligible, not failing, not overlapping each other."""
+    taken: list[Edit] = []
+    chosen = []
+    for finding in sorted(findings, key=lambda f: (-f.severity, f.sort_key())):
+        fix = finding.fix
+        if fix is None or fix.applicability < threshold or _identity(finding) in failures:
+            continue
+        if applied.get(_identity(finding), 0) >= 2:
+            continue  # a fix that did not clear its finding is not tried forever
+        if any(_overlap(a, b) for a in fix.edits for b in taken):
+            continue
+        chosen.append(finding)
+        taken += [e for e in fix.edits if e not in taken]
+    return chosen
+
+
+def _overlap(a: Edit, b: Edit) -> bool:
+    if a == b or a.file != b.file:
+        return False
+    if isinstance(a, AddDocument) and isinstance(b, AddDocument):
+        return False
+    if isinstance(a, (CreateFile,)) or isinstance(b, (CreateFile,)):
+        return True
+    if isinstance(a, ReplaceText) or isinstance(b, ReplaceText):
+        return isinstance(a, ReplaceText) and isinstance(b, ReplaceText) and a.line == b.line
+    if isinstance(a, AddDocument) or isinstance(b, AddDocument):
+        return False
+    if isinstance(a, DeleteDocument) or isinstance(b, DeleteDocument):
+        return True  # later documents are renumbered
+    if a.doc != b.doc:
+        return False
+    if isinstance(a, InsertItem) and isinstance(b, InsertItem) and a.index is None and b.index is None:
+        return False
+    if isinstance(a, InsertKey) and isinstance(b, InsertKey) and a.path == b.path:
+        return a.key == b.key
+    pa, pb = edit_path(a), edit_path(b)
+    return pa[: len(pb)] == pb or pb[: len(pa)] == pa
+
+
+def _read(root: Path, path: str, extra: dict[str, str | None]) -> str:
+    if path not in extra:
+        full = root / path
+        extra[path] = decode(full.read_bytes(), path) if full.is_file() else None
+    if extra[path] is None:
+        raise FileNotFoundError(path)
+    return extra[path]
+
+
+def _verify(texts, new, edits, extra) -> None:
+    for path, text in new.items():
+        old = texts.get(path, extra.get(path))
+        verify_file(path, old, text, [e for e in edits if e.file == path])
+
+
+def _changes(workspace: Workspace, texts: dict[str, str | None],
+             extra: dict[str, str | None]) -> tuple[FileChange, ...]:
+    changes = []
+    for path in sorted(set(texts) | set(extra)):
+        old = workspace.texts.get(path, extra.get(path))
+        new = texts.get(path, old)
+        if old != new:
+            changes.append(FileChange(path, old, new))
+    return tuple(changes)
+
+
+def _result(finding: Finding, threshold: Applicability, applied, failures) -> FixResult:
+    key = _identity(finding)
+    if finding.fix is None:
+        return FixResult(finding, "no-fix")
+    if key in failures:
+        return FixResult(finding, "failed", failures[key])
+    if key in applied:
+        return FixResult(finding, "applied")
+    if finding.fix.applicability < threshold:
+        return FixResult(finding, "below-threshold", finding.fix.applicability.label)
+    return FixResult(finding, "superseded", "a related fix changed this part first")

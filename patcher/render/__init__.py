@@ -1,0 +1,1 @@
+"""Renderers: each is a function from a plan to text."""

@@ -1,0 +1,50 @@
+"""JSON: the plan as data, for scripts and other tools."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from patcher import __version__
+from patcher.findings import Finding
+from patcher.plan import FixResult, Plan
+
+
+def edit_data(edit) -> dict:
+    data = {"type": type(edit).__name__}
+    for f in dataclasses.fields(edit):
+        value = getattr(edit, f.name)
+        data[f.name] = list(value) if isinstance(value, tuple) else value
+    return data
+
+
+def finding_data(finding: Finding, result: FixResult) -> dict:
+    loc = finding.location
+    out = {
+        "rule": finding.rule,
+        "severity": finding.severity.label,
+        "message": finding.message,
+        "why": finding.why,
+        "location": {"file": loc.file, "line": loc.line, "column": loc.column,
+                     "document": loc.doc, "path": list(loc.path)},
+        "fix": None,
+    }
+    if finding.fix:
+        out["fix"] = {"title": finding.fix.title, "applicability": finding.fix.applicability.label,
+                      "status": result.status, "reason": result.reason,
+                      "edits": [edit_data(e) for e in finding.fix.edits]}
+    return out
+
+
+def render_json(plan: Plan, diff: str) -> str:
+    data = {
+        "tool": "patcher",
+        "version": __version__,
+        "findings": [finding_data(f, r) for f, r in zip(plan.findings, plan.results)],
+        "changes": [{"file": c.path, "action": "create" if c.old is None else
+                     "delete" if c.new is None else "modify"} for c in plan.changes],
+        "diagnostics": [{"file": d.file, "line": d.line, "column": d.column, "message": d.message,
+                         "hint": d.hint} for d in plan.diagnostics],
+        "diff": diff,
+    }
+    return json.dumps(data, indent=2, sort_keys=False) + "\n"

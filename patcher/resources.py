@@ -1,0 +1,67 @@
+"""Resources with their source: the unit every rule reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from patcher.edits import YamlPath
+from patcher.findings import Location
+from patcher.yamlread import Document
+
+
+@dataclass(frozen=True)
+class Source:
+    file: str  # the manifest, or the Helm template that produced the resource
+    doc: int
+    editable: bool  # False when the text is generated (Helm output)
+    release: str | None = None  # "name/namespace" of the Helm release
+
+
+@dataclass(frozen=True)
+class Resource:
+    api_version: str
+    kind: str
+    name: str
+    namespace: str
+    data: dict[str, Any]
+    source: Source
+    document: Document
+
+    @property
+    def group(self) -> str:
+        return self.api_version.split("/")[0] if "/" in self.api_version else ""
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind} {self.namespace}/{self.name}"
+
+    def location(self, path: YamlPath = ()) -> Location:
+        line = self.document.key_line(path) if self.source.editable else 1
+        column = self.document.line_of(path)[1] if self.source.editable and not path else 1
+        return Location(self.source.file, line, column, self.source.doc, path)
+
+    def get(self, *path: str | int, default: Any = None) -> Any:
+        node: Any = self.data
+        for key in path:
+            if isinstance(node, dict) and isinstance(key, str):
+                node = node.get(key)
+            elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+                node = node[key]
+            else:
+                return default
+            if node is None:
+                return default
+        return node
+
+
+def is_resource(data: Any) -> bool:
+    return (isinstance(data, dict) and isinstance(data.get("apiVersion"), str)
+            and isinstance(data.get("kind"), str)
+            and isinstance(data.get("metadata"), dict)
+            and isinstance(data["metadata"].get("name"), str))
+
+
+def is_kind_cluster(data: Any) -> bool:
+    return (isinstance(data, dict) and data.get("kind") == "Cluster"
+            and str(data.get("apiVersion", "")).startswith("kind.x-k8s.io/"))

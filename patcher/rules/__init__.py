@@ -1,0 +1,1 @@
+"""Rules: one module each, found by listing this package (see patcher.registry)."""

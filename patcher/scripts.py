@@ -1,0 +1,163 @@
+"""What the repository's shell scripts reveal: local URLs they call, Helm releases they install.
+
+Scripts are read, never run. Shell variables are resolved only when the script
+assigns them a literal (``NS=shop`` or ``NS="${NS:-shop}"``); anything more
+dynamic is left unresolved rather than guessed.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+LOCAL_URL = re.compile(
+    r"(?P<scheme>https?)://(?P<host>localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::(?P<port>\d+))?"
+)
+ASSIGN = re.compile(r"^\s*(?:export\s+|readonly\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+DEFAULTED = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?-(.*)\}$")
+VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+HELM_VALUE_FLAGS = {"-n", "--namespace", "-f", "--values", "--set", "--set-string", "--set-file",
+                    "--version", "--timeout", "--kube-context", "--kubeconfig", "-o", "--output",
+                    "--description", "--repo", "--post-renderer", "--set-json"}
+
+
+@dataclass(frozen=True)
+class LocalUrl:
+    file: str
+    line: int  # 1-based
+    column: int  # 1-based, where the URL starts
+    text: str  # the matched scheme://host[:port]
+    scheme: str
+    host: str
+    port: int | None
+
+    @property
+    def effective_port(self) -> int:
+        return self.port if self.port is not None else (443 if self.scheme == "https" else 80)
+
+
+@dataclass(frozen=True)
+class HelmInstall:
+    file: str
+    line: int
+    release: str
+    chart: str
+    namespace: str | None
+    values: tuple[str, ...]
+
+
+def local_urls(text: str, path: str) -> list[LocalUrl]:
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("#"):
+            continue
+        for match in LOCAL_URL.finditer(line):
+            port = match.group("port")
+            found.append(LocalUrl(path, number, match.start() + 1, match.group(0),
+                                  match.group("scheme"), match.group("host"),
+                                  int(port) if port else None))
+    return found
+
+
+def _assignments(text: str) -> dict[str, str]:
+    variables: dict[str, str] = {}
+    for line in text.splitlines():
+        match = ASSIGN.match(line)
+        if not match:
+            continue
+        try:
+            words = shlex.split(match.group(2), comments=True)
+        except ValueError:
+            continue
+        if len(words) != 1:
+            continue
+        value = words[0]
+        defaulted = DEFAULTED.match(value)
+        if defaulted:
+            value = defaulted.group(1)
+        if "$" not in value and "`" not in value:
+            variables[match.group(1)] = value
+    return variables
+
+
+def _expand(word: str, variables: dict[str, str]) -> str | None:
+    def repl(match: re.Match) -> str:
+        name = match.group(1) or match.group(3)
+        if name in variables:
+            return variables[name]
+        if match.group(2) is not None:
+            return match.group(2)
+        raise KeyError(name)
+    try:
+        return VAR.sub(repl, word)
+    except KeyError:
+        return None
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """Join backslash-continued lines, keeping the first line's number."""
+    lines: list[tuple[int, str]] = []
+    pending, start = "", 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not pending:
+            start = number
+        if line.rstrip().endswith("\\"):
+            pending += line.rstrip()[:-1] + " "
+            continue
+        lines.append((start, pending + line))
+        pending = ""
+    if pending:
+        lines.append((start, pending))
+    return lines
+
+
+def helm_installs(text: str, path: str) -> list[HelmInstall]:
+    variables = _assignments(text)
+    installs = []
+    for number, line in _logical_lines(text):
+        if "helm" not in line:
+            continue
+        try:
+            words = shlex.split(line, comments=True)
+        except ValueError:
+            continue
+        for start in [i for i, w in enumerate(words) if w == "helm" or w.endswith("/helm")]:
+            parsed = _parse_helm(words[start + 1:], variables)
+            if parsed:
+                release, chart, namespace, values = parsed
+                installs.append(HelmInstall(path, number, release, chart, namespace, values))
+    return installs
+
+
+def _parse_helm(words: list[str], variables: dict[str, str]):
+    if not words or words[0] not in ("install", "upgrade"):
+        return None
+    positional: list[str] = []
+    namespace, values = None, []
+    i = 1
+    while i < len(words):
+        word = words[i]
+        if word in (";", "&&", "||", "|"):
+            break
+        if word.startswith("-"):
+            flag, _, inline = word.partition("=")
+            value = inline if inline else (words[i + 1] if flag in HELM_VALUE_FLAGS and i + 1 < len(words) else None)
+            if flag in HELM_VALUE_FLAGS and not inline:
+                i += 1
+            if flag in ("-n", "--namespace") and value:
+                namespace = _expand(value, variables)
+            elif flag in ("-f", "--values") and value:
+                expanded = _expand(value, variables)
+                if expanded:
+                    values.append(expanded)
+        else:
+            positional.append(word)
+        i += 1
+    if len(positional) < 2:
+        return None
+    release, chart = (_expand(positional[0], variables), _expand(positional[1], variables))
+    if not release or not chart:
+        return None
+    return release, chart, namespace, tuple(values)

@@ -1,0 +1,262 @@
+"""The routing topology: how a request travels, layer by layer.
+
+host port -> kind containerPort -> NodePort -> ingress Service port -> Gateway
+server -> VirtualService route -> Service port -> workload; plus the calls
+between workloads that their environment reveals. Built once from the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from patcher.callgraph import Call, calls_of
+from patcher.model import KindConfig, Model
+from patcher.names import gateway_key, selects, service_key
+from patcher.resources import Resource
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod")
+
+
+@dataclass(frozen=True)
+class PortMapping:
+    config: KindConfig
+    node: int
+    index: int
+    host_port: int
+    container_port: int
+    protocol: str
+
+    @property
+    def path(self) -> tuple:
+        return ("nodes", self.node, "extraPortMappings", self.index)
+
+
+@dataclass(frozen=True)
+class ServicePort:
+    index: int
+    name: str
+    port: int
+    target_port: Any
+    node_port: int | None
+    protocol: str
+
+
+@dataclass(frozen=True)
+class Service:
+    resource: Resource
+    ports: tuple[ServicePort, ...]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.resource.namespace, self.resource.name)
+
+    @property
+    def selector(self) -> dict:
+        return self.resource.get("spec", "selector") or {}
+
+    @property
+    def type(self) -> str:
+        return self.resource.get("spec", "type") or "ClusterIP"
+
+
+@dataclass(frozen=True)
+class Workload:
+    resource: Resource
+    pod_labels: dict
+    pod_path: tuple  # YAML path of the pod spec
+    container_ports: tuple[tuple[int, int | None], ...]  # (containerPort, hostPort)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.resource.namespace, self.resource.name)
+
+
+@dataclass(frozen=True)
+class Server:
+    index: int
+    number: int
+    protocol: str
+    name: str
+    hosts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Gateway:
+    resource: Resource
+    selector: dict
+    servers: tuple[Server, ...]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.resource.namespace, self.resource.name)
+
+
+@dataclass(frozen=True)
+class Destination:
+    host: str
+    port: int | None
+    service: Service | None
+
+
+@dataclass(frozen=True)
+class Route:
+    index: int
+    data: dict
+    destinations: tuple[Destination, ...]
+
+
+@dataclass(frozen=True)
+class VirtualService:
+    resource: Resource
+    hosts: tuple[str, ...]
+    gateways: tuple[tuple[str, str] | None, ...]  # None is the mesh
+    routes: tuple[Route, ...]
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True)
+class Topology:
+    model: Model
+    mappings: tuple[PortMapping, ...] = field(default=())
+
+    @cached_property
+    def cluster_domain(self) -> str:
+        return self.model.config["cluster-domain"]
+
+    @cached_property
+    def services(self) -> dict[tuple[str, str], Service]:
+        out = {}
+        for r in self.model.of_kind("Service"):
+            if r.group:
+                continue
+            ports = []
+            for i, p in enumerate(r.get("spec", "ports", default=[]) or []):
+                if isinstance(p, dict) and _int(p.get("port")) is not None:
+                    ports.append(ServicePort(i, str(p.get("name", "")), p["port"],
+                                             p.get("targetPort", p["port"]), _int(p.get("nodePort")),
+                                             str(p.get("protocol", "TCP"))))
+            out[(r.namespace, r.name)] = Service(r, tuple(ports))
+        return out
+
+    @cached_property
+    def workloads(self) -> list[Workload]:
+        out = []
+        for r in self.model.of_kind(*WORKLOAD_KINDS):
+            if r.kind == "Pod":
+                pod_path, labels = ("spec",), r.get("metadata", "labels") or {}
+            elif r.kind == "Job":
+                pod_path, labels = ("spec", "template", "spec"), r.get("spec", "template", "metadata", "labels") or {}
+            else:
+                pod_path, labels = ("spec", "template", "spec"), r.get("spec", "template", "metadata", "labels") or {}
+            pod = r.get(*pod_path) or {}
+            ports = []
+            for c in (pod.get("containers") or []) + (pod.get("initContainers") or []):
+                for p in (c.get("ports") or []) if isinstance(c, dict) else []:
+                    if isinstance(p, dict) and _int(p.get("containerPort")) is not None:
+                        ports.append((p["containerPort"], _int(p.get("hostPort"))))
+            out.append(Workload(r, labels, pod_path, tuple(ports)))
+        return out
+
+    @cached_property
+    def gateways(self) -> dict[tuple[str, str], Gateway]:
+        out = {}
+        for r in self.model.of_kind("Gateway"):
+            if not r.group.startswith("networking.istio.io"):
+                continue
+            servers = []
+            for i, s in enumerate(r.get("spec", "servers", default=[]) or []):
+                port = s.get("port") if isinstance(s, dict) else None
+                if isinstance(port, dict) and _int(port.get("number")) is not None:
+                    servers.append(Server(i, port["number"], str(port.get("protocol", "")).upper(),
+                                          str(port.get("name", "")), tuple(s.get("hosts") or ())))
+            out[(r.namespace, r.name)] = Gateway(r, r.get("spec", "selector") or {}, tuple(servers))
+        return out
+
+    @cached_property
+    def virtual_services(self) -> list[VirtualService]:
+        out = []
+        for r in self.model.of_kind("VirtualService"):
+            if not r.group.startswith("networking.istio.io"):
+                continue
+            gateways = tuple(gateway_key(str(g), r.namespace) for g in (r.get("spec", "gateways") or ["mesh"]))
+            routes = []
+            for i, http in enumerate(r.get("spec", "http", default=[]) or []):
+                if not isinstance(http, dict):
+                    continue
+                dests = []
+                for d in http.get("route") or []:
+                    dest = d.get("destination") if isinstance(d, dict) else None
+                    if isinstance(dest, dict) and dest.get("host"):
+                        port = _int((dest.get("port") or {}).get("number"))
+                        dests.append(Destination(str(dest["host"]), port, self.resolve(str(dest["host"]), r.namespace)))
+                routes.append(Route(i, http, tuple(dests)))
+            out.append(VirtualService(r, tuple(str(h) for h in r.get("spec", "hosts") or ()),
+                                      gateways, tuple(routes)))
+        return out
+
+    def resolve(self, host: str, namespace: str) -> Service | None:
+        key = service_key(host, namespace, self.cluster_domain)
+        return self.services.get(key) if key else None
+
+    def workloads_of(self, service: Service) -> list[Workload]:
+        if not service.selector:
+            return []
+        return [w for w in self.workloads
+                if w.resource.namespace == service.resource.namespace and selects(service.selector, w.pod_labels)]
+
+    def ingress_services(self, gateway: Gateway) -> list[Service]:
+        """Services that front the pods a Gateway's selector picks (the ingress gateway)."""
+        out = []
+        for service in self.services.values():
+            if not gateway.selector:
+                continue
+            if selects(gateway.selector, service.selector) or any(
+                    selects(gateway.selector, w.pod_labels) for w in self.workloads_of(service)):
+                out.append(service)
+        return sorted(out, key=lambda s: s.key)
+
+    @cached_property
+    def all_ingress_services(self) -> list[Service]:
+        seen: dict[tuple[str, str], Service] = {}
+        for gateway in self.gateways.values():
+            for service in self.ingress_services(gateway):
+                seen[service.key] = service
+        return [seen[k] for k in sorted(seen)]
+
+    def gateways_on(self, service: Service) -> list[Gateway]:
+        return [g for k, g in sorted(self.gateways.items()) if service in self.ingress_services(g)]
+
+    @cached_property
+    def node_ports(self) -> dict[int, tuple[Service, ServicePort]]:
+        return {p.node_port: (s, p) for s in self.services.values() for p in s.ports if p.node_port}
+
+    @cached_property
+    def host_ports(self) -> dict[int, Workload]:
+        return {hp: w for w in self.workloads for _, hp in w.container_ports if hp}
+
+    @cached_property
+    def calls(self) -> list[Call]:
+        return calls_of(self)
+
+    def mapped_host_port(self, node_port: int) -> int | None:
+        for m in self.mappings:
+            if m.container_port == node_port:
+                return m.host_port
+        return None
+
+
+def build_topology(model: Model) -> Topology:
+    mappings = []
+    for config in model.kind_configs:
+        for n, node in enumerate(config.data.get("nodes") or []):
+            for i, m in enumerate((node or {}).get("extraPortMappings") or []):
+                if isinstance(m, dict) and _int(m.get("containerPort")) is not None:
+                    host = _int(m.get("hostPort")) or m["containerPort"]
+                    mappings.append(PortMapping(config, n, i, host, m["containerPort"],
+                                                str(m.get("protocol", "TCP")).upper()))
+    return Topology(model, tuple(mappings))

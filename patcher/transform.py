@@ -1,0 +1,83 @@
+"""Apply edits to file texts in memory. Nothing here touches the disk."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Callable, Mapping, Sequence
+
+from patcher.edits import YAML_EDITS, AddDocument, CreateFile, DeleteDocument, Edit, ReplaceText
+from patcher.source import PatcherError, line_ending
+from patcher.yamledit import YamlEditError, apply_yaml_edits
+
+Texts = dict[str, "str | None"]  # None: the file is deleted
+
+
+def apply_edits(texts: Mapping[str, str | None], edits: Sequence[Edit],
+                read: Callable[[str], str]) -> Texts:
+    """New texts for every file the edits touch; ``read`` loads a file not in ``texts``."""
+    by_file: dict[str, list[Edit]] = defaultdict(list)
+    for edit in edits:
+        by_file[edit.file].append(edit)
+    out: Texts = {}
+    for path, file_edits in by_file.items():
+        current = texts[path] if path in texts else _maybe_read(read, path)
+        out[path] = _apply_file(path, current, file_edits)
+    return out
+
+
+def _maybe_read(read: Callable[[str], str], path: str) -> str | None:
+    try:
+        return read(path)
+    except FileNotFoundError:
+        return None
+
+
+def _apply_file(path: str, text: str | None, edits: list[Edit]) -> str | None:
+    creates = [e for e in edits if isinstance(e, CreateFile)]
+    if creates:
+        if text is not None or len(edits) > 1:
+            raise PatcherError("a fix creates a file that already exists", path,
+                               hint="move or remove the existing file, or disable the rule")
+        return creates[0].content
+    yaml_edits = [e for e in edits if isinstance(e, YAML_EDITS)]
+    if text is None and (yaml_edits or any(isinstance(e, ReplaceText) for e in edits)):
+        raise PatcherError("a fix edits a file that does not exist", path)
+    if yaml_edits:
+        try:
+            text = apply_yaml_edits(text, yaml_edits)
+        except YamlEditError as exc:
+            raise PatcherError(f"cannot edit: {exc.message}", path, exc.line, exc.column,
+                               "edit this spot by hand, or report the file to patcher") from None
+        if any(isinstance(e, DeleteDocument) for e in yaml_edits) and not text.strip("\ufeff \r\n"):
+            return None
+    replacements = sorted((e for e in edits if isinstance(e, ReplaceText)),
+                          key=lambda e: (e.line, e.column), reverse=True)
+    for edit in replacements:
+        text = _replace(path, text, edit)
+    for edit in (e for e in edits if isinstance(e, AddDocument)):
+        text = _add_document(text, edit.content)
+    return text
+
+
+def _replace(path: str, text: str, edit: ReplaceText) -> str:
+    lines = text.splitlines(keepends=True)
+    if edit.line > len(lines):
+        raise PatcherError("line is past the end of the file", path, edit.line)
+    line = lines[edit.line - 1]
+    start = edit.column - 1
+    if line[start:start + len(edit.old)] != edit.old:
+        raise PatcherError(f"expected '{edit.old}' here, the file changed", path, edit.line, edit.column)
+    lines[edit.line - 1] = line[:start] + edit.new + line[start + len(edit.old):]
+    return "".join(lines)
+
+
+def _add_document(text: str | None, content: str) -> str:
+    body = content if content.endswith("\n") else content + "\n"
+    if text is None or not text.strip():
+        return body if body.startswith("---") else body
+    newline = line_ending(text)
+    if newline != "\n":
+        body = body.replace("\n", newline)
+    separator = "" if text.endswith(("\n", "\r")) else newline
+    marker = "" if body.startswith("---") else "---" + newline
+    return text + separator + marker + body

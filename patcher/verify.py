@@ -1,0 +1,55 @@
+"""Check a computed change before anything is written.
+
+The parsed old and new documents are compared with deepdiff; every difference
+must lie at or under a path some edit declared. A change anywhere else means
+the text edit went wrong, and nothing is written.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from deepdiff import DeepDiff
+
+from patcher.edits import (YAML_EDITS, AddDocument, DeleteDocument, Edit, YamlPath,
+                           edit_path)
+from patcher.source import PatcherError
+from patcher.yamlread import read_documents
+
+
+def verify_file(path: str, old: str | None, new: str | None, edits: Sequence[Edit]) -> None:
+    if not path.endswith((".yaml", ".yml")) and path.rsplit("/", 1)[-1] != "Kustomization":
+        return
+    old_docs = [d.data for d in read_documents(old, path)] if old else []
+    try:
+        new_docs = [d.data for d in read_documents(new, path)] if new else []
+    except PatcherError as exc:
+        raise PatcherError(f"the fixed file would not parse: {exc.message}", path, exc.line,
+                           exc.column, "this is a patcher bug; nothing was written") from None
+    deleted = {e.doc for e in edits if isinstance(e, DeleteDocument)}
+    kept = [d for i, d in enumerate(old_docs) if i not in deleted]
+    added = sum(1 for e in edits if isinstance(e, AddDocument))
+    if len(new_docs) != len(kept) + added:
+        raise PatcherError(f"expected {len(kept) + added} documents after the fix, found {len(new_docs)}",
+                           path, hint="this is a patcher bug; nothing was written")
+    declared: dict[int, list[YamlPath]] = {}
+    old_index = [i for i in range(len(old_docs)) if i not in deleted]
+    for edit in edits:
+        if isinstance(edit, YAML_EDITS) and not isinstance(edit, DeleteDocument):
+            declared.setdefault(edit.doc, []).append(edit_path(edit))
+    for new_index, (before, after) in enumerate(zip(kept, new_docs)):
+        allowed = declared.get(old_index[new_index], [])
+        for changed in _changed_paths(before, after):
+            if not any(changed[: len(p)] == p for p in allowed):
+                shown = "/".join(str(k) for k in changed) or "(document root)"
+                raise PatcherError(f"the fix would also change '{shown}', which it does not declare",
+                                   path, hint="this is a patcher bug; nothing was written")
+
+
+def _changed_paths(before, after) -> list[tuple]:
+    diff = DeepDiff(before, after, view="tree")
+    paths = []
+    for levels in diff.values():
+        for level in levels:
+            paths.append(tuple(level.path(output_format="list")))
+    return paths

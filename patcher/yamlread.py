@@ -1,0 +1,101 @@
+"""Fast reading of YAML for analysis: PyYAML's libyaml parser, positions kept.
+
+Analysis never pays for a round-trip parse: documents are composed by the C
+parser, constructed to plain data, and the composed node is kept so that a YAML
+path can be turned into a line number when a finding is displayed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from patcher.edits import YamlPath
+from patcher.source import PatcherError
+
+try:
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - wheels without libyaml
+    _Loader = yaml.SafeLoader  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class Document:
+    index: int
+    data: Any
+    node: Any  # yaml.Node, for positions
+
+    def line_of(self, path: YamlPath) -> tuple[int, int]:
+        """1-based line and column of the node at ``path`` (or of its nearest parent)."""
+        node = self.node
+        for key in path:
+            child = _child(node, key)
+            if child is None:
+                break
+            node = child
+        if node is None:
+            return (1, 1)
+        return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def key_line(self, path: YamlPath) -> int:
+        """Line of the key that holds the node at ``path`` (the line a reader looks at)."""
+        if not path:
+            return self.line_of(())[0]
+        parent = self.node
+        for key in path[:-1]:
+            parent = _child(parent, key)
+            if parent is None:
+                return self.line_of(path)[0]
+        if isinstance(parent, yaml.MappingNode):
+            for knode, _ in parent.value:
+                if knode.value == path[-1]:
+                    return knode.start_mark.line + 1
+        return self.line_of(path)[0]
+
+
+def _child(node: Any, key: str | int) -> Any:
+    if isinstance(node, yaml.MappingNode) and isinstance(key, str):
+        found = None
+        for knode, vnode in node.value:
+            if isinstance(knode, yaml.ScalarNode) and knode.value == key:
+                found = vnode  # last one wins, as the constructor does
+        return found
+    if isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+        return node.value[key] if 0 <= key < len(node.value) else None
+    return None
+
+
+def _strip_bom(text: str) -> str:
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def read_documents(text: str, path: str) -> list[Document]:
+    """All documents of a YAML stream; a syntax error names the file and line."""
+    loader = _Loader(_strip_bom(text))
+    docs: list[Document] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            data = loader.construct_document(node)
+            docs.append(Document(len(docs), data, node))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        hint = "fix the YAML syntax"
+        if "\t" in text:
+            hint = "YAML does not allow tabs for indentation; use spaces"
+        raise PatcherError(f"YAML syntax error: {problem}", path,
+                           mark.line + 1 if mark else None,
+                           mark.column + 1 if mark else None, hint) from None
+    except yaml.YAMLError as exc:
+        raise PatcherError(f"YAML error: {exc}", path, hint="fix the YAML") from None
+    finally:
+        loader.dispose()
+    return docs
+
+
+def read_text_documents(text: str, path: str) -> list[Any]:
+    """Plain data of each document, for rendered output where positions are not needed."""
+    return [d.data for d in read_documents(text, path)]
