@@ -24,11 +24,14 @@ DEFAULTS: dict[str, Any] = {
     "route-timeout": "30s",
     "retries": {"attempts": 3, "perTryTimeout": "10s",
                 "retryOn": "5xx,reset,connect-failure,gateway-error"},
-    "connection-pool": {"maxConnections": 100, "http1MaxPendingRequests": 100,
-                        "maxRequestsPerConnection": 0},
+    "connection-pool": {"maxConnections": 100, "http1MaxPendingRequests": 100},
     "outlier-detection": {"consecutive5xxErrors": 5, "interval": "10s",
                           "baseEjectionTime": "30s", "maxEjectionPercent": 50},
     "mtls-mode": "STRICT",
+    # Istio's root namespace: where istiod runs and mesh-wide policy lives
+    "istio-namespace": "istio-system",
+    # DNS egress every pod needs once egress is denied by default
+    "dns": {"namespace": "kube-system", "labels": {"k8s-app": "kube-dns"}, "port": 53},
     # where generated files go; empty means "next to the existing Istio manifests"
     "outputs": {"destination-rules": "", "network-policies": "", "peer-authentication": ""},
     # Helm releases, when the scripts do not say: [{chart, name, namespace, values: []}]

@@ -37,8 +37,7 @@ class Resource:
         return f"{self.kind} {self.namespace}/{self.name}"
 
     def location(self, path: YamlPath = ()) -> Location:
-        line = self.document.key_line(path) if self.source.editable else 1
-        column = self.document.line_of(path)[1] if self.source.editable and not path else 1
+        line, column = self.document.key_position(path) if self.source.editable else (1, 1)
         return Location(self.source.file, line, column, self.source.doc, path)
 
     def get(self, *path: str | int, default: Any = None) -> Any:

@@ -8,12 +8,15 @@ from typing import Any
 
 import jinja2
 
+from patcher.yamledit.layout import Layout
+from patcher.yamledit.render import dump
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -21,7 +24,14 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,
     )
+    env.filters["to_yaml"] = to_yaml
+    return env
 
 
-def render_template(name: str, **context: Any) -> str:
-    return _environment().get_template(name).render(**context)
+def to_yaml(value: Any) -> str:
+    """Block YAML for a value inside a template (no trailing newline)."""
+    return "\n".join(dump(value, Layout()))
+
+
+def render_template(template: str, **context: Any) -> str:
+    return _environment().get_template(template).render(**context)

@@ -243,6 +243,17 @@ class Topology:
     def calls(self) -> list[Call]:
         return calls_of(self)
 
+    @cached_property
+    def application_namespaces(self) -> list[str]:
+        """Namespaces with workloads, less platform ones and those of the ingress gateways."""
+        platform = set(self.model.config["platform-namespaces"])
+        platform |= {s.resource.namespace for s in self.all_ingress_services}
+        return sorted({w.resource.namespace for w in self.workloads} - platform)
+
+    @cached_property
+    def uses_istio(self) -> bool:
+        return any(r.group.endswith(".istio.io") for r in self.model.resources)
+
     def mapped_host_port(self, node_port: int) -> int | None:
         for m in self.mappings:
             if m.container_port == node_port:

@@ -39,20 +39,20 @@ class Document:
             return (1, 1)
         return (node.start_mark.line + 1, node.start_mark.column + 1)
 
-    def key_line(self, path: YamlPath) -> int:
-        """Line of the key that holds the node at ``path`` (the line a reader looks at)."""
+    def key_position(self, path: YamlPath) -> tuple[int, int]:
+        """Line and column of the key that holds the node at ``path`` (what a reader looks at)."""
         if not path:
-            return self.line_of(())[0]
+            return self.line_of(())
         parent = self.node
         for key in path[:-1]:
             parent = _child(parent, key)
             if parent is None:
-                return self.line_of(path)[0]
+                return self.line_of(path)
         if isinstance(parent, yaml.MappingNode):
             for knode, _ in parent.value:
                 if knode.value == path[-1]:
-                    return knode.start_mark.line + 1
-        return self.line_of(path)[0]
+                    return (knode.start_mark.line + 1, knode.start_mark.column + 1)
+        return self.line_of(path)
 
 
 def _child(node: Any, key: str | int) -> Any:

@@ -1,0 +1,138 @@
+"""A Service that traffic is routed or called to, with no circuit breaker.
+
+What it finds: a Service that a VirtualService routes to, or that a workload
+calls (see the call graph), with no DestinationRule whose trafficPolicy sets
+both ``connectionPool`` and ``outlierDetection``.
+
+Why it matters: without a connection cap and outlier ejection, one slow or
+failing backend soaks up every caller's connections and the failure cascades.
+
+Example:
+
+    # VirtualService routes /api/ to api-gateway:8000; no DestinationRule exists
+
+Fixed example:
+
+    apiVersion: networking.istio.io/v1
+    kind: DestinationRule
+    metadata: {name: api-gateway, namespace: default}
+    spec:
+      host: api-gateway.default.svc.cluster.local
+      trafficPolicy:
+        connectionPool: {tcp: {maxConnections: 100}, http: {http1MaxPendingRequests: 100}}
+        outlierDetection: {consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s, maxEjectionPercent: 50}
+
+New DestinationRules go to ``destination-rules.yaml`` beside the Gateway
+manifests (setting ``outputs.destination-rules``) and into the kustomization
+that lists those manifests. An existing DestinationRule that lacks the fields
+gets them added in place.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from patcher.edits import AddDocument, InsertKey
+from patcher.findings import Applicability, Finding, Fix, Severity
+from patcher.names import fqdn, host_matches, service_key
+from patcher.outputs import api_version, istio_dir, output_path, register
+from patcher.resources import Resource
+from patcher.rule import Context, RuleInfo
+from patcher.templating import render_template
+from patcher.topology import Service, Topology
+
+RULE = RuleInfo(
+    id="istio/destination-without-circuit-breaker",
+    severity=Severity.RECOMMENDED,
+    summary="Routed or called Service without a DestinationRule connection pool and outlier detection",
+    fixable=True,
+    options={"connection-pool": "maxConnections 100, http1MaxPendingRequests 100",
+             "outlier-detection": "consecutive5xxErrors 5, interval 10s, baseEjectionTime 30s",
+             "outputs.destination-rules": "<gateway folder>/destination-rules.yaml"},
+)
+
+HTTP_PREFIXES = ("http", "grpc", "http2")
+
+
+def _destinations(topology: Topology) -> dict[tuple[str, str], Service]:
+    found = {d.service.key: d.service for vs in topology.virtual_services for r in vs.routes
+             for d in r.destinations if d.service is not None}
+    found.update({c.callee.key: c.callee for c in topology.calls})
+    return found
+
+
+def _rules_for(topology: Topology, service: Service) -> list[Resource]:
+    domain = topology.cluster_domain
+    name = fqdn(*service.key, domain)
+    out = []
+    for dr in topology.model.of_kind("DestinationRule"):
+        host = str(dr.get("spec", "host", default=""))
+        if service_key(host, dr.namespace, domain) == service.key or ("*" in host and host_matches(host, name)):
+            out.append(dr)
+    return out
+
+
+def _speaks_http(service: Service) -> bool:
+    names = [p.name.split("-")[0].lower() for p in service.ports]
+    protocols = [str(p.get("appProtocol", "")).lower()
+                 for p in service.resource.get("spec", "ports", default=[]) if isinstance(p, dict)]
+    return any(n in HTTP_PREFIXES for n in names) or any(a.startswith(HTTP_PREFIXES) for a in protocols) \
+        or not any(names)
+
+
+def _policy(ctx: Context, service: Service) -> dict:
+    pool = dict(ctx.config["connection-pool"])
+    connection_pool: dict = {"tcp": {"maxConnections": pool.pop("maxConnections", 100)}}
+    if _speaks_http(service) and pool:
+        connection_pool["http"] = pool
+    return {"connectionPool": connection_pool, "outlierDetection": dict(ctx.config["outlier-detection"])}
+
+
+def _complete(dr: Resource) -> bool:
+    policy = dr.get("spec", "trafficPolicy") or {}
+    return "connectionPool" in policy and "outlierDetection" in policy
+
+
+def _fill(ctx: Context, service: Service, dr: Resource) -> Fix | None:
+    if not dr.source.editable:
+        return None
+    policy = _policy(ctx, service)
+    current = dr.get("spec", "trafficPolicy")
+    src = dr.source
+    if not isinstance(current, dict):
+        edits = (InsertKey(src.file, src.doc, ("spec",), "trafficPolicy", policy),)
+    else:
+        edits = tuple(InsertKey(src.file, src.doc, ("spec", "trafficPolicy"), key, value)
+                      for key, value in policy.items() if key not in current)
+    return Fix(f"add {' and '.join(k for k in policy if k not in (current or {}))} to "
+               f"DestinationRule {dr.namespace}/{dr.name}", edits, Applicability.SAFE)
+
+
+def _create(ctx: Context, service: Service, path: str) -> Fix:
+    namespace, name = service.key
+    taken = {r.name for r in ctx.model.of_kind("DestinationRule") if r.namespace == namespace}
+    content = render_template(
+        "destination-rule.yaml.j2", rule=RULE.id, service=f"{namespace}/{name}",
+        api_version=api_version(ctx.model, "networking.istio.io", "v1"),
+        name=name if name not in taken else f"{name}-circuit-breaker", namespace=namespace,
+        host=fqdn(namespace, name, ctx.topology.cluster_domain), traffic_policy=_policy(ctx, service))
+    edits = (AddDocument(path, content),) + tuple(register(ctx.model, path))
+    return Fix(f"add DestinationRule {namespace}/{name} to {path}", edits, Applicability.SAFE)
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    path = output_path(ctx.model, "destination-rules", istio_dir(ctx.model), "destination-rules.yaml")
+    for key, service in sorted(_destinations(ctx.topology).items()):
+        rules = _rules_for(ctx.topology, service)
+        if any(_complete(dr) for dr in rules):
+            continue
+        why = "Without a connection cap and outlier ejection, one failing backend exhausts its callers."
+        if rules:
+            dr = rules[0]
+            message = (f"DestinationRule {dr.namespace}/{dr.name} for Service {key[0]}/{key[1]} has no "
+                       "trafficPolicy.connectionPool and outlierDetection")
+            yield Finding(RULE.id, RULE.severity, message, dr.location(("spec",)), why, _fill(ctx, service, dr))
+            continue
+        message = f"Service {key[0]}/{key[1]} receives traffic but no DestinationRule sets a circuit breaker for it"
+        yield Finding(RULE.id, RULE.severity, message, service.resource.location(), why,
+                      _create(ctx, service, path))

@@ -1,0 +1,126 @@
+"""Two or more VirtualServices route the same host on the same gateway.
+
+What it finds: VirtualServices that share a host (``*`` included) and a gateway
+(or the mesh). Istio merges such VirtualServices only for gateways and in an
+order nobody chose, so their routes compete.
+
+Why it matters: which route answers a request depends on merge order; a later
+change to one file silently shadows routes of the other.
+
+Example:
+
+    # app-vs.yaml                      # frontend-virtualservice.yaml
+    hosts: ["*"]                       hosts: ["*"]
+    gateways: [app-gateway]            gateways: [app-gateway]
+    http: [/api/ -> api, / -> web]     http: [/static -> web, / -> web]
+
+Fixed example:
+
+    # app-vs.yaml keeps every route, ordered so none is shadowed:
+    http: [/api/ -> api, /static -> web, / -> web]
+    # frontend-virtualservice.yaml is removed (and dropped from its kustomization)
+
+The VirtualService with the most routes is kept. Routes of the others are
+inserted before the first route that would shadow them; a route with the same
+match as a kept one but another target was already unreachable and is reported,
+not copied.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from patcher.edits import DeleteDocument, DeleteItem, InsertItem
+from patcher.findings import Applicability, Finding, Fix, Severity
+from patcher.model import Model
+from patcher.routes import forwarding, insertion_index, same_match
+from patcher.rule import Context, RuleInfo
+from patcher.topology import VirtualService
+
+RULE = RuleInfo(
+    id="istio/duplicate-gateway-host",
+    severity=Severity.MEDIUM,
+    summary="Several VirtualServices for the same host on the same gateway",
+    fixable=True,
+)
+
+
+def _shares(a: VirtualService, b: VirtualService) -> bool:
+    return bool(set(a.gateways) & set(b.gateways)) and bool(set(a.hosts) & set(b.hosts))
+
+
+def _groups(services: list[VirtualService]) -> list[list[VirtualService]]:
+    groups: list[list[VirtualService]] = []
+    for vs in services:
+        joined = [g for g in groups if any(_shares(vs, other) for other in g)]
+        merged = [vs] + [x for g in joined for x in g]
+        groups = [g for g in groups if g not in joined] + [merged]
+    return [sorted(g, key=_order) for g in groups if len(g) > 1]
+
+
+def _order(vs: VirtualService) -> tuple:
+    return (vs.resource.source.file, vs.resource.source.doc)
+
+
+def _merge(keep: VirtualService, other: VirtualService) -> tuple[list, list[str]]:
+    """Insert edits for ``other``'s routes into ``keep``, and the routes that cannot move."""
+    merged: list[tuple[bool, dict]] = [(False, r.data) for r in keep.routes]  # (is new, route)
+    dropped: list[str] = []
+    for order, route in enumerate(r.data for r in other.routes):
+        routes = [r for _, r in merged]
+        twin = next((r for r in routes if same_match(r, route)), None)
+        if twin is not None:
+            if forwarding(twin) != forwarding(route):
+                dropped.append(route.get("name") or f"route {order}")
+            continue
+        merged.insert(insertion_index(routes, route), (True, route))
+    res = keep.resource
+    groups: dict[int, list[dict]] = {}
+    originals_before = 0
+    for is_new, route in merged:
+        if is_new:
+            groups.setdefault(originals_before, []).append(route)
+        else:
+            originals_before += 1
+    edits = []
+    for index, routes in sorted(groups.items()):
+        position = index if index < len(keep.routes) else None
+        # edits at one position are applied in turn, each before the previous: reverse them
+        for route in reversed(routes) if position is not None else routes:
+            edits.append(InsertItem(res.source.file, res.source.doc, ("spec", "http"), route, position))
+    return edits, dropped
+
+
+def _removal(model: Model, vs: VirtualService) -> list:
+    src = vs.resource.source
+    edits: list = [DeleteDocument(src.file, src.doc, vs.resource.data)]
+    documents = [d for d in model.documents.get(src.file, []) if d.data is not None]
+    if len(documents) == 1:
+        for kust in model.kustomizations:
+            for index, target in kust.entries():
+                if target == src.file:
+                    edits.append(DeleteItem(kust.file, 0, ("resources",), index,
+                                            kust.data["resources"][index]))
+    return edits
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    for group in _groups(ctx.topology.virtual_services):
+        keep = max(group, key=lambda vs: (len(vs.routes), [-ord(c) for c in _order(vs)[0]]))
+        for other in (vs for vs in group if vs is not keep):
+            res, kept = other.resource, keep.resource
+            hosts = sorted(set(other.hosts) & set(keep.hosts))
+            message = (f"VirtualService {res.namespace}/{res.name} routes host {', '.join(hosts)} on the same "
+                       f"gateway as {kept.namespace}/{kept.name} ({kept.source.file})")
+            why = "Istio merges VirtualServices of one host in an order nobody chose; their routes compete."
+            fix = None
+            covered = set(other.hosts) <= set(keep.hosts) and set(other.gateways) <= set(keep.gateways)
+            plain = not any(k in res.data.get("spec", {}) for k in ("tcp", "tls"))
+            if covered and plain and res.source.editable and kept.source.editable:
+                edits, dropped = _merge(keep, other)
+                title = f"merge its routes into {kept.name} and remove it"
+                if dropped:
+                    message += f"; already unreachable and not copied: {', '.join(dropped)}"
+                fix = Fix(title, tuple(edits + _removal(ctx.model, other)), Applicability.SAFE)
+            yield Finding(RULE.id, RULE.severity, message, res.location(("metadata", "name")), why, fix,
+                          (kept.location(("metadata", "name")),))

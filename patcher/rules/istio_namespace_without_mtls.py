@@ -1,0 +1,69 @@
+"""An application namespace in an Istio mesh with no mutual TLS policy.
+
+What it finds: a namespace that runs application workloads, in a repository
+that uses Istio, with no PeerAuthentication for the namespace and none
+mesh-wide (in Istio's root namespace, without a selector).
+
+Why it matters: without STRICT mTLS, services accept plain-text traffic, so
+any pod (or anything that reaches a pod) can call them without an identity.
+
+Example:
+
+    # namespace default: five workloads, Istio Gateways, no PeerAuthentication
+
+Fixed example:
+
+    apiVersion: security.istio.io/v1
+    kind: PeerAuthentication
+    metadata: {name: default, namespace: default}
+    spec:
+      mtls: {mode: STRICT}
+
+The mode comes from the setting ``mtls-mode``; the file is
+``peer-authentication.yaml`` beside the Gateway manifests (setting
+``outputs.peer-authentication``).
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from patcher.edits import AddDocument
+from patcher.findings import Applicability, Finding, Fix, Severity
+from patcher.outputs import api_version, istio_dir, output_path, register
+from patcher.rule import Context, RuleInfo
+from patcher.templating import render_template
+
+RULE = RuleInfo(
+    id="istio/namespace-without-mtls",
+    severity=Severity.RECOMMENDED,
+    summary="Application namespace without a PeerAuthentication (mutual TLS)",
+    fixable=True,
+    options={"mtls-mode": "STRICT", "istio-namespace": "istio-system",
+             "outputs.peer-authentication": "<gateway folder>/peer-authentication.yaml"},
+)
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    topology = ctx.topology
+    if not topology.uses_istio:
+        return
+    policies = ctx.model.of_kind("PeerAuthentication")
+    if any(p.namespace == ctx.config["istio-namespace"] and not p.get("spec", "selector") for p in policies):
+        return  # a mesh-wide policy covers every namespace
+    covered = {p.namespace for p in policies if not p.get("spec", "selector")}
+    path = output_path(ctx.model, "peer-authentication", istio_dir(ctx.model), "peer-authentication.yaml")
+    mode = ctx.config["mtls-mode"]
+    for namespace in topology.application_namespaces:
+        if namespace in covered:
+            continue
+        workloads = sorted((w for w in topology.workloads if w.resource.namespace == namespace),
+                           key=lambda w: (not w.resource.source.editable, w.resource.source.file, w.resource.name))
+        content = render_template("peer-authentication.yaml.j2", rule=RULE.id, namespace=namespace, mode=mode,
+                                  api_version=api_version(ctx.model, "security.istio.io", "v1"))
+        edits = (AddDocument(path, content),) + tuple(register(ctx.model, path))
+        fix = Fix(f"add PeerAuthentication {namespace}/default with mTLS {mode} to {path}", edits,
+                  Applicability.SAFE)
+        message = f"namespace {namespace} has no PeerAuthentication: its services accept plain-text traffic"
+        why = "Without mutual TLS any pod can call these services without an identity, unencrypted."
+        yield Finding(RULE.id, RULE.severity, message, workloads[0].resource.location(), why, fix)

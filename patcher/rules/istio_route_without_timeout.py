@@ -1,0 +1,71 @@
+"""An HTTP route with no timeout or no retry policy.
+
+What it finds: a VirtualService ``http`` route that forwards to a destination
+but sets no ``timeout``, or no ``retries``.
+
+Why it matters: without a timeout a slow or hung backend holds the caller's
+connection (and the gateway's) indefinitely; without retries one reset
+connection becomes an error the user sees.
+
+Example:
+
+    http:
+      - route:
+          - destination: {host: api, port: {number: 8000}}
+
+Fixed example:
+
+    http:
+      - route:
+          - destination: {host: api, port: {number: 8000}}
+        timeout: 30s
+        retries:
+          attempts: 3
+          perTryTimeout: 10s
+          retryOn: 5xx,reset,connect-failure,gateway-error
+
+The values come from the settings ``route-timeout`` and ``retries``.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from patcher.edits import InsertKey
+from patcher.findings import Applicability, Finding, Fix, Severity
+from patcher.rule import Context, RuleInfo
+
+RULE = RuleInfo(
+    id="istio/route-without-timeout",
+    severity=Severity.RECOMMENDED,
+    summary="VirtualService HTTP route without timeout or retries",
+    fixable=True,
+    options={"route-timeout": "30s", "retries": "attempts 3, perTryTimeout 10s, retryOn 5xx,..."},
+)
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    timeout = ctx.config["route-timeout"]
+    retries = dict(ctx.config["retries"])
+    for vs in ctx.topology.virtual_services:
+        res = vs.resource
+        for route in vs.routes:
+            if "route" not in route.data:
+                continue  # redirects and direct responses forward nothing
+            missing = [key for key in ("timeout", "retries") if key not in route.data]
+            if not missing:
+                continue
+            path = ("spec", "http", route.index)
+            name = f" '{route.data['name']}'" if route.data.get("name") else ""
+            message = (f"route {route.index}{name} of VirtualService {res.namespace}/{res.name} has no "
+                       + " and no ".join(missing))
+            why = "A hung backend holds callers without a timeout; a transient failure reaches users without retries."
+            edits = []
+            if "timeout" in missing:
+                edits.append(InsertKey(res.source.file, res.source.doc, path, "timeout", timeout))
+            if "retries" in missing:
+                edits.append(InsertKey(res.source.file, res.source.doc, path, "retries", retries))
+            fix = None
+            if res.source.editable:
+                fix = Fix("add " + " and ".join(missing), tuple(edits), Applicability.SAFE)
+            yield Finding(RULE.id, RULE.severity, message, res.location(path), why, fix)

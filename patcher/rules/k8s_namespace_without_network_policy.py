@@ -1,0 +1,153 @@
+"""An application namespace with no NetworkPolicy: every pod may talk to every other.
+
+What it finds: a namespace that runs workloads of the application (not a
+platform namespace, not the ingress gateway's) and has no NetworkPolicy at all.
+
+Why it matters: without policy, a compromised or misbehaving pod reaches every
+service and database in the cluster; nothing documents who may call whom.
+
+Example:
+
+    # namespace shop: web, cart, catalog, redis; no NetworkPolicy
+
+Fixed example (derived from the routing and the call graph):
+
+    default-deny-all                 # podSelector {}, Ingress + Egress denied
+    allow-dns-egress                 # every pod -> kube-dns :53
+    allow-istio-control-plane-egress # sidecars -> istiod :15012 (when Istio is used)
+    allow-ingress-to-web             # ingress gateway pods -> web :8080
+    allow-ingress-to-cart            # web -> cart :7070
+    allow-egress-from-web            # web -> cart :7070, catalog :9000
+
+Policies go to ``network-policies.yaml`` in the folder of the kustomization that
+includes the Gateway manifests (setting ``outputs.network-policies``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from patcher.edits import AddDocument
+from patcher.findings import Applicability, Finding, Fix, Severity
+from patcher.outputs import manifests_dir, output_path, register
+from patcher.rule import Context, RuleInfo
+from patcher.templating import render_template
+from patcher.topology import Service, Topology, Workload
+
+RULE = RuleInfo(
+    id="k8s/namespace-without-network-policy",
+    severity=Severity.RECOMMENDED,
+    summary="Application namespace without any NetworkPolicy",
+    fixable=True,
+    options={"dns": "kube-system/k8s-app=kube-dns :53", "istio-namespace": "istio-system",
+             "outputs.network-policies": "<kustomization folder>/network-policies.yaml"},
+)
+
+NS_LABEL = "kubernetes.io/metadata.name"
+
+
+def _peer(labels: dict, namespace: str, own: str) -> dict[str, Any]:
+    peer: dict[str, Any] = {}
+    if namespace != own:
+        peer["namespaceSelector"] = {"matchLabels": {NS_LABEL: namespace}}
+    peer["podSelector"] = {"matchLabels": dict(labels)}
+    return peer
+
+
+def _target_ports(service: Service, port: int | None) -> list[dict[str, Any]]:
+    chosen = [p for p in service.ports if port is None or p.port == port] or list(service.ports)
+    return [{"protocol": p.protocol, "port": p.target_port} for p in chosen]
+
+
+def _labels(topology: Topology, workload: Workload) -> dict:
+    for service in topology.services.values():
+        if service.selector and workload in topology.workloads_of(service):
+            return service.selector
+    return workload.pod_labels
+
+
+def _entry_sources(topology: Topology, namespace: str) -> dict[tuple[str, str], list[tuple[dict, str, int | None]]]:
+    """Service -> (ingress pod labels, ingress namespace, port) for routes from a gateway."""
+    out: dict[tuple[str, str], list] = {}
+    for vs in topology.virtual_services:
+        gateways = [topology.gateways[g] for g in vs.gateways if g in topology.gateways]
+        for route in vs.routes:
+            for dest in route.destinations:
+                if dest.service is None or dest.service.resource.namespace != namespace:
+                    continue
+                for gateway in gateways:
+                    for ingress in topology.ingress_services(gateway):
+                        out.setdefault(dest.service.key, []).append(
+                            (gateway.selector, ingress.resource.namespace, dest.port))
+    return out
+
+
+def _policy(name: str, namespace: str, comment: str, spec: dict) -> str:
+    return render_template("network-policy.yaml.j2", rule=RULE.id, name=name, namespace=namespace,
+                           comment=comment, spec=spec)
+
+
+def _policies(ctx: Context, namespace: str) -> list[str]:
+    topology = ctx.topology
+    dns = ctx.config["dns"]
+    docs = [
+        _policy("default-deny-all", namespace, "Deny all traffic unless a policy below allows it",
+                {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
+        _policy("allow-dns-egress", namespace, "Every pod may resolve names",
+                {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
+                    "to": [{"namespaceSelector": {"matchLabels": {NS_LABEL: dns["namespace"]}},
+                            "podSelector": {"matchLabels": dict(dns["labels"])}}],
+                    "ports": [{"protocol": "UDP", "port": dns["port"]}, {"protocol": "TCP", "port": dns["port"]}]}]}),
+    ]
+    if topology.uses_istio:
+        docs.append(_policy("allow-istio-control-plane-egress", namespace,
+                            "Sidecars fetch configuration and certificates from istiod",
+                            {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
+                                "to": [{"namespaceSelector": {"matchLabels": {NS_LABEL: ctx.config["istio-namespace"]}}}],
+                                "ports": [{"protocol": "TCP", "port": 15012}]}]}))
+    entries = _entry_sources(topology, namespace)
+    calls = [c for c in topology.calls if c.callee.resource.namespace == namespace]
+    targets = sorted(set(entries) | {c.callee.key for c in calls})
+    for key in targets:
+        service = topology.services[key]
+        rules = []
+        for labels, ingress_ns, port in entries.get(key, []):
+            rule = {"from": [_peer(labels, ingress_ns, namespace)], "ports": _target_ports(service, port)}
+            if rule not in rules:
+                rules.append(rule)
+        for call in (c for c in calls if c.callee.key == key):
+            rule = {"from": [_peer(_labels(topology, call.caller), call.caller.resource.namespace, namespace)],
+                    "ports": _target_ports(service, call.port)}
+            if rule not in rules:
+                rules.append(rule)
+        docs.append(_policy(f"allow-ingress-to-{key[1]}", namespace, f"Who may call {key[1]}",
+                            {"podSelector": {"matchLabels": dict(service.selector)}, "policyTypes": ["Ingress"],
+                             "ingress": rules}))
+    callers = sorted({c.caller.key for c in topology.calls if c.caller.resource.namespace == namespace})
+    for caller_key in callers:
+        own = [c for c in topology.calls if c.caller.key == caller_key]
+        egress = [{"to": [_peer(c.callee.selector, c.callee.resource.namespace, namespace)],
+                   "ports": _target_ports(c.callee, c.port)} for c in own]
+        docs.append(_policy(f"allow-egress-from-{caller_key[1]}", namespace, f"What {caller_key[1]} may call",
+                            {"podSelector": {"matchLabels": dict(_labels(topology, own[0].caller))},
+                             "policyTypes": ["Egress"], "egress": egress}))
+    return docs
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    topology = ctx.topology
+    covered = {r.namespace for r in ctx.model.of_kind("NetworkPolicy")}
+    path = output_path(ctx.model, "network-policies", manifests_dir(ctx.model), "network-policies.yaml")
+    for namespace in topology.application_namespaces:
+        if namespace in covered:
+            continue
+        workloads = sorted((w for w in topology.workloads if w.resource.namespace == namespace),
+                           key=lambda w: (not w.resource.source.editable, w.resource.source.file, w.resource.name))
+        docs = _policies(ctx, namespace)
+        message = (f"namespace {namespace} runs {len(workloads)} workload(s) and has no NetworkPolicy: "
+                   "every pod may reach every other")
+        why = "Without policy a compromised pod reaches every service and database; nothing records who calls whom."
+        edits = tuple(AddDocument(path, doc) for doc in docs) + tuple(register(ctx.model, path))
+        fix = Fix(f"add {len(docs)} NetworkPolicies for namespace {namespace} to {path}", edits,
+                  Applicability.SAFE)
+        yield Finding(RULE.id, RULE.severity, message, workloads[0].resource.location(), why, fix)

@@ -1,0 +1,204 @@
+"""A Gateway server port that no client on the host can reach.
+
+What it finds: in a kind cluster, a request from the host travels host port ->
+kind extraPortMapping -> NodePort of the ingress gateway Service -> Service port
+-> Gateway server. This rule reports every break in that chain: a Gateway server
+whose port the ingress Service does not expose, a Service port without a NodePort
+or without a kind mapping onto it, and a mapped ingress port that no Gateway
+serves.
+
+Why it matters: the Gateway looks configured, but `curl localhost:<port>` is
+refused, because one layer in front of it was never opened.
+
+Example:
+
+    # gateway.yaml                # ingress Service: ports 80, 443 only
+    servers:                      # kind-config.yaml: no hostPort 9090
+      - port: {number: 9090, name: http-monitoring, protocol: HTTP}
+
+Fixed example:
+
+    # ingress Service gains   - {name: http-monitoring, port: 9090, targetPort: 9090, nodePort: 30000}
+    # kind-config.yaml gains  - {containerPort: 30000, hostPort: 9090, protocol: TCP}
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from patcher.edits import InsertItem, InsertKey
+from patcher.findings import Applicability, Finding, Fix, Location, Severity
+from patcher.rule import Context, RuleInfo
+from patcher.topology import Gateway, PortMapping, Server, Service, Topology
+
+RULE = RuleInfo(
+    id="kind/unmapped-gateway-port",
+    severity=Severity.CRITICAL,
+    summary="Gateway server port not reachable from the host (kind mapping, NodePort or server missing)",
+    fixable=True,
+    options={"nodeport-range": "first free NodePort for a new ingress port"},
+)
+
+PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$")
+PROTOCOL_PREFIXES = {"http": "HTTP", "http2": "HTTP", "https": "HTTPS", "grpc": "GRPC", "tcp": "TCP",
+                     "tls": "TLS"}
+WHY = "A client on the host can only reach the gateway through every layer: kind mapping, NodePort, Service port, Gateway server."
+
+
+class _Allocator:
+    """Hands out free NodePorts and host ports, so several fixes never collide."""
+
+    def __init__(self, topology: Topology, low: int, high: int) -> None:
+        self.low, self.high = low, high
+        self.used_node = set(topology.node_ports) | {m.container_port for m in topology.mappings}
+        self.used_host = {m.host_port for m in topology.mappings}
+
+    def node_port(self) -> int | None:
+        for candidate in range(self.low, self.high + 1):
+            if candidate not in self.used_node:
+                self.used_node.add(candidate)
+                return candidate
+        return None
+
+    def host_port(self, wanted: int) -> int:
+        candidate = wanted
+        while candidate in self.used_host:
+            candidate += 1
+        self.used_host.add(candidate)
+        return candidate
+
+
+def _mapping_node(topology: Topology) -> tuple | None:
+    """(kind config, node index) that carries the port mappings (the first one that has any)."""
+    for mapping in topology.mappings:
+        return (mapping.config, mapping.node)
+    for config in topology.model.kind_configs:
+        nodes = config.data.get("nodes") or []
+        for index, node in enumerate(nodes):
+            if isinstance(node, dict) and node.get("role", "control-plane") == "control-plane":
+                return (config, index)
+    return None
+
+
+def _mapping_edit(topology: Topology, node_port: int, host_port: int) -> list:
+    target = _mapping_node(topology)
+    if target is None:
+        return []
+    config, node = target
+    node_data = config.data["nodes"][node]
+    item = _like_siblings({"containerPort": node_port, "hostPort": host_port, "protocol": "TCP"},
+                          node_data.get("extraPortMappings") or [])
+    if isinstance(node_data.get("extraPortMappings"), list):
+        return [InsertItem(config.file, config.document.index, ("nodes", node, "extraPortMappings"), item)]
+    return [InsertKey(config.file, config.document.index, ("nodes", node), "extraPortMappings", [item])]
+
+
+def _like_siblings(item: dict, siblings: list) -> dict:
+    """Write a new mapping the way the existing ones are written: key order, listenAddress."""
+    siblings = [m for m in siblings if isinstance(m, dict)]
+    addresses = {m.get("listenAddress") for m in siblings}
+    if len(addresses) == 1 and None not in addresses:
+        item["listenAddress"] = addresses.pop()
+    if siblings:
+        order = list(siblings[0])
+        item = dict(sorted(item.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
+    return item
+
+
+def _port_name(server: Server) -> str:
+    if PORT_NAME.match(server.name) and server.name.split("-")[0] in PROTOCOL_PREFIXES:
+        return server.name
+    return f"{server.protocol.lower() or 'tcp'}-{server.number}"[:15]
+
+
+def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Service,
+                  alloc: _Allocator) -> Finding | None:
+    topology = ctx.topology
+    svc = service.resource
+    port = next((p for p in service.ports if p.port == server.number), None)
+    loc = gateway.resource.location(("spec", "servers", server.index, "port", "number"))
+    where = f"Gateway {gateway.resource.namespace}/{gateway.resource.name} serves port {server.number}"
+    if port is not None and port.node_port and topology.mapped_host_port(port.node_port) is not None:
+        return None
+    edits: list = []
+    if port is None:
+        node_port = alloc.node_port()
+        if node_port is None:
+            return None
+        message = (f"{where}, but the ingress Service {svc.namespace}/{svc.name} has no port "
+                   f"{server.number} and kind maps no host port to it")
+        item = {"name": _port_name(server), "port": server.number, "targetPort": server.number,
+                "nodePort": node_port, "protocol": "TCP"}
+        edits.append(InsertItem(svc.source.file, svc.source.doc, ("spec", "ports"), item))
+    elif port.node_port is None:
+        node_port = alloc.node_port()
+        message = (f"{where}, but port {server.number} of the ingress Service {svc.namespace}/{svc.name} "
+                   f"has no fixed nodePort, so kind cannot map a host port to it")
+        edits.append(InsertKey(svc.source.file, svc.source.doc, ("spec", "ports", port.index), "nodePort",
+                               node_port))
+    else:
+        node_port = port.node_port
+        message = (f"{where} (NodePort {node_port} of {svc.namespace}/{svc.name}), but kind maps no "
+                   f"host port to NodePort {node_port}")
+    host_port = alloc.host_port(server.number)
+    edits += _mapping_edit(topology, node_port, host_port)
+    fixable = svc.source.editable or port is not None and port.node_port is not None
+    title = f"expose port {server.number} on the host as localhost:{host_port}"
+    fix = Fix(title, tuple(edits), Applicability.SAFE) if fixable and edits else None
+    return Finding(RULE.id, RULE.severity, message, loc, WHY, fix,
+                   (svc.location(("spec", "ports")),))
+
+
+def _unserved(ctx: Context, service: Service, mapping: PortMapping) -> Finding | None:
+    """A host port mapped onto an ingress port that no Gateway has a server for."""
+    topology = ctx.topology
+    port = next((p for p in service.ports if p.node_port == mapping.container_port), None)
+    if port is None:
+        return None
+    protocol = PROTOCOL_PREFIXES.get(port.name.split("-")[0])
+    gateways = topology.gateways_on(service)
+    if protocol is None or not gateways or any(s.number == port.port for g in gateways for s in g.servers):
+        return None
+    gateway = gateways[0]
+    hosts = list(gateway.servers[0].hosts) if gateway.servers else ["*"]
+    server = {"port": {"number": port.port, "name": port.name, "protocol": protocol}, "hosts": hosts}
+    res = gateway.resource
+    safe = protocol in ("HTTP", "GRPC", "TCP") and res.source.editable
+    fix = Fix(f"add a {protocol} server on port {port.port} to Gateway {res.namespace}/{res.name}",
+              (InsertItem(res.source.file, res.source.doc, ("spec", "servers"), server),),
+              Applicability.SAFE if safe else Applicability.DISPLAY_ONLY)
+    config = mapping.config
+    loc = _mapping_location(config, mapping)
+    message = (f"host port {mapping.host_port} reaches ingress port {port.port} "
+               f"({service.resource.namespace}/{service.resource.name}), but no Gateway has a server on it")
+    return Finding(RULE.id, RULE.severity, message, loc, WHY, fix)
+
+
+def _mapping_location(config, mapping: PortMapping) -> Location:
+    line, column = config.document.line_of(mapping.path)
+    return Location(config.file, line, column, config.document.index, mapping.path)
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    topology = ctx.topology
+    if not ctx.model.kind_configs:
+        return
+    low, high = ctx.config["nodeport-range"]
+    alloc = _Allocator(topology, int(low), int(high))
+    seen: set[tuple] = set()
+    for _, gateway in sorted(topology.gateways.items()):
+        services = [s for s in topology.ingress_services(gateway) if s.type in ("NodePort", "LoadBalancer")]
+        for service in services[:1]:
+            for server in gateway.servers:
+                if (service.key, server.number) in seen:
+                    continue
+                seen.add((service.key, server.number))
+                finding = _check_server(ctx, gateway, server, service, alloc)
+                if finding:
+                    yield finding
+    for service in topology.all_ingress_services:
+        for mapping in topology.mappings:
+            finding = _unserved(ctx, service, mapping)
+            if finding:
+                yield finding

@@ -1,0 +1,54 @@
+"""A kind port mapping that leads nowhere.
+
+What it finds: an extraPortMapping whose containerPort is neither the NodePort
+of any Service nor the hostPort of any workload in the repository, so traffic
+sent to its host port reaches nothing.
+
+Why it matters: the mapping holds a host port for no purpose, misleads readers
+into thinking something is served there, and collides with other local tools.
+
+Example:
+
+    extraPortMappings:
+      - containerPort: 31542   # no Service has nodePort 31542
+        hostPort: 8081
+
+Fixed example:
+
+    extraPortMappings: []      # the mapping is removed (others stay)
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from patcher.edits import DeleteItem
+from patcher.findings import Applicability, Finding, Fix, Location, Severity
+from patcher.rule import Context, RuleInfo
+
+RULE = RuleInfo(
+    id="kind/unused-port-mapping",
+    severity=Severity.MEDIUM,
+    summary="kind port mapping onto a containerPort that no NodePort or hostPort uses",
+    fixable=True,
+)
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    topology = ctx.topology
+    if not topology.node_ports and not topology.host_ports:
+        return  # the repository does not define what the mappings point at; nothing to judge by
+    for mapping in topology.mappings:
+        if mapping.container_port in topology.node_ports or mapping.container_port in topology.host_ports:
+            continue
+        config = mapping.config
+        line, column = config.document.line_of(mapping.path)
+        loc = Location(config.file, line, column, config.document.index, mapping.path)
+        message = (f"kind maps host port {mapping.host_port} to containerPort {mapping.container_port}, "
+                   f"but no Service has nodePort {mapping.container_port} and no workload uses it as hostPort")
+        why = "An unused mapping reserves a host port for nothing and suggests a route that does not exist."
+        old = config.data["nodes"][mapping.node]["extraPortMappings"][mapping.index]
+        fix = Fix(f"remove the mapping of host port {mapping.host_port}",
+                  (DeleteItem(config.file, config.document.index, mapping.path[:-1], mapping.index, old),),
+                  Applicability.SAFE)
+        yield Finding(RULE.id, RULE.severity, message, loc, why, fix)

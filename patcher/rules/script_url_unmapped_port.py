@@ -1,0 +1,85 @@
+"""A script calls the ingress on a localhost port that nothing listens on.
+
+What it finds: a URL in a shell script (``BASE_URL=...``, ``curl ...``) aimed at
+localhost or 127.0.0.1 on a port that is neither a host port kind maps onto the
+ingress gateway nor a port any Gateway serves. (A port a Gateway serves but the
+host cannot reach is kind/unmapped-gateway-port's business.)
+
+Why it matters: every request the script sends is refused, so the smoke test
+fails even when the cluster is healthy, and people stop trusting it.
+
+Example:
+
+    BASE_URL="http://localhost:8080"      # kind maps host 80 to the gateway
+
+Fixed example:
+
+    BASE_URL="http://localhost"
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from patcher.edits import ReplaceText
+from patcher.findings import Applicability, Finding, Fix, Location, Severity
+from patcher.rule import Context, RuleInfo
+from patcher.scripts import LocalUrl
+from patcher.topology import Topology
+
+RULE = RuleInfo(
+    id="script/url-unmapped-port",
+    severity=Severity.CRITICAL,
+    summary="Script URL on a localhost port that no kind mapping or Gateway serves",
+    fixable=True,
+)
+
+SCHEME_PROTOCOLS = {"http": ("HTTP", "HTTP2", "GRPC"), "https": ("HTTPS", "TLS")}
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _ingress_host_ports(topology: Topology) -> dict[int, set[str]]:
+    """Host port -> protocols of the Gateway servers reachable through it."""
+    out: dict[int, set[str]] = {}
+    for service in topology.all_ingress_services:
+        servers = [s for g in topology.gateways_on(service) for s in g.servers]
+        for port in service.ports:
+            if not port.node_port:
+                continue
+            host = topology.mapped_host_port(port.node_port)
+            if host is not None:
+                out.setdefault(host, set()).update(s.protocol for s in servers if s.number == port.port)
+    return out
+
+
+def _replacement(url: LocalUrl, mapped: dict[int, set[str]]) -> str | None:
+    wanted = SCHEME_PROTOCOLS[url.scheme]
+    ports = sorted(p for p, protocols in mapped.items() if protocols & set(wanted))
+    if not ports:
+        return None
+    port = DEFAULT_PORTS[url.scheme] if DEFAULT_PORTS[url.scheme] in ports else ports[0]
+    suffix = "" if port == DEFAULT_PORTS[url.scheme] else f":{port}"
+    return f"{url.scheme}://{url.host}{suffix}"
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    topology = ctx.topology
+    if not topology.mappings or not topology.all_ingress_services:
+        return  # without the ingress chain in the repository there is nothing to compare with
+    mapped = _ingress_host_ports(topology)
+    served = {s.number for g in topology.gateways.values() for s in g.servers}
+    for url in ctx.model.local_urls:
+        port = url.effective_port
+        if port in mapped or port in served:
+            continue
+        new = _replacement(url, mapped)
+        loc = Location(url.file, url.line, url.column)
+        reachable = ", ".join(str(p) for p in sorted(mapped)) or "none"
+        message = (f"{url.text} targets port {port}, which is not a host port of the ingress "
+                   f"(mapped: {reachable}) nor a port any Gateway serves")
+        why = "Requests from this script are refused; the ingress is reachable only on its mapped host ports."
+        fix = None
+        if new:
+            fix = Fix(f"use {new}", (ReplaceText(url.file, url.line, url.column, url.text, new),),
+                      Applicability.SAFE)
+        yield Finding(RULE.id, RULE.severity, message, loc, why, fix)
