@@ -104,8 +104,7 @@ def apply(path: PathArg = Path("."), rule: RuleOpt = None, skip: SkipOpt = None,
         action = "created" if change.old is None else "deleted" if change.new is None else "updated"
         err.print(f"{action} {change.path}", markup=False)
     err.print(summary(result), markup=False)
-    left = [r for r in result.results if r.status != "applied"]
-    raise typer.Exit(1 if left else 0)
+    raise typer.Exit(1 if result.remaining else 0)
 
 
 @app.command()

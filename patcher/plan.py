@@ -47,7 +47,8 @@ class Plan:
     results: tuple[FixResult, ...]
     changes: tuple[FileChange, ...]
     diagnostics: tuple[Diagnostic, ...] = field(default=())
-    unresolved: tuple[Finding, ...] = field(default=())  # fixable findings a fix did not clear
+    remaining: tuple[Finding, ...] = field(default=())  # what the rules find after the fixes
+    unresolved: tuple[Finding, ...] = field(default=())  # findings whose applied fix did not clear them
 
 
 Progress = Callable[[int, int, str], None]
@@ -101,10 +102,11 @@ def make_plan(root: Path, config: Config, selection: Selection,
         model = build_model(Workspace(root, live, workspace.inventory), config, cache)
         current = analyse(model, selection)
     changes = _changes(workspace, texts, extra_read)
-    results = tuple(_result(f, threshold, applied, failures) for f in first)
+    left = {_identity(f) for f in current}
+    results = tuple(_result(f, threshold, applied, failures, left) for f in first)
     unresolved = tuple(f for f in current if f.fix and _identity(f) in applied)
     return Plan(root, tuple(first), results, changes,
-                tuple(diagnostics) + model.diagnostics, unresolved)
+                tuple(diagnostics) + model.diagnostics, tuple(current), unresolved)
 
 
 def _identity(finding: Finding) -> str:
@@ -178,8 +180,10 @@ def _changes(workspace: Workspace, texts: dict[str, str | None],
     return tuple(changes)
 
 
-def _result(finding: Finding, threshold: Applicability, applied, failures) -> FixResult:
+def _result(finding: Finding, threshold: Applicability, applied, failures, left) -> FixResult:
     key = _identity(finding)
+    if key not in left and key not in applied:
+        return FixResult(finding, "resolved", "cleared by a related fix")
     if finding.fix is None:
         return FixResult(finding, "no-fix")
     if key in failures:
@@ -188,4 +192,4 @@ def _result(finding: Finding, threshold: Applicability, applied, failures) -> Fi
         return FixResult(finding, "applied")
     if finding.fix.applicability < threshold:
         return FixResult(finding, "below-threshold", finding.fix.applicability.label)
-    return FixResult(finding, "superseded", "a related fix changed this part first")
+    return FixResult(finding, "not-applied", "a related fix changed this part first")

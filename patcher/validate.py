@@ -1,0 +1,128 @@
+"""Schema validation: core kinds through kubernetes-validate's schemas, custom
+resources (Istio, Argo CD, ...) through JSON schemas from a schema location.
+
+A schema location is a folder laid out as ``<group>/<kind>_<version>.json`` or a
+kubeconform-style template such as
+``https://example.org/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json``.
+Downloaded schemas are cached under ``$XDG_CACHE_HOME/patcher/schemas``.
+Validators are built once per kind and version, not per resource.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import referencing
+from kubernetes_validate import utils as kv
+
+from patcher.source import PatcherError
+
+TEMPLATE_FIELDS = re.compile(r"\{\{\s*\.(Group|ResourceKind|ResourceAPIVersion|Kind)\s*\}\}")
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    path: tuple  # inside the resource
+    message: str
+
+    @property
+    def where(self) -> str:
+        return ".".join(str(p) for p in self.path) or "(root)"
+
+
+def is_core(api_version: str) -> bool:
+    group = api_version.split("/")[0] if "/" in api_version else ""
+    return group == "" or "." not in group or group.endswith(".k8s.io")
+
+
+class Validator:
+    """Validates resources; holds the compiled schemas it has used."""
+
+    def __init__(self, location: str | None, kubernetes_version: str | None = None,
+                 cache_dir: Path | None = None) -> None:
+        self.location = location or None
+        self.version = kubernetes_version or kv.latest_version()
+        self.cache_dir = cache_dir or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "patcher" / "schemas"
+        self._validators: dict[tuple[str, str], Any] = {}
+
+    def errors(self, data: dict[str, Any]) -> list[SchemaError] | None:
+        """Schema errors of one resource; None when no schema is known for its kind."""
+        key = (str(data.get("apiVersion")), str(data.get("kind")))
+        if key not in self._validators:
+            self._validators[key] = self._build(*key)
+        validator = self._validators[key]
+        if validator is None:
+            return None
+        found = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+        return [SchemaError(tuple(e.absolute_path), _short(e)) for e in found]
+
+    def _build(self, api_version: str, kind: str):
+        if is_core(api_version):
+            return self._core(api_version, kind)
+        schema = self._custom(api_version, kind)
+        if schema is None:
+            return None
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
+        return cls(schema)
+
+    def _core(self, api_version: str, kind: str):
+        version = [v for v in kv.all_versions() if kv.major_minor(v) <= kv.major_minor(self.version)][-1]
+        folder = f"kubernetes-json-schema/v{version}-local-strict"
+        short = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+        try:
+            schema = kv.schema_contents(f"{folder}/{kind.lower()}-{short}.json", self.version)
+        except (FileNotFoundError, kv.VersionNotSupportedError):
+            return None
+        definitions = kv.schema_contents(f"{folder}/_definitions.json", self.version)
+        registry = referencing.Resource.from_contents(definitions) @ (
+            referencing.Resource.from_contents(schema) @ referencing.Registry())
+        return jsonschema.Draft202012Validator(schema, registry=registry)
+
+    def _custom(self, api_version: str, kind: str) -> dict | None:
+        if not self.location or "/" not in api_version:
+            return None
+        group, version = api_version.split("/", 1)
+        values = {"Group": group, "ResourceKind": kind.lower(), "Kind": kind, "ResourceAPIVersion": version}
+        if "{{" in self.location:
+            target = TEMPLATE_FIELDS.sub(lambda m: values[m.group(1)], self.location)
+        else:
+            target = str(Path(self.location) / group / f"{kind.lower()}_{version}.json")
+        if target.startswith(("http://", "https://")):
+            return self._download(target)
+        path = Path(target.removeprefix("file://"))
+        if not path.is_file():
+            return None
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise PatcherError(f"schema is not valid JSON: {exc}", str(path)) from None
+
+    def _download(self, url: str) -> dict | None:
+        cached = self.cache_dir / (hashlib.sha256(url.encode()).hexdigest() + ".json")
+        if cached.is_file():
+            return json.loads(cached.read_text(encoding="utf-8"))
+        try:
+            with urllib.request.urlopen(url, timeout=20) as response:
+                body = response.read()
+        except OSError as exc:
+            if getattr(exc, "code", None) == 404:
+                return None
+            raise PatcherError(f"cannot download schema {url}: {exc}",
+                               hint="check the schema location, or validate offline with a folder") from None
+        schema = json.loads(body)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_bytes(body)
+        return schema
+
+
+def _short(error: jsonschema.ValidationError) -> str:
+    message = error.message
+    return message if len(message) <= 200 else message[:197] + "..."
