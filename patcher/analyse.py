@@ -38,7 +38,7 @@ def analyse(model: Model, selection: Selection) -> list[Finding]:
     findings: list[Finding] = []
     for rule in selection.rules(model.config):
         findings += [f for f in rule.check(context) if not _ignored(model, f)]
-    return sorted(findings, key=Finding.sort_key)
+    return sorted(findings, key=lambda f: (-f.severity, f.sort_key()))
 
 
 def _ignored(model: Model, finding: Finding) -> bool:

@@ -20,7 +20,7 @@ from patcher.registry import all_rules
 from patcher.render.data import render_json
 from patcher.render.diff import render_diff
 from patcher.render.markdown import render_markdown
-from patcher.render.rules import render_rules
+from patcher.render.rules import render_rule_docs, render_rules
 from patcher.render.sarif import render_sarif
 from patcher.render.text import render_findings, summary
 from patcher.source import PatcherError
@@ -108,9 +108,12 @@ def apply(path: PathArg = Path("."), rule: RuleOpt = None, skip: SkipOpt = None,
 
 
 @app.command()
-def rules() -> None:
+def rules(format: Annotated[str, typer.Option("--format", "-f", help="text, or markdown for the rule reference.")] = "text") -> None:
     """List every rule with its id, severity and whether it can fix what it finds."""
-    sys.stdout.write(render_rules(all_rules()))
+    if format not in ("text", "markdown"):
+        Console(stderr=True).print(f"error: unknown format '{format}' (text or markdown)", markup=False)
+        raise typer.Exit(2)
+    sys.stdout.write(render_rules(all_rules()) if format == "text" else render_rule_docs(all_rules()))
 
 
 def main() -> None:

@@ -34,6 +34,11 @@ DEFAULTS: dict[str, Any] = {
     "dns": {"namespace": "kube-system", "labels": {"k8s-app": "kube-dns"}, "port": 53},
     # where generated files go; empty means "next to the existing Istio manifests"
     "outputs": {"destination-rules": "", "network-policies": "", "peer-authentication": ""},
+    # JSON schemas for custom resources: a folder (<group>/<kind>_<version>.json) or a
+    # kubeconform-style URL template; empty validates core kinds only
+    "schema-location": "",
+    # Kubernetes version whose schemas core kinds are checked against; empty: the newest known
+    "kubernetes-version": "",
     # Helm releases, when the scripts do not say: [{chart, name, namespace, values: []}]
     "helm-releases": [],
     # namespaces that hold platform components rather than the application

@@ -21,6 +21,7 @@ from patcher.findings import Applicability, Finding
 from patcher.model import Model, ParseCache, Workspace, build_model
 from patcher.source import Diagnostic, PatcherError, decode
 from patcher.transform import apply_edits
+from patcher.validate import Validator
 from patcher.verify import verify_file
 
 MAX_PASSES = 8
@@ -36,7 +37,7 @@ class FileChange:
 @dataclass(frozen=True)
 class FixResult:
     finding: Finding
-    status: str  # applied | below-threshold | no-fix | failed
+    status: str  # fixed | resolved (by a related fix) | below-threshold | no-fix | failed | not-applied
     reason: str = ""
 
 
@@ -74,6 +75,7 @@ def load_workspace(root: Path, progress: Progress | None = None) -> tuple[Worksp
 def make_plan(root: Path, config: Config, selection: Selection,
               threshold: Applicability = Applicability.SAFE, progress: Progress | None = None) -> Plan:
     workspace, diagnostics = load_workspace(root, progress)
+    validator = Validator(schema_location(root, config["schema-location"]), config["kubernetes-version"])
     cache = ParseCache()
     model = build_model(workspace, config, cache)
     first = analyse(model, selection)
@@ -91,7 +93,7 @@ def make_plan(root: Path, config: Config, selection: Selection,
             edits = [e for e in finding.fix.edits if e not in done]
             try:
                 new = apply_edits(texts, edits, lambda p: _read(root, p, extra_read))
-                _verify(texts, new, edits, extra_read)
+                _verify(texts, new, edits, extra_read, validator)
             except PatcherError as exc:
                 failures[_identity(finding)] = str(exc)
                 continue
@@ -107,6 +109,13 @@ def make_plan(root: Path, config: Config, selection: Selection,
     unresolved = tuple(f for f in current if f.fix and _identity(f) in applied)
     return Plan(root, tuple(first), results, changes,
                 tuple(diagnostics) + model.diagnostics, tuple(current), unresolved)
+
+
+def schema_location(root: Path, location: str) -> str:
+    """A folder named in the settings is relative to the repository; templates and URLs stay."""
+    if not location or "{{" in location or "://" in location or Path(location).is_absolute():
+        return location
+    return str(root / location)
 
 
 def _identity(finding: Finding) -> str:
@@ -163,10 +172,10 @@ def _read(root: Path, path: str, extra: dict[str, str | None]) -> str:
     return extra[path]
 
 
-def _verify(texts, new, edits, extra) -> None:
+def _verify(texts, new, edits, extra, validator: Validator) -> None:
     for path, text in new.items():
         old = texts.get(path, extra.get(path))
-        verify_file(path, old, text, [e for e in edits if e.file == path])
+        verify_file(path, old, text, [e for e in edits if e.file == path], validator)
 
 
 def _changes(workspace: Workspace, texts: dict[str, str | None],
@@ -189,7 +198,7 @@ def _result(finding: Finding, threshold: Applicability, applied, failures, left)
     if key in failures:
         return FixResult(finding, "failed", failures[key])
     if key in applied:
-        return FixResult(finding, "applied")
+        return FixResult(finding, "fixed")
     if finding.fix.applicability < threshold:
         return FixResult(finding, "below-threshold", finding.fix.applicability.label)
     return FixResult(finding, "not-applied", "a related fix changed this part first")

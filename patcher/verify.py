@@ -13,11 +13,16 @@ from deepdiff import DeepDiff
 
 from patcher.edits import (YAML_EDITS, AddDocument, DeleteDocument, Edit, YamlPath,
                            edit_path)
+from patcher.resources import is_resource
 from patcher.source import PatcherError
+from patcher.validate import Validator
 from patcher.yamlread import read_documents
 
 
-def verify_file(path: str, old: str | None, new: str | None, edits: Sequence[Edit]) -> None:
+def verify_file(path: str, old: str | None, new: str | None, edits: Sequence[Edit],
+                validator: Validator | None = None) -> None:
+    """Raise unless the new text differs from the old exactly where the edits say,
+    and every resource the edits change or create passes its schema."""
     if not path.endswith((".yaml", ".yml")) and path.rsplit("/", 1)[-1] != "Kustomization":
         return
     old_docs = [d.data for d in read_documents(old, path)] if old else []
@@ -37,14 +42,32 @@ def verify_file(path: str, old: str | None, new: str | None, edits: Sequence[Edi
     for edit in edits:
         if isinstance(edit, YAML_EDITS) and not isinstance(edit, DeleteDocument):
             declared.setdefault(edit.doc, []).append(edit_path(edit))
+    touched = list(new_docs[len(kept):])
     for new_index, (before, after) in enumerate(zip(kept, new_docs)):
         allowed = declared.get(old_index[new_index], [])
-        for changed in _changed_paths(before, after):
+        changes = _changed_paths(before, after)
+        for changed in changes:
             if not any(changed[: len(p)] == p for p in allowed):
                 shown = "/".join(str(k) for k in changed) or "(document root)"
                 raise PatcherError(f"the fix would also change '{shown}', which it does not declare",
                                    path, hint="this is a patcher bug; nothing was written")
+        if changes:
+            touched.append(after)
+    if validator is not None:
+        for data in touched:
+            _validate(validator, path, data)
 
+
+def _validate(validator: Validator, path: str, data) -> None:
+    if not is_resource(data):
+        return
+    errors = validator.errors(data)
+    if errors:
+        meta = data["metadata"]
+        name = f"{meta.get('namespace', '')}/{meta['name']}".lstrip("/")
+        first = errors[0]
+        raise PatcherError(f"the fixed {data['kind']} {name} would fail its schema at {first.where}: "
+                           f"{first.message}", path, hint="the fix was not applied")
 
 def _changed_paths(before, after) -> list[tuple]:
     diff = DeepDiff(before, after, view="tree")

@@ -14,7 +14,8 @@ def render_findings(plan: Plan) -> str:
         if f.why:
             lines.append(f"    why: {f.why}\n")
         if f.fix:
-            state = f" ({result.status}{': ' + result.reason if result.reason else ''})"
+            state = "" if result.status == "fixed" else \
+                f" ({result.status}{': ' + result.reason if result.reason else ''})"
             lines.append(f"    fix: {f.fix.title} [{f.fix.applicability.label}]{state}\n")
     lines.append(summary(plan) + "\n")
     return "".join(lines)

@@ -11,7 +11,7 @@ Example:
 
     # app-vs.yaml                      # frontend-virtualservice.yaml
     hosts: ["*"]                       hosts: ["*"]
-    gateways: [app-gateway]            gateways: [app-gateway]
+    gateways: [web-gateway]            gateways: [web-gateway]
     http: [/api/ -> api, / -> web]     http: [/static -> web, / -> web]
 
 Fixed example:

@@ -10,7 +10,7 @@ into thinking something is served there, and collides with other local tools.
 Example:
 
     extraPortMappings:
-      - containerPort: 31542   # no Service has nodePort 31542
+      - containerPort: 30542   # no Service has nodePort 30542
         hostPort: 8081
 
 Fixed example:

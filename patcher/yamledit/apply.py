@@ -29,8 +29,10 @@ def read_roundtrip(text: str) -> str:
 
 def apply_yaml_edits(text: str, edits: Sequence[YamlEdit]) -> str:
     body, envelope = unwrap(text)
-    docs = compose(body)
-    ordered = sorted(edits, key=lambda e: _position(body, docs, e), reverse=True)
+    ordered = list(edits)
+    if len(ordered) > 1:
+        docs = compose(body)
+        ordered.sort(key=lambda e: _position(body, docs, e), reverse=True)
     for edit in ordered:
         body = _apply_one(body, edit)
     return wrap(body, envelope)
