@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.syntax import Syntax
 
 from patcher.analyse import Selection
@@ -56,8 +57,13 @@ def _plan(path: Path, rule: list[str] | None, skip: list[str] | None, unsafe: bo
                          progress=progress.update)
 
 
+def _input_problems(result: Plan) -> bool:
+    """Files that could not be read fully count as findings; notes do not."""
+    return any(d.level != "note" for d in result.diagnostics)
+
+
 def _fail(err: Console, exc: PatcherError) -> None:
-    err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -81,13 +87,13 @@ def plan(path: PathArg = Path("."), rule: RuleOpt = None, skip: SkipOpt = None,
     elif format is Format.text:
         sys.stdout.write(render_findings(result) + diff)
     elif out.is_terminal:
-        out.print(render_findings(result), end="", markup=False)
+        out.print(render_findings(result), end="", markup=False, soft_wrap=True)
         if diff:
             out.print(Syntax(diff, "diff", theme="ansi_dark", background_color="default"))
     else:
-        err.print(render_findings(result), end="", markup=False)
+        err.print(render_findings(result), end="", markup=False, soft_wrap=True)
         sys.stdout.write(diff)
-    raise typer.Exit(1 if result.findings else 0)
+    raise typer.Exit(1 if result.findings or _input_problems(result) else 0)
 
 
 @app.command()
@@ -102,9 +108,9 @@ def apply(path: PathArg = Path("."), rule: RuleOpt = None, skip: SkipOpt = None,
         _fail(err, exc)
     for change in result.changes:
         action = "created" if change.old is None else "deleted" if change.new is None else "updated"
-        err.print(f"{action} {change.path}", markup=False)
-    err.print(summary(result), markup=False)
-    raise typer.Exit(1 if result.remaining else 0)
+        err.print(f"{action} {change.path}", markup=False, soft_wrap=True)
+    err.print(summary(result), markup=False, soft_wrap=True)
+    raise typer.Exit(1 if result.remaining or _input_problems(result) else 0)
 
 
 @app.command()

@@ -39,6 +39,8 @@ DEFAULTS: dict[str, Any] = {
     "schema-location": "",
     # Kubernetes version whose schemas core kinds are checked against; empty: the newest known
     "kubernetes-version": "",
+    # files larger than this many bytes are reported and not read
+    "max-file-size": 5 * 1024 * 1024,
     # Helm releases, when the scripts do not say: [{chart, name, namespace, values: []}]
     "helm-releases": [],
     # namespaces that hold platform components rather than the application

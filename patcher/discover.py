@@ -29,6 +29,7 @@ class Inventory:
     charts: tuple[str, ...] = ()  # chart root folders
     scripts: tuple[str, ...] = ()
     skipped: tuple[str, ...] = field(default=())  # helm templates and chart files
+    outside_links: tuple[str, ...] = field(default=())  # symbolic links leading out of the repository
 
 
 def _ignore_spec(directory: Path, rel: str, specs: list[tuple[str, pathspec.PathSpec]]) -> None:
@@ -69,6 +70,8 @@ def discover(root: Path) -> Inventory:
     skipped: list[str] = []
     specs: list[tuple[str, pathspec.PathSpec]] = []
     chart_roots: list[str] = []
+    outside: list[str] = []
+    real_root = root.resolve()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         directory = Path(dirpath)
         rel_dir = directory.relative_to(root).as_posix()
@@ -85,7 +88,10 @@ def discover(root: Path) -> Inventory:
         for name in sorted(filenames):
             rel = _join(rel_dir, name)
             full = directory / name
-            if full.is_symlink() or _ignored(rel, False, specs):
+            if _ignored(rel, False, specs):
+                continue
+            if full.is_symlink() and not _inside(full, real_root):
+                outside.append(rel)
                 continue
             if inside_chart:
                 skipped.append(rel)
@@ -96,7 +102,12 @@ def discover(root: Path) -> Inventory:
             elif _is_script(full, name):
                 scripts.append(rel)
     return Inventory(tuple(yaml_files), tuple(kustomizations), tuple(charts), tuple(scripts),
-                     tuple(skipped))
+                     tuple(skipped), tuple(outside))
+
+
+def _inside(link: Path, real_root: Path) -> bool:
+    target = link.resolve()
+    return target.is_file() and (target == real_root or real_root in target.parents)
 
 
 def _join(base: str, name: str) -> str:

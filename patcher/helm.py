@@ -84,6 +84,21 @@ def _resolve_values(arg: str, script_dir: str, chart: str) -> str:
     return arg
 
 
+def missing_dependencies(chart_dir: Path) -> list[str]:
+    """Dependencies Chart.yaml declares that charts/ does not hold (Helm itself refuses these)."""
+    from helm_python.chart import Chart
+    from helm_python.errors import HelmError
+
+    try:
+        with Chart.load(str(chart_dir)) as chart:
+            declared = chart.metadata.get("dependencies") or []
+            loaded = {d.get("name") for d in chart.dependencies}
+    except HelmError:
+        return []  # the render reports why the chart cannot load
+    return sorted(str(d.get("name")) for d in declared
+                  if isinstance(d, dict) and d.get("name") not in loaded)
+
+
 def render(root: Path, release: Release, overrides: Mapping[str, str],
            values: dict[str, Any] | None) -> list[RenderedFile]:
     """Render one release; ``overrides`` are edited file texts not yet on disk."""

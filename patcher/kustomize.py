@@ -52,7 +52,7 @@ def read_kustomizations(workspace: "Workspace", cache: "ParseCache"):
         try:
             docs = cache.documents(path, text)
         except PatcherError as exc:
-            diagnostics.append(Diagnostic(path, exc.message, exc.line, exc.column, exc.hint))
+            diagnostics.append(Diagnostic.of(exc, path))
             continue
         if docs and isinstance(docs[0].data, dict):
             kustomizations.append(Kustomization(path, docs[0].data))

@@ -14,11 +14,12 @@ from typing import Any, Mapping
 
 from patcher.config import Config
 from patcher.discover import Inventory
-from patcher.helm import Release, releases_for, render
+from patcher.helm import Release, missing_dependencies, releases_for, render
 from patcher.kustomize import Kustomization, read_kustomizations
 from patcher.resources import Resource, Source, is_kind_cluster, is_resource
 from patcher.scripts import HelmInstall, LocalUrl, helm_installs, local_urls
 from patcher.source import Diagnostic, PatcherError
+from patcher.validate import is_core
 from patcher.yamlread import Document, read_documents
 
 
@@ -102,7 +103,9 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
         try:
             documents[path] = cache.documents(path, workspace.texts[path])
         except PatcherError as exc:
-            diagnostics.append(Diagnostic(path, exc.message, exc.line, exc.column, exc.hint))
+            diagnostics.append(Diagnostic.of(exc, path))
+            continue
+        diagnostics += _duplicate_keys(path, documents[path])
     kustomizations, namespaces, kdiags = read_kustomizations(workspace, cache)
     diagnostics += kdiags
 
@@ -127,10 +130,38 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
         try:
             resources += _render_release(workspace, release, cache)
         except PatcherError as exc:
-            diagnostics.append(Diagnostic(exc.file or release.chart, exc.message, exc.line,
-                                          exc.column, exc.hint))
+            diagnostics.append(Diagnostic.of(exc, release.chart))
+        diagnostics += [Diagnostic(f"{release.chart}/Chart.yaml",
+                                   f"dependency '{name}' is declared but missing from charts/; its resources are not analysed",
+                                   hint="run `helm dependency build` on the chart", level="warning")
+                        for name in cache.rendered(("dependencies", release.chart),
+                                                   lambda: missing_dependencies(workspace.root / release.chart))]
+    diagnostics += _ignored_kinds(resources)
     return Model(workspace, config, documents, tuple(resources), tuple(kind_configs),
                  tuple(kustomizations), tuple(urls), tuple(releases), tuple(diagnostics))
+
+
+ANALYSED_CUSTOM_KINDS = {"Gateway", "VirtualService", "DestinationRule", "PeerAuthentication",
+                         "ServiceEntry", "Sidecar", "AuthorizationPolicy"}
+
+
+def _ignored_kinds(resources: list[Resource]) -> list[Diagnostic]:
+    """Custom resources of kinds no rule reads: counted, so nobody wonders whether they were seen."""
+    counts: dict[str, int] = {}
+    for r in resources:
+        if not is_core(r.api_version) and r.kind not in ANALYSED_CUSTOM_KINDS:
+            counts[r.kind] = counts.get(r.kind, 0) + 1
+    if not counts:
+        return []
+    listed = ", ".join(f"{kind} ({n})" for kind, n in sorted(counts.items()))
+    return [Diagnostic(".", f"{sum(counts.values())} custom resource(s) of kinds patcher does not analyse: {listed}",
+                       level="note")]
+
+
+def _duplicate_keys(path: str, docs: list[Document]) -> list[Diagnostic]:
+    return [Diagnostic(path, f"duplicate key '{key}': Kubernetes and Helm use the last value", line, column,
+                       "remove one of the entries", level="warning")
+            for doc in docs for key, line, column in doc.duplicates]
 
 
 def _resource(doc: Document, source: Source, default_namespace: str) -> Resource:

@@ -25,6 +25,7 @@ from patcher.validate import Validator
 from patcher.verify import verify_file
 
 MAX_PASSES = 8
+DEFAULT_MAX_SIZE = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -55,26 +56,35 @@ class Plan:
 Progress = Callable[[int, int, str], None]
 
 
-def load_workspace(root: Path, progress: Progress | None = None) -> tuple[Workspace, list[Diagnostic]]:
+def load_workspace(root: Path, progress: Progress | None = None,
+                   max_size: int = DEFAULT_MAX_SIZE) -> tuple[Workspace, list[Diagnostic]]:
     inventory = discover(root)
     texts: dict[str, str] = {}
-    diagnostics: list[Diagnostic] = []
+    diagnostics = [Diagnostic(p, "symbolic link to a file outside the repository: not followed",
+                              level="note") for p in inventory.outside_links]
     paths = inventory.yaml + inventory.kustomizations + inventory.scripts
     for number, path in enumerate(paths, start=1):
         if progress:
             progress(number, len(paths), "reading")
+        full = root / path
         try:
-            texts[path] = decode((root / path).read_bytes(), path)
+            size = full.stat().st_size
+            if size > max_size:
+                diagnostics.append(Diagnostic(path, f"skipped: {size} bytes is over the size limit of {max_size}",
+                                              hint="raise max-file-size in .patcher.yaml to read it"))
+                continue
+            texts[path] = decode(full.read_bytes(), path)
         except PatcherError as exc:
-            diagnostics.append(Diagnostic(path, exc.message, exc.line, exc.column, exc.hint))
+            diagnostics.append(Diagnostic.of(exc, path))
         except OSError as exc:
-            diagnostics.append(Diagnostic(path, f"cannot read: {exc.strerror}"))
+            diagnostics.append(Diagnostic(path, f"cannot read: {exc.strerror}",
+                                          hint="check the file's permissions"))
     return Workspace(root, texts, inventory), diagnostics
 
 
 def make_plan(root: Path, config: Config, selection: Selection,
               threshold: Applicability = Applicability.SAFE, progress: Progress | None = None) -> Plan:
-    workspace, diagnostics = load_workspace(root, progress)
+    workspace, diagnostics = load_workspace(root, progress, int(config["max-file-size"]))
     validator = Validator(schema_location(root, config["schema-location"]), config["kubernetes-version"])
     cache = ParseCache()
     model = build_model(workspace, config, cache)

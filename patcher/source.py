@@ -40,9 +40,14 @@ class Diagnostic:
     line: int | None = None
     column: int | None = None
     hint: str = ""
+    level: str = "error"  # error: the file was not analysed; warning and note: it was
 
     def __str__(self) -> str:
-        return str(PatcherError(self.message, self.file, self.line, self.column, self.hint))
+        return f"{self.level}: " + str(PatcherError(self.message, self.file, self.line, self.column, self.hint))
+
+    @classmethod
+    def of(cls, exc: PatcherError, file: str, level: str = "error") -> "Diagnostic":
+        return cls(exc.file or file, exc.message, exc.line, exc.column, exc.hint, level)
 
 
 def decode(data: bytes, path: str) -> str:

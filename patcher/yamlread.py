@@ -15,10 +15,24 @@ import yaml
 from patcher.edits import YamlPath
 from patcher.source import PatcherError
 
-try:
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - wheels without libyaml
-    _Loader = yaml.SafeLoader  # type: ignore[misc]
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    """libyaml's loader, noting duplicate keys (Kubernetes and Helm keep the last)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[str, int, int]] = []
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in seen:
+                    self.duplicates.append((key.value, key.start_mark.line + 1, key.start_mark.column + 1))
+                seen.add(key.value)
+        return super().construct_mapping(node, deep)
 
 
 @dataclass(frozen=True)
@@ -26,6 +40,7 @@ class Document:
     index: int
     data: Any
     node: Any  # yaml.Node, for positions
+    duplicates: tuple[tuple[str, int, int], ...] = ()  # (key, line, column) of repeated keys
 
     def line_of(self, path: YamlPath) -> tuple[int, int]:
         """1-based line and column of the node at ``path`` (or of its nearest parent)."""
@@ -78,14 +93,19 @@ def read_documents(text: str, path: str) -> list[Document]:
     try:
         while loader.check_node():
             node = loader.get_node()
+            loader.duplicates = []
             data = loader.construct_document(node)
-            docs.append(Document(len(docs), data, node))
+            docs.append(Document(len(docs), data, node, tuple(loader.duplicates)))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
         hint = "fix the YAML syntax"
-        if "\t" in text:
+        line_text = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+        if "\t" in line_text or "tab" in problem:
             hint = "YAML does not allow tabs for indentation; use spaces"
+        elif "{{" in text:
+            hint = ("the file has Go-template braces ({{ }}); a Helm template belongs in a chart's "
+                    "templates/ folder, where patcher renders it with Helm")
         raise PatcherError(f"YAML syntax error: {problem}", path,
                            mark.line + 1 if mark else None,
                            mark.column + 1 if mark else None, hint) from None

@@ -43,8 +43,8 @@ def render_json(plan: Plan, diff: str) -> str:
         "findings": [finding_data(f, r) for f, r in zip(plan.findings, plan.results)],
         "changes": [{"file": c.path, "action": "create" if c.old is None else
                      "delete" if c.new is None else "modify"} for c in plan.changes],
-        "diagnostics": [{"file": d.file, "line": d.line, "column": d.column, "message": d.message,
-                         "hint": d.hint} for d in plan.diagnostics],
+        "diagnostics": [{"level": d.level, "file": d.file, "line": d.line, "column": d.column,
+                         "message": d.message, "hint": d.hint} for d in plan.diagnostics],
         "diff": diff,
     }
     return json.dumps(data, indent=2, sort_keys=False) + "\n"

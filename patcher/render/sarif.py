@@ -25,6 +25,18 @@ def _rule(rule: Rule) -> dict:
     }
 
 
+def _notification(diagnostic) -> dict:
+    region = {"startLine": diagnostic.line} if diagnostic.line else {}
+    if diagnostic.line and diagnostic.column:
+        region["startColumn"] = diagnostic.column
+    location = {"artifactLocation": {"uri": diagnostic.file, "uriBaseId": "%SRCROOT%"}}
+    if region:
+        location["region"] = region
+    text = diagnostic.message + (f" ({diagnostic.hint})" if diagnostic.hint else "")
+    return {"level": diagnostic.level, "message": {"text": text},
+            "locations": [{"physicalLocation": location}]}
+
+
 def render_sarif(plan: Plan, rules: list[Rule]) -> str:
     index = {r.id: i for i, r in enumerate(rules)}
     results = []
@@ -49,6 +61,8 @@ def render_sarif(plan: Plan, rules: list[Rule]) -> str:
             "tool": {"driver": {"name": "patcher", "version": __version__,
                                 "informationUri": "https://github.com/patcher-dev/patcher",
                                 "rules": [_rule(r) for r in rules]}},
+            "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": [
+                _notification(d) for d in plan.diagnostics]}],
             "originalUriBaseIds": {"%SRCROOT%": {"uri": plan.root.resolve().as_uri() + "/"}},
             "results": results,
         }],
