@@ -26,11 +26,11 @@ class Selection:
     def rules(self, config: Config) -> list[Rule]:
         rules = all_rules()
         known = {r.id for r in rules}
-        for rule_id in self.only + self.skip + tuple(config["disable"]):
+        for rule_id in self.only + self.skip + tuple(config["disable"]) + tuple(config["enable"]):
             if rule_id not in known:
                 raise PatcherError(f"unknown rule '{rule_id}'",
                                    hint="`patcher rules` lists the rule ids")
-        return [r for r in rules if config.enabled(r.id, self.only, self.skip)]
+        return [r for r in rules if config.enabled(r.id, self.only, self.skip, r.info.default_enabled)]
 
 
 def analyse(model: Model, selection: Selection) -> list[Finding]:

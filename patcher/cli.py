@@ -43,14 +43,19 @@ PathArg = Annotated[Path, typer.Argument(help="Repository to read (default: the 
 RuleOpt = Annotated[Optional[list[str]], typer.Option("--rule", "-r", help="Run only this rule (repeatable).")]
 SkipOpt = Annotated[Optional[list[str]], typer.Option("--skip", "-s", help="Do not run this rule (repeatable).")]
 UnsafeOpt = Annotated[bool, typer.Option("--unsafe-fixes", help="Also apply fixes marked unsafe.")]
+SchemaOpt = Annotated[Optional[str], typer.Option(
+    "--schema-location", help="Custom-resource schemas: a folder or a URL template (overrides the settings).")]
+SCHEMA_RULE = "schema/invalid-resource"
 
 
 def _plan(path: Path, rule: list[str] | None, skip: list[str] | None, unsafe: bool,
-          err: Console) -> Plan:
+          err: Console, schema_location: str | None = None) -> Plan:
     root = path.resolve()
     if not root.is_dir():
         raise PatcherError(f"no such folder: {path}", hint="give the repository's folder")
     config = load_config(root)
+    if schema_location is not None:
+        config = config.override("schema-location", schema_location)
     threshold = Applicability.UNSAFE if unsafe else Applicability.SAFE
     with DelayedProgress(err) as progress:
         return make_plan(root, config, Selection(tuple(rule or ()), tuple(skip or ())), threshold,
@@ -69,12 +74,12 @@ def _fail(err: Console, exc: PatcherError) -> None:
 
 @app.command()
 def plan(path: PathArg = Path("."), rule: RuleOpt = None, skip: SkipOpt = None,
-         unsafe_fixes: UnsafeOpt = False,
+         unsafe_fixes: UnsafeOpt = False, schema_location: SchemaOpt = None,
          format: Annotated[Optional[Format], typer.Option("--format", "-f", help="Output format.")] = None) -> None:
     """List findings and the diff their fixes would write. Exit 0 clean, 1 findings, 2 error."""
     out, err = Console(highlight=False), Console(stderr=True, highlight=False)
     try:
-        result = _plan(path, rule, skip, unsafe_fixes, err)
+        result = _plan(path, rule, skip, unsafe_fixes, err, schema_location)
     except PatcherError as exc:
         _fail(err, exc)
     diff = render_diff(result.changes)
@@ -98,11 +103,11 @@ def plan(path: PathArg = Path("."), rule: RuleOpt = None, skip: SkipOpt = None,
 
 @app.command()
 def apply(path: PathArg = Path("."), rule: RuleOpt = None, skip: SkipOpt = None,
-          unsafe_fixes: UnsafeOpt = False) -> None:
+          unsafe_fixes: UnsafeOpt = False, schema_location: SchemaOpt = None) -> None:
     """Write the fixes in place. Exit 0 when nothing is left to fix, 1 when findings remain."""
     err = Console(stderr=True, highlight=False)
     try:
-        result = _plan(path, rule, skip, unsafe_fixes, err)
+        result = _plan(path, rule, skip, unsafe_fixes, err, schema_location)
         write_changes(result.root, result.changes)
     except PatcherError as exc:
         _fail(err, exc)
@@ -111,6 +116,26 @@ def apply(path: PathArg = Path("."), rule: RuleOpt = None, skip: SkipOpt = None,
         err.print(f"{action} {change.path}", markup=False, soft_wrap=True)
     err.print(summary(result), markup=False, soft_wrap=True)
     raise typer.Exit(1 if result.remaining or _input_problems(result) else 0)
+
+
+@app.command()
+def validate(path: PathArg = Path("."), schema_location: SchemaOpt = None,
+             format: Annotated[Optional[Format], typer.Option("--format", "-f", help="Output format.")] = None) -> None:
+    """Check every resource (manifests and rendered charts) against its schema. Exit 0 valid, 1 not, 2 error."""
+    err = Console(stderr=True, highlight=False)
+    try:
+        result = _plan(path, [SCHEMA_RULE], None, False, err, schema_location)
+    except PatcherError as exc:
+        _fail(err, exc)
+    if format is Format.json:
+        sys.stdout.write(render_json(result, ""))
+    elif format is Format.sarif:
+        sys.stdout.write(render_sarif(result, all_rules()))
+    elif format is Format.markdown:
+        sys.stdout.write(render_markdown(result, ""))
+    else:
+        sys.stdout.write(render_findings(result))
+    raise typer.Exit(1 if result.findings or _input_problems(result) else 0)
 
 
 @app.command()

@@ -19,6 +19,8 @@ from patcher.yamlread import read_documents
 DEFAULTS: dict[str, Any] = {
     # rule ids to skip everywhere; --skip adds to this, --rule selects
     "disable": [],
+    # rule ids that are off by default to run too (schema/invalid-resource)
+    "enable": [],
     "cluster-domain": "cluster.local",
     "nodeport-range": [30000, 32767],
     "route-timeout": "30s",
@@ -57,10 +59,15 @@ class Config:
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
 
-    def enabled(self, rule_id: str, only: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> bool:
-        if only and rule_id not in only:
-            return False
-        return rule_id not in skip and rule_id not in self.values["disable"]
+    def override(self, key: str, value: Any) -> "Config":
+        return Config({**self.values, key: value}, self.source)
+
+    def enabled(self, rule_id: str, only: tuple[str, ...] = (), skip: tuple[str, ...] = (),
+                default: bool = True) -> bool:
+        if only:
+            return rule_id in only and rule_id not in skip
+        wanted = default or rule_id in self.values["enable"]
+        return wanted and rule_id not in skip and rule_id not in self.values["disable"]
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any], source: str) -> dict[str, Any]:

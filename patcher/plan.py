@@ -21,7 +21,7 @@ from patcher.findings import Applicability, Finding
 from patcher.model import Model, ParseCache, Workspace, build_model
 from patcher.source import Diagnostic, PatcherError, decode
 from patcher.transform import apply_edits
-from patcher.validate import Validator
+from patcher.validate import Validator, schema_location
 from patcher.verify import verify_file
 
 MAX_PASSES = 8
@@ -119,13 +119,6 @@ def make_plan(root: Path, config: Config, selection: Selection,
     unresolved = tuple(f for f in current if f.fix and _identity(f) in applied)
     return Plan(root, tuple(first), results, changes,
                 tuple(diagnostics) + model.diagnostics, tuple(current), unresolved)
-
-
-def schema_location(root: Path, location: str) -> str:
-    """A folder named in the settings is relative to the repository; templates and URLs stay."""
-    if not location or "{{" in location or "://" in location or Path(location).is_absolute():
-        return location
-    return str(root / location)
 
 
 def _identity(finding: Finding) -> str:

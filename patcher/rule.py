@@ -18,6 +18,7 @@ class RuleInfo:
     summary: str
     fixable: bool
     options: dict[str, Any] = field(default_factory=dict)  # settings the rule reads, with defaults
+    default_enabled: bool = True  # False: runs only when selected (--rule, or `enable` in the settings)
 
 
 @dataclass(frozen=True)

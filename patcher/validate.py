@@ -38,6 +38,13 @@ class SchemaError:
         return ".".join(str(p) for p in self.path) or "(root)"
 
 
+def schema_location(root: Path, location: str) -> str:
+    """A folder named in the settings is relative to the repository; templates and URLs stay."""
+    if not location or "{{" in location or "://" in location or Path(location).is_absolute():
+        return location
+    return str(root / location)
+
+
 def is_core(api_version: str) -> bool:
     group = api_version.split("/")[0] if "/" in api_version else ""
     return group == "" or "." not in group or group.endswith(".k8s.io")
@@ -62,7 +69,7 @@ class Validator:
         if validator is None:
             return None
         found = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-        return [SchemaError(tuple(e.absolute_path), _short(e)) for e in found]
+        return [SchemaError(_error_path(e), _short(e)) for e in found]
 
     def _build(self, api_version: str, kind: str):
         if is_core(api_version):
@@ -121,6 +128,17 @@ class Validator:
         cached.parent.mkdir(parents=True, exist_ok=True)
         cached.write_bytes(body)
         return schema
+
+
+def _error_path(error: jsonschema.ValidationError) -> tuple:
+    """Where the error is; for an unexpected key, the key itself rather than its parent."""
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        extra = sorted(k for k in error.instance if k not in known)
+        if extra:
+            return path + (extra[0],)
+    return path
 
 
 def _short(error: jsonschema.ValidationError) -> str:

@@ -40,8 +40,16 @@ def compose(text: str) -> list[Document]:
     return [Document(r, s, e) for r, (s, e) in zip(roots, starts)]
 
 
-def load(text: str) -> list[Any]:
-    return list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+def construct(node: Node) -> Any:
+    """Plain data of a composed document. Mutates the tree (merge keys are
+    flattened in place), so call it only once the nodes are no longer needed."""
+    return yaml.constructor.SafeConstructor().construct_document(node)
+
+
+def regions(text: str, docs: list[Document]) -> list[str]:
+    """Each document's own text, from its start to the next document's."""
+    bounds = [d.start for d in docs[1:]] + [len(text)]
+    return [text[d.start : end] for d, end in zip(docs, bounds)]
 
 
 def is_block(node: Node) -> bool:

@@ -1,0 +1,61 @@
+"""A resource that its schema rejects.
+
+What it finds: a manifest or rendered Helm resource that fails its JSON schema:
+core kinds against kubernetes-validate's strict schemas, custom resources
+(Istio, Argo CD, ...) against the schemas in ``schema-location``. A field in the
+wrong place, a misspelt key, a string where a number belongs.
+
+Why it matters: the API server (or Istio's webhook) rejects the whole apply, or
+worse, an unknown field is silently dropped and the setting never takes effect.
+
+Example:
+
+    kind: DestinationRule
+    spec:
+      host: api
+      connectionPool:          # belongs under trafficPolicy
+        tcp: {maxConnections: 100}
+
+Fixed example:
+
+    spec:
+      host: api
+      trafficPolicy:
+        connectionPool:
+          tcp: {maxConnections: 100}
+
+There is no automatic fix: the finding names the field path and the reason.
+Runs under ``patcher validate``, or in plan with ``--rule schema/invalid-resource``;
+it is off by default in plan because checking every resource costs more than
+the routing analysis itself.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from patcher.findings import Finding, Severity
+from patcher.rule import Context, RuleInfo
+from patcher.validate import Validator, schema_location
+
+RULE = RuleInfo(
+    id="schema/invalid-resource",
+    severity=Severity.CRITICAL,
+    summary="Resource that fails its Kubernetes or custom-resource schema",
+    fixable=False,
+    options={"schema-location": "folder or URL template of custom-resource schemas",
+             "kubernetes-version": "newest known"},
+    default_enabled=False,
+)
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    validator = Validator(schema_location(ctx.model.root, ctx.config["schema-location"]),
+                          ctx.config["kubernetes-version"])
+    for resource in ctx.model.resources:
+        errors = validator.errors(resource.data)
+        for error in errors or ():
+            path = tuple(error.path)
+            message = f"{resource.ref}: {error.where}: {error.message}"
+            why = "The API server rejects the resource, or silently drops the field so the setting never applies."
+            yield Finding(RULE.id, RULE.severity, message, resource.location(path), why, None)
