@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 LOCAL_URL = re.compile(
     r"(?P<scheme>https?)://(?P<host>localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::(?P<port>\d+))?"
+    r"(?![A-Za-z0-9.-])"
 )
 ASSIGN = re.compile(r"^\s*(?:export\s+|readonly\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 DEFAULTED = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?-(.*)\}$")
@@ -48,12 +49,24 @@ class HelmInstall:
     values: tuple[str, ...]
 
 
+def _code(line: str) -> str:
+    """The line without its trailing comment: a # outside quotes, at the start or after a blank."""
+    quote = None
+    for index, char in enumerate(line):
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (index == 0 or line[index - 1] in " \t;"):
+            return line[:index]
+    return line
+
+
 def local_urls(text: str, path: str) -> list[LocalUrl]:
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
-        if line.lstrip().startswith("#"):
-            continue
-        for match in LOCAL_URL.finditer(line):
+        for match in LOCAL_URL.finditer(_code(line)):
             port = match.group("port")
             found.append(LocalUrl(path, number, match.start() + 1, match.group(0),
                                   match.group("scheme"), match.group("host"),
@@ -83,6 +96,8 @@ def _assignments(text: str) -> dict[str, str]:
 
 
 def _expand(word: str, variables: dict[str, str]) -> str | None:
+    if "$(" in word or "`" in word:
+        return None  # a command's output cannot be known without running it
     def repl(match: re.Match) -> str:
         name = match.group(1) or match.group(3)
         if name in variables:
@@ -120,7 +135,9 @@ def helm_installs(text: str, path: str) -> list[HelmInstall]:
         if "helm" not in line:
             continue
         try:
-            words = shlex.split(line, comments=True)
+            lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|")
+            lexer.whitespace_split = True
+            words = list(lexer)
         except ValueError:
             continue
         for start in [i for i, w in enumerate(words) if w == "helm" or w.endswith("/helm")]:

@@ -21,15 +21,22 @@ def _encode(text: str) -> bytes:
     return text.encode("utf-8")
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def _new_file_mode() -> int:
+    """What open() would give a new file: 0666 less the umask (mkstemp alone gives 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o7777 if path.exists() else None
+    if mode is None:
+        mode = path.stat().st_mode & 0o7777 if path.exists() else _new_file_mode()
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".patcher", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
-        if mode is not None:
-            os.chmod(temp, mode)
+        os.chmod(temp, mode)
         os.replace(temp, path)
     except BaseException:
         if os.path.exists(temp):
@@ -49,8 +56,13 @@ def _check_unchanged(root: Path, change: FileChange) -> None:
         return
     try:
         current = path.read_bytes()
+        writable = path.stat().st_mode & 0o222
     except OSError as exc:
         raise PatcherError(f"cannot read: {exc.strerror}", change.path) from None
+    if not writable:
+        # root could write it anyway; a read-only file says someone does not want it changed
+        raise PatcherError("the file is read-only; nothing was written", change.path,
+                           hint="make it writable (chmod u+w) to let patcher fix it, or --skip the rule")
     if current != _encode(change.old):
         raise PatcherError("the file changed on disk after it was read", change.path,
                            hint="run patcher again; nothing was written")
@@ -59,6 +71,7 @@ def _check_unchanged(root: Path, change: FileChange) -> None:
 def write_changes(root: Path, changes: Sequence[FileChange]) -> None:
     for change in changes:
         _check_unchanged(root, change)
+    modes = {c.path: (root / c.path).stat().st_mode & 0o7777 for c in changes if c.old is not None}
     done: list[FileChange] = []
     try:
         for change in changes:
@@ -69,18 +82,18 @@ def write_changes(root: Path, changes: Sequence[FileChange]) -> None:
                 _atomic_write(path, _encode(change.new))
             done.append(change)
     except OSError as exc:
-        _rollback(root, done)
+        _rollback(root, done, modes)
         raise PatcherError(f"write failed ({exc.strerror or exc}); every file was restored, "
                            "nothing changed", getattr(exc, "filename", None) and
                            os.path.relpath(exc.filename, root) or None,
                            hint="fix the cause (permissions, disk space) and run apply again") from None
 
 
-def _rollback(root: Path, done: list[FileChange]) -> None:
+def _rollback(root: Path, done: list[FileChange], modes: dict[str, int]) -> None:
     for change in reversed(done):
         path = root / change.path
         if change.old is None:
             if path.exists():
                 path.unlink()
         else:
-            _atomic_write(path, _encode(change.old))
+            _atomic_write(path, _encode(change.old), modes.get(change.path))
