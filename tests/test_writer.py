@@ -88,8 +88,6 @@ def test_preserves_file_mode(tmp_path: Path, mode: int) -> None:
     assert _mode(root / "run.sh") == mode
 
 
-@pytest.mark.xfail(reason="bug: created files get mkstemp's 0600 instead of the usual 0666 & ~umask",
-                   strict=True)
 def test_created_file_mode_follows_umask(tmp_path: Path) -> None:
     write_changes(tmp_path, [FileChange("k8s/network-policies.yaml", None, "kind: NetworkPolicy\n")])
     assert _mode(tmp_path / "k8s/network-policies.yaml") == 0o666 & ~_umask()
@@ -108,6 +106,18 @@ def test_refuses_when_a_target_changed_on_disk_after_planning(tmp_path: Path) ->
     assert "changed on disk" in info.value.message
     assert "nothing was written" in info.value.hint
     assert read_tree(repo) == before  # not even the files planned before it
+
+
+def test_refuses_a_read_only_file(tmp_path: Path) -> None:
+    # tests run as root, who could write it anyway: the mode itself must stop patcher
+    root = _tree(tmp_path, {"a.yaml": b"a: 1\n", "locked.yaml": b"l: 1\n"})
+    os.chmod(root / "locked.yaml", 0o444)
+    with pytest.raises(PatcherError) as info:
+        write_changes(root, [FileChange("a.yaml", "a: 1\n", "a: 2\n"), FileChange("locked.yaml", "l: 1\n", "l: 2\n")])
+    assert info.value.file == "locked.yaml"
+    assert "read-only" in info.value.message
+    assert read_tree(root) == {"a.yaml": b"a: 1\n", "locked.yaml": b"l: 1\n"}
+    assert _mode(root / "locked.yaml") == 0o444
 
 
 def test_refuses_when_a_file_to_create_appeared(tmp_path: Path) -> None:
@@ -140,11 +150,11 @@ def _fail_on_call(monkeypatch: pytest.MonkeyPatch, failing_call: int) -> list[Pa
     real = patcher.writer._atomic_write
     calls: list[Path] = []
 
-    def flaky(path: Path, data: bytes) -> None:
+    def flaky(path: Path, data: bytes, *args, **kwargs) -> None:
         calls.append(path)
         if len(calls) == failing_call:
             raise OSError(13, "Permission denied", str(path))
-        real(path, data)
+        real(path, data, *args, **kwargs)
 
     monkeypatch.setattr(patcher.writer, "_atomic_write", flaky)
     return calls
@@ -184,8 +194,6 @@ def test_rollback_on_the_second_file(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert [p.name for p in calls] == ["a.yaml", "b.yaml", "a.yaml"]  # the third call is the restore
 
 
-@pytest.mark.xfail(reason="bug: a deleted file restored by the rollback comes back with mode 0600, "
-                          "losing e.g. its executable bit", strict=True)
 def test_rollback_restores_a_deleted_file_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _tree(tmp_path, {"old.sh": b"#!/bin/sh\n", "b.yaml": b"b: 1\n"})
     os.chmod(root / "old.sh", 0o755)
