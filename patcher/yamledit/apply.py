@@ -19,7 +19,7 @@ from . import data, splice
 from .documents import delete_document
 from .errors import YamlEditError, at_mark
 from .textio import unwrap, wrap
-from .tree import Document, compose, construct, document, node_end, regions, walk
+from .tree import compose, construct, content, document, documents, has_merge_keys, node_end, walk
 
 
 def read_roundtrip(text: str) -> str:
@@ -32,19 +32,19 @@ def apply_yaml_edits(text: str, edits: Sequence[YamlEdit]) -> str:
     body, envelope = unwrap(text)
     ordered = list(edits)
     if len(ordered) > 1:
-        docs = compose(body)
-        ordered.sort(key=lambda e: _position(body, docs, e), reverse=True)
+        roots = compose(body)
+        ordered.sort(key=lambda e: _position(body, roots, e), reverse=True)
     for edit in ordered:
         body = _apply_one(body, edit)
     return wrap(body, envelope)
 
 
-def _position(text: str, docs: list[Document], edit: YamlEdit) -> tuple[int, int, int]:
+def _position(text: str, roots: list, edit: YamlEdit) -> tuple[int, int, int]:
     """Where in the original text an edit acts, for back-to-front ordering."""
-    doc = document(docs, edit.doc)
+    root = document(roots, edit.doc)
     if isinstance(edit, DeleteDocument):
         return (edit.doc, -1, 0)
-    node, _ = walk(doc.root, edit.path)
+    node, _ = walk(root, edit.path)
     if isinstance(edit, InsertKey) and isinstance(node, yaml.MappingNode):
         return (edit.doc, node_end(node, text), 0)
     if isinstance(edit, (DeleteKey,)) and isinstance(node, yaml.MappingNode):
@@ -65,14 +65,20 @@ def _check_old(actual: Any, old: Any, what: str, node) -> None:
 
 
 def _apply_one(text: str, edit: YamlEdit) -> str:
-    docs = compose(text)
-    doc = document(docs, edit.doc)
     if isinstance(edit, DeleteDocument):
+        docs = documents(text)
+        document(docs, edit.doc)
+        _check_old(construct(docs[edit.doc].root), edit.old, f"document {edit.doc}", docs[edit.doc].root)
         new = delete_document(text, docs, edit.doc)
-        _check_old(construct(doc.root), edit.old, f"document {edit.doc}", doc.root)
-    else:
-        new = _apply_in_document(text, doc, edit)
-    _verify(text, docs, new, edit)
+        # rare enough to afford constructing the whole stream twice
+        want = data.expected([construct(r) for r in compose(text)], edit)
+        _require(data.same([construct(r) for r in compose(new)], want), edit)
+        return new
+    roots = compose(text)
+    root = document(roots, edit.doc)
+    before = construct(compose(text)[edit.doc] if has_merge_keys(text) else root)
+    new = _apply_in_document(text, root, before, edit)
+    _verify(text, roots, before, new, edit)
     return new
 
 
@@ -82,63 +88,60 @@ def _child(value: Any, path: tuple) -> Any:
     return value
 
 
-def _apply_in_document(text: str, doc: Document, edit: YamlEdit) -> str:
-    """Splice, then check ``old``: the check constructs data, which spoils the nodes."""
-    node, chain = walk(doc.root, edit.path)
+def _apply_in_document(text: str, root, before: Any, edit: YamlEdit) -> str:
+    node, chain = walk(root, edit.path)
+    target = _child(before, edit.path)
     where = f"path {list(edit.path)}"
     if isinstance(edit, SetValue):
-        new = splice.set_node(text, doc.root, node, chain, edit.new)
-        _check_old(_child(construct(doc.root), edit.path), edit.old, where, node)
-        return new
+        _check_old(target, edit.old, where, node)
+        return splice.set_node(text, root, node, chain, edit.new)
     if isinstance(edit, (InsertKey, DeleteKey)):
         if not isinstance(node, yaml.MappingNode):
             raise at_mark(f"{where}: expected a mapping, found a {node.id}", node.start_mark)
         if isinstance(edit, InsertKey):
-            return splice.insert_key(text, doc.root, node, chain, edit.key, edit.value, edit.after)
-        new = splice.delete_key(text, doc.root, node, chain, edit.key)
-        target = _child(construct(doc.root), edit.path)
-        _check_old(target.get(edit.key), edit.old, f"{where} key {edit.key!r}", node)
-        return new
+            return splice.insert_key(text, root, node, chain, edit.key, edit.value, edit.after)
+        if edit.key not in target:
+            raise at_mark(f"{where}: key {edit.key!r} not found", node.start_mark)
+        _check_old(target[edit.key], edit.old, f"{where} key {edit.key!r}", node)
+        return splice.delete_key(text, root, node, chain, edit.key)
     if not isinstance(node, yaml.SequenceNode):
         raise at_mark(f"{where}: expected a sequence, found a {node.id}", node.start_mark)
     if isinstance(edit, InsertItem):
-        return splice.insert_item(text, doc.root, node, chain, edit.value, edit.index)
+        return splice.insert_item(text, root, node, chain, edit.value, edit.index)
     if not 0 <= edit.index < len(node.value):
         raise at_mark(f"{where}: index {edit.index} out of range ({len(node.value)} items)", node.start_mark)
-    new = splice.delete_item(text, doc.root, node, chain, edit.index)
-    _check_old(_child(construct(doc.root), edit.path)[edit.index], edit.old, f"{where} item {edit.index}", node)
-    return new
+    _check_old(target[edit.index], edit.old, f"{where} item {edit.index}", node)
+    return splice.delete_item(text, root, node, chain, edit.index)
 
 
-def _verify(old: str, old_docs: list[Document], new: str, edit: YamlEdit) -> None:
+def _verify(old: str, old_roots: list, before: Any, new: str, edit: YamlEdit) -> None:
     """The spliced text must read as the old data plus exactly the declared change.
 
-    Documents other than the edited one are checked by their text (a splice
-    never moves them, so same text means same data); constructing every
-    document of a long stream per edit would make multi-edit files quadratic.
+    Other documents are compared by their text (a splice inside one document
+    leaves the others' characters alone, so same text means same data):
+    constructing every document of a long stream per edit would be quadratic.
     """
-    label = f"{type(edit).__name__} on document {edit.doc} path {list(getattr(edit, 'path', ()))}"
     try:
-        new_docs = compose(new)
+        new_roots = compose(new)
     except YamlEditError as exc:
-        raise YamlEditError(f"{label}: the result does not parse: {exc.message}") from exc
-    before, after = regions(old, old_docs), regions(new, new_docs)
-    if isinstance(edit, DeleteDocument):
-        # rare enough to afford constructing the whole stream
-        want = data.expected([construct(d.root) for d in compose(old)], edit)
-        ok = data.same([construct(d.root) for d in new_docs], want)
-    else:
-        i = edit.doc
-        ok = len(before) == len(after) and before[:i] == after[:i] and before[i + 1 :] == after[i + 1 :]
-        if ok:
-            want = data.expected([construct(compose(old)[i].root)], _in_first(edit))[0]
-            ok = data.same(construct(new_docs[i].root), want)
+        raise YamlEditError(f"{_label(edit)}: the result does not parse: {exc.message}") from exc
+    i = edit.doc
+    others_old = [content(old, r) for j, r in enumerate(old_roots) if j != i]
+    others_new = [content(new, r) for j, r in enumerate(new_roots) if j != i]
+    ok = len(old_roots) == len(new_roots) and others_old == others_new
+    if ok:
+        want = data.expected([before], dataclasses.replace(edit, doc=0))[0]
+        ok = data.same(construct(new_roots[i]), want)
+    _require(ok, edit)
+
+
+def _label(edit: YamlEdit) -> str:
+    return f"{type(edit).__name__} on document {edit.doc} path {list(getattr(edit, 'path', ()))}"
+
+
+def _require(ok: bool, edit: YamlEdit) -> None:
     if not ok:
         raise YamlEditError(
-            f"{label}: the spliced text does not read back as exactly the declared change "
+            f"{_label(edit)}: the spliced text does not read back as exactly the declared change "
             "(anchors, merge keys or an unusual layout?); not applied"
         )
-
-
-def _in_first(edit: YamlEdit) -> YamlEdit:
-    return dataclasses.replace(edit, doc=0)

@@ -27,29 +27,44 @@ class Document:
     explicit: bool
 
 
-def compose(text: str) -> list[Document]:
+def _parse_error(exc: yaml.YAMLError) -> YamlEditError:
+    return at_mark(f"file does not parse as YAML: {exc}", getattr(exc, "problem_mark", None))
+
+
+def compose(text: str) -> list[Node]:
+    """Root nodes, one per document."""
     try:
-        roots = list(yaml.compose_all(text, Loader=yaml.CSafeLoader))
+        return list(yaml.compose_all(text, Loader=yaml.CSafeLoader))
+    except yaml.YAMLError as exc:
+        raise _parse_error(exc) from exc
+
+
+def documents(text: str) -> list[Document]:
+    """Root nodes and where each document starts (a second parse, so only when needed)."""
+    roots = compose(text)
+    try:
         starts = [
             (e.start_mark.index, e.explicit)
             for e in yaml.parse(text, Loader=yaml.CSafeLoader)
             if isinstance(e, yaml.DocumentStartEvent)
         ]
     except yaml.YAMLError as exc:
-        raise at_mark(f"file does not parse as YAML: {exc}", getattr(exc, "problem_mark", None))
+        raise _parse_error(exc) from exc
     return [Document(r, s, e) for r, (s, e) in zip(roots, starts)]
 
 
 def construct(node: Node) -> Any:
-    """Plain data of a composed document. Mutates the tree (merge keys are
-    flattened in place), so call it only once the nodes are no longer needed."""
+    """Plain data of a composed document. Merge keys are flattened in place, so
+    with `<<` in the text construct a fresh tree, not one still to be spliced."""
     return yaml.constructor.SafeConstructor().construct_document(node)
 
 
-def regions(text: str, docs: list[Document]) -> list[str]:
-    """Each document's own text, from its start to the next document's."""
-    bounds = [d.start for d in docs[1:]] + [len(text)]
-    return [text[d.start : end] for d, end in zip(docs, bounds)]
+def has_merge_keys(text: str) -> bool:
+    return "<<" in text
+
+
+def content(text: str, root: Node) -> str:
+    return text[root.start_mark.index : root.end_mark.index]
 
 
 def is_block(node: Node) -> bool:
@@ -124,7 +139,7 @@ def in_flow(chain: list[Node]) -> bool:
     return any(isinstance(n, yaml.CollectionNode) and n.flow_style for n in chain)
 
 
-def document(docs: list[Document], index: int) -> Document:
+def document(docs: list, index: int):
     if not 0 <= index < len(docs):
         raise YamlEditError(f"document {index} not found: the file has {len(docs)} document(s)")
     return docs[index]
