@@ -210,6 +210,26 @@ def test_sarif_is_valid_and_has_one_result_per_finding(repo: Path, shared: Path,
         assert rule_ids[r["ruleIndex"]] == r["ruleId"]
 
 
+def test_sarif_of_a_clean_repository_is_valid_and_empty(repo: Path, shared: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema_file = shared / "schemas" / "sarif" / "sarif-schema-2.1.0.json"
+    if not schema_file.is_file():
+        pytest.skip(f"no SARIF schema at {schema_file}")
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    assert invoke("apply", repo).exit_code == 0
+    result = invoke("plan", repo, "--format", "sarif")
+    assert result.exit_code == 0
+    log = json.loads(result.stdout)
+    jsonschema.validators.validator_for(schema)(schema).validate(log)
+    assert log["runs"][0]["results"] == []
+
+
+def test_errors_leave_stdout_empty_for_machine_formats(repo: Path) -> None:
+    for fmt in ("json", "sarif", "markdown"):
+        result = invoke("plan", repo, "--format", fmt, "--rule", "nope/nope")
+        assert (result.exit_code, result.stdout) == (2, "")
+
+
 # --- choosing rules --------------------------------------------------------------------------
 
 def test_rule_runs_only_that_rule(repo: Path) -> None:
@@ -347,6 +367,17 @@ def test_ignore_comment_at_the_top_of_the_second_document(repo: Path) -> None:
     assert _route_findings(plan_json(repo)) == ["default/app-vs"] * 6 + ["default/frontend-vs"]
 
 
+def test_ignore_comment_in_a_script_covers_the_next_line(repo: Path) -> None:
+    script = repo / "scripts/07-test-api-endpoints.sh"
+    text = script.read_text()
+    script.write_text(text.replace('BASE_URL="http://localhost:8080"',
+                                   "# patcher: ignore[script/url-unmapped-port] reached through a tunnel\n"
+                                   'BASE_URL="http://localhost:8080"'))
+    result = invoke("plan", repo, "--rule", "script/url-unmapped-port")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+
+
 # --- apply -----------------------------------------------------------------------------------
 
 def test_apply_reports_each_file_and_a_second_apply_changes_nothing(repo: Path) -> None:
@@ -371,6 +402,16 @@ def test_apply_reports_each_file_and_a_second_apply_changes_nothing(repo: Path) 
     assert read_tree(repo) == after_first
     assert not [line for line in second.stderr.splitlines()
                 if line.split(" ")[0] in ("created", "updated", "deleted")]
+
+
+def test_apply_refuses_a_read_only_file_and_writes_nothing(repo: Path) -> None:
+    os.chmod(repo / "k8s/kind-config.yaml", 0o444)
+    before = read_tree(repo)
+    result = invoke("apply", repo)
+    assert result.exit_code == 2
+    assert "k8s/kind-config.yaml" in result.stderr and "read-only" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert read_tree(repo) == before
 
 
 def test_apply_on_the_other_sample_repository_is_idempotent(tmp_path: Path) -> None:
