@@ -14,7 +14,7 @@ from . import render
 from .errors import YamlEditError, at_mark
 from .layout import Layout, detect
 from .textio import indent_of, is_blank_or_comment, line_end, line_start, next_line
-from .tree import Node, find_key, in_flow, is_block, node_end
+from .tree import Node, find_key, in_flow, is_block, is_empty_plain, node_end
 
 _FLOW_UNSAFE = set(",[]{}#&*!|>'\"%@`")
 
@@ -51,7 +51,7 @@ def _needs_block(value: Any) -> bool:
 
 
 def _scalar_text(text: str, node: Node, new: Any, layout: Layout, flow: bool) -> str:
-    style = node.style
+    style = node.style or None  # libyaml says '' for plain
     if flow and isinstance(new, str) and style is None and (_FLOW_UNSAFE & set(new) or ": " in new):
         style = '"'
     if style in ("|", ">"):
@@ -71,7 +71,7 @@ def set_node(text: str, root: Node, node: Node, chain: list[Node], new: Any) -> 
     if flow and _needs_block(new):
         raise at_mark("cannot write a non-empty collection inside a flow-style collection", node.start_mark)
     if isinstance(node, yaml.ScalarNode) and not _needs_block(new) and not isinstance(new, (dict, list)):
-        if node.style is None and node.value == "" and not flow:
+        if is_empty_plain(node) and not flow:
             # `key:` with nothing after it: the empty scalar sits at the colon
             return _replace(text, start, end, " " + render.scalar(new, None, 0, layout))
         return _replace(text, start, end, _scalar_text(text, node, new, layout, flow))

@@ -72,7 +72,7 @@ def is_block(node: Node) -> bool:
 
 
 def is_empty_plain(node: Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.value == "" and node.style is None
+    return isinstance(node, yaml.ScalarNode) and node.value == "" and not node.style
 
 
 def node_end(node: Node, text: str) -> int:
