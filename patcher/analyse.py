@@ -26,10 +26,14 @@ class Selection:
     def rules(self, config: Config) -> list[Rule]:
         rules = all_rules()
         known = {r.id for r in rules}
-        for rule_id in self.only + self.skip + tuple(config["disable"]) + tuple(config["enable"]):
+        for rule_id in self.only + self.skip:
             if rule_id not in known:
-                raise PatcherError(f"unknown rule '{rule_id}'",
-                                   hint="`patcher rules` lists the rule ids")
+                raise PatcherError(f"unknown rule '{rule_id}'", hint="`patcher rules` lists the rule ids")
+        for key in ("disable", "enable"):
+            for rule_id in config[key]:
+                if rule_id not in known:
+                    raise PatcherError(f"unknown rule '{rule_id}' in '{key}'", config.source,
+                                       hint="`patcher rules` lists the rule ids")
         return [r for r in rules if config.enabled(r.id, self.only, self.skip, r.info.default_enabled)]
 
 

@@ -51,6 +51,18 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+# nested settings whose keys are Istio or Kubernetes field names: these and no others
+NESTED_KEYS: dict[str, set[str]] = {
+    "retries": {"attempts", "perTryTimeout", "retryOn", "retryRemoteLocalities"},
+    "connection-pool": {"maxConnections", "http1MaxPendingRequests", "http2MaxRequests",
+                        "maxRequestsPerConnection", "maxRetries"},
+    "outlier-detection": {"consecutive5xxErrors", "consecutiveGatewayErrors", "interval", "baseEjectionTime",
+                          "maxEjectionPercent", "minHealthPercent"},
+    "outputs": {"destination-rules", "network-policies", "peer-authentication"},
+    "dns": {"namespace", "labels", "port"},
+}
+
+
 @dataclass(frozen=True)
 class Config:
     values: dict[str, Any]
@@ -77,6 +89,10 @@ def _merge(base: dict[str, Any], override: dict[str, Any], source: str) -> dict[
             raise PatcherError(f"unknown setting '{key}'", source,
                                hint="known settings: " + ", ".join(sorted(base)))
         if isinstance(base[key], dict) and isinstance(value, dict):
+            unknown = sorted(set(value) - NESTED_KEYS.get(key, set(value)))
+            if unknown:
+                raise PatcherError(f"unknown setting '{key}.{unknown[0]}'", source,
+                                   hint=f"known keys of '{key}': " + ", ".join(sorted(NESTED_KEYS[key])))
             merged[key] = {**base[key], **value}
         else:
             merged[key] = value

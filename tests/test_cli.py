@@ -304,8 +304,6 @@ def test_unknown_setting_exits_2_naming_the_settings_file(repo: Path) -> None:
     assert read_tree(repo) == before
 
 
-@pytest.mark.xfail(reason="bug: an unknown rule id in the settings' disable list is reported as "
-                          "\"unknown rule\" without naming .patcher.yaml", strict=True)
 def test_unknown_rule_in_disable_names_the_settings_file(repo: Path) -> None:
     (repo / ".patcher.yaml").write_text("disable: [istio/route-without-timeouts]\n")
     result = invoke("plan", repo)
