@@ -17,7 +17,7 @@ from patcher.discover import Inventory
 from patcher.helm import Release, missing_dependencies, releases_for, render
 from patcher.kustomize import Kustomization, read_kustomizations
 from patcher.resources import Resource, Source, is_kind_cluster, is_resource
-from patcher.scripts import HelmInstall, LocalUrl, helm_installs, local_urls
+from patcher.scripts import HelmInstall, LocalUrl, forwarded_ports, helm_installs, local_urls
 from patcher.source import Diagnostic, PatcherError
 from patcher.validate import is_core
 from patcher.yamlread import Document, read_documents
@@ -86,6 +86,7 @@ class Model:
     local_urls: tuple[LocalUrl, ...]
     releases: tuple[Release, ...]
     diagnostics: tuple[Diagnostic, ...] = field(default=())
+    forwarded_ports: frozenset[tuple[str, int]] = frozenset()  # (script, local port) of port-forwards
 
     @property
     def root(self) -> Path:
@@ -121,9 +122,11 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
 
     urls: list[LocalUrl] = []
     installs: list[HelmInstall] = []
+    forwarded: set[tuple[str, int]] = set()
     for path in workspace.scripts:
         urls += local_urls(workspace.texts[path], path)
         installs += helm_installs(workspace.texts[path], path)
+        forwarded |= {(path, port) for port in forwarded_ports(workspace.texts[path])}
 
     releases = releases_for(workspace.inventory.charts, installs, config["helm-releases"])
     for release in releases:
@@ -138,7 +141,8 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                                                    lambda: missing_dependencies(workspace.root / release.chart))]
     diagnostics += _ignored_kinds(resources)
     return Model(workspace, config, documents, tuple(resources), tuple(kind_configs),
-                 tuple(kustomizations), tuple(urls), tuple(releases), tuple(diagnostics))
+                 tuple(kustomizations), tuple(urls), tuple(releases), tuple(diagnostics),
+                 frozenset(forwarded))
 
 
 ANALYSED_CUSTOM_KINDS = {"Gateway", "VirtualService", "DestinationRule", "PeerAuthentication",

@@ -29,15 +29,23 @@ def istio_dir(model: Model) -> str:
     return ""
 
 
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Service")
+
+
 def manifests_dir(model: Model) -> str:
-    """The folder of the kustomization that includes the Istio manifests, else their folder."""
-    base = istio_dir(model)
+    """The folder of the kustomization that includes the Istio manifests (else the workload
+    manifests), else the folder of those manifests."""
+    istio = [r for r in _editable(model, "Gateway", "VirtualService") if r.group.endswith("istio.io")]
+    sources = istio or _editable(model, *WORKLOAD_KINDS)
+    if not sources:
+        return ""
+    folders = {posixpath.dirname(r.source.file) for r in sources}
     candidates = [k for k in model.kustomizations
-                  if any(posixpath.dirname(t) == base or t == base for _, t in k.entries())
-                  or k.directory == base]
+                  if any(posixpath.dirname(t) in folders or t in folders for _, t in k.entries())
+                  or k.directory in folders]
     if candidates:
-        return sorted(candidates, key=lambda k: len(k.directory))[0].directory
-    return base
+        return sorted(candidates, key=lambda k: (len(k.directory), k.directory))[0].directory
+    return posixpath.dirname(sources[0].source.file)
 
 
 def output_path(model: Model, key: str, default_dir: str, default_name: str) -> str:

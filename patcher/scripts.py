@@ -74,6 +74,24 @@ def local_urls(text: str, path: str) -> list[LocalUrl]:
     return found
 
 
+PORT_FORWARD = re.compile(r"\bport-forward\b(?P<args>.*)")
+PORT_SPEC = re.compile(r"^(?P<local>\d+)(?::\d+)?$")
+
+
+def forwarded_ports(text: str) -> set[int]:
+    """Local ports a script opens with `kubectl port-forward` (its own URLs to them are fine)."""
+    ports: set[int] = set()
+    for _, line in _logical_lines(text):
+        match = PORT_FORWARD.search(_code(line))
+        if not match:
+            continue
+        for word in match.group("args").split():
+            spec = PORT_SPEC.match(word.strip("'\""))
+            if spec:
+                ports.add(int(spec.group("local")))
+    return ports
+
+
 def _assignments(text: str) -> dict[str, str]:
     variables: dict[str, str] = {}
     for line in text.splitlines():

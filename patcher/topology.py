@@ -209,6 +209,18 @@ class Topology:
         return [w for w in self.workloads
                 if w.resource.namespace == service.resource.namespace and selects(service.selector, w.pod_labels)]
 
+    def target_port(self, service: Service, port: ServicePort) -> int | str:
+        """The container port a Service port lands on, by number when the workload names it."""
+        if not isinstance(port.target_port, str):
+            return port.target_port
+        for workload in self.workloads_of(service):
+            pod = workload.resource.get(*workload.pod_path) or {}
+            for container in pod.get("containers") or []:
+                for entry in (container.get("ports") or []) if isinstance(container, dict) else []:
+                    if isinstance(entry, dict) and entry.get("name") == port.target_port:
+                        return _int(entry.get("containerPort")) or port.target_port
+        return port.target_port
+
     def ingress_services(self, gateway: Gateway) -> list[Service]:
         """Services that front the pods a Gateway's selector picks (the ingress gateway)."""
         out = []

@@ -21,18 +21,22 @@ Fixed example:
     # frontend-virtualservice.yaml is removed (and dropped from its kustomization)
 
 The VirtualService with the most routes is kept. Routes of the others are
-inserted before the first route that would shadow them; a route with the same
-match as a kept one but another target was already unreachable and is reported,
-not copied.
+inserted before the first route that would shadow them, with short destination
+hosts qualified when the namespaces differ. A route with the same match as a
+kept one but another target is reported and not copied; since which of the two
+Istio uses today depends on merge order, that fix is marked unsafe
+(``--unsafe-fixes``).
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Iterator
 
 from patcher.edits import DeleteDocument, DeleteItem, InsertItem
 from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.model import Model
+from patcher.names import fqdn, service_key
 from patcher.routes import forwarding, insertion_index, same_match
 from patcher.rule import Context, RuleInfo
 from patcher.topology import VirtualService
@@ -62,11 +66,26 @@ def _order(vs: VirtualService) -> tuple:
     return (vs.resource.source.file, vs.resource.source.doc)
 
 
-def _merge(keep: VirtualService, other: VirtualService) -> tuple[list, list[str]]:
+def _requalified(route: dict, source_ns: str, target_ns: str, domain: str) -> dict:
+    """A route moved to another namespace keeps its targets: short hosts become FQDNs."""
+    if source_ns == target_ns:
+        return route
+    moved = copy.deepcopy(route)
+    for entry in (moved.get("route") or []) + ([{"destination": moved["mirror"]}] if "mirror" in moved else []):
+        dest = entry.get("destination") if isinstance(entry, dict) else None
+        if isinstance(dest, dict) and isinstance(dest.get("host"), str):
+            key = service_key(dest["host"], source_ns, domain)
+            if key is not None:
+                dest["host"] = fqdn(key[0], key[1], domain)
+    return moved
+
+
+def _merge(keep: VirtualService, other: VirtualService, domain: str) -> tuple[list, list[str]]:
     """Insert edits for ``other``'s routes into ``keep``, and the routes that cannot move."""
     merged: list[tuple[bool, dict]] = [(False, r.data) for r in keep.routes]  # (is new, route)
     dropped: list[str] = []
-    for order, route in enumerate(r.data for r in other.routes):
+    moved = [_requalified(r.data, other.resource.namespace, keep.resource.namespace, domain) for r in other.routes]
+    for order, route in enumerate(moved):
         routes = [r for _, r in merged]
         twin = next((r for r in routes if same_match(r, route)), None)
         if twin is not None:
@@ -117,10 +136,13 @@ def check(ctx: Context) -> Iterator[Finding]:
             covered = set(other.hosts) <= set(keep.hosts) and set(other.gateways) <= set(keep.gateways)
             plain = not any(k in res.data.get("spec", {}) for k in ("tcp", "tls"))
             if covered and plain and res.source.editable and kept.source.editable:
-                edits, dropped = _merge(keep, other)
+                edits, dropped = _merge(keep, other, ctx.topology.cluster_domain)
                 title = f"merge its routes into {kept.name} and remove it"
+                safety = Applicability.SAFE
                 if dropped:
-                    message += f"; already unreachable and not copied: {', '.join(dropped)}"
-                fix = Fix(title, tuple(edits + _removal(ctx.model, other)), Applicability.SAFE)
+                    # which of two same-match routes Istio uses depends on merge order: a human decides
+                    message += f"; conflicting routes not copied: {', '.join(dropped)}"
+                    safety = Applicability.UNSAFE
+                fix = Fix(title, tuple(edits + _removal(ctx.model, other)), safety)
             yield Finding(RULE.id, RULE.severity, message, res.location(("metadata", "name")), why, fix,
                           (kept.location(("metadata", "name")),))

@@ -24,7 +24,9 @@ Fixed example:
           perTryTimeout: 10s
           retryOn: 5xx,reset,connect-failure,gateway-error
 
-The values come from the settings ``route-timeout`` and ``retries``.
+The values come from the settings ``route-timeout`` and ``retries``; when a
+route already has a shorter timeout, ``perTryTimeout`` is cut so that every
+attempt fits in it.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from typing import Iterator
 
 from patcher.edits import InsertKey
 from patcher.findings import Applicability, Finding, Fix, Severity
+from patcher.durations import duration, seconds
 from patcher.rule import Context, RuleInfo
 
 RULE = RuleInfo(
@@ -44,9 +47,16 @@ RULE = RuleInfo(
 )
 
 
+def _retries(retries: dict, timeout: str) -> dict:
+    """Retries that fit in the route's timeout: every attempt gets its share."""
+    total, per_try = seconds(timeout), seconds(str(retries.get("perTryTimeout", "")))
+    attempts = int(retries.get("attempts") or 1)
+    if total and per_try and per_try * attempts > total:
+        retries["perTryTimeout"] = duration(total / attempts)
+    return retries
+
+
 def check(ctx: Context) -> Iterator[Finding]:
-    timeout = ctx.config["route-timeout"]
-    retries = dict(ctx.config["retries"])
     for vs in ctx.topology.virtual_services:
         res = vs.resource
         for route in vs.routes:
@@ -60,6 +70,8 @@ def check(ctx: Context) -> Iterator[Finding]:
             message = (f"route {route.index}{name} of VirtualService {res.namespace}/{res.name} has no "
                        + " and no ".join(missing))
             why = "A hung backend holds callers without a timeout; a transient failure reaches users without retries."
+            timeout = route.data.get("timeout") or ctx.config["route-timeout"]
+            retries = _retries(dict(ctx.config["retries"]), str(timeout))
             edits = []
             if "timeout" in missing:
                 edits.append(InsertKey(res.source.file, res.source.doc, path, "timeout", timeout))

@@ -54,9 +54,9 @@ def _peer(labels: dict, namespace: str, own: str) -> dict[str, Any]:
     return peer
 
 
-def _target_ports(service: Service, port: int | None) -> list[dict[str, Any]]:
+def _target_ports(topology: Topology, service: Service, port: int | None) -> list[dict[str, Any]]:
     chosen = [p for p in service.ports if port is None or p.port == port] or list(service.ports)
-    return [{"protocol": p.protocol, "port": p.target_port} for p in chosen]
+    return [{"protocol": p.protocol, "port": topology.target_port(service, p)} for p in chosen]
 
 
 def _labels(topology: Topology, workload: Workload) -> dict:
@@ -112,12 +112,12 @@ def _policies(ctx: Context, namespace: str) -> list[str]:
         service = topology.services[key]
         rules = []
         for labels, ingress_ns, port in entries.get(key, []):
-            rule = {"from": [_peer(labels, ingress_ns, namespace)], "ports": _target_ports(service, port)}
+            rule = {"from": [_peer(labels, ingress_ns, namespace)], "ports": _target_ports(topology, service, port)}
             if rule not in rules:
                 rules.append(rule)
         for call in (c for c in calls if c.callee.key == key):
             rule = {"from": [_peer(_labels(topology, call.caller), call.caller.resource.namespace, namespace)],
-                    "ports": _target_ports(service, call.port)}
+                    "ports": _target_ports(topology, service, call.port)}
             if rule not in rules:
                 rules.append(rule)
         docs.append(_policy(f"allow-ingress-to-{key[1]}", namespace, f"Who may call {key[1]}",
@@ -127,7 +127,7 @@ def _policies(ctx: Context, namespace: str) -> list[str]:
     for caller_key in callers:
         own = [c for c in topology.calls if c.caller.key == caller_key]
         egress = [{"to": [_peer(c.callee.selector, c.callee.resource.namespace, namespace)],
-                   "ports": _target_ports(c.callee, c.port)} for c in own]
+                   "ports": _target_ports(topology, c.callee, c.port)} for c in own]
         docs.append(_policy(f"allow-egress-from-{caller_key[1]}", namespace, f"What {caller_key[1]} may call",
                             {"podSelector": {"matchLabels": dict(_labels(topology, own[0].caller))},
                              "policyTypes": ["Egress"], "egress": egress}))

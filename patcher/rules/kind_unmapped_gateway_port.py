@@ -97,6 +97,8 @@ def _mapping_edit(topology: Topology, node_port: int, host_port: int) -> list:
 def _like_siblings(item: dict, siblings: list) -> dict:
     """Write a new mapping the way the existing ones are written: key order, listenAddress."""
     siblings = [m for m in siblings if isinstance(m, dict)]
+    if siblings and not any("protocol" in m for m in siblings):
+        item.pop("protocol")  # TCP is kind's default; follow a file that never says it
     addresses = {m.get("listenAddress") for m in siblings}
     if len(addresses) == 1 and None not in addresses:
         item["listenAddress"] = addresses.pop()

@@ -1,9 +1,11 @@
 """A script calls the ingress on a localhost port that nothing listens on.
 
 What it finds: a URL in a shell script (``BASE_URL=...``, ``curl ...``) aimed at
-localhost or 127.0.0.1 on a port that is neither a host port kind maps onto the
-ingress gateway nor a port any Gateway serves. (A port a Gateway serves but the
-host cannot reach is kind/unmapped-gateway-port's business.)
+localhost or 127.0.0.1 on a port that is not a host port kind maps onto the
+ingress gateway. A URL on a Gateway's own port that kind publishes under another
+host port is rewritten to that host port; a Gateway port the host cannot reach
+at all is kind/unmapped-gateway-port's business. Local ports the same script
+opens with ``kubectl port-forward`` are left alone.
 
 Why it matters: every request the script sends is refused, so the smoke test
 fails even when the cluster is healthy, and people stop trusting it.
@@ -38,9 +40,10 @@ SCHEME_PROTOCOLS = {"http": ("HTTP", "HTTP2", "GRPC"), "https": ("HTTPS", "TLS")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def _ingress_host_ports(topology: Topology) -> dict[int, set[str]]:
-    """Host port -> protocols of the Gateway servers reachable through it."""
-    out: dict[int, set[str]] = {}
+def _ingress_host_ports(topology: Topology) -> tuple[dict[int, set[str]], dict[int, int]]:
+    """Host port -> protocols of the Gateway servers behind it; Gateway port -> its host port."""
+    protocols: dict[int, set[str]] = {}
+    by_gateway_port: dict[int, int] = {}
     for service in topology.all_ingress_services:
         servers = [s for g in topology.gateways_on(service) for s in g.servers]
         for port in service.ports:
@@ -48,16 +51,20 @@ def _ingress_host_ports(topology: Topology) -> dict[int, set[str]]:
                 continue
             host = topology.mapped_host_port(port.node_port)
             if host is not None:
-                out.setdefault(host, set()).update(s.protocol for s in servers if s.number == port.port)
-    return out
+                protocols.setdefault(host, set()).update(s.protocol for s in servers if s.number == port.port)
+                by_gateway_port.setdefault(port.port, host)
+    return protocols, by_gateway_port
 
 
-def _replacement(url: LocalUrl, mapped: dict[int, set[str]]) -> str | None:
-    wanted = SCHEME_PROTOCOLS[url.scheme]
-    ports = sorted(p for p, protocols in mapped.items() if protocols & set(wanted))
-    if not ports:
-        return None
-    port = DEFAULT_PORTS[url.scheme] if DEFAULT_PORTS[url.scheme] in ports else ports[0]
+def _replacement(url: LocalUrl, mapped: dict[int, set[str]], by_gateway_port: dict[int, int]) -> str | None:
+    if url.effective_port in by_gateway_port:
+        port = by_gateway_port[url.effective_port]  # the Gateway serves it, through another host port
+    else:
+        wanted = SCHEME_PROTOCOLS[url.scheme]
+        ports = sorted(p for p, protocols in mapped.items() if protocols & set(wanted))
+        if not ports:
+            return None
+        port = DEFAULT_PORTS[url.scheme] if DEFAULT_PORTS[url.scheme] in ports else ports[0]
     suffix = "" if port == DEFAULT_PORTS[url.scheme] else f":{port}"
     return f"{url.scheme}://{url.host}{suffix}"
 
@@ -66,17 +73,19 @@ def check(ctx: Context) -> Iterator[Finding]:
     topology = ctx.topology
     if not topology.mappings or not topology.all_ingress_services:
         return  # without the ingress chain in the repository there is nothing to compare with
-    mapped = _ingress_host_ports(topology)
+    mapped, by_gateway_port = _ingress_host_ports(topology)
     served = {s.number for g in topology.gateways.values() for s in g.servers}
+    unreachable = served - set(by_gateway_port)  # kind/unmapped-gateway-port reports these
     for url in ctx.model.local_urls:
         port = url.effective_port
-        if port in mapped or port in served:
+        if port in mapped or port in unreachable or (url.file, port) in ctx.model.forwarded_ports:
             continue
-        new = _replacement(url, mapped)
+        new = _replacement(url, mapped, by_gateway_port)
         loc = Location(url.file, url.line, url.column)
         reachable = ", ".join(str(p) for p in sorted(mapped)) or "none"
-        message = (f"{url.text} targets port {port}, which is not a host port of the ingress "
-                   f"(mapped: {reachable}) nor a port any Gateway serves")
+        message = f"{url.text} targets port {port}, which kind does not map onto the ingress (mapped: {reachable})"
+        if port in by_gateway_port:
+            message += f"; Gateway port {port} is published as host port {by_gateway_port[port]}"
         why = "Requests from this script are refused; the ingress is reachable only on its mapped host ports."
         fix = None
         if new:
