@@ -349,7 +349,7 @@ def routing_files(groups: dict[str, list[Service]], rng: random.Random) -> dict[
             [route_block(admin, f"/{group}/", rng, True, "admin")], f"Back office for {group}.")
     # planted duplicates: a second VirtualService for a host another one already routes
     for group in ("checkout", "search"):
-        service = groups[group][1]
+        service = groups[group][min(1, len(groups[group]) - 1)]
         files[f"k8s/istio/virtual-services/{group}/{service.name}-canary.yaml"] = virtual_service(
             f"{service.name}-canary", group, [f"{service.name}.example.com"],
             ["istio-system/public-gateway"],
@@ -365,8 +365,8 @@ def routing_files(groups: dict[str, list[Service]], rng: random.Random) -> dict[
     # grpc gateway
     grpc_routes = []
     for group in GROUPS[:4]:
-        grpc_routes.append(route_block(groups[group][2], f"/{group}.v1.", rng, True, f"{group}-grpc",
-                                       fqdn=True))
+        target = groups[group][min(2, len(groups[group]) - 1)]
+        grpc_routes.append(route_block(target, f"/{group}.v1.", rng, True, f"{group}-grpc", fqdn=True))
     files["k8s/istio/virtual-services/grpc.yaml"] = virtual_service(
         "grpc", "istio-system", ["grpc.example.com"], ["grpc-gateway"], grpc_routes,
         "gRPC services for the mobile apps.")
