@@ -50,21 +50,21 @@ def _containers(workload: "Workload") -> list[dict]:
 
 
 def calls_of(topology: "Topology") -> list[Call]:
+    from patcher.topology import workload_key
+
     calls: dict[tuple, Call] = {}
     for workload in topology.workloads:
         namespace = workload.resource.namespace
+        own = {s.key for s in topology.services_by_workload.get(workload_key(workload), [])}
         for container in _containers(workload):
             env = {str(e.get("name")): str(e.get("value")) for e in container.get("env") or []
                    if isinstance(e, dict) and isinstance(e.get("value"), (str, int))}
             for name, value in sorted(env.items()):
                 for host, port in _targets(name, value, env):
                     service = topology.resolve(host, namespace)
-                    if service is None or service in [s for s in _own_services(topology, workload)]:
+                    if service is None or service.key in own:
                         continue
                     key = (workload.key, service.key, port)
                     calls.setdefault(key, Call(workload, service, port, name))
     return [calls[k] for k in sorted(calls, key=lambda k: (k[0], k[1], k[2] or 0))]
 
-
-def _own_services(topology: "Topology", workload: "Workload") -> list["Service"]:
-    return [s for s in topology.services.values() if workload in topology.workloads_of(s)]

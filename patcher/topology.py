@@ -115,6 +115,11 @@ class VirtualService:
     routes: tuple[Route, ...]
 
 
+def workload_key(workload: "Workload") -> tuple[str, str, str]:
+    r = workload.resource
+    return (r.kind, r.namespace, r.name)
+
+
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -203,11 +208,33 @@ class Topology:
         key = service_key(host, namespace, self.cluster_domain)
         return self.services.get(key) if key else None
 
+    @cached_property
+    def _workloads_by_namespace(self) -> dict[str, list[Workload]]:
+        out: dict[str, list[Workload]] = {}
+        for workload in self.workloads:
+            out.setdefault(workload.resource.namespace, []).append(workload)
+        return out
+
+    @cached_property
+    def _selected(self) -> dict[tuple[str, str], list[Workload]]:
+        """Service key -> the workloads its selector picks, computed once for every Service."""
+        out = {}
+        for key, service in self.services.items():
+            candidates = self._workloads_by_namespace.get(service.resource.namespace, [])
+            out[key] = [w for w in candidates if selects(service.selector, w.pod_labels)] if service.selector else []
+        return out
+
     def workloads_of(self, service: Service) -> list[Workload]:
-        if not service.selector:
-            return []
-        return [w for w in self.workloads
-                if w.resource.namespace == service.resource.namespace and selects(service.selector, w.pod_labels)]
+        return self._selected.get(service.key, [])
+
+    @cached_property
+    def services_by_workload(self) -> dict[tuple[str, str, str], list[Service]]:
+        """(kind, namespace, name) of a workload -> the Services that select it."""
+        out: dict[tuple[str, str, str], list[Service]] = {}
+        for key, workloads in self._selected.items():
+            for workload in workloads:
+                out.setdefault(workload_key(workload), []).append(self.services[key])
+        return out
 
     def target_port(self, service: Service, port: ServicePort) -> int | str:
         """The container port a Service port lands on, by number when the workload names it."""
@@ -223,14 +250,24 @@ class Topology:
 
     def ingress_services(self, gateway: Gateway) -> list[Service]:
         """Services that front the pods a Gateway's selector picks (the ingress gateway)."""
-        out = []
-        for service in self.services.values():
+        return self._ingress_by_gateway.get(gateway.key, [])
+
+    @cached_property
+    def _ingress_by_gateway(self) -> dict[tuple[str, str], list[Service]]:
+        out: dict[tuple[str, str], list[Service]] = {}
+        selectors: dict[tuple, list[Service]] = {}  # many Gateways share one selector
+        for key, gateway in self.gateways.items():
             if not gateway.selector:
                 continue
-            if selects(gateway.selector, service.selector) or any(
-                    selects(gateway.selector, w.pod_labels) for w in self.workloads_of(service)):
-                out.append(service)
-        return sorted(out, key=lambda s: s.key)
+            signature = tuple(sorted(gateway.selector.items()))
+            if signature not in selectors:
+                selectors[signature] = sorted(
+                    (s for s in self.services.values()
+                     if selects(gateway.selector, s.selector)
+                     or any(selects(gateway.selector, w.pod_labels) for w in self.workloads_of(s))),
+                    key=lambda s: s.key)
+            out[key] = selectors[signature]
+        return out
 
     @cached_property
     def all_ingress_services(self) -> list[Service]:
@@ -241,7 +278,8 @@ class Topology:
         return [seen[k] for k in sorted(seen)]
 
     def gateways_on(self, service: Service) -> list[Gateway]:
-        return [g for k, g in sorted(self.gateways.items()) if service in self.ingress_services(g)]
+        return [g for k, g in sorted(self.gateways.items())
+                if any(s.key == service.key for s in self.ingress_services(g))]
 
     @cached_property
     def node_ports(self) -> dict[int, tuple[Service, ServicePort]]:

@@ -32,7 +32,7 @@ from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.outputs import manifests_dir, output_path, register
 from patcher.rule import Context, RuleInfo
 from patcher.templating import render_template
-from patcher.topology import Service, Topology, Workload
+from patcher.topology import Service, Topology, Workload, workload_key
 
 RULE = RuleInfo(
     id="k8s/namespace-without-network-policy",
@@ -60,10 +60,9 @@ def _target_ports(topology: Topology, service: Service, port: int | None) -> lis
 
 
 def _labels(topology: Topology, workload: Workload) -> dict:
-    for service in topology.services.values():
-        if service.selector and workload in topology.workloads_of(service):
-            return service.selector
-    return workload.pod_labels
+    """The labels that pick the workload's pods: a Service's selector when one exists."""
+    services = topology.services_by_workload.get(workload_key(workload), [])
+    return sorted(services, key=lambda s: s.key)[0].selector if services else workload.pod_labels
 
 
 def _entry_sources(topology: Topology, namespace: str) -> dict[tuple[str, str], list[tuple[dict, str, int | None]]]:
