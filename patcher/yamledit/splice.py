@@ -119,7 +119,10 @@ def insert_key(text: str, root: Node, mapping: Node, chain: list[Node], key: str
 def _remove_entry(text: str, first: int, end: int, next_start: int | None) -> str:
     ls = line_start(text, first)
     if text[ls:first].strip() == "":
-        return _replace(text, ls, next_line(text, end), "")
+        stop = next_line(text, end)
+        if stop == len(text) and not text.endswith("\n") and ls > 0:
+            ls -= 1  # the file has no final newline: keep it that way
+        return _replace(text, ls, stop, "")
     if next_start is None:
         raise YamlEditError("cannot remove an entry that shares its line with an enclosing '- '")
     # the entry shares its line with a `- ` of an enclosing sequence: pull the next one up

@@ -1,0 +1,77 @@
+"""Generated documents: reading and writing is the identity, and an edit
+followed by its inverse gives back the original bytes."""
+
+from __future__ import annotations
+
+import yaml
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from patcher.edits import DeleteItem, DeleteKey, InsertItem, InsertKey, SetValue
+from patcher.yamledit import apply_yaml_edits, read_roundtrip
+
+from .yamlgen import documents
+
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def nodes(data, path=()):
+    yield path, data
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from nodes(v, path + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from nodes(v, path + (i,))
+
+
+def parsed(text: str) -> list:
+    return list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+
+
+@SETTINGS
+@given(documents())
+def test_read_write_is_identity(text):
+    assert read_roundtrip(text) == text
+    assert read_roundtrip(text.replace("\n", "\r\n")) == text.replace("\n", "\r\n")
+
+
+@SETTINGS
+@given(documents(), st.data())
+def test_set_then_set_back(text, data):
+    docs = parsed(text)
+    doc = data.draw(st.integers(0, len(docs) - 1))
+    leaves = [(p, v) for p, v in nodes(docs[doc]) if p and not isinstance(v, (dict, list))]
+    assume(leaves)
+    path, old = data.draw(st.sampled_from(leaves))
+    # a value of the same type: a change of type may rightly change the quoting
+    new = {bool: not old, int: 7}.get(type(old), "changed") if not isinstance(old, str) or "\n" not in old else "a\nb\n"
+    there = apply_yaml_edits(text, [SetValue("f", doc, path, old, new)])
+    assert parsed(there)[doc] != docs[doc] or new == old
+    assert apply_yaml_edits(there, [SetValue("f", doc, path, new, old)]) == text
+
+
+@SETTINGS
+@given(documents(), st.data())
+def test_insert_key_then_delete_it(text, data):
+    docs = parsed(text)
+    doc = data.draw(st.integers(0, len(docs) - 1))
+    maps = [(p, v) for p, v in nodes(docs[doc]) if isinstance(v, dict) and v and "added" not in v]
+    assume(maps)
+    path, _ = data.draw(st.sampled_from(maps))
+    value = data.draw(st.sampled_from(["v", {"k": [1, "two"]}, ["a", {"b": 1}]]))
+    there = apply_yaml_edits(text, [InsertKey("f", doc, path, "added", value)])
+    assert apply_yaml_edits(there, [DeleteKey("f", doc, path, "added", value)]) == text
+
+
+@SETTINGS
+@given(documents(), st.data())
+def test_append_item_then_delete_it(text, data):
+    docs = parsed(text)
+    doc = data.draw(st.integers(0, len(docs) - 1))
+    seqs = [(p, v) for p, v in nodes(docs[doc]) if isinstance(v, list) and v]
+    assume(seqs)
+    path, items = data.draw(st.sampled_from(seqs))
+    value = data.draw(st.sampled_from(["item", {"name": "n", "port": 80}, [1, 2]]))
+    there = apply_yaml_edits(text, [InsertItem("f", doc, path, value)])
+    assert apply_yaml_edits(there, [DeleteItem("f", doc, path, len(items), value)]) == text
