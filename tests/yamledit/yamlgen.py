@@ -55,7 +55,7 @@ class Writer:
         """Write ``value`` after ``head`` (`key:` or `-`), nested at ``col``."""
         if isinstance(value, str) and value.endswith("\n") and "\n" in value[:-1]:
             self.lines.append(f"{head} |")
-            self.lines.extend(" " * (col + 2) + l for l in value[:-1].split("\n"))
+            self.lines.extend((" " * (col + 2) + l if l else "") for l in value[:-1].split("\n"))
         elif isinstance(value, dict) and value:
             self.lines.append(head + self.comment())
             self.mapping(value, col + 2)
