@@ -1,4 +1,17 @@
-"""Byte-faithful editing of YAML text: splice the addressed node, copy the rest."""
+"""Byte-faithful editing of YAML text: splice the addressed node, copy the rest.
+
+Choices worth knowing:
+- Deleting an entry removes its lines (key through the end of its value, with
+  a comment on those lines); comment lines above it are always kept.
+- New keys and appended items go after the last entry's value and after any
+  following comment lines indented at least as deep as the entries; a comment
+  indented less belongs to what follows.
+- Flow collections: scalars inside them can be set; an empty `{}`/`[]` under a
+  block parent becomes a block when filled; inserting into or deleting from a
+  non-empty flow collection raises YamlEditError.
+- Every edit is verified: the result must read back as the old data plus
+  exactly the declared change, else YamlEditError and nothing is returned.
+"""
 
 from .apply import apply_yaml_edits, read_roundtrip
 from .errors import YamlEditError

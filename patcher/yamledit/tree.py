@@ -144,7 +144,3 @@ def document(docs: list, index: int):
         raise YamlEditError(f"document {index} not found: the file has {len(docs)} document(s)")
     return docs[index]
 
-
-def check_kind(node: Node, kind: type, what: str) -> None:
-    if not isinstance(node, kind):
-        raise at_mark(f"{what}: the node is a {node.id}, not a {kind.id}", node.start_mark)

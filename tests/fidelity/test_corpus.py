@@ -60,14 +60,14 @@ def check_against_known(test: str, failures: dict[str, str], total: int) -> None
     assert not problems, "\n".join(problems[:30])
 
 
-def test_a_read_write_is_identity():
+def test_a_read_write_is_identity(report):
     files = corpus_files()
     failures = {}
     for path in files:
         text = read(path)
         if read_roundtrip(text) != text:
             failures[str(path.relative_to(CORPUS))] = "read_roundtrip changed the bytes"
-    print(f"\nTest A: {len(files) - len(failures)}/{len(files)} files byte-identical")
+    report([f"Test A: {len(files) - len(failures)}/{len(files)} files byte-identical"])
     check_against_known("roundtrip", failures, len(files))
 
 
@@ -143,7 +143,7 @@ def probe(text: str, category: str, counts: Counter, failures: dict[str, list[st
                 failures.setdefault(name, []).append(f"doc {doc}: {problem}")
 
 
-def test_b_probe_edits_touch_only_their_node():
+def test_b_probe_edits_touch_only_their_node(report):
     counts: Counter = Counter()
     failures: dict[str, str] = {}
     for path in corpus_files():
@@ -152,8 +152,9 @@ def test_b_probe_edits_touch_only_their_node():
         probe(read(path), rel.split("/")[0], counts, per_file)
         if per_file:
             failures[rel] = "; ".join(f"{k}: {v[0]}" for k, v in per_file.items())
-    print("\nTest B pass rates (category / edit: passed/tried):")
+    lines = ["Test B pass rates (category / edit: passed/tried):"]
     for category, name in sorted({(c, n) for c, n, _ in counts}):
         tried, passed = counts[(category, name, "tried")], counts[(category, name, "passed")]
-        print(f"  {category:12} {name:12} {passed}/{tried} ({100 * passed / tried:.1f}%)")
+        lines.append(f"  {category:12} {name:12} {passed}/{tried} ({100 * passed / tried:.1f}%)")
+    report(lines)
     check_against_known("edits", failures, len(counts))
