@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from patcher.source import Diagnostic, PatcherError
@@ -21,7 +22,7 @@ class Kustomization:
     file: str
     data: dict[str, Any]
 
-    @property
+    @cached_property
     def directory(self) -> str:
         return posixpath.dirname(self.file)
 
@@ -30,16 +31,28 @@ class Kustomization:
         value = self.data.get("namespace")
         return str(value) if value else None
 
-    def entries(self) -> list[tuple[int, str]]:
+    def entries(self) -> tuple[tuple[int, str], ...]:
         """(index, repository-relative path) of each local ``resources`` entry."""
+        return self._entries
+
+    @cached_property
+    def _entries(self) -> tuple[tuple[int, str], ...]:
         out = []
         for index, entry in enumerate(self.data.get("resources") or []):
             if isinstance(entry, str) and "://" not in entry and not entry.startswith("github.com"):
                 out.append((index, posixpath.normpath(posixpath.join(self.directory, entry))))
-        return out
+        return tuple(out)
+
+    @cached_property
+    def listed(self) -> frozenset[str]:
+        return frozenset(target for _, target in self._entries)
+
+    @cached_property
+    def listed_folders(self) -> frozenset[str]:
+        return frozenset(posixpath.dirname(target) for _, target in self._entries)
 
     def lists(self, path: str) -> bool:
-        return any(target == path for _, target in self.entries())
+        return path in self.listed
 
 
 def read_kustomizations(workspace: "Workspace", cache: "ParseCache"):

@@ -41,8 +41,7 @@ def manifests_dir(model: Model) -> str:
         return ""
     folders = {posixpath.dirname(r.source.file) for r in sources}
     candidates = [k for k in model.kustomizations
-                  if any(posixpath.dirname(t) in folders or t in folders for _, t in k.entries())
-                  or k.directory in folders]
+                  if k.listed_folders & folders or k.listed & folders or k.directory in folders]
     if candidates:
         return sorted(candidates, key=lambda k: (len(k.directory), k.directory))[0].directory
     return posixpath.dirname(sources[0].source.file)
@@ -58,11 +57,10 @@ def output_path(model: Model, key: str, default_dir: str, default_name: str) -> 
 def register(model: Model, path: str) -> list[Edit]:
     """Edits that list a new file in the kustomization that lists its siblings."""
     directory = posixpath.dirname(path)
+    if any(kust.lists(path) for kust in model.kustomizations):
+        return []
     for kust in sorted(model.kustomizations, key=lambda k: k.file):
-        if kust.lists(path):
-            return []
-        siblings = [t for _, t in kust.entries() if posixpath.dirname(t) == directory]
-        if siblings or kust.directory == directory:
+        if directory in kust.listed_folders or kust.directory == directory:
             if not isinstance(kust.data.get("resources"), list):
                 continue
             entry = posixpath.relpath(path, kust.directory or ".")

@@ -8,8 +8,10 @@ from typing import Any
 
 import jinja2
 
-from patcher.yamledit.layout import Layout
-from patcher.yamledit.render import dump
+import json
+import re
+
+import yaml
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -29,8 +31,68 @@ def _environment() -> jinja2.Environment:
 
 
 def to_yaml(value: Any) -> str:
-    """Block YAML for a value inside a template (no trailing newline)."""
-    return "\n".join(dump(value, Layout()))
+    """Block YAML for plain data inside a template (no trailing newline).
+
+    Written by hand rather than with a YAML library's emitter: generated policy
+    is small, regular data (mappings, lists, strings, numbers), and building an
+    emitter per document cost more than all the analysis. Strings that YAML
+    would read as anything but that string are double-quoted (JSON syntax).
+    """
+    return "\n".join(_block(value, 0))
+
+
+_RESOLVER = yaml.resolver.Resolver()
+_PLAIN = re.compile(r"^[A-Za-z0-9_/.$(][A-Za-z0-9_/.$(),=+ -]*$")
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    text = str(value)
+    plain = (_PLAIN.match(text) and not text.endswith(" ")
+             and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str")
+    return text if plain else json.dumps(text, ensure_ascii=False)
+
+
+def _block(value: Any, indent: int) -> list[str]:
+    pad = " " * indent
+    if isinstance(value, dict):
+        if not value:
+            return [pad + "{}"]
+        lines = []
+        for key, item in value.items():
+            head = f"{pad}{_scalar(key)}:"
+            if isinstance(item, (dict, list)) and item:
+                lines.append(head)
+                lines += _block(item, indent + 2)
+            else:
+                lines.append(f"{head} {_inline(item)}")
+        return lines
+    if isinstance(value, list):
+        if not value:
+            return [pad + "[]"]
+        lines = []
+        for item in value:
+            if isinstance(item, (dict, list)) and item:
+                inner = _block(item, indent + 2)
+                lines.append(f"{pad}- {inner[0][indent + 2:]}")
+                lines += inner[1:]
+            else:
+                lines.append(f"{pad}- {_inline(item)}")
+        return lines
+    return [pad + _scalar(value)]
+
+
+def _inline(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, list):
+        return "[]"
+    return _scalar(value)
 
 
 def render_template(template: str, **context: Any) -> str:
