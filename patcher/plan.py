@@ -98,18 +98,10 @@ def make_plan(root: Path, config: Config, selection: Selection,
         chosen = _choose(current, threshold, applied, failures)
         if not chosen:
             break
-        done: list[Edit] = []
-        for finding in chosen:
-            edits = [e for e in finding.fix.edits if e not in done]
-            try:
-                new = apply_edits(texts, edits, lambda p: _read(root, p, extra_read))
-                _verify(texts, new, edits, extra_read, validator)
-            except PatcherError as exc:
-                failures[_identity(finding)] = str(exc)
-                continue
-            texts.update(new)
-            done += edits
+        step = _Step(root, texts, extra_read, validator, cache)
+        for finding in step.apply(chosen):
             applied[_identity(finding)] = applied.get(_identity(finding), 0) + 1
+        failures.update(step.failures)
         live = {p: t for p, t in texts.items() if t is not None}
         model = build_model(Workspace(root, live, workspace.inventory), config, cache)
         current = analyse(model, selection)
@@ -121,6 +113,51 @@ def make_plan(root: Path, config: Config, selection: Selection,
                 tuple(diagnostics) + model.diagnostics, tuple(current), unresolved)
 
 
+class _Step:
+    """One pass of the fix loop: apply the chosen fixes to the texts, verified.
+
+    All fixes go in one batch (one edit of each file); only when the batch fails
+    are they applied one by one, so the fix at fault is found and the others
+    still land.
+    """
+
+    def __init__(self, root: Path, texts: dict[str, str | None], extra: dict[str, str | None],
+                 validator: Validator, cache: ParseCache) -> None:
+        self.root, self.texts, self.extra = root, texts, extra
+        self.validator, self.cache = validator, cache
+        self.failures: dict[str, str] = {}
+
+    def apply(self, chosen: list[Finding]) -> list[Finding]:
+        batch: list[Edit] = []
+        for finding in chosen:
+            batch += [e for e in finding.fix.edits if e not in batch]
+        try:
+            self._commit(batch)
+            return chosen
+        except PatcherError:
+            pass
+        done: list[Edit] = []
+        applied = []
+        for finding in chosen:
+            edits = [e for e in finding.fix.edits if e not in done]
+            try:
+                self._commit(edits)
+            except PatcherError as exc:
+                self.failures[_identity(finding)] = str(exc)
+                continue
+            done += edits
+            applied.append(finding)
+        return applied
+
+    def _commit(self, edits: list[Edit]) -> None:
+        new = apply_edits(self.texts, edits, lambda p: _read(self.root, p, self.extra))
+        for path, text in new.items():
+            old = self.texts.get(path, self.extra.get(path))
+            verify_file(path, old, text, [e for e in edits if e.file == path], self.validator,
+                        self.cache.documents)
+        self.texts.update(new)
+
+
 def _identity(finding: Finding) -> str:
     return f"{finding.rule}|{finding.location.file}|{finding.message}"
 
@@ -128,7 +165,7 @@ def _identity(finding: Finding) -> str:
 def _choose(findings: list[Finding], threshold: Applicability, applied: dict[str, int],
             failures: dict[str, str]) -> list[Finding]:
     """Fixes to apply in this pass: eligible, not failing, not overlapping each other."""
-    taken: list[Edit] = []
+    taken: dict[str, list[Edit]] = {}  # by file
     chosen = []
     for finding in sorted(findings, key=lambda f: (-f.severity, f.sort_key())):
         fix = finding.fix
@@ -136,10 +173,12 @@ def _choose(findings: list[Finding], threshold: Applicability, applied: dict[str
             continue
         if applied.get(_identity(finding), 0) >= 2:
             continue  # a fix that did not clear its finding is not tried forever
-        if any(_overlap(a, b) for a in fix.edits for b in taken):
+        if any(_overlap(a, b) for a in fix.edits for b in taken.get(a.file, ())):
             continue
         chosen.append(finding)
-        taken += [e for e in fix.edits if e not in taken]
+        for edit in fix.edits:
+            if edit not in taken.setdefault(edit.file, []):
+                taken[edit.file].append(edit)
     return chosen
 
 
@@ -173,12 +212,6 @@ def _read(root: Path, path: str, extra: dict[str, str | None]) -> str:
     if extra[path] is None:
         raise FileNotFoundError(path)
     return extra[path]
-
-
-def _verify(texts, new, edits, extra, validator: Validator) -> None:
-    for path, text in new.items():
-        old = texts.get(path, extra.get(path))
-        verify_file(path, old, text, [e for e in edits if e.file == path], validator)
 
 
 def _changes(workspace: Workspace, texts: dict[str, str | None],

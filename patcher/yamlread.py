@@ -26,13 +26,15 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
         self.duplicates: list[tuple[str, int, int]] = []
 
     def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key, _ in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                if key.value in seen:
-                    self.duplicates.append((key.value, key.start_mark.line + 1, key.start_mark.column + 1))
-                seen.add(key.value)
-        return super().construct_mapping(node, deep)
+        mapping = super().construct_mapping(node, deep)
+        if len(mapping) != len(node.value):  # only then can a key repeat: look closer
+            seen = set()
+            for key, _ in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen:
+                        self.duplicates.append((key.value, key.start_mark.line + 1, key.start_mark.column + 1))
+                    seen.add(key.value)
+        return mapping
 
 
 @dataclass(frozen=True)

@@ -272,7 +272,8 @@ def test_patcher_yaml_route_timeout_is_written(repo: Path) -> None:
     assert _timeouts(repo / APP_VS) == ["timeout: 10s"] * 6
     text = (repo / APP_VS).read_text()
     assert text.count("        attempts: 2\n") == 6
-    assert text.count("        perTryTimeout: 10s\n") == 6  # the default of a key not overridden
+    # perTryTimeout keeps its default unless the attempts would not fit: 2 x 10s > 10s, so 5s each
+    assert text.count("        perTryTimeout: 5s\n") == 6
 
 
 def test_patcher_yaml_disable_drops_a_rule(repo: Path) -> None:

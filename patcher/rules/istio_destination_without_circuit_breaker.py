@@ -61,15 +61,26 @@ def _destinations(topology: Topology) -> dict[tuple[str, str], Service]:
     return found
 
 
-def _rules_for(topology: Topology, service: Service) -> list[Resource]:
-    domain = topology.cluster_domain
-    name = fqdn(*service.key, domain)
-    out = []
+def _rules_by_service(topology: Topology) -> tuple[dict[tuple[str, str], list[Resource]], list[Resource]]:
+    """DestinationRules by the Service their host names, and the wildcard ones apart."""
+    exact: dict[tuple[str, str], list[Resource]] = {}
+    wildcard: list[Resource] = []
     for dr in topology.model.of_kind("DestinationRule"):
         host = str(dr.get("spec", "host", default=""))
-        if service_key(host, dr.namespace, domain) == service.key or ("*" in host and host_matches(host, name)):
-            out.append(dr)
-    return out
+        if "*" in host:
+            wildcard.append(dr)
+            continue
+        key = service_key(host, dr.namespace, topology.cluster_domain)
+        if key is not None:
+            exact.setdefault(key, []).append(dr)
+    return exact, wildcard
+
+
+def _rules_for(topology: Topology, service: Service, index) -> list[Resource]:
+    exact, wildcard = index
+    name = fqdn(*service.key, topology.cluster_domain)
+    return exact.get(service.key, []) + [dr for dr in wildcard
+                                         if host_matches(str(dr.get("spec", "host")), name)]
 
 
 def _speaks_http(service: Service) -> bool:
@@ -108,13 +119,12 @@ def _fill(ctx: Context, service: Service, dr: Resource) -> Fix | None:
                f"DestinationRule {dr.namespace}/{dr.name}", edits, Applicability.SAFE)
 
 
-def _create(ctx: Context, service: Service, path: str) -> Fix:
+def _create(ctx: Context, service: Service, path: str, version: str, taken: set[tuple[str, str]]) -> Fix:
     namespace, name = service.key
-    taken = {r.name for r in ctx.model.of_kind("DestinationRule") if r.namespace == namespace}
     content = render_template(
         "destination-rule.yaml.j2", rule=RULE.id, service=f"{namespace}/{name}",
-        api_version=api_version(ctx.model, "networking.istio.io", "v1"),
-        name=name if name not in taken else f"{name}-circuit-breaker", namespace=namespace,
+        api_version=version,
+        name=name if (namespace, name) not in taken else f"{name}-circuit-breaker", namespace=namespace,
         host=fqdn(namespace, name, ctx.topology.cluster_domain), traffic_policy=_policy(ctx, service))
     edits = (AddDocument(path, content),) + tuple(register(ctx.model, path))
     return Fix(f"add DestinationRule {namespace}/{name} to {path}", edits, Applicability.SAFE)
@@ -122,8 +132,11 @@ def _create(ctx: Context, service: Service, path: str) -> Fix:
 
 def check(ctx: Context) -> Iterator[Finding]:
     path = output_path(ctx.model, "destination-rules", istio_dir(ctx.model), "destination-rules.yaml")
+    index = _rules_by_service(ctx.topology)
+    version = api_version(ctx.model, "networking.istio.io", "v1")
+    taken = {(r.namespace, r.name) for r in ctx.model.of_kind("DestinationRule")}
     for key, service in sorted(_destinations(ctx.topology).items()):
-        rules = _rules_for(ctx.topology, service)
+        rules = _rules_for(ctx.topology, service, index)
         if any(_complete(dr) for dr in rules):
             continue
         why = "Without a connection cap and outlier ejection, one failing backend exhausts its callers."
@@ -135,4 +148,4 @@ def check(ctx: Context) -> Iterator[Finding]:
             continue
         message = f"Service {key[0]}/{key[1]} receives traffic but no DestinationRule sets a circuit breaker for it"
         yield Finding(RULE.id, RULE.severity, message, service.resource.location(), why,
-                      _create(ctx, service, path))
+                      _create(ctx, service, path, version, taken))

@@ -49,17 +49,27 @@ RULE = RuleInfo(
 )
 
 
-def _shares(a: VirtualService, b: VirtualService) -> bool:
-    return bool(set(a.gateways) & set(b.gateways)) and bool(set(a.hosts) & set(b.hosts))
-
-
 def _groups(services: list[VirtualService]) -> list[list[VirtualService]]:
-    groups: list[list[VirtualService]] = []
-    for vs in services:
-        joined = [g for g in groups if any(_shares(vs, other) for other in g)]
-        merged = [vs] + [x for g in joined for x in g]
-        groups = [g for g in groups if g not in joined] + [merged]
-    return [sorted(g, key=_order) for g in groups if len(g) > 1]
+    """VirtualServices joined when they share a (gateway, host) pair, transitively."""
+    parent = list(range(len(services)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[tuple, int] = {}
+    for index, vs in enumerate(services):
+        for pair in {(g, h) for g in vs.gateways for h in vs.hosts}:
+            if pair in first:
+                parent[find(index)] = find(first[pair])
+            else:
+                first[pair] = index
+    groups: dict[int, list[VirtualService]] = {}
+    for index, vs in enumerate(services):
+        groups.setdefault(find(index), []).append(vs)
+    return [sorted(g, key=_order) for g in groups.values() if len(g) > 1]
 
 
 def _order(vs: VirtualService) -> tuple:
