@@ -1,0 +1,54 @@
+"""Generated files: the block emitter writes YAML that reads back as the data."""
+
+from __future__ import annotations
+
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from patcher.templating import render_template, to_yaml
+
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**6, 10**6),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12),
+    st.sampled_from(["yes", "no", "on", "off", "null", "~", "1.0", "0755", "1:20", "*", "a: b", "- x",
+                     "#c", "http://x:8080/y", "5xx,reset", "10s", "", " lead", "trail ", "@x", "`x"]))
+KEYS = st.text(st.characters(whitelist_categories=("Ll", "Lu", "Nd"), whitelist_characters="-_./"),
+               min_size=1, max_size=10)
+DATA = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                     st.dictionaries(KEYS, inner, max_size=4)),
+                    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(KEYS, DATA, min_size=1, max_size=5))
+def test_to_yaml_reads_back_as_the_data(data) -> None:
+    assert yaml.safe_load(to_yaml(data)) == data
+
+
+def test_to_yaml_layout() -> None:
+    data = {"podSelector": {}, "policyTypes": ["Ingress"],
+            "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}],
+                         "ports": [{"protocol": "TCP", "port": 8080}]}]}
+    assert to_yaml(data) == (
+        "podSelector: {}\n"
+        "policyTypes:\n"
+        "  - Ingress\n"
+        "ingress:\n"
+        "  - from:\n"
+        "      - podSelector:\n"
+        "          matchLabels:\n"
+        "            app: web\n"
+        "    ports:\n"
+        "      - protocol: TCP\n"
+        "        port: 8080")
+
+
+def test_peer_authentication_template() -> None:
+    text = render_template("peer-authentication.yaml.j2", rule="istio/namespace-without-mtls",
+                           namespace="shop", mode="STRICT", api_version="security.istio.io/v1")
+    assert yaml.safe_load(text) == {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+                                    "metadata": {"name": "default", "namespace": "shop"},
+                                    "spec": {"mtls": {"mode": "STRICT"}}}
+    assert text.startswith("# Mutual TLS for every workload in namespace shop")
