@@ -30,6 +30,8 @@ def summary(plan: Plan) -> str:
     else:
         found = f"{len(plan.findings)} finding{'s' if len(plan.findings) != 1 else ''} (" + ", ".join(
             f"{counts[k]} {k}" for k in ("critical", "medium", "recommended") if k in counts) + ")"
-    fixable = sum(1 for r in plan.results if r.status in ("applied", "resolved"))
+    fixable = sum(1 for r in plan.results if r.status in ("fixed", "resolved"))
     files = len(plan.changes)
+    if not fixable and not files:
+        return found
     return f"{found}; {fixable} fixable, changing {files} file{'s' if files != 1 else ''}"
