@@ -19,6 +19,7 @@ from helpers import apply, copy_tree, finding_rows, plan, read_tree
 from patcher.model import build_model
 from patcher.config import load_config
 from patcher.plan import load_workspace
+from patcher.render.text import summary
 from patcher.validate import Validator
 
 REPO = Path(__file__).resolve().parent.parent
@@ -101,3 +102,14 @@ def test_every_fixed_resource_validates(sample, shared) -> None:
             problems[resource.ref] = errors
     assert problems == {}
     assert unchecked == []
+
+
+SUMMARIES = {
+    "base": "20 findings (2 critical, 3 medium, 15 recommended); 20 fixable, changing 9 files",
+    "other": "16 findings (2 critical, 2 medium, 12 recommended); 16 fixable, changing 9 files",
+}
+
+
+def test_summary_line(sample) -> None:
+    name, source, _ = sample
+    assert summary(plan(source)) == SUMMARIES[name]
