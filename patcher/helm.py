@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from patcher.scripts import HelmInstall
 from patcher.source import PatcherError
@@ -47,8 +47,20 @@ def _match_chart(chart_arg: str, script: str, charts: tuple[str, ...]) -> str | 
     return tails[0] if len(tails) == 1 else None
 
 
-def releases_for(charts: tuple[str, ...], installs: list[HelmInstall],
+@dataclass(frozen=True)
+class Declared:
+    """A release some file of the repository declares (a script line, an Argo CD Application)."""
+
+    chart: str  # repository-relative chart folder, already resolved
+    name: str
+    namespace: str | None
+    values: tuple[str, ...]  # repository-relative values files
+    where: str
+
+
+def releases_for(charts: tuple[str, ...], declared: list[Declared],
                  configured: list[dict[str, Any]]) -> list[Release]:
+    """One release per chart: the settings first, then what the repository declares, else defaults."""
     releases: list[Release] = []
     covered: set[str] = set()
     for entry in configured:
@@ -60,15 +72,11 @@ def releases_for(charts: tuple[str, ...], installs: list[HelmInstall],
                                 str(entry.get("namespace") or "default"),
                                 tuple(entry.get("values") or ()), ".patcher.yaml"))
         covered.add(chart)
-    for install in installs:
-        chart = _match_chart(install.chart, install.file, charts)
-        if chart is None or chart in covered:
+    for item in declared:
+        if item.chart in covered:
             continue
-        script_dir = posixpath.dirname(install.file)
-        values = tuple(_resolve_values(v, script_dir, chart) for v in install.values)
-        releases.append(Release(chart, install.release, install.namespace or "default",
-                                values, f"{install.file}:{install.line}"))
-        covered.add(chart)
+        releases.append(Release(item.chart, item.name, item.namespace or "default", item.values, item.where))
+        covered.add(item.chart)
     for chart in charts:
         if chart not in covered:
             releases.append(Release(chart, posixpath.basename(chart if chart != "." else "chart"),
@@ -76,12 +84,44 @@ def releases_for(charts: tuple[str, ...], installs: list[HelmInstall],
     return releases
 
 
-def _resolve_values(arg: str, script_dir: str, chart: str) -> str:
-    for candidate in (arg, posixpath.join(script_dir, arg), posixpath.join(posixpath.dirname(script_dir), arg)):
-        normal = posixpath.normpath(candidate)
-        if normal.startswith(chart + "/") or "/" in normal or normal.endswith((".yaml", ".yml")):
-            return normal
-    return arg
+def from_scripts(installs: list[HelmInstall], charts: tuple[str, ...],
+                 exists: Callable[[str], bool]) -> list[Declared]:
+    out = []
+    for install in installs:
+        chart = _match_chart(install.chart, install.file, charts)
+        if chart is None:
+            continue
+        script_dir = posixpath.dirname(install.file)
+        values = tuple(_resolve_file(v, script_dir, exists) for v in install.values)
+        out.append(Declared(chart, install.release, install.namespace, values, f"{install.file}:{install.line}"))
+    return out
+
+
+def from_applications(applications: list, charts: tuple[str, ...]) -> list[Declared]:
+    """Argo CD Applications whose source path is a chart of this repository."""
+    out = []
+    for app in applications:
+        spec = app.data.get("spec") or {}
+        sources = spec.get("sources") or [spec.get("source") or {}]
+        namespace = (spec.get("destination") or {}).get("namespace")
+        for source in sources:
+            if not isinstance(source, dict) or not source.get("path"):
+                continue
+            path = posixpath.normpath(str(source["path"]))
+            if path not in charts:
+                continue
+            helm = source.get("helm") or {}
+            values = tuple(posixpath.normpath(posixpath.join(path, v)) for v in helm.get("valueFiles") or ())
+            out.append(Declared(path, str(helm.get("releaseName") or app.name), namespace, values,
+                                f"{app.source.file}: Application {app.name}"))
+    return out
+
+
+def _resolve_file(arg: str, script_dir: str, exists: Callable[[str], bool]) -> str:
+    """A path in a script: relative to the repository root, the script's folder or its parent."""
+    candidates = [posixpath.normpath(c) for c in
+                  (arg, posixpath.join(script_dir, arg), posixpath.join(posixpath.dirname(script_dir), arg))]
+    return next((c for c in candidates if exists(c)), candidates[0])
 
 
 def missing_dependencies(chart_dir: Path) -> list[str]:

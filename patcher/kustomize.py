@@ -54,6 +54,19 @@ class Kustomization:
     def lists(self, path: str) -> bool:
         return path in self.listed
 
+    @cached_property
+    def patch_files(self) -> frozenset[str]:
+        """Files this kustomization uses as patches: partial resources, not resources."""
+        found = []
+        for entry in self.data.get("patchesStrategicMerge") or []:
+            if isinstance(entry, str) and "\n" not in entry:
+                found.append(entry)
+        for key in ("patches", "patchesJson6902"):
+            for entry in self.data.get(key) or []:
+                if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                    found.append(entry["path"])
+        return frozenset(posixpath.normpath(posixpath.join(self.directory, f)) for f in found)
+
 
 def read_kustomizations(workspace: "Workspace", cache: "ParseCache"):
     kustomizations: list[Kustomization] = []

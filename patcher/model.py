@@ -14,7 +14,8 @@ from typing import Any, Mapping
 
 from patcher.config import Config
 from patcher.discover import Inventory
-from patcher.helm import Release, missing_dependencies, releases_for, render
+from patcher.helm import (Release, from_applications, from_scripts, missing_dependencies,
+                          releases_for, render)
 from patcher.kustomize import Kustomization, read_kustomizations
 from patcher.resources import Resource, Source, is_kind_cluster, is_resource
 from patcher.scripts import HelmInstall, LocalUrl, forwarded_ports, helm_installs, local_urls
@@ -112,11 +113,12 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
 
     kind_configs: list[KindConfig] = []
     resources: list[Resource] = []
+    patches = frozenset().union(*(k.patch_files for k in kustomizations))
     for path, docs in documents.items():
         for doc in docs:
             if is_kind_cluster(doc.data):
                 kind_configs.append(KindConfig(path, doc))
-            elif is_resource(doc.data):
+            elif is_resource(doc.data) and path not in patches:
                 resources.append(_resource(doc, Source(path, doc.index, True),
                                            namespaces.get(path, "default")))
 
@@ -128,7 +130,11 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
         installs += helm_installs(workspace.texts[path], path)
         forwarded |= {(path, port) for port in forwarded_ports(workspace.texts[path])}
 
-    releases = releases_for(workspace.inventory.charts, installs, config["helm-releases"])
+    charts = workspace.inventory.charts
+    applications = [r for r in resources if r.kind == "Application" and r.group == "argoproj.io"]
+    declared = from_applications(applications, charts) + from_scripts(
+        installs, charts, lambda p: p in workspace.texts or (workspace.root / p).is_file())
+    releases = releases_for(charts, declared, config["helm-releases"])
     for release in releases:
         try:
             resources += _render_release(workspace, release, cache)
@@ -168,10 +174,16 @@ def _duplicate_keys(path: str, docs: list[Document]) -> list[Diagnostic]:
             for doc in docs for key, line, column in doc.duplicates]
 
 
+CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
+                  "PersistentVolume", "StorageClass", "PriorityClass", "IngressClass", "GatewayClass",
+                  "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService", "Node",
+                  "RuntimeClass", "CSIDriver", "VolumeSnapshotClass"}
+
+
 def _resource(doc: Document, source: Source, default_namespace: str) -> Resource:
     data = doc.data
     meta = data["metadata"]
-    namespace = meta.get("namespace") or default_namespace
+    namespace = "" if data["kind"] in CLUSTER_SCOPED else meta.get("namespace") or default_namespace
     return Resource(data["apiVersion"], data["kind"], meta["name"], str(namespace), data, source, doc)
 
 
