@@ -304,6 +304,27 @@ class Topology:
     def uses_istio(self) -> bool:
         return any(r.group.endswith(".istio.io") for r in self.model.resources)
 
+    def waiting_mapping(self, port: int) -> PortMapping | None:
+        """A kind mapping of host ``port`` onto a containerPort nothing listens on yet:
+        meant for a Gateway port whose Service port was never added."""
+        for mapping in self.mappings:
+            if (mapping.host_port == port and mapping.container_port not in self.node_ports
+                    and mapping.container_port not in self.host_ports):
+                return mapping
+        return None
+
+    @cached_property
+    def unreachable_server_ports(self) -> set[int]:
+        """Gateway server ports with an ingress Service whose chain to the host is incomplete."""
+        out = set()
+        for gateway in self.gateways.values():
+            services = [s for s in self.ingress_services(gateway) if s.type in ("NodePort", "LoadBalancer")]
+            for server in gateway.servers if services else ():
+                port = next((p for p in services[0].ports if p.port == server.number), None)
+                if port is None or not port.node_port or self.mapped_host_port(port.node_port) is None:
+                    out.add(server.number)
+        return out
+
     def mapped_host_port(self, node_port: int) -> int | None:
         for m in self.mappings:
             if m.container_port == node_port:

@@ -4,8 +4,11 @@ What it finds: in a kind cluster, a request from the host travels host port ->
 kind extraPortMapping -> NodePort of the ingress gateway Service -> Service port
 -> Gateway server. This rule reports every break in that chain: a Gateway server
 whose port the ingress Service does not expose, a Service port without a NodePort
-or without a kind mapping onto it, and a mapped ingress port that no Gateway
-serves.
+or without a kind mapping onto it, a kind mapping of the server's port onto a
+NodePort no Service has, and a mapped ingress port that no Gateway serves.
+When kind already maps the server's port to a free containerPort, that
+containerPort becomes the new Service port's NodePort instead of a second
+mapping.
 
 Why it matters: the Gateway looks configured, but `curl localhost:<port>` is
 refused, because one layer in front of it was never opened.
@@ -95,10 +98,10 @@ def _mapping_edit(topology: Topology, node_port: int, host_port: int) -> list:
 
 
 def _like_siblings(item: dict, siblings: list) -> dict:
-    """Write a new mapping the way the existing ones are written: key order, listenAddress."""
+    """Write a new entry the way its siblings are written: key order, protocol, listenAddress."""
     siblings = [m for m in siblings if isinstance(m, dict)]
     if siblings and not any("protocol" in m for m in siblings):
-        item.pop("protocol")  # TCP is kind's default; follow a file that never says it
+        item.pop("protocol")  # TCP is the default; follow a file that never says it
     addresses = {m.get("listenAddress") for m in siblings}
     if len(addresses) == 1 and None not in addresses:
         item["listenAddress"] = addresses.pop()
@@ -124,17 +127,23 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
     if port is not None and port.node_port and topology.mapped_host_port(port.node_port) is not None:
         return None
     edits: list = []
+    waiting = topology.waiting_mapping(server.number) if port is None or port.node_port is None else None
     if port is None:
-        node_port = alloc.node_port()
+        node_port = waiting.container_port if waiting else alloc.node_port()
         if node_port is None:
             return None
-        message = (f"{where}, but the ingress Service {svc.namespace}/{svc.name} has no port "
-                   f"{server.number} and kind maps no host port to it")
-        item = {"name": _port_name(server), "port": server.number, "targetPort": server.number,
-                "nodePort": node_port, "protocol": "TCP"}
+        if waiting:
+            message = (f"{where} and kind maps host port {server.number} to containerPort {node_port}, "
+                       f"but the ingress Service {svc.namespace}/{svc.name} has no port {server.number} "
+                       f"with nodePort {node_port}")
+        else:
+            message = (f"{where}, but the ingress Service {svc.namespace}/{svc.name} has no port "
+                       f"{server.number} and kind maps no host port to it")
+        item = _like_siblings({"name": _port_name(server), "port": server.number, "targetPort": server.number,
+                               "nodePort": node_port, "protocol": "TCP"}, svc.get("spec", "ports") or [])
         edits.append(InsertItem(svc.source.file, svc.source.doc, ("spec", "ports"), item))
     elif port.node_port is None:
-        node_port = alloc.node_port()
+        node_port = waiting.container_port if waiting else alloc.node_port()
         message = (f"{where}, but port {server.number} of the ingress Service {svc.namespace}/{svc.name} "
                    f"has no fixed nodePort, so kind cannot map a host port to it")
         edits.append(InsertKey(svc.source.file, svc.source.doc, ("spec", "ports", port.index), "nodePort",
@@ -143,8 +152,11 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
         node_port = port.node_port
         message = (f"{where} (NodePort {node_port} of {svc.namespace}/{svc.name}), but kind maps no "
                    f"host port to NodePort {node_port}")
-    host_port = alloc.host_port(server.number)
-    edits += _mapping_edit(topology, node_port, host_port)
+    if waiting:
+        host_port = waiting.host_port  # the mapping is there already; only the Service lacked the port
+    else:
+        host_port = alloc.host_port(server.number)
+        edits += _mapping_edit(topology, node_port, host_port)
     fixable = svc.source.editable or port is not None and port.node_port is not None
     title = f"expose port {server.number} on the host as localhost:{host_port}"
     fix = Fix(title, tuple(edits), Applicability.SAFE) if fixable and edits else None

@@ -4,6 +4,9 @@ What it finds: an extraPortMapping whose containerPort is neither the NodePort
 of any Service nor the hostPort of any workload in the repository, so traffic
 sent to its host port reaches nothing.
 
+A mapping whose host port is a Gateway server port that is not reachable yet
+is left to kind/unmapped-gateway-port, which completes that chain instead.
+
 Why it matters: the mapping holds a host port for no purpose, misleads readers
 into thinking something is served there, and collides with other local tools.
 
@@ -41,6 +44,8 @@ def check(ctx: Context) -> Iterator[Finding]:
     for mapping in topology.mappings:
         if mapping.container_port in topology.node_ports or mapping.container_port in topology.host_ports:
             continue
+        if mapping.host_port in topology.unreachable_server_ports:
+            continue  # meant for a Gateway port: kind/unmapped-gateway-port wires it up
         config = mapping.config
         line, column = config.document.line_of(mapping.path)
         loc = Location(config.file, line, column, config.document.index, mapping.path)
