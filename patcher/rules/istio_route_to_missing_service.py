@@ -1,0 +1,86 @@
+"""A route to a Service the repository never creates, when a near namesake exists.
+
+What it finds: a VirtualService destination (or mirror) whose host names a
+Service, in a namespace where the repository defines Services, that does not
+exist, while exactly one Service there is obviously meant: the same name with
+a prefix or suffix added, as Helm charts do with the release name
+(``frontend`` vs ``web-frontend``). Hosts in namespaces the repository
+defines nothing in (addons installed from elsewhere) are not judged.
+
+Why it matters: Istio answers every request on that route with 503 "no healthy
+upstream", and nothing in the manifests looks wrong at a glance.
+
+Example:
+
+    route:
+      - destination:
+          host: frontend            # the chart creates web-frontend
+          port: {number: 80}
+
+Fixed example:
+
+    route:
+      - destination:
+          host: web-frontend
+          port: {number: 80}
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from patcher.edits import SetValue
+from patcher.findings import Applicability, Finding, Fix, Severity
+from patcher.names import service_key
+from patcher.rule import Context, RuleInfo
+
+RULE = RuleInfo(
+    id="istio/route-to-missing-service",
+    severity=Severity.CRITICAL,
+    summary="VirtualService route to a Service that does not exist (a prefixed namesake does)",
+    fixable=True,
+)
+
+
+def _namesake(name: str, candidates: list[str]) -> str | None:
+    """The one Service whose name is ``name`` with a prefix (a release name, first choice)
+    or else a suffix added at a dash."""
+    for found in ([c for c in candidates if c.endswith("-" + name)],
+                  [c for c in candidates if c.startswith(name + "-")]):
+        if found:
+            return found[0] if len(found) == 1 else None
+    return None
+
+
+def _destinations(route: dict) -> Iterator[tuple[tuple, dict]]:
+    for index, entry in enumerate(route.get("route") or []):
+        if isinstance(entry, dict) and isinstance(entry.get("destination"), dict):
+            yield ("route", index, "destination"), entry["destination"]
+    if isinstance(route.get("mirror"), dict):
+        yield ("mirror",), route["mirror"]
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    topology = ctx.topology
+    by_namespace: dict[str, list[str]] = {}
+    for namespace, name in topology.services:
+        by_namespace.setdefault(namespace, []).append(name)
+    for vs in topology.virtual_services:
+        res = vs.resource
+        for route in vs.routes:
+            for sub, dest in _destinations(route.data):
+                host = str(dest.get("host", ""))
+                key = service_key(host, res.namespace, topology.cluster_domain)
+                if key is None or key in topology.services or key[0] not in by_namespace:
+                    continue
+                namesake = _namesake(key[1], sorted(by_namespace[key[0]]))
+                if namesake is None:
+                    continue
+                path = ("spec", "http", route.index) + sub + ("host",)
+                new = host.replace(key[1], namesake, 1)
+                message = (f"VirtualService {res.namespace}/{res.name} routes to {host}, but namespace {key[0]} "
+                           f"has no Service {key[1]}; it has {namesake}")
+                why = "Istio answers every request on this route with 503: no Service, no endpoints."
+                fix = Fix(f"route to {new}", (SetValue(res.source.file, res.source.doc, path, host, new),),
+                          Applicability.SAFE) if res.source.editable else None
+                yield Finding(RULE.id, RULE.severity, message, res.location(path), why, fix)
