@@ -9,8 +9,11 @@ Choices worth knowing:
 - Flow collections: scalars inside them can be set; an empty `{}`/`[]` under a
   block parent becomes a block when filled; inserting into or deleting from a
   non-empty flow collection raises YamlEditError.
-- Every edit is verified: the result must read back as the old data plus
-  exactly the declared change, else YamlEditError and nothing is returned.
+- Every call is verified: the result must read back as the old data plus
+  exactly the declared changes, else YamlEditError and nothing is returned.
+- A call parses the file once and splices every edit at the original marks
+  (batch.py); edits that interact in ways only re-parsing reproduces are
+  applied one by one instead, with the same output.
 """
 
 from .apply import apply_yaml_edits, read_roundtrip

@@ -25,7 +25,7 @@ def same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _at(root: Any, path: tuple) -> Any:
+def at(root: Any, path: tuple) -> Any:
     for elem in path:
         root = root[elem]
     return root
@@ -34,16 +34,22 @@ def _at(root: Any, path: tuple) -> Any:
 def expected(docs: list[Any], edit: YamlEdit) -> list[Any]:
     """The documents after ``edit``; the edit has already been checked to fit."""
     docs = copy.deepcopy(docs)
+    change(docs, edit)
+    return docs
+
+
+def change(docs: list[Any], edit: YamlEdit) -> None:
+    """Make ``edit`` in ``docs`` in place (new values are copied in, never shared)."""
     if isinstance(edit, DeleteDocument):
         del docs[edit.doc]
-        return docs
+        return
     if isinstance(edit, SetValue):
         if not edit.path:
             docs[edit.doc] = copy.deepcopy(edit.new)
-            return docs
-        _at(docs[edit.doc], edit.path[:-1])[edit.path[-1]] = copy.deepcopy(edit.new)
-        return docs
-    target = _at(docs[edit.doc], edit.path)
+            return
+        at(docs[edit.doc], edit.path[:-1])[edit.path[-1]] = copy.deepcopy(edit.new)
+        return
+    target = at(docs[edit.doc], edit.path)
     if isinstance(edit, InsertKey):
         target[edit.key] = copy.deepcopy(edit.value)
     elif isinstance(edit, DeleteKey):
@@ -52,4 +58,3 @@ def expected(docs: list[Any], edit: YamlEdit) -> list[Any]:
         target.insert(len(target) if edit.index is None else edit.index, copy.deepcopy(edit.value))
     elif isinstance(edit, DeleteItem):
         del target[edit.index]
-    return docs

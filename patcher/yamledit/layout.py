@@ -39,13 +39,10 @@ def _nested_pairs(root: Node):
             stack.extend(reversed(node.value))
 
 
-def detect(root: Node, prefer: tuple[Node, Node] | None = None) -> Layout:
-    """Layout of ``root``; ``prefer`` is a (key, sequence) pair to read first."""
+def detect(root: Node) -> Layout:
+    """Layout of ``root``: the first nested mapping and sequence in document order decide."""
     step = offset = None
-    pairs = list(_nested_pairs(root))
-    if prefer is not None:
-        pairs.insert(0, prefer)
-    for key, value in pairs:
+    for key, value in _nested_pairs(root):
         delta = value.start_mark.column - key.start_mark.column
         if isinstance(value, yaml.MappingNode) and step is None and delta > 0:
             step = delta
@@ -54,3 +51,10 @@ def detect(root: Node, prefer: tuple[Node, Node] | None = None) -> Layout:
         if step is not None and offset is not None:
             break
     return Layout(step or DEFAULT_STEP, DEFAULT_SEQ_OFFSET if offset is None else offset)
+
+
+def prefer_sequence(layout: Layout, key: Node, seq: Node) -> Layout:
+    """``layout`` with the dash offset of ``seq`` (under ``key``) when it has one:
+    a new item must line up with its own siblings before the document's habit."""
+    delta = seq.start_mark.column - key.start_mark.column
+    return Layout(layout.map_step, delta) if delta >= 0 else layout

@@ -1,33 +1,82 @@
-"""Each edit type as a splice of the LF text: located nodes in, new text out.
+"""Each insertion and replacement as a splice of the LF text: located nodes in, a Splice out.
 
-Only the characters of the addressed node (or the lines of the removed
-entry, or the inserted lines) change; everything else is copied.
+Only the characters of the addressed node (or the inserted lines) change;
+everything else is copied. A splice is computed against one text and says
+how far it read that text, so that several splices computed against the same
+original can be checked for independence and applied together (batch.py).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import yaml
 
 from . import render
-from .errors import YamlEditError, at_mark
-from .layout import Layout, detect
+from .errors import at_mark
+from .layout import Layout, detect, prefer_sequence
 from .textio import indent_of, is_blank_or_comment, line_end, line_start, next_line
 from .tree import Node, find_key, in_flow, is_block, is_empty_plain, node_end
 
 _FLOW_UNSAFE = set(",[]{}#&*!|>'\"%@`")
 
 
-def _replace(text: str, start: int, end: int, new: str) -> str:
-    return text[:start] + new + text[end:]
+@dataclass(frozen=True)
+class Splice:
+    """Replace ``text[start:end]`` with ``new``.
+
+    ``reads_to``: the computation read the original text up to here, so a
+    splice applied earlier must start at or after it. ``peek``: the line at
+    ``reads_to`` was looked at only to see that it is not a comment (an
+    inserted line keeps that true, nothing else does). ``scope``: ids of the
+    collection inserted into and its ancestors; ``at_end``: the insertion
+    follows the collection's last entry. Both order insertions at one point.
+    """
+
+    start: int
+    end: int
+    new: str
+    reads_to: int
+    peek: bool = False
+    scope: tuple[int, ...] = ()
+    at_end: bool = False
+
+    @property
+    def is_insertion(self) -> bool:
+        return self.start == self.end
+
+    def apply(self, text: str) -> str:
+        return text[: self.start] + self.new + text[self.end :]
 
 
-def _insert_lines(text: str, at: int, lines: str) -> str:
+class Site:
+    """The text and one document's root, with the document's layout detected once."""
+
+    def __init__(self, text: str, root: Node):
+        self.text = text
+        self.root = root
+
+    @cached_property
+    def layout(self) -> Layout:
+        return detect(self.root)
+
+
+def replace(start: int, end: int, new: str) -> Splice:
+    return Splice(start, end, new, end)
+
+
+def _insert_lines(site: Site, at: int, lines: str, reads_to: int, peek: bool, scope: tuple, at_end: bool) -> Splice:
     """Insert newline-terminated ``lines`` at a line start, keeping a missing final newline."""
+    text = site.text
     if at == len(text) and text and not text.endswith("\n"):
-        return text + "\n" + lines[:-1]
-    return text[:at] + lines + text[at:]
+        lines = "\n" + lines[:-1]
+    return Splice(at, at, lines, max(at, reads_to), peek, scope, at_end)
+
+
+def _scope(chain: list[Node], node: Node) -> tuple[int, ...]:
+    return tuple(id(n) for n in chain) + (id(node),)
 
 
 def _colon_end(text: str, key: Node) -> int:
@@ -37,7 +86,7 @@ def _colon_end(text: str, key: Node) -> int:
     return colon + 1
 
 
-def _owning_key(chain: list[Node], node: Node) -> Node | None:
+def owning_key(chain: list[Node], node: Node) -> Node | None:
     """The key of ``node`` when its parent is a block mapping."""
     if chain and isinstance(chain[-1], yaml.MappingNode) and is_block(chain[-1]):
         for key, value in chain[-1].value:
@@ -63,9 +112,9 @@ def _scalar_text(text: str, node: Node, new: Any, layout: Layout, flow: bool) ->
     return render.scalar(new, style, indent, layout)
 
 
-def set_node(text: str, root: Node, node: Node, chain: list[Node], new: Any) -> str:
+def set_node(site: Site, node: Node, chain: list[Node], new: Any) -> Splice:
     """Replace ``node`` (at the end of ``chain``) with the value ``new``."""
-    layout = detect(root)
+    text, layout = site.text, site.layout
     flow = in_flow(chain)  # the node's surroundings, not the node itself
     start, end = node.start_mark.index, node_end(node, text)
     if flow and _needs_block(new):
@@ -73,21 +122,24 @@ def set_node(text: str, root: Node, node: Node, chain: list[Node], new: Any) -> 
     if isinstance(node, yaml.ScalarNode) and not _needs_block(new) and not isinstance(new, (dict, list)):
         if is_empty_plain(node) and not flow:
             # `key:` with nothing after it: the empty scalar sits at the colon
-            return _replace(text, start, end, " " + render.scalar(new, None, 0, layout))
-        return _replace(text, start, end, _scalar_text(text, node, new, layout, flow))
-    key = _owning_key(chain, node)
+            return replace(start, end, " " + render.scalar(new, None, 0, layout))
+        return replace(start, end, _scalar_text(text, node, new, layout, flow))
+    key = owning_key(chain, node)
     same_kind = (isinstance(new, dict) and isinstance(node, yaml.MappingNode)) or (
         isinstance(new, list) and isinstance(node, yaml.SequenceNode)
     )
     if key is not None and not (same_kind and is_block(node) and _needs_block(new)):
-        return _replace(text, _colon_end(text, key), end, render.after_key(new, key.start_mark.column, layout))
+        return replace(_colon_end(text, key), end, render.after_key(new, key.start_mark.column, layout))
     if flow:
-        return _replace(text, start, end, render.inline(new, 0, layout))
-    return _replace(text, start, end, render.inline(new, node.start_mark.column, layout))
+        return replace(start, end, render.inline(new, 0, layout))
+    return replace(start, end, render.inline(new, node.start_mark.column, layout))
 
 
-def _after_trailing_comments(text: str, pos: int, col: int) -> int:
-    """Move past comment lines indented at least ``col`` (they belong to the block above)."""
+def _after_trailing_comments(text: str, pos: int, col: int) -> tuple[int, int]:
+    """Move past comment lines indented at least ``col`` (they belong to the block above).
+
+    Returns that position and the start of the line where the scan stopped.
+    """
     best, cur = pos, pos
     while cur < len(text):
         line = text[cur : line_end(text, cur)]
@@ -96,53 +148,30 @@ def _after_trailing_comments(text: str, pos: int, col: int) -> int:
         cur = next_line(text, cur)
         if line.strip():
             best = cur
-    return best
+    return best, cur
 
 
-def insert_key(text: str, root: Node, mapping: Node, chain: list[Node], key: str, value: Any, after: str | None) -> str:
+def insert_key(site: Site, mapping: Node, chain: list[Node], key: str, value: Any, after: str | None) -> Splice:
+    text = site.text
     if find_key(mapping, key) is not None:
         raise at_mark(f"key {key!r} already exists in this mapping", mapping.start_mark)
     if mapping.flow_style:
         if mapping.value:
             raise at_mark("cannot insert a key into a non-empty flow-style mapping ({...}) safely", mapping.start_mark)
-        return set_node(text, root, mapping, chain, {key: value})
+        return set_node(site, mapping, chain, {key: value})
     col = mapping.value[0][0].start_mark.column
     anchor = find_key(mapping, after) if after is not None else None
     last = anchor is None or anchor == len(mapping.value) - 1
     k, v = mapping.value[-1 if anchor is None else anchor]
     at = next_line(text, max(node_end(k, text), node_end(v, text)))
+    stop, peek = at, False
     if last:
-        at = _after_trailing_comments(text, at, col)
-    return _insert_lines(text, at, render.entry(key, value, col, detect(root)))
+        (at, stop), peek = _after_trailing_comments(text, at, col), True
+    new = render.entry(key, value, col, site.layout)
+    return _insert_lines(site, at, new, stop, peek, _scope(chain, mapping), last)
 
 
-def _remove_entry(text: str, first: int, end: int, next_start: int | None) -> str:
-    ls = line_start(text, first)
-    if text[ls:first].strip() == "":
-        stop = next_line(text, end)
-        if stop == len(text) and not text.endswith("\n") and ls > 0:
-            ls -= 1  # the file has no final newline: keep it that way
-        return _replace(text, ls, stop, "")
-    if next_start is None:
-        raise YamlEditError("cannot remove an entry that shares its line with an enclosing '- '")
-    # the entry shares its line with a `- ` of an enclosing sequence: pull the next one up
-    return _replace(text, first, next_start, "")
-
-
-def delete_key(text: str, root: Node, mapping: Node, chain: list[Node], key: str) -> str:
-    i = find_key(mapping, key)
-    if i is None:
-        raise at_mark(f"path not found: key {key!r} missing in this mapping", mapping.start_mark)
-    if len(mapping.value) == 1:
-        return set_node(text, root, mapping, chain, {})
-    if mapping.flow_style:
-        raise at_mark("cannot delete a key from a flow-style mapping ({...}) safely", mapping.start_mark)
-    k, v = mapping.value[i]
-    nxt = mapping.value[i + 1][0].start_mark.index if i + 1 < len(mapping.value) else None
-    return _remove_entry(text, k.start_mark.index, max(node_end(k, text), node_end(v, text)), nxt)
-
-
-def _dash(text: str, item: Node) -> int:
+def dash(text: str, item: Node) -> int:
     i = item.start_mark.index - 1
     while i >= 0 and text[i] in " \n":
         i -= 1
@@ -151,33 +180,25 @@ def _dash(text: str, item: Node) -> int:
     return i
 
 
-def insert_item(text: str, root: Node, seq: Node, chain: list[Node], value: Any, index: int | None) -> str:
+def insert_item(site: Site, seq: Node, chain: list[Node], value: Any, index: int | None) -> Splice:
+    text = site.text
     if seq.flow_style:
         if seq.value:
             raise at_mark("cannot insert an item into a non-empty flow-style sequence ([...]) safely", seq.start_mark)
-        return set_node(text, root, seq, chain, [value])
+        return set_node(site, seq, chain, [value])
     n = len(seq.value)
     if index is not None and not 0 <= index <= n:
         raise at_mark(f"index {index} out of range for a sequence of {n} items", seq.start_mark)
-    key = _owning_key(chain, seq)
-    layout = detect(root, (key, seq) if key is not None else None)
+    key = owning_key(chain, seq)
+    layout = prefer_sequence(site.layout, key, seq) if key is not None else site.layout
     col = seq.start_mark.column
     new = render.item(value, col, layout)
+    scope = _scope(chain, seq)
     if index is None or index == n:
-        at = next_line(text, node_end(seq.value[-1], text))
-        return _insert_lines(text, _after_trailing_comments(text, at, col), new)
-    dash = _dash(text, seq.value[index])
-    at = line_start(text, dash)
-    if text[at:dash].strip():
+        at, stop = _after_trailing_comments(text, next_line(text, node_end(seq.value[-1], text)), col)
+        return _insert_lines(site, at, new, stop, True, scope, True)
+    d = dash(text, seq.value[index])
+    at = line_start(text, d)
+    if text[at:d].strip():
         raise at_mark("cannot insert before an item that shares its line with an enclosing '- '", seq.start_mark)
-    return _insert_lines(text, at, new)
-
-
-def delete_item(text: str, root: Node, seq: Node, chain: list[Node], index: int) -> str:
-    if len(seq.value) == 1:
-        return set_node(text, root, seq, chain, [])
-    if seq.flow_style:
-        raise at_mark("cannot delete an item from a flow-style sequence ([...]) safely", seq.start_mark)
-    item = seq.value[index]
-    nxt = _dash(text, seq.value[index + 1]) if index + 1 < len(seq.value) else None
-    return _remove_entry(text, _dash(text, item), node_end(item, text), nxt)
+    return _insert_lines(site, at, new, d + 1, False, scope, False)

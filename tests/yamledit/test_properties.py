@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from patcher.edits import DeleteItem, DeleteKey, InsertItem, InsertKey, SetValue
-from patcher.yamledit import apply_yaml_edits, read_roundtrip
+from patcher.yamledit import YamlEditError, apply_yaml_edits, read_roundtrip
 
 from .yamlgen import documents
 
@@ -75,3 +75,56 @@ def test_append_item_then_delete_it(text, data):
     value = data.draw(st.sampled_from(["item", {"name": "n", "port": 80}, [1, 2]]))
     there = apply_yaml_edits(text, [InsertItem("f", doc, path, value)])
     assert apply_yaml_edits(there, [DeleteItem("f", doc, path, len(items), value)]) == text
+
+
+def _one_by_one(text: str, edits: list):
+    """What applying the edits one at a time (re-parsing after each) gives, or the error."""
+    from patcher.yamledit import apply as applying
+    from patcher.yamledit.ops import position
+    from patcher.yamledit.tree import compose
+
+    roots = compose(text)
+    ordered = sorted(edits, key=lambda e: position(text, roots, e), reverse=True)
+    try:
+        for e in ordered:
+            text = applying._apply_one(text, e)
+    except YamlEditError as exc:
+        return ("error", str(exc))
+    return text
+
+
+def _some_edit(docs, doc, data):
+    """An edit of a random kind on a random node of document ``doc``."""
+    nodes_ = list(nodes(docs[doc]))
+    path, value = data.draw(st.sampled_from(nodes_))
+    if isinstance(value, dict) and value:
+        key = data.draw(st.sampled_from(sorted(value) + ["added", "other"]))
+        if key in value:
+            return DeleteKey("f", doc, path, key, value[key])
+        after = data.draw(st.sampled_from([None] + sorted(value)))
+        return InsertKey("f", doc, path, key, data.draw(st.sampled_from(["v", {"k": 1}, ["a"]])), after)
+    if isinstance(value, list) and value:
+        index = data.draw(st.integers(0, len(value)))
+        if index < len(value) and data.draw(st.booleans()):
+            return DeleteItem("f", doc, path, index, value[index])
+        return InsertItem("f", doc, path, data.draw(st.sampled_from(["new", {"n": 1}])), data.draw(st.sampled_from([None, index])))
+    if path:
+        return SetValue("f", doc, path, value, data.draw(st.sampled_from(["s", 5, {"m": 1}])))
+    return None
+
+
+@SETTINGS
+@given(documents(), st.data())
+def test_edits_together_give_what_one_by_one_gives(text, data):
+    docs = parsed(text)
+    edits = []
+    for _ in range(data.draw(st.integers(2, 5))):
+        made = _some_edit(docs, data.draw(st.integers(0, len(docs) - 1)), data)
+        if made is not None:
+            edits.append(made)
+    want = _one_by_one(text, edits)
+    try:
+        got = apply_yaml_edits(text, edits)
+    except YamlEditError as exc:
+        got = ("error", str(exc))
+    assert got == want
