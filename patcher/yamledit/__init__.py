@@ -2,7 +2,10 @@
 
 Choices worth knowing:
 - Deleting an entry removes its lines (key through the end of its value, with
-  a comment on those lines); comment lines above it are always kept.
+  a comment on those lines) and its own comment lines: those directly above
+  it at its indentation. A comment separated by a blank line, indented
+  otherwise, or heading the document is kept. Of two blank lines the entry
+  sat between, one goes; a missing final newline stays missing.
 - New keys and appended items go after the last entry's value and after any
   following comment lines indented at least as deep as the entries; a comment
   indented less belongs to what follows.

@@ -95,3 +95,22 @@ def delete_key(doc: int, root: yaml.Node, data: Any):
 
 
 PROBES = {"set-scalar": set_scalar, "insert-key": insert_key, "append-item": append_item, "delete-key": delete_key}
+
+
+def deletion_lines(lines: list[str], lo: int, hi: int) -> tuple[int, int]:
+    """The lines a deletion of lines [lo, hi) may also take: the entry's own comment lines
+    directly above at its indentation (not a document's heading), and one of the blank
+    lines it sat between."""
+    col = len(lines[lo]) - len(lines[lo].lstrip(" "))
+    start = lo
+    while start > 0 and lines[start - 1].lstrip(" ").startswith("#") and len(lines[start - 1]) - len(lines[start - 1].lstrip(" ")) == col:
+        start -= 1
+    if start == 0 or lines[start - 1].startswith(("---", "%")):
+        start = lo
+    if start > 0 and not lines[start - 1].strip():
+        # one blank line less reads as any one of the blank lines around deleted
+        while hi < len(lines) and not lines[hi].strip():
+            hi += 1
+        while start > 0 and not lines[start - 1].strip():
+            start -= 1
+    return start, hi

@@ -22,7 +22,7 @@ from deepdiff import DeepDiff
 
 from patcher.yamledit import YamlEditError, apply_yaml_edits, read_roundtrip
 
-from .corpus_edits import PROBES
+from .corpus_edits import PROBES, deletion_lines
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = Path(os.environ.get("PATCHER_SHARED", REPO.parent / "shared")) / "corpus"
@@ -126,6 +126,8 @@ def probe(text: str, category: str, counts: Counter, failures: dict[str, list[st
             if made is None:
                 continue
             edit, (lo, hi) = made
+            if name == "delete-key":
+                lo, hi = deletion_lines(text.split("\n"), lo, hi)
             counts[(category, name, "tried")] += 1
             try:
                 new = apply_yaml_edits(text, [edit])

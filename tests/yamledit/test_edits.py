@@ -133,9 +133,9 @@ def test_insert_item_before_index():
     assert edit(text, InsertItem("f", 0, ("args",), "--z", 1)) == "args:\n  - --a\n  - --z\n  - --b\n"
 
 
-def test_delete_key_takes_its_lines_and_inline_comment_keeps_comment_above():
+def test_delete_key_takes_its_lines_inline_comment_and_own_comment_above():
     text = "a: 1\n# about b\nb:\n  c: 2  # inline\n  d: 3\ne: 4\n"
-    assert edit(text, DeleteKey("f", 0, (), "b", {"c": 2, "d": 3})) == "a: 1\n# about b\ne: 4\n"
+    assert edit(text, DeleteKey("f", 0, (), "b", {"c": 2, "d": 3})) == "a: 1\ne: 4\n"
 
 
 def test_delete_first_key_of_item_pulls_next_key_up():
@@ -233,3 +233,81 @@ def test_set_empty_value():
     assert edit("a:\nb: 1\n", SetValue("f", 0, ("a",), None, "x")) == "a: x\nb: 1\n"
     assert edit("a:\nb: 1\n", SetValue("f", 0, ("a",), None, {"c": 1})) == "a:\n  c: 1\nb: 1\n"
     assert edit("a: x\n", SetValue("f", 0, ("a",), "x", None)) == "a: null\n"
+
+
+PORTS = """\
+ports:
+      - containerPort: 31026
+        hostPort: 443
+      # extra HTTP port
+      - containerPort: 31542
+        hostPort: 8081
+      # status
+      - containerPort: 15021
+"""
+
+
+def test_delete_item_takes_its_own_comment_and_keeps_the_next_ones():
+    out = edit(PORTS, DeleteItem("f", 0, ("ports",), 1, {"containerPort": 31542, "hostPort": 8081}))
+    assert out == """\
+ports:
+      - containerPort: 31026
+        hostPort: 443
+      # status
+      - containerPort: 15021
+"""
+
+
+def test_deleting_every_item_under_a_comment_takes_the_comment():
+    out = edit(
+        PORTS.replace("      # status\n", "      - containerPort: 1\n"),
+        DeleteItem("f", 0, ("ports",), 1, {"containerPort": 31542, "hostPort": 8081}),
+        DeleteItem("f", 0, ("ports",), 2, {"containerPort": 1}),
+    )
+    assert out == "ports:\n      - containerPort: 31026\n        hostPort: 443\n      - containerPort: 15021\n"
+
+
+@pytest.mark.parametrize(
+    "text,after",
+    [
+        # separated by a blank line: about the section, not the entry
+        ("a: 1\n# about the rest\n\nb: 2\nc: 3\n", "a: 1\n# about the rest\n\nc: 3\n"),
+        # indented deeper: the end of the previous entry
+        ("a:\n  x: 1\n  # about x\nb: 2\nc: 3\n", "a:\n  x: 1\n  # about x\nc: 3\n"),
+        # several lines at the entry's column go; one above them at another column stays
+        ("a: 1\n  # odd\n# one\n# two\nb: 2\nc: 3\n", "a: 1\n  # odd\nc: 3\n"),
+    ],
+)
+def test_comments_kept_unless_the_entry_own_them(text, after):
+    assert edit(text, DeleteKey("f", 0, (), "b", 2)) == after
+
+
+def test_a_comment_heading_the_document_is_kept():
+    assert edit("# header\na: 1\nb: 2\n", DeleteKey("f", 0, (), "a", 1)) == "# header\nb: 2\n"
+    assert edit("a: 0\n---\n# header\na: 1\nb: 2\n", DeleteKey("f", 1, (), "a", 1)) == "a: 0\n---\n# header\nb: 2\n"
+
+
+def test_deleting_between_blank_lines_leaves_one():
+    assert edit("a: 1\n\nb: 2\n\nc: 3\n", DeleteKey("f", 0, (), "b", 2)) == "a: 1\n\nc: 3\n"
+    text = "l:\n  - a\n\n  # bee\n  - b\n\n  - c\n"
+    assert edit(text, DeleteItem("f", 0, ("l",), 1, "b")) == "l:\n  - a\n\n  - c\n"
+    # a blank line on one side only is kept
+    assert edit("a: 1\n\nb: 2\nc: 3\n", DeleteKey("f", 0, (), "b", 2)) == "a: 1\n\nc: 3\n"
+
+
+@pytest.mark.parametrize(
+    "text,edits,after",
+    [
+        ("a: 1\nb: 2", [DeleteKey("f", 0, (), "b", 2)], "a: 1"),
+        ("a: 1\n# about b\nb: 2", [DeleteKey("f", 0, (), "b", 2)], "a: 1"),
+        ("a: 1\nb: |\n  x\n  y", [DeleteKey("f", 0, (), "b", "x\ny")], "a: 1"),
+        ("l:\n  - x\n  - y", [DeleteItem("f", 0, ("l",), 1, "y")], "l:\n  - x"),
+        ("a: 1\n\n  \nb: 2", [DeleteKey("f", 0, (), "b", 2)], "a: 1"),
+        ("a: 1\nb: 2\nc: 3", [DeleteKey("f", 0, (), "b", 2), DeleteKey("f", 0, (), "c", 3)], "a: 1"),
+        ("l:\n- 1\n- 2\n- 3", [DeleteItem("f", 0, ("l",), 1, 2), DeleteItem("f", 0, ("l",), 2, 3)], "l:\n- 1"),
+        ("a: 1\n---\nb: 2", [DeleteDocument("f", 1, {"b": 2})], "a: 1"),
+        ("a: 1\r\nb: 2", [DeleteKey("f", 0, (), "b", 2)], "a: 1"),
+    ],
+)
+def test_deleting_what_ends_the_file_keeps_a_missing_final_newline(text, edits, after):
+    assert edit(text, *edits) == after
