@@ -10,8 +10,10 @@ Choices worth knowing:
   following comment lines indented at least as deep as the entries; a comment
   indented less belongs to what follows.
 - Flow collections: scalars inside them can be set; an empty `{}`/`[]` under a
-  block parent becomes a block when filled; inserting into or deleting from a
-  non-empty flow collection raises YamlEditError.
+  block parent becomes a block when filled; adding to a non-empty one that is a
+  block sequence item or block mapping value rewrites it (only it) as a block,
+  its entries' text copied (flow.py). Adding to one nested in another flow
+  collection, and deleting from a non-empty one, raise YamlEditError.
 - Every call is verified: the result must read back as the old data plus
   exactly the declared changes, else YamlEditError and nothing is returned.
 - A call parses the file once and splices every edit at the original marks

@@ -21,7 +21,7 @@ from . import batch, data
 from .documents import delete_document
 from .errors import YamlEditError
 from .ops import check_old, position, splice_for
-from .splice import Site
+from .site import Site
 from .textio import unwrap, wrap
 from .tree import compose, construct, content, document, documents, has_merge_keys
 

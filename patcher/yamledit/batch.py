@@ -21,7 +21,7 @@ from patcher.edits import DeleteDocument, DeleteItem, DeleteKey, InsertItem, Ins
 from . import data
 from .errors import YamlEditError
 from .ops import splice_for
-from .splice import Site, Splice
+from .site import Site, Splice
 from .tree import Node, compose, construct, content, find_key, has_merge_keys
 
 

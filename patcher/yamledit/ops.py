@@ -14,7 +14,8 @@ from patcher.edits import DeleteDocument, DeleteItem, DeleteKey, InsertItem, Ins
 from . import data
 from .errors import at_mark
 from .remove import delete_item, delete_key
-from .splice import Site, Splice, insert_item, insert_key, set_node
+from .site import Site, Splice
+from .splice import insert_item, insert_key, set_node
 from .tree import Node, document, node_end, walk
 
 

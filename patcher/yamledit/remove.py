@@ -10,7 +10,8 @@ the entry sat between two blank lines, one of them goes too.
 from __future__ import annotations
 
 from .errors import YamlEditError, at_mark
-from .splice import Site, Splice, dash, replace, set_node
+from .site import Site, Splice, replace
+from .splice import dash, set_node
 from .textio import indent_of, line_start, next_line
 from .tree import Node, find_key, node_end
 

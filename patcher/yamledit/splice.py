@@ -8,63 +8,18 @@ original can be checked for independence and applied together (batch.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import yaml
 
-from . import render
+from . import flow, render
 from .errors import at_mark
-from .layout import Layout, detect, prefer_sequence
+from .layout import Layout, prefer_sequence
+from .site import Site, Splice, colon_end, owning_key, replace
 from .textio import indent_of, is_blank_or_comment, line_end, line_start, next_line
 from .tree import Node, find_key, in_flow, is_block, is_empty_plain, node_end
 
 _FLOW_UNSAFE = set(",[]{}#&*!|>'\"%@`")
-
-
-@dataclass(frozen=True)
-class Splice:
-    """Replace ``text[start:end]`` with ``new``.
-
-    ``reads_to``: the computation read the original text up to here, so a
-    splice applied earlier must start at or after it. ``peek``: the line at
-    ``reads_to`` was looked at only to see that it is not a comment (an
-    inserted line keeps that true, nothing else does). ``scope``: ids of the
-    collection inserted into and its ancestors; ``at_end``: the insertion
-    follows the collection's last entry. Both order insertions at one point.
-    """
-
-    start: int
-    end: int
-    new: str
-    reads_to: int
-    peek: bool = False
-    scope: tuple[int, ...] = ()
-    at_end: bool = False
-
-    @property
-    def is_insertion(self) -> bool:
-        return self.start == self.end
-
-    def apply(self, text: str) -> str:
-        return text[: self.start] + self.new + text[self.end :]
-
-
-class Site:
-    """The text and one document's root, with the document's layout detected once."""
-
-    def __init__(self, text: str, root: Node):
-        self.text = text
-        self.root = root
-
-    @cached_property
-    def layout(self) -> Layout:
-        return detect(self.root)
-
-
-def replace(start: int, end: int, new: str) -> Splice:
-    return Splice(start, end, new, end)
 
 
 def _insert_lines(site: Site, at: int, lines: str, reads_to: int, peek: bool, scope: tuple, at_end: bool) -> Splice:
@@ -77,22 +32,6 @@ def _insert_lines(site: Site, at: int, lines: str, reads_to: int, peek: bool, sc
 
 def _scope(chain: list[Node], node: Node) -> tuple[int, ...]:
     return tuple(id(n) for n in chain) + (id(node),)
-
-
-def _colon_end(text: str, key: Node) -> int:
-    colon = text.find(":", node_end(key, text))
-    if colon < 0:
-        raise at_mark("cannot find the ':' after this key", key.start_mark)
-    return colon + 1
-
-
-def owning_key(chain: list[Node], node: Node) -> Node | None:
-    """The key of ``node`` when its parent is a block mapping."""
-    if chain and isinstance(chain[-1], yaml.MappingNode) and is_block(chain[-1]):
-        for key, value in chain[-1].value:
-            if value is node:
-                return key
-    return None
 
 
 def _needs_block(value: Any) -> bool:
@@ -129,7 +68,7 @@ def set_node(site: Site, node: Node, chain: list[Node], new: Any) -> Splice:
         isinstance(new, list) and isinstance(node, yaml.SequenceNode)
     )
     if key is not None and not (same_kind and is_block(node) and _needs_block(new)):
-        return replace(_colon_end(text, key), end, render.after_key(new, key.start_mark.column, layout))
+        return replace(colon_end(text, key), end, render.after_key(new, key.start_mark.column, layout))
     if flow:
         return replace(start, end, render.inline(new, 0, layout))
     return replace(start, end, render.inline(new, node.start_mark.column, layout))
@@ -155,12 +94,12 @@ def insert_key(site: Site, mapping: Node, chain: list[Node], key: str, value: An
     text = site.text
     if find_key(mapping, key) is not None:
         raise at_mark(f"key {key!r} already exists in this mapping", mapping.start_mark)
+    anchor = find_key(mapping, after) if after is not None else None
     if mapping.flow_style:
         if mapping.value:
-            raise at_mark("cannot insert a key into a non-empty flow-style mapping ({...}) safely", mapping.start_mark)
+            return flow.add_key(site, mapping, chain, key, value, anchor)
         return set_node(site, mapping, chain, {key: value})
     col = mapping.value[0][0].start_mark.column
-    anchor = find_key(mapping, after) if after is not None else None
     last = anchor is None or anchor == len(mapping.value) - 1
     k, v = mapping.value[-1 if anchor is None else anchor]
     at = next_line(text, max(node_end(k, text), node_end(v, text)))
@@ -184,7 +123,7 @@ def insert_item(site: Site, seq: Node, chain: list[Node], value: Any, index: int
     text = site.text
     if seq.flow_style:
         if seq.value:
-            raise at_mark("cannot insert an item into a non-empty flow-style sequence ([...]) safely", seq.start_mark)
+            return flow.add_item(site, seq, chain, value, index)
         return set_node(site, seq, chain, [value])
     n = len(seq.value)
     if index is not None and not 0 <= index <= n:

@@ -164,12 +164,55 @@ def test_insert_into_empty_flow_collections():
     assert edit("a: []\nb: [x]\n", InsertItem("f", 0, ("a",), "v")) == "a:\n  - v\nb: [x]\n"
 
 
-def test_flow_scalar_splice_and_flow_insert_refused():
+def test_flow_scalar_splice():
     text = "args: [--a, \"--b\"]\n"
     assert edit(text, SetValue("f", 0, ("args", 1), "--b", "--c,d")) == 'args: [--a, "--c,d"]\n'
     assert edit(text, SetValue("f", 0, ("args", 0), "--a", "x,y")) == 'args: ["x,y", "--b"]\n'
-    with pytest.raises(YamlEditError, match="flow-style"):
-        edit(text, InsertItem("f", 0, ("args",), "--z"))
+
+
+ROUTES = """\
+spec:
+  http:
+  - {name: ratings, 'match': [{uri: {prefix: /r}}], route: [{destination: {host: ratings}}]}  # first
+  - name: reviews
+args: [--a, "--b", 'c d']
+"""
+
+
+def test_insert_key_into_flow_mapping_item_rewrites_it_as_a_block():
+    out = edit(ROUTES, InsertKey("f", 0, ("spec", "http", 0), "timeout", "10s"))
+    assert out == ROUTES.replace(
+        "  - {name: ratings, 'match': [{uri: {prefix: /r}}], route: [{destination: {host: ratings}}]}  # first\n",
+        "  - name: ratings\n    'match': [{uri: {prefix: /r}}]\n    route: [{destination: {host: ratings}}]\n"
+        "    timeout: 10s  # first\n",
+    )
+
+
+def test_insert_key_after_a_key_into_flow_mapping_value():
+    out = edit("a:\n  b: {x: 1, \"y\": 'two'}\n", InsertKey("f", 0, ("a", "b"), "z", {"k": [1]}, after="x"))
+    assert out == "a:\n  b:\n    x: 1\n    z:\n      k:\n        - 1\n    \"y\": 'two'\n"
+
+
+def test_insert_item_into_flow_sequence_rewrites_it_with_the_document_dash_style():
+    out = edit(ROUTES, InsertItem("f", 0, ("args",), "--z", 1))
+    assert out == ROUTES.replace("args: [--a, \"--b\", 'c d']\n", "args:\n- --a\n- --z\n- \"--b\"\n- 'c d'\n")
+    out = edit("l:\n  - x\nargs: [1]\n", InsertItem("f", 0, ("args",), {"k": "v", "n": 2}))
+    assert out == "l:\n  - x\nargs:\n  - 1\n  - k: v\n    n: 2\n"
+    assert edit("- [a, b]\n", InsertItem("f", 0, (0,), "c", 0)) == "- - c\n  - a\n  - b\n"
+
+
+@pytest.mark.parametrize(
+    "text,the_edit,why",
+    [
+        ("a: {b: [1, 2]}\n", InsertItem("f", 0, ("a", "b"), 3), "nested in another flow"),
+        ("a: [{b: 1}]\n", InsertKey("f", 0, ("a", 0), "c", 2), "nested in another flow"),
+        ("a: [1,\n  2]\n", InsertItem("f", 0, ("a",), 3), "several lines"),
+        ("[1, 2]\n", InsertItem("f", 0, (), 3), "outside a block"),
+    ],
+)
+def test_flow_insert_refused(text, the_edit, why):
+    with pytest.raises(YamlEditError, match=why):
+        edit(text, the_edit)
 
 
 def test_old_value_mismatch_and_missing_path_raise_with_position():
@@ -311,3 +354,17 @@ def test_deleting_between_blank_lines_leaves_one():
 )
 def test_deleting_what_ends_the_file_keeps_a_missing_final_newline(text, edits, after):
     assert edit(text, *edits) == after
+
+
+def test_several_keys_into_flow_mappings():
+    text = "http:\n- {name: r, route: [{destination: {host: r}}]}\n- {name: s}\n"
+    out = edit(
+        text,
+        InsertKey("f", 0, ("http", 0), "timeout", "10s"),
+        InsertKey("f", 0, ("http", 0), "retries", {"attempts": 3}),
+        InsertKey("f", 0, ("http", 1), "timeout", "5s"),
+    )
+    assert out == (
+        "http:\n- name: r\n  route: [{destination: {host: r}}]\n  timeout: 10s\n  retries:\n    attempts: 3\n"
+        "- name: s\n  timeout: 5s\n"
+    )
