@@ -224,6 +224,11 @@ class Topology:
             out[key] = [w for w in candidates if selects(service.selector, w.pod_labels)] if service.selector else []
         return out
 
+    def workloads_in(self, namespace: str) -> list[Workload]:
+        """A namespace's workloads, those in editable manifests first: where a finding points."""
+        return sorted(self._workloads_by_namespace.get(namespace, []),
+                      key=lambda w: (not w.resource.source.editable, w.resource.source.file, w.resource.name))
+
     def workloads_of(self, service: Service) -> list[Workload]:
         return self._selected.get(service.key, [])
 

@@ -57,8 +57,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     for namespace in topology.application_namespaces:
         if namespace in covered:
             continue
-        workloads = sorted((w for w in topology.workloads if w.resource.namespace == namespace),
-                           key=lambda w: (not w.resource.source.editable, w.resource.source.file, w.resource.name))
+        workloads = topology.workloads_in(namespace)
         content = render_template("peer-authentication.yaml.j2", rule=RULE.id, namespace=namespace, mode=mode,
                                   api_version=api_version(ctx.model, "security.istio.io", "v1"))
         edits = (AddDocument(path, content),) + tuple(register(ctx.model, path))

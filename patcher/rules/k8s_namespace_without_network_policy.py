@@ -140,8 +140,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     for namespace in topology.application_namespaces:
         if namespace in covered:
             continue
-        workloads = sorted((w for w in topology.workloads if w.resource.namespace == namespace),
-                           key=lambda w: (not w.resource.source.editable, w.resource.source.file, w.resource.name))
+        workloads = topology.workloads_in(namespace)
         docs = _policies(ctx, namespace)
         message = (f"namespace {namespace} runs {len(workloads)} workload(s) and has no NetworkPolicy: "
                    "every pod may reach every other")
