@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 import jsonschema
 import referencing
 from kubernetes_validate import utils as kv
@@ -50,6 +51,48 @@ def is_core(api_version: str) -> bool:
     return group == "" or "." not in group or group.endswith(".k8s.io")
 
 
+FAST_AFTER = 16  # validations of one kind before compiling its fast checker pays off
+
+
+@dataclass
+class _Checker:
+    """One kind's schema: jsonschema for precise errors, a compiled checker for speed.
+
+    Most resources are valid, and fastjsonschema says so some twenty times
+    faster than jsonschema; compiling costs ~40 ms, so it is done only for kinds
+    seen often. Whenever the fast check fails, jsonschema produces the errors,
+    so what users read is always jsonschema's message and path.
+    """
+
+    precise: Any
+    schema: dict
+    definitions: dict | None = None
+    seen: int = 0
+    fast: Any = None  # None: not compiled yet; False: cannot be compiled
+
+    def errors(self, data: dict[str, Any]) -> list[SchemaError]:
+        self.seen += 1
+        if self.fast is None and self.seen > FAST_AFTER:
+            self.fast = self._compile()
+        if self.fast:
+            try:
+                self.fast(data)
+                return []
+            except fastjsonschema.JsonSchemaException:
+                pass
+        found = sorted(self.precise.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+        return [SchemaError(_error_path(e), _short(e)) for e in found]
+
+    def _compile(self):
+        draft7 = "http://json-schema.org/draft-07/schema#"
+        definitions = dict(self.definitions or {}, **{"$schema": draft7})
+        handlers = {"https": lambda uri: definitions} if self.definitions is not None else {}
+        try:
+            return fastjsonschema.compile(dict(self.schema, **{"$schema": draft7}), handlers=handlers)
+        except (fastjsonschema.JsonSchemaDefinitionException, ValueError, KeyError):
+            return False
+
+
 class Validator:
     """Validates resources; holds the compiled schemas it has used."""
 
@@ -58,18 +101,15 @@ class Validator:
         self.location = location or None
         self.version = kubernetes_version or kv.latest_version()
         self.cache_dir = cache_dir or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "patcher" / "schemas"
-        self._validators: dict[tuple[str, str], Any] = {}
+        self._validators: dict[tuple[str, str], _Checker | None] = {}
 
     def errors(self, data: dict[str, Any]) -> list[SchemaError] | None:
         """Schema errors of one resource; None when no schema is known for its kind."""
         key = (str(data.get("apiVersion")), str(data.get("kind")))
         if key not in self._validators:
             self._validators[key] = self._build(*key)
-        validator = self._validators[key]
-        if validator is None:
-            return None
-        found = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-        return [SchemaError(_error_path(e), _short(e)) for e in found]
+        checker = self._validators[key]
+        return None if checker is None else checker.errors(data)
 
     def _build(self, api_version: str, kind: str):
         if is_core(api_version):
@@ -78,7 +118,7 @@ class Validator:
         if schema is None:
             return None
         cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
-        return cls(schema)
+        return _Checker(cls(schema), schema)
 
     def _core(self, api_version: str, kind: str):
         version = [v for v in kv.all_versions() if kv.major_minor(v) <= kv.major_minor(self.version)][-1]
@@ -91,7 +131,7 @@ class Validator:
         definitions = kv.schema_contents(f"{folder}/_definitions.json", self.version)
         registry = referencing.Resource.from_contents(definitions) @ (
             referencing.Resource.from_contents(schema) @ referencing.Registry())
-        return jsonschema.Draft202012Validator(schema, registry=registry)
+        return _Checker(jsonschema.Draft202012Validator(schema, registry=registry), schema, definitions)
 
     def _custom(self, api_version: str, kind: str) -> dict | None:
         if not self.location or "/" not in api_version:

@@ -123,3 +123,40 @@ def test_a_fix_that_would_fail_its_schema_is_not_written(tmp_path: Path, shared:
     assert "the fix was not applied" in reason
     assert data["changes"] == []
     assert read_tree(repo) == before
+
+
+def test_fast_checker_agrees_with_jsonschema_on_the_corpus(shared: Path) -> None:
+    """The compiled checker is only a shortcut: on every real document its verdict
+    (valid or not) must be jsonschema's."""
+    import yaml
+
+    from patcher.validate import _Checker
+
+    validator = Validator(str(shared / "schemas"))
+    disagreements, compared = [], 0
+    for category in ("k8s", "istio"):
+        for path in sorted((shared / "corpus" / category).rglob("*.y*ml")):
+            for data in yaml.safe_load_all(path.read_text()):
+                if not isinstance(data, dict) or "kind" not in data or "apiVersion" not in data:
+                    continue
+                key = (str(data["apiVersion"]), str(data["kind"]))
+                if key not in validator._validators:
+                    validator._validators[key] = validator._build(*key)
+                checker: _Checker | None = validator._validators[key]
+                if checker is None:
+                    continue
+                if checker.fast is None:
+                    checker.fast = checker._compile()
+                if not checker.fast:
+                    continue
+                precise = not list(checker.precise.iter_errors(data))
+                try:
+                    checker.fast(data)
+                    fast = True
+                except Exception:
+                    fast = False
+                compared += 1
+                if precise != fast:
+                    disagreements.append(f"{path.relative_to(shared)} {key}: jsonschema {precise}, fast {fast}")
+    assert compared > 500
+    assert disagreements == []
