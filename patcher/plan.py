@@ -154,24 +154,24 @@ class _Step:
         self.failures: dict[str, str] = {}
 
     def apply(self, chosen: list[Finding]) -> list[Finding]:
-        batch: list[Edit] = []
-        for finding in chosen:
-            batch += [e for e in finding.fix.edits if e not in batch]
+        seen: set[str] = set()
+        batch = [e for finding in chosen for e in _new_edits(finding.fix.edits, seen)]
         try:
             self._commit(batch)
             return chosen
         except PatcherError:
             pass
-        done: list[Edit] = []
+        done: set[str] = set()
         applied = []
         for finding in chosen:
-            edits = [e for e in finding.fix.edits if e not in done]
+            attempt = set(done)
+            edits = _new_edits(finding.fix.edits, attempt)
             try:
                 self._commit(edits)
             except PatcherError as exc:
                 self.failures[_identity(finding)] = str(exc)
                 continue
-            done += edits
+            done = attempt
             applied.append(finding)
         return applied
 
@@ -184,6 +184,18 @@ class _Step:
         self.texts.update(new)
 
 
+def _new_edits(edits, seen: set[str]) -> list[Edit]:
+    """Edits not yet in ``seen`` (two fixes may share one, e.g. listing a new file in a
+    kustomization); edits hold dicts, so their repr is the key."""
+    out = []
+    for edit in edits:
+        key = repr(edit)
+        if key not in seen:
+            seen.add(key)
+            out.append(edit)
+    return out
+
+
 def _identity(finding: Finding) -> str:
     return f"{finding.rule}|{finding.location.file}|{finding.message}"
 
@@ -191,7 +203,8 @@ def _identity(finding: Finding) -> str:
 def _choose(findings: list[Finding], threshold: Applicability, applied: dict[str, int],
             failures: dict[str, str]) -> list[Finding]:
     """Fixes to apply in this pass: eligible, not failing, not overlapping each other."""
-    taken: dict[str, list[Edit]] = {}  # by file
+    taken: dict[str, list[Edit]] = {}  # by file; appended documents are left out: they overlap nothing
+    created: set[str] = set()
     chosen = []
     for finding in sorted(findings, key=lambda f: (-f.severity, f.sort_key())):
         fix = finding.fix
@@ -199,12 +212,17 @@ def _choose(findings: list[Finding], threshold: Applicability, applied: dict[str
             continue
         if applied.get(_identity(finding), 0) >= 2:
             continue  # a fix that did not clear its finding is not tried forever
-        if any(_overlap(a, b) for a in fix.edits for b in taken.get(a.file, ())):
+        edits = [e for e in fix.edits if not isinstance(e, AddDocument)]
+        if any(e.file in created for e in fix.edits if not isinstance(e, AddDocument)) or any(
+                isinstance(e, CreateFile) and e.file in taken for e in edits):
+            continue
+        if any(_overlap(a, b) for a in edits for b in taken.get(a.file, ())):
             continue
         chosen.append(finding)
-        for edit in fix.edits:
-            if edit not in taken.setdefault(edit.file, []):
-                taken[edit.file].append(edit)
+        for edit in edits:
+            taken.setdefault(edit.file, []).append(edit)
+            if isinstance(edit, CreateFile):
+                created.add(edit.file)
     return chosen
 
 

@@ -54,8 +54,9 @@ def _apply_file(path: str, text: str | None, edits: list[Edit]) -> str | None:
                           key=lambda e: (e.line, e.column), reverse=True)
     for edit in replacements:
         text = _replace(path, text, edit)
-    for edit in (e for e in edits if isinstance(e, AddDocument)):
-        text = _add_document(text, edit.content)
+    appended = [e.content for e in edits if isinstance(e, AddDocument)]
+    if appended:
+        text = _add_documents(text, appended)
     return text
 
 
@@ -71,13 +72,15 @@ def _replace(path: str, text: str, edit: ReplaceText) -> str:
     return "".join(lines)
 
 
-def _add_document(text: str | None, content: str) -> str:
-    body = content if content.endswith("\n") else content + "\n"
+def _add_documents(text: str | None, contents: list[str]) -> str:
+    """Documents appended in order, each behind a ``---``, in the file's own line ends."""
+    bodies = [c if c.endswith("\n") else c + "\n" for c in contents]
+    marked = [b if b.startswith("---") else "---\n" + b for b in bodies]
     if text is None or not text.strip():
-        return body if body.startswith("---") else body
+        return bodies[0] + "".join(marked[1:])
     newline = line_ending(text)
+    tail = "".join(marked)
     if newline != "\n":
-        body = body.replace("\n", newline)
+        tail = tail.replace("\n", newline)
     separator = "" if text.endswith(("\n", "\r")) else newline
-    marker = "" if body.startswith("---") else "---" + newline
-    return text + separator + marker + body
+    return text + separator + tail
