@@ -1,0 +1,62 @@
+"""Verification before writing: a change anywhere a fix did not declare is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from patcher.edits import AddDocument, DeleteDocument, InsertKey, SetValue
+from patcher.source import PatcherError
+from patcher.verify import verify_file
+
+OLD = "a:\n  b: 1\n  c: 2\n---\nd: 3\n"
+
+
+def test_declared_change_passes() -> None:
+    verify_file("x.yaml", OLD, OLD.replace("b: 1", "b: 5"), [SetValue("x.yaml", 0, ("a", "b"), 1, 5)])
+
+
+def test_undeclared_change_is_refused_and_named() -> None:
+    new = OLD.replace("b: 1", "b: 5").replace("c: 2", "c: 9")
+    with pytest.raises(PatcherError) as caught:
+        verify_file("x.yaml", OLD, new, [SetValue("x.yaml", 0, ("a", "b"), 1, 5)])
+    assert caught.value.message == "the fix would also change 'a/c', which it does not declare"
+    assert caught.value.file == "x.yaml"
+    assert "nothing was written" in caught.value.hint
+
+
+def test_change_in_another_document_is_refused() -> None:
+    new = OLD.replace("b: 1", "b: 5").replace("d: 3", "d: 4")
+    with pytest.raises(PatcherError, match="would also change 'd'"):
+        verify_file("x.yaml", OLD, new, [SetValue("x.yaml", 0, ("a", "b"), 1, 5)])
+
+
+def test_inserted_key_is_allowed_only_where_declared() -> None:
+    new = OLD.replace("  c: 2\n", "  c: 2\n  e: 4\n")
+    verify_file("x.yaml", OLD, new, [InsertKey("x.yaml", 0, ("a",), "e", 4)])
+    with pytest.raises(PatcherError, match="would also change 'a/e'"):
+        verify_file("x.yaml", OLD, new, [InsertKey("x.yaml", 0, ("a",), "f", 4)])
+
+
+def test_document_count_must_match() -> None:
+    with pytest.raises(PatcherError, match="expected 3 documents after the fix, found 2"):
+        verify_file("x.yaml", OLD, OLD, [AddDocument("x.yaml", "z: 1\n")])
+    verify_file("x.yaml", OLD, "d: 3\n", [DeleteDocument("x.yaml", 0, {"a": {"b": 1, "c": 2}})])
+
+
+def test_result_that_does_not_parse_is_refused() -> None:
+    with pytest.raises(PatcherError, match="the fixed file would not parse"):
+        verify_file("x.yaml", OLD, "a: [\n", [SetValue("x.yaml", 0, ("a",), None, None)])
+
+
+def test_type_change_is_a_change() -> None:
+    new = OLD.replace("c: 2", "c: '2'")
+    with pytest.raises(PatcherError, match="would also change 'a/c'"):
+        verify_file("x.yaml", OLD, new, [SetValue("x.yaml", 0, ("a", "b"), 1, 1)])
+
+
+@pytest.mark.parametrize("old_value, new_value", [("1", "1.0"), ("true", "1"), ("2", "'2'"), ("null", "''")])
+def test_equal_in_python_but_not_in_yaml_is_a_change(old_value: str, new_value: str) -> None:
+    old = f"a:\n  b: 1\n  c: {old_value}\n"
+    new = f"a:\n  b: 5\n  c: {new_value}\n"
+    with pytest.raises(PatcherError, match="would also change 'a/c'"):
+        verify_file("x.yaml", old, new, [SetValue("x.yaml", 0, ("a", "b"), 1, 5)])
