@@ -75,7 +75,12 @@ def load_workspace(root: Path, progress: Progress | None = None,
                 diagnostics.append(Diagnostic(path, f"skipped: {size} bytes is over the size limit of {max_size}",
                                               hint="raise max-file-size in .patcher.yaml to read it"))
                 continue
-            texts[path] = decode(full.read_bytes(), path)
+            text = decode(full.read_bytes(), path)
+            if "{{" in text and "templates" in path.split("/")[:-1]:
+                diagnostics.append(Diagnostic(path, "Helm template outside a chart (no Chart.yaml above it): "
+                                              "not rendered, not analysed", level="note"))
+                continue
+            texts[path] = text
         except PatcherError as exc:
             diagnostics.append(Diagnostic.of(exc, path))
         except OSError as exc:

@@ -204,3 +204,16 @@ def test_bad_input_never_prints_a_traceback(repo: Path) -> None:
     result = RUNNER.invoke(app, ["plan", str(repo)])
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_helm_templates_without_their_chart_are_noted_not_parsed(repo: Path) -> None:
+    folder = repo / "vendored" / "templates"
+    folder.mkdir(parents=True)
+    (folder / "deployment.yaml").write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
+                                            "  name: {{ include \"x.fullname\" . }}\n")
+    code, data = plan_json(repo)
+    assert diagnostics(data)["vendored/templates/deployment.yaml"] == {
+        "level": "note", "file": "vendored/templates/deployment.yaml", "line": None, "column": None,
+        "message": "Helm template outside a chart (no Chart.yaml above it): not rendered, not analysed",
+        "hint": ""}
+    assert still_analysed(data)
