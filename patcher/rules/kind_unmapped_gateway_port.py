@@ -87,7 +87,13 @@ def _mapping_node(topology: Topology) -> tuple | None:
 def _mapping_edit(topology: Topology, node_port: int, host_port: int) -> list:
     target = _mapping_node(topology)
     if target is None:
-        return []
+        configs = [c for c in topology.model.kind_configs if not c.data.get("nodes")]
+        if not configs:
+            return []
+        # no nodes listed: kind makes one control-plane node; say so, with the mapping on it
+        item = {"containerPort": node_port, "hostPort": host_port, "protocol": "TCP"}
+        node = {"role": "control-plane", "extraPortMappings": [item]}
+        return [InsertKey(configs[0].file, configs[0].document.index, (), "nodes", [node])]
     config, node = target
     node_data = config.data["nodes"][node]
     item = _like_siblings({"containerPort": node_port, "hostPort": host_port, "protocol": "TCP"},
