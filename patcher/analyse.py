@@ -41,7 +41,13 @@ def analyse(model: Model, selection: Selection) -> list[Finding]:
     context = Context(model, build_topology(model), model.config)
     findings: list[Finding] = []
     for rule in selection.rules(model.config):
-        findings += [f for f in rule.check(context) if not _ignored(model, f)]
+        try:
+            findings += [f for f in rule.check(context) if not _ignored(model, f)]
+        except (PatcherError, RecursionError, MemoryError):
+            raise
+        except Exception as exc:  # a rule's bug must not look like the user's mistake
+            raise PatcherError(f"rule {rule.id} failed on this repository: {type(exc).__name__}: {exc}",
+                               hint=f"please report it; `--skip {rule.id}` works around it") from exc
     return sorted(findings, key=lambda f: (-f.severity, f.sort_key()))
 
 

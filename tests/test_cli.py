@@ -443,3 +443,18 @@ def test_two_runs_print_the_same_bytes(repo: Path, tmp_path: Path) -> None:
     other = copy_tree(BASE, tmp_path / "elsewhere")
     for fmt in ("text", "json"):
         assert invoke("plan", repo, "--format", fmt).stdout == invoke("plan", other, "--format", fmt).stdout
+
+
+def test_a_failing_rule_is_named_without_a_traceback(repo: Path, monkeypatch) -> None:
+    import patcher.rules.istio_route_without_timeout as module
+
+    def broken(ctx):
+        raise KeyError("spec")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(module, "check", broken)
+    result = invoke("plan", repo)
+    assert result.exit_code == 2
+    assert "rule istio/route-without-timeout failed on this repository: KeyError: 'spec'" in result.stderr
+    assert "--skip istio/route-without-timeout" in result.stderr
+    assert "Traceback" not in result.stderr
