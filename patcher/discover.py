@@ -17,6 +17,7 @@ import pathspec
 YAML_SUFFIXES = (".yaml", ".yml")
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 SCRIPT_SUFFIXES = (".sh", ".bash")
+MAKEFILES = ("Makefile", "makefile", "GNUmakefile")
 SKIP_DIRS = (".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__")
 
 
@@ -50,7 +51,8 @@ def _ignored(rel: str, is_dir: bool, specs: list[tuple[str, pathspec.PathSpec]])
 
 
 def _is_script(path: Path, name: str) -> bool:
-    if name.endswith(SCRIPT_SUFFIXES):
+    """Shell scripts, and Makefiles: their recipes are shell, and often curl the ingress."""
+    if name.endswith(SCRIPT_SUFFIXES) or name in MAKEFILES or name.endswith(".mk"):
         return True
     if "." in name:
         return False

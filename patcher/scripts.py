@@ -14,10 +14,15 @@ from dataclasses import dataclass
 LOCAL_URL = re.compile(
     r"(?P<scheme>https?)://(?P<host>localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::(?P<port>\d+))?"
     r"(?![A-Za-z0-9.-])"
+    # curl also takes host:port without a scheme; only with a port, so prose about "localhost" is left alone
+    r"|(?<![\w/.@-])(?P<bare>localhost|127\.0\.0\.1):(?P<bareport>\d+)(?![\w.-])"
 )
-ASSIGN = re.compile(r"^\s*(?:export\s+|readonly\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+# shell (NAME=value) and make (NAME = value, NAME ?= value, NAME := value) assignments
+ASSIGN = re.compile(r"^\s*(?:export\s+|readonly\s+|local\s+|override\s+)?([A-Za-z_][A-Za-z0-9_]*)"
+                    r"(?:=|\s*[:?+]?=\s*)(.*)$")
 DEFAULTED = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?-(.*)\}$")
-VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$\(([A-Za-z_][A-Za-z0-9_]*)\)"
+                 r"|\$([A-Za-z_][A-Za-z0-9_]*)")
 
 HELM_VALUE_FLAGS = {"-n", "--namespace", "-f", "--values", "--set", "--set-string", "--set-file",
                     "--version", "--timeout", "--kube-context", "--kubeconfig", "-o", "--output",
@@ -33,6 +38,7 @@ class LocalUrl:
     scheme: str
     host: str
     port: int | None
+    bare: bool = False  # written host:port, without a scheme
 
     @property
     def effective_port(self) -> int:
@@ -67,6 +73,10 @@ def local_urls(text: str, path: str) -> list[LocalUrl]:
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
         for match in LOCAL_URL.finditer(_code(line)):
+            if match.group("bare"):
+                found.append(LocalUrl(path, number, match.start() + 1, match.group(0), "http",
+                                      match.group("bare"), int(match.group("bareport")), bare=True))
+                continue
             port = match.group("port")
             found.append(LocalUrl(path, number, match.start() + 1, match.group(0),
                                   match.group("scheme"), match.group("host"),
@@ -114,10 +124,10 @@ def _assignments(text: str) -> dict[str, str]:
 
 
 def _expand(word: str, variables: dict[str, str]) -> str | None:
-    if "$(" in word or "`" in word:
-        return None  # a command's output cannot be known without running it
+    if re.search(r"\$\((?![A-Za-z_][A-Za-z0-9_]*\))", word) or "`" in word:
+        return None  # a command's output cannot be known without running it (make's $(VAR) is fine)
     def repl(match: re.Match) -> str:
-        name = match.group(1) or match.group(3)
+        name = match.group(1) or match.group(3) or match.group(4)
         if name in variables:
             return variables[name]
         if match.group(2) is not None:

@@ -165,3 +165,15 @@ def test_helm_by_path_and_sudo() -> None:
 def test_helm_command_ended_by_a_semicolon() -> None:
     script = "helm install web ./charts/web; echo done\n"
     assert [(i.release, i.chart) for i in helm_installs(script, "s.sh")] == [("web", "./charts/web")]
+
+
+def test_makefile_recipes_variables_and_bare_host_ports() -> None:
+    from patcher.scripts import helm_installs, local_urls
+
+    text = ("RELEASE ?= shop\nNS := store\nsmoke:\n\tcurl -fsS localhost:3000/healthz\n"
+            "\techo open localhost in a browser; ssh admin@localhost:22\n"
+            "deploy:\n\thelm upgrade --install $(RELEASE) charts/web -n $(NS)\n")
+    [url] = local_urls(text, "Makefile")
+    assert (url.line, url.column, url.text, url.port, url.bare) == (4, 12, "localhost:3000", 3000, True)
+    [install] = helm_installs(text, "Makefile")
+    assert (install.release, install.chart, install.namespace) == ("shop", "charts/web", "store")

@@ -65,6 +65,8 @@ def _replacement(url: LocalUrl, mapped: dict[int, set[str]], by_gateway_port: di
         if not ports:
             return None
         port = DEFAULT_PORTS[url.scheme] if DEFAULT_PORTS[url.scheme] in ports else ports[0]
+    if url.bare:
+        return f"{url.host}:{port}"  # the script wrote no scheme; keep it that way
     suffix = "" if port == DEFAULT_PORTS[url.scheme] else f":{port}"
     return f"{url.scheme}://{url.host}{suffix}"
 
