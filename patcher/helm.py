@@ -7,6 +7,7 @@ of its scripts, else the chart's own name in the ``default`` namespace.
 
 from __future__ import annotations
 
+import json
 import posixpath
 import shutil
 import tempfile
@@ -26,6 +27,7 @@ class Release:
     namespace: str
     values: tuple[str, ...] = ()  # repository-relative values files
     declared_in: str | None = None  # file:line that said so
+    inline: str = ""  # values written in place (an Argo CD Application's helm.values), as YAML text
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Declared:
     namespace: str | None
     values: tuple[str, ...]  # repository-relative values files
     where: str
+    inline: str = ""
 
 
 def releases_for(charts: tuple[str, ...], declared: list[Declared],
@@ -75,7 +78,8 @@ def releases_for(charts: tuple[str, ...], declared: list[Declared],
     for item in declared:
         if item.chart in covered:
             continue
-        releases.append(Release(item.chart, item.name, item.namespace or "default", item.values, item.where))
+        releases.append(Release(item.chart, item.name, item.namespace or "default", item.values, item.where,
+                                item.inline))
         covered.add(item.chart)
     for chart in charts:
         if chart not in covered:
@@ -112,8 +116,11 @@ def from_applications(applications: list, charts: tuple[str, ...]) -> list[Decla
                 continue
             helm = source.get("helm") or {}
             values = tuple(posixpath.normpath(posixpath.join(path, v)) for v in helm.get("valueFiles") or ())
+            inline = helm.get("values") if isinstance(helm.get("values"), str) else ""
+            if isinstance(helm.get("valuesObject"), dict):
+                inline = json.dumps(helm["valuesObject"])  # JSON is YAML; valuesObject wins, as in Argo CD
             out.append(Declared(path, str(helm.get("releaseName") or app.name), namespace, values,
-                                f"{app.source.file}: Application {app.name}"))
+                                f"{app.source.file}: Application {app.name}", inline))
     return out
 
 

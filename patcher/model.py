@@ -216,6 +216,10 @@ def _values(workspace: Workspace, release: Release, cache: ParseCache) -> dict[s
         docs = cache.documents(path, text)
         if docs and isinstance(docs[0].data, dict):
             merged = _deep_merge(merged, docs[0].data)
+    if release.inline:
+        docs = cache.documents(f"{release.declared_in} (helm values)", release.inline)
+        if docs and isinstance(docs[0].data, dict):
+            merged = _deep_merge(merged, docs[0].data)
     return merged or None
 
 

@@ -78,3 +78,11 @@ def test_kustomize_patches_are_not_resources_and_namespaces_apply(tmp_path: Path
     model = model_of(root)
     assert services(model) == {"prod/api": 80}
     assert [(r.kind, r.namespace, r.name) for r in model.of_kind("Namespace")] == [("Namespace", "", "prod")]
+
+
+def test_argo_cd_inline_values(tmp_path: Path) -> None:
+    root = write(tmp_path, {**CHART, "argo/web.yaml": (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n"
+        "spec:\n  source:\n    path: charts/web\n    helm:\n      values: |\n        port: 7000\n"
+        "  destination:\n    namespace: shop\n")})
+    assert services(model_of(root)) == {"shop/web-web": 7000}
