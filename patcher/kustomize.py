@@ -55,17 +55,23 @@ class Kustomization:
         return path in self.listed
 
     @cached_property
-    def patch_files(self) -> frozenset[str]:
-        """Files this kustomization uses as patches: partial resources, not resources."""
+    def patches(self) -> tuple[tuple[str, dict, bool], ...]:
+        """(file, target selector, is a JSON 6902 patch) of each patch file this kustomization applies."""
         found = []
         for entry in self.data.get("patchesStrategicMerge") or []:
             if isinstance(entry, str) and "\n" not in entry:
-                found.append(entry)
+                found.append((entry, {}, False))
         for key in ("patches", "patchesJson6902"):
             for entry in self.data.get(key) or []:
                 if isinstance(entry, dict) and isinstance(entry.get("path"), str):
-                    found.append(entry["path"])
-        return frozenset(posixpath.normpath(posixpath.join(self.directory, f)) for f in found)
+                    target = entry.get("target") if isinstance(entry.get("target"), dict) else {}
+                    found.append((entry["path"], target, key == "patchesJson6902"))
+        return tuple((posixpath.normpath(posixpath.join(self.directory, f)), t, j) for f, t, j in found)
+
+    @cached_property
+    def patch_files(self) -> frozenset[str]:
+        """Files this kustomization uses as patches: partial resources, not resources."""
+        return frozenset(path for path, _, _ in self.patches)
 
 
 def read_kustomizations(workspace: "Workspace", cache: "ParseCache"):
@@ -83,6 +89,22 @@ def read_kustomizations(workspace: "Workspace", cache: "ParseCache"):
         if docs and isinstance(docs[0].data, dict):
             kustomizations.append(Kustomization(path, docs[0].data))
     return kustomizations, _namespaces(kustomizations), diagnostics
+
+
+def included_files(kust: Kustomization, kustomizations: list[Kustomization]) -> set[str]:
+    """Every file a kustomization brings in, through the bases it includes too."""
+    by_dir = {k.directory: k for k in kustomizations}
+    files: set[str] = set()
+    pending, seen = [kust], {kust.directory}
+    while pending:
+        current = pending.pop()
+        for _, target in current.entries():
+            if target in by_dir and target not in seen:
+                seen.add(target)
+                pending.append(by_dir[target])
+            else:
+                files.add(target)
+    return files
 
 
 def _namespaces(kustomizations: list[Kustomization]) -> dict[str, str]:

@@ -7,6 +7,7 @@ model and never change it.
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,8 @@ from patcher.config import Config
 from patcher.discover import Inventory
 from patcher.helm import (Release, from_applications, from_scripts, missing_dependencies,
                           releases_for, render)
-from patcher.kustomize import Kustomization, read_kustomizations
+from patcher.kustomize import Kustomization, included_files, read_kustomizations
+from patcher.merge_patch import strategic_merge
 from patcher.resources import Resource, Source, is_kind_cluster, is_resource
 from patcher.scripts import HelmInstall, LocalUrl, forwarded_ports, helm_installs, local_urls
 from patcher.source import Diagnostic, PatcherError
@@ -122,6 +124,7 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                 resources.append(_resource(doc, Source(path, doc.index, True),
                                            namespaces.get(path, "default")))
 
+    resources = _patched(resources, kustomizations, documents)
     urls: list[LocalUrl] = []
     installs: list[HelmInstall] = []
     forwarded: set[tuple[str, int]] = set()
@@ -152,7 +155,33 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
 
 
 ANALYSED_CUSTOM_KINDS = {"Gateway", "VirtualService", "DestinationRule", "PeerAuthentication",
-                         "ServiceEntry", "Sidecar", "AuthorizationPolicy"}
+                         "ServiceEntry", "Sidecar", "AuthorizationPolicy", "Application"}
+
+
+def _patched(resources: list[Resource], kustomizations, documents) -> list[Resource]:
+    """Resources as Kustomize builds them: strategic-merge patches merged into their targets.
+
+    The model's copy changes, never the file: analysis (labels, environment, the
+    call graph) sees what runs. JSON 6902 patches are not applied.
+    """
+    out = list(resources)
+    for kust in kustomizations:
+        if not kust.patches:
+            continue
+        included = included_files(kust, list(kustomizations))
+        for path, target, json6902 in kust.patches:
+            if json6902:
+                continue
+            for doc in documents.get(path, []):
+                if not isinstance(doc.data, dict):
+                    continue  # a list of operations is a JSON 6902 patch
+                kind = target.get("kind") or doc.data.get("kind")
+                name = target.get("name") or (doc.data.get("metadata") or {}).get("name")
+                for index, resource in enumerate(out):
+                    if resource.source.file in included and resource.kind == kind and resource.name == name:
+                        merged = strategic_merge(resource.data, doc.data)
+                        out[index] = dataclasses.replace(resource, data=merged)
+    return out
 
 
 def _ignored_kinds(resources: list[Resource]) -> list[Diagnostic]:

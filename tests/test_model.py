@@ -76,7 +76,8 @@ def test_kustomize_patches_are_not_resources_and_namespaces_apply(tmp_path: Path
         "overlay/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: prod\n",
     })
     model = model_of(root)
-    assert services(model) == {"prod/api": 80}
+    [service] = model.of_kind("Service")
+    assert (service.namespace, [p["port"] for p in service.data["spec"]["ports"]]) == ("prod", [80, 81])
     assert [(r.kind, r.namespace, r.name) for r in model.of_kind("Namespace")] == [("Namespace", "", "prod")]
 
 
@@ -86,3 +87,23 @@ def test_argo_cd_inline_values(tmp_path: Path) -> None:
         "spec:\n  source:\n    path: charts/web\n    helm:\n      values: |\n        port: 7000\n"
         "  destination:\n    namespace: shop\n")})
     assert services(model_of(root)) == {"shop/web-web": 7000}
+
+
+def test_strategic_merge_patches_reach_the_model(tmp_path: Path) -> None:
+    root = write(tmp_path, {
+        "base/kustomization.yaml": "resources: [app.yaml]\n",
+        "base/app.yaml": (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector:\n"
+            "    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n"
+            "    spec:\n      containers:\n        - name: api\n          image: api:1\n"
+            "          env:\n            - {name: DB_HOST, value: db}\n"),
+        "overlay/kustomization.yaml": "namespace: prod\nresources: [../base]\npatches:\n  - path: env.yaml\n",
+        "overlay/env.yaml": (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n"
+            "      containers:\n        - name: api\n          env:\n            - {name: CACHE_URL, value: 'redis://cache:6379'}\n"),
+    })
+    [deployment] = model_of(root).of_kind("Deployment")
+    env = deployment.data["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert env == [{"name": "DB_HOST", "value": "db"}, {"name": "CACHE_URL", "value": "redis://cache:6379"}]
+    assert deployment.source.file == "base/app.yaml"
+    assert (root / "base" / "app.yaml").read_text().count("CACHE_URL") == 0

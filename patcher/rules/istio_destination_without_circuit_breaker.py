@@ -100,8 +100,11 @@ def _policy(ctx: Context, service: Service) -> dict:
 
 
 def _complete(dr: Resource) -> bool:
+    """Both settings present; written directly under spec counts too, since that
+    misplacement is istio/misplaced-traffic-policy's finding, not a second one here."""
     policy = dr.get("spec", "trafficPolicy") or {}
-    return "connectionPool" in policy and "outlierDetection" in policy
+    spec = dr.get("spec") or {}
+    return all(key in policy or key in spec for key in ("connectionPool", "outlierDetection"))
 
 
 def _fill(ctx: Context, service: Service, dr: Resource) -> Fix | None:

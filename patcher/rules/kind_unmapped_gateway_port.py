@@ -166,8 +166,19 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
     fixable = svc.source.editable or port is not None and port.node_port is not None
     title = f"expose port {server.number} on the host as localhost:{host_port}"
     fix = Fix(title, tuple(edits), Applicability.SAFE) if fixable and edits else None
+    if not svc.source.editable and not fixable:
+        message += f"; the Service comes from Helm release {svc.source.release}: {_values_hint(ctx, svc)}"
     return Finding(RULE.id, RULE.severity, message, loc, WHY, fix,
                    (svc.location(("spec", "ports")),))
+
+
+def _values_hint(ctx: Context, svc) -> str:
+    """Where to add a port of a chart-rendered Service: the values the release uses."""
+    release = next((r for r in ctx.model.releases if f"{r.name}/{r.namespace}" == svc.source.release), None)
+    files = list(release.values) if release else []
+    chart_values = f"{release.chart}/values.yaml" if release else "the chart's values"
+    where = ", ".join(files) if files else chart_values
+    return f"add the port (with a fixed nodePort) to its service ports in {where}"
 
 
 def _unserved(ctx: Context, service: Service, mapping: PortMapping) -> Finding | None:
