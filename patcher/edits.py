@@ -58,6 +58,29 @@ class DeleteKey:
 
 
 @dataclass(frozen=True)
+class MoveKey:
+    """Move the entry ``key`` (whose value is ``old``) from the mapping at ``path``
+    to the end of the mapping at ``to_path``, keeping its text.
+
+    The entry's comment lines directly above it, its inline comments, the
+    quoting of its scalars and blank lines inside it move with it, re-indented
+    to their new place. When ``to_path`` names a key missing in an existing
+    parent mapping, that key is created at the end of the parent and holds the
+    moved entries: a rule moves several keys into a new mapping with one
+    MoveKey each, no other edit. Several MoveKeys between the same two mappings
+    keep the entries' order in the source. ``to_path`` may not lie inside the
+    moved entry. It touches both ``path + (key,)`` and ``to_path + (key,)``.
+    """
+
+    file: str
+    doc: int
+    path: YamlPath
+    key: str
+    to_path: YamlPath
+    old: Any
+
+
+@dataclass(frozen=True)
 class InsertItem:
     """Insert ``value`` into the sequence at ``path`` before ``index`` (None: append)."""
 
@@ -122,17 +145,29 @@ class ReplaceText:
     new: str
 
 
-YamlEdit = Union[SetValue, InsertKey, DeleteKey, InsertItem, DeleteItem, DeleteDocument]
+YamlEdit = Union[SetValue, InsertKey, DeleteKey, MoveKey, InsertItem, DeleteItem, DeleteDocument]
 Edit = Union[YamlEdit, CreateFile, AddDocument, ReplaceText]
-YAML_EDITS = (SetValue, InsertKey, DeleteKey, InsertItem, DeleteItem, DeleteDocument)
+YAML_EDITS = (SetValue, InsertKey, DeleteKey, MoveKey, InsertItem, DeleteItem, DeleteDocument)
+
+
+def edit_paths(edit: Edit) -> tuple[YamlPath, ...]:
+    """The deepest nodes an edit touches, for overlap checks and verification.
+
+    One path for every edit but MoveKey, which touches where the entry was and
+    where it goes. A path may run through a mapping the edit creates (MoveKey
+    into a new mapping).
+    """
+    if isinstance(edit, (SetValue,)):
+        return (edit.path,)
+    if isinstance(edit, (InsertKey, DeleteKey)):
+        return (edit.path + (edit.key,),)
+    if isinstance(edit, MoveKey):
+        return (edit.path + (edit.key,), edit.to_path + (edit.key,))
+    if isinstance(edit, (InsertItem, DeleteItem)):
+        return (edit.path,)
+    return ((),)
 
 
 def edit_path(edit: Edit) -> YamlPath:
-    """The deepest node an edit touches, for overlap checks and verification."""
-    if isinstance(edit, (SetValue,)):
-        return edit.path
-    if isinstance(edit, (InsertKey, DeleteKey)):
-        return edit.path + (edit.key,)
-    if isinstance(edit, (InsertItem, DeleteItem)):
-        return edit.path
-    return ()
+    """The first of ``edit_paths``: the only one except for MoveKey (its source)."""
+    return edit_paths(edit)[0]

@@ -18,7 +18,7 @@ from patcher.analyse import Selection, analyse
 from patcher.config import Config
 from patcher.discover import discover
 from patcher.edits import (AddDocument, CreateFile, DeleteDocument, DeleteItem, Edit, InsertItem, InsertKey,
-                           ReplaceText, edit_path)
+                           ReplaceText, edit_paths)
 from patcher.findings import Applicability, Finding
 from patcher.model import Model, ParseCache, Workspace, build_model
 from patcher.source import Diagnostic, PatcherError, decode
@@ -253,8 +253,7 @@ def _overlap(a: Edit, b: Edit) -> bool:
         return (a if isinstance(a, InsertItem) else b).index is not None
     if isinstance(a, InsertKey) and isinstance(b, InsertKey) and a.path == b.path:
         return a.key == b.key
-    pa, pb = edit_path(a), edit_path(b)
-    return pa[: len(pb)] == pb or pb[: len(pa)] == pa
+    return any(pa[: len(pb)] == pb or pb[: len(pa)] == pa for pa in edit_paths(a) for pb in edit_paths(b))
 
 
 def _read(root: Path, path: str, extra: dict[str, str | None]) -> str:

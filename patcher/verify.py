@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 from deepdiff import DeepDiff
 
 from patcher.edits import (YAML_EDITS, AddDocument, DeleteDocument, Edit, YamlPath,
-                           edit_path)
+                           edit_paths)
 from patcher.resources import is_resource
 from patcher.source import PatcherError
 from patcher.validate import Validator
@@ -45,10 +45,11 @@ def verify_file(path: str, old: str | None, new: str | None, edits: Sequence[Edi
     old_index = [i for i in range(len(old_docs)) if i not in deleted]
     for edit in edits:
         if isinstance(edit, YAML_EDITS) and not isinstance(edit, DeleteDocument):
-            declared.setdefault(edit.doc, []).append(edit_path(edit))
+            declared.setdefault(edit.doc, []).extend(edit_paths(edit))
     touched = list(new_docs[len(kept):])
     for new_index, (before, after) in enumerate(zip(kept, new_docs)):
         allowed = declared.get(old_index[new_index], [])
+        before = _opened(before, allowed)
         if _strictly_equal(_masked(before, allowed), _masked(after, allowed)):
             if allowed and before != after:
                 touched.append(after)
@@ -78,6 +79,37 @@ def _validate(validator: Validator, path: str, data) -> None:
                            f"{first.message}", path, hint="the fix was not applied")
 
 _HIDDEN = object()
+
+
+def _opened(data, paths: list[YamlPath]):
+    """``data`` with an empty mapping at every key a path runs through (not ends at) that a
+    mapping lacks: the mapping a MoveKey creates. Its content is then judged key by key,
+    as if it had been there empty (copying only along such paths)."""
+    for path in paths:
+        data = _open_one(data, path)
+    return data
+
+
+def _open_one(data, path: YamlPath):
+    if len(path) < 2:
+        return data
+    head, rest = path[0], path[1:]
+    if isinstance(data, dict):
+        inner = data[head] if head in data else {}
+        opened = _open_one(inner, rest)
+        if head in data and opened is inner:
+            return data
+        copy = dict(data)
+        copy[head] = opened
+        return copy
+    if isinstance(data, list) and isinstance(head, int) and 0 <= head < len(data):
+        opened = _open_one(data[head], rest)
+        if opened is data[head]:
+            return data
+        copy = list(data)
+        copy[head] = opened
+        return copy
+    return data
 
 
 def _masked(data, paths: list[YamlPath]):
@@ -123,7 +155,8 @@ def _strictly_equal(a, b) -> bool:
 
 
 def _changed_paths(before, after) -> list[tuple]:
-    diff = DeepDiff(before, after, view="tree")
+    # threshold 0: name the keys changed inside a mapping, never the mapping as a whole
+    diff = DeepDiff(before, after, view="tree", threshold_to_diff_deeper=0)
     paths = []
     for levels in diff.values():
         for level in levels:

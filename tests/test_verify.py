@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from patcher.edits import AddDocument, DeleteDocument, InsertKey, SetValue
+from patcher.edits import AddDocument, DeleteDocument, InsertKey, MoveKey, SetValue
 from patcher.source import PatcherError
 from patcher.verify import verify_file
 
@@ -60,3 +60,15 @@ def test_equal_in_python_but_not_in_yaml_is_a_change(old_value: str, new_value: 
     new = f"a:\n  b: 5\n  c: {new_value}\n"
     with pytest.raises(PatcherError, match="would also change 'a/c'"):
         verify_file("x.yaml", old, new, [SetValue("x.yaml", 0, ("a", "b"), 1, 5)])
+
+
+def test_a_move_declares_where_the_entry_was_and_where_it_goes() -> None:
+    move = MoveKey("x.yaml", 0, ("a",), "b", ("a", "p"), 1)
+    created = "a:\n  c: 2\n  p:\n    b: 1\n---\nd: 3\n"
+    verify_file("x.yaml", OLD, created, [move])  # the mapping it goes to is created
+    existing = "a:\n  b: 1\n  c: 2\ne:\n  f: 0\n"
+    verify_file("x.yaml", existing, "a:\n  c: 2\ne:\n  f: 0\n  b: 1\n", [MoveKey("x.yaml", 0, ("a",), "b", ("e",), 1)])
+    with pytest.raises(PatcherError, match="would also change 'a/c'"):
+        verify_file("x.yaml", OLD, created.replace("c: 2", "c: 5"), [move])
+    with pytest.raises(PatcherError, match="would also change 'a/p/z'"):  # judged inside the new mapping too
+        verify_file("x.yaml", OLD, created.replace("    b: 1\n", "    b: 1\n    z: 0\n"), [move])

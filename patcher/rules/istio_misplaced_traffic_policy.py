@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from patcher.edits import DeleteKey, InsertKey
+from patcher.edits import MoveKey
 from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.rule import Context, RuleInfo
 
@@ -51,14 +51,11 @@ def check(ctx: Context) -> Iterator[Finding]:
         policy = spec.get("trafficPolicy")
         clash = [k for k in misplaced if isinstance(policy, dict) and k in policy]
         src = dr.source
-        edits: list = [DeleteKey(src.file, src.doc, ("spec",), k, spec[k]) for k in misplaced]
-        if isinstance(policy, dict):
-            edits += [InsertKey(src.file, src.doc, ("spec", "trafficPolicy"), k, spec[k]) for k in misplaced]
-        else:
-            edits.append(InsertKey(src.file, src.doc, ("spec",), "trafficPolicy", {k: spec[k] for k in misplaced}))
+        # the entries move with their text (comments, quoting); trafficPolicy is created when missing
+        edits = tuple(MoveKey(src.file, src.doc, ("spec",), k, ("spec", "trafficPolicy"), spec[k]) for k in misplaced)
         fix = None
-        if src.editable and not clash and (policy is None or isinstance(policy, dict)):
-            fix = Fix(f"move {', '.join(misplaced)} under spec.trafficPolicy", tuple(edits), Applicability.SAFE)
+        if src.editable and not clash and ("trafficPolicy" not in spec or isinstance(policy, dict)):
+            fix = Fix(f"move {', '.join(misplaced)} under spec.trafficPolicy", edits, Applicability.SAFE)
         message = (f"DestinationRule {dr.namespace}/{dr.name} has {', '.join(misplaced)} directly under spec, "
                    "where Istio does not read it")
         if clash:

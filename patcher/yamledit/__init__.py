@@ -14,6 +14,12 @@ Choices worth knowing:
   block sequence item or block mapping value rewrites it (only it) as a block,
   its entries' text copied (flow.py). Adding to one nested in another flow
   collection, and deleting from a non-empty one, raise YamlEditError.
+- Moving an entry (MoveKey) cuts the lines deleting it would take, blank
+  lines aside, plus comment lines right after it indented deeper than its key,
+  shifts them all by the column difference and inserts them where a new key
+  would go; a missing target mapping is created at the end of its parent
+  (move.py). Moves take the one-by-one path, those between the same two
+  mappings as one step, so they keep their order.
 - Every call is verified: the result must read back as the old data plus
   exactly the declared changes, else YamlEditError and nothing is returned.
 - A call parses the file once and splices every edit at the original marks

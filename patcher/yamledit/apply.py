@@ -6,7 +6,8 @@ edit never moves text that lies before it. So the file is parsed once, every
 edit is spliced at the original node marks and the result is verified once
 (batch.py). When the edits interact in a way that shortcut cannot reproduce,
 the call falls back to the per-edit path here: re-parse, splice and verify
-after each edit.
+after each edit. MoveKey edits always take the per-edit path, those between
+the same two mappings as one step (move.py).
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-from patcher.edits import DeleteDocument, YamlEdit
+from patcher.edits import DeleteDocument, MoveKey, YamlEdit
 
-from . import batch, data
+from . import batch, data, move
 from .documents import delete_document
 from .errors import YamlEditError
 from .ops import check_old, position, splice_for
@@ -40,15 +41,35 @@ def apply_yaml_edits(text: str, edits: Sequence[YamlEdit]) -> str:
     roots = compose(body)
     # stable: edits at the same spot are applied in the order given
     ordered.sort(key=lambda e: position(body, roots, e), reverse=True)
-    new = batch.apply_all(body, roots, ordered)
+    moves = any(isinstance(e, MoveKey) for e in ordered)
+    new = None if moves else batch.apply_all(body, roots, ordered)
     if new is None:
-        for edit in ordered:
-            body = _apply_one(body, edit)
+        for step in _steps(ordered):
+            body = _apply_step(body, step)
         new = body
     return wrap(new, envelope)
 
 
-def _apply_one(text: str, edit: YamlEdit) -> str:
+def _steps(ordered: list[YamlEdit]) -> list[list[YamlEdit]]:
+    """One edit per step, except moves between the same two mappings: one step, where the
+    first of them comes (they must be inserted together to keep their order)."""
+    steps: list[list[YamlEdit]] = []
+    groups: dict[tuple, list[YamlEdit]] = {}
+    for edit in ordered:
+        if isinstance(edit, MoveKey):
+            group = (edit.doc, edit.path, edit.to_path)
+            if group in groups:
+                groups[group].append(edit)
+                continue
+            groups[group] = [edit]
+            steps.append(groups[group])
+        else:
+            steps.append([edit])
+    return steps
+
+
+def _apply_step(text: str, step: list[YamlEdit]) -> str:
+    edit = step[0]
     if isinstance(edit, DeleteDocument):
         docs = documents(text)
         document(docs, edit.doc)
@@ -61,12 +82,15 @@ def _apply_one(text: str, edit: YamlEdit) -> str:
     roots = compose(text)
     root = document(roots, edit.doc)
     before = construct(compose(text)[edit.doc] if has_merge_keys(text) else root)
-    new = splice_for(Site(text, root), before, edit)[0].apply(text)
-    _verify(text, roots, before, new, edit)
+    if isinstance(edit, MoveKey):
+        new = batch.assemble(text, move.move_keys(Site(text, root), before, step))  # type: ignore[arg-type]
+    else:
+        new = splice_for(Site(text, root), before, edit)[0].apply(text)
+    _verify(text, roots, before, new, step)
     return new
 
 
-def _verify(old: str, old_roots: list, before: Any, new: str, edit: YamlEdit) -> None:
+def _verify(old: str, old_roots: list, before: Any, new: str, step: list[YamlEdit]) -> None:
     """The spliced text must read as the old data plus exactly the declared change.
 
     Other documents are compared by their text (a splice inside one document
@@ -76,13 +100,14 @@ def _verify(old: str, old_roots: list, before: Any, new: str, edit: YamlEdit) ->
     try:
         new_roots = compose(new)
     except YamlEditError as exc:
-        raise YamlEditError(f"{_label(edit)}: the result does not parse: {exc.message}") from exc
+        raise YamlEditError(f"{_label(step[0])}: the result does not parse: {exc.message}") from exc
+    edit = step[0]
     i = edit.doc
     others_old = [content(old, r) for j, r in enumerate(old_roots) if j != i]
     others_new = [content(new, r) for j, r in enumerate(new_roots) if j != i]
     ok = len(old_roots) == len(new_roots) and others_old == others_new
     if ok:
-        want = data.expected([before], dataclasses.replace(edit, doc=0))[0]
+        want = data.expected([before], *[dataclasses.replace(e, doc=0) for e in step])[0]
         ok = data.same(construct(new_roots[i]), want)
     _require(ok, edit)
 

@@ -48,7 +48,7 @@ def apply_all(text: str, roots: list[Node], edits: list[YamlEdit]) -> str | None
     placed = _place(splices)
     if placed is None:
         return None
-    new = _assemble(text, placed)
+    new = assemble(text, placed)
     for edit in edits:  # the checks above are done with the original data: now change it
         data.change(befores, edit)  # type: ignore[arg-type]  # indexed by document number too
     return new if _reads_back(text, roots, new, befores) else None
@@ -96,7 +96,7 @@ def _place(splices: list[Splice]) -> list[Splice] | None:
     return placed
 
 
-def _assemble(text: str, placed: list[Splice]) -> str:
+def assemble(text: str, placed: list[Splice]) -> str:
     out, pos = [], 0
     for s in placed:
         out += [text[pos : s.start], s.new]

@@ -10,7 +10,9 @@ import copy
 import math
 from typing import Any
 
-from patcher.edits import DeleteDocument, DeleteItem, DeleteKey, InsertItem, InsertKey, SetValue, YamlEdit
+from patcher.edits import DeleteDocument, DeleteItem, DeleteKey, InsertItem, InsertKey, MoveKey, SetValue, YamlEdit
+
+from .errors import at_mark
 
 
 def same(a: Any, b: Any) -> bool:
@@ -25,16 +27,23 @@ def same(a: Any, b: Any) -> bool:
     return a == b
 
 
+def check_old(actual: Any, old: Any, what: str, node) -> None:
+    """Refuse an edit whose ``old`` value is not what the text holds (at the node's position)."""
+    if not same(actual, old):
+        raise at_mark(f"{what}: old value mismatch: expected {old!r}, found {actual!r}", node.start_mark)
+
+
 def at(root: Any, path: tuple) -> Any:
     for elem in path:
         root = root[elem]
     return root
 
 
-def expected(docs: list[Any], edit: YamlEdit) -> list[Any]:
-    """The documents after ``edit``; the edit has already been checked to fit."""
+def expected(docs: list[Any], *edits: YamlEdit) -> list[Any]:
+    """The documents after ``edits`` in turn; they have already been checked to fit."""
     docs = copy.deepcopy(docs)
-    change(docs, edit)
+    for edit in edits:
+        change(docs, edit)
     return docs
 
 
@@ -48,6 +57,13 @@ def change(docs: list[Any], edit: YamlEdit) -> None:
             docs[edit.doc] = copy.deepcopy(edit.new)
             return
         at(docs[edit.doc], edit.path[:-1])[edit.path[-1]] = copy.deepcopy(edit.new)
+        return
+    if isinstance(edit, MoveKey):
+        value = at(docs[edit.doc], edit.path).pop(edit.key)
+        parent = at(docs[edit.doc], edit.to_path[:-1]) if edit.to_path else None
+        if isinstance(parent, dict) and edit.to_path[-1] not in parent:
+            parent[edit.to_path[-1]] = {}  # the target mapping is created
+        at(docs[edit.doc], edit.to_path)[edit.key] = value
         return
     target = at(docs[edit.doc], edit.path)
     if isinstance(edit, InsertKey):

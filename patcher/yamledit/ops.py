@@ -9,9 +9,10 @@ from typing import Any
 
 import yaml
 
-from patcher.edits import DeleteDocument, DeleteItem, DeleteKey, InsertItem, InsertKey, SetValue, YamlEdit
+from patcher.edits import DeleteDocument, DeleteItem, DeleteKey, InsertItem, InsertKey, MoveKey, SetValue, YamlEdit
 
-from . import data
+from . import data, move
+from .data import check_old
 from .errors import at_mark
 from .remove import delete_item, delete_key
 from .site import Site, Splice
@@ -24,6 +25,8 @@ def position(text: str, roots: list, edit: YamlEdit) -> tuple[int, int, int]:
     root = document(roots, edit.doc)
     if isinstance(edit, DeleteDocument):
         return (edit.doc, -1, 0)
+    if isinstance(edit, MoveKey):
+        return (edit.doc, move.position(text, root, edit), 0)
     node, _ = walk(root, edit.path)
     if isinstance(edit, InsertKey) and isinstance(node, yaml.MappingNode):
         return (edit.doc, node_end(node, text), 0)
@@ -37,11 +40,6 @@ def position(text: str, roots: list, edit: YamlEdit) -> tuple[int, int, int]:
             return (edit.doc, node.value[index].start_mark.index, 1 if isinstance(edit, DeleteItem) else 0)
         return (edit.doc, node_end(node, text), 0)
     return (edit.doc, node.start_mark.index, 0)
-
-
-def check_old(actual: Any, old: Any, what: str, node: Node) -> None:
-    if not data.same(actual, old):
-        raise at_mark(f"{what}: old value mismatch: expected {old!r}, found {actual!r}", node.start_mark)
 
 
 def splice_for(site: Site, before: Any, edit: YamlEdit) -> tuple[Splice, Node]:

@@ -21,7 +21,7 @@ def _line_before(text: str, start: int) -> str | None:
     return text[line_start(text, start - 1) : start - 1] if start > 0 else None
 
 
-def _own_comments(text: str, ls: int, col: int) -> int:
+def own_comments(text: str, ls: int, col: int) -> int:
     """Start of the comment lines at column ``col`` directly above the line at ``ls``."""
     start = ls
     while (line := _line_before(text, start)) is not None and line.lstrip(" ").startswith("#"):
@@ -34,10 +34,10 @@ def _own_comments(text: str, ls: int, col: int) -> int:
     return start
 
 
-def _remove_entry(text: str, first: int, end: int, next_start: int | None) -> Splice:
+def remove_entry(text: str, first: int, end: int, next_start: int | None) -> Splice:
     ls = line_start(text, first)
     if text[ls:first].strip() == "":
-        start, stop = _own_comments(text, ls, first - ls), next_line(text, end)
+        start, stop = own_comments(text, ls, first - ls), next_line(text, end)
         reads_to = stop
         if stop == len(text) and not text.endswith("\n") and start > 0:
             # the file has no final newline: keep it that way (blank lines before go too)
@@ -68,7 +68,7 @@ def delete_key(site: Site, mapping: Node, chain: list[Node], key: str) -> Splice
         raise at_mark("cannot delete a key from a flow-style mapping ({...}) safely", mapping.start_mark)
     k, v = mapping.value[i]
     nxt = mapping.value[i + 1][0].start_mark.index if i + 1 < len(mapping.value) else None
-    return _remove_entry(text, k.start_mark.index, max(node_end(k, text), node_end(v, text)), nxt)
+    return remove_entry(text, k.start_mark.index, max(node_end(k, text), node_end(v, text)), nxt)
 
 
 def delete_item(site: Site, seq: Node, chain: list[Node], index: int) -> Splice:
@@ -79,4 +79,4 @@ def delete_item(site: Site, seq: Node, chain: list[Node], index: int) -> Splice:
         raise at_mark("cannot delete an item from a flow-style sequence ([...]) safely", seq.start_mark)
     item = seq.value[index]
     nxt = dash(text, seq.value[index + 1]) if index + 1 < len(seq.value) else None
-    return _remove_entry(text, dash(text, item), node_end(item, text), nxt)
+    return remove_entry(text, dash(text, item), node_end(item, text), nxt)

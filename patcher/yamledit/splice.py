@@ -74,7 +74,7 @@ def set_node(site: Site, node: Node, chain: list[Node], new: Any) -> Splice:
     return replace(start, end, render.inline(new, node.start_mark.column, layout))
 
 
-def _after_trailing_comments(text: str, pos: int, col: int) -> tuple[int, int]:
+def after_trailing_comments(text: str, pos: int, col: int) -> tuple[int, int]:
     """Move past comment lines indented at least ``col`` (they belong to the block above).
 
     Returns that position and the start of the line where the scan stopped.
@@ -105,7 +105,7 @@ def insert_key(site: Site, mapping: Node, chain: list[Node], key: str, value: An
     at = next_line(text, max(node_end(k, text), node_end(v, text)))
     stop, peek = at, False
     if last:
-        (at, stop), peek = _after_trailing_comments(text, at, col), True
+        (at, stop), peek = after_trailing_comments(text, at, col), True
     new = render.entry(key, value, col, site.layout)
     return _insert_lines(site, at, new, stop, peek, _scope(chain, mapping), last)
 
@@ -134,7 +134,7 @@ def insert_item(site: Site, seq: Node, chain: list[Node], value: Any, index: int
     new = render.item(value, col, layout)
     scope = _scope(chain, seq)
     if index is None or index == n:
-        at, stop = _after_trailing_comments(text, next_line(text, node_end(seq.value[-1], text)), col)
+        at, stop = after_trailing_comments(text, next_line(text, node_end(seq.value[-1], text)), col)
         return _insert_lines(site, at, new, stop, True, scope, True)
     d = dash(text, seq.value[index])
     at = line_start(text, d)

@@ -7,7 +7,7 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from patcher.edits import DeleteItem, DeleteKey, InsertItem, InsertKey, SetValue
+from patcher.edits import DeleteItem, DeleteKey, InsertItem, InsertKey, MoveKey, SetValue
 from patcher.yamledit import YamlEditError, apply_yaml_edits, read_roundtrip
 
 from .yamlgen import documents
@@ -89,6 +89,35 @@ def test_append_item_then_delete_it(text, data):
     assert apply_yaml_edits(there, [DeleteItem("f", doc, path, len(items), value)]) == text
 
 
+@SETTINGS
+@given(documents(), st.data())
+def test_moved_entries_keep_every_comment(text, data):
+    """Entries moved into a mapping beside them: right data, not one comment lost."""
+    docs = parsed(text)
+    doc = data.draw(st.integers(0, len(docs) - 1))
+    maps = [(p, v) for p, v in nodes(docs[doc]) if isinstance(v, dict) and v and "added" not in v]
+    assume(maps)
+    path, value = data.draw(st.sampled_from(maps))
+    keys = data.draw(st.lists(st.sampled_from(sorted(value)), min_size=1, unique=True))
+    # into a new mapping beside them, or into a mapping they sit beside
+    into = data.draw(st.sampled_from(["added"] + sorted(k for k, v in value.items()
+                                                        if k not in keys and isinstance(v, dict) and v
+                                                        and not set(keys) & set(v))))
+    moves = [MoveKey("f", doc, path, k, path + (into,), value[k]) for k in keys]
+    try:
+        there = apply_yaml_edits(text, moves)
+    except YamlEditError as exc:
+        assert "shares its line with an enclosing '- '" in exc.message or "flow-style" in exc.message
+        return
+    want = parsed(text)[doc]
+    source = want
+    for elem in path:
+        source = source[elem]
+    source.setdefault(into, {}).update({k: source.pop(k) for k in keys})
+    assert parsed(there)[doc] == want
+    assert there.count("# note") == text.count("# note")
+
+
 def _one_by_one(text: str, edits: list):
     """What applying the edits one at a time (re-parsing after each) gives, or the error."""
     from patcher.yamledit import apply as applying
@@ -99,7 +128,7 @@ def _one_by_one(text: str, edits: list):
     ordered = sorted(edits, key=lambda e: position(text, roots, e), reverse=True)
     try:
         for e in ordered:
-            text = applying._apply_one(text, e)
+            text = applying._apply_step(text, [e])
     except YamlEditError as exc:
         return ("error", str(exc))
     return text
