@@ -21,6 +21,7 @@ from patcher.edits import (AddDocument, CreateFile, DeleteDocument, DeleteItem, 
                            ReplaceText, edit_paths)
 from patcher.findings import Applicability, Finding
 from patcher.model import Model, ParseCache, Workspace, build_model
+from patcher.registry import all_rules
 from patcher.source import Diagnostic, PatcherError, decode
 from patcher.transform import apply_edits
 from patcher.validate import Validator, schema_location
@@ -124,9 +125,11 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
     extra_read: dict[str, str | None] = {}
     applied: dict[str, int] = {}  # finding identity -> passes it was fixed in
     failures: dict[str, str] = {}
+    derived = frozenset(r.id for r in all_rules() if r.info.derived)
+    later: dict[str, Finding] = {}  # found only once earlier fixes changed the repository
     current = first
     for _ in range(MAX_PASSES):
-        chosen = _choose(current, threshold, applied, failures)
+        chosen = _choose(current, threshold, applied, failures, derived)
         if not chosen:
             break
         step = _Step(root, texts, extra_read, validator, cache)
@@ -136,11 +139,18 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
         live = {p: t for p, t in texts.items() if t is not None}
         model = build_model(Workspace(root, live, workspace.inventory), config, cache)
         current = analyse(model, selection)
+        # policy for routing that only exists once a fix is in (a Service a corrected route reaches) is
+        # news; a repair rule's later findings are the first pass's, moved (a merged route's timeout)
+        known = {_identity(f) for f in first}
+        later.update((_identity(f), f) for f in current if f.rule in derived
+                     and _identity(f) not in known and _identity(f) not in later)
     changes = _changes(workspace, texts, extra_read)
     left = {_identity(f) for f in current}
-    results = tuple(_result(f, threshold, applied, failures, left) for f in first)
+    reported = sorted(list(first) + [f for key, f in later.items() if key in applied or key in left],
+                      key=lambda f: (-f.severity, f.sort_key()))
+    results = tuple(_result(f, threshold, applied, failures, left) for f in reported)
     unresolved = tuple(f for f in current if f.fix and _identity(f) in applied)
-    return Plan(root, tuple(first), results, changes,
+    return Plan(root, tuple(reported), results, changes,
                 tuple(diagnostics) + model.diagnostics, tuple(current), unresolved)
 
 
@@ -206,8 +216,19 @@ def _identity(finding: Finding) -> str:
 
 
 def _choose(findings: list[Finding], threshold: Applicability, applied: dict[str, int],
-            failures: dict[str, str]) -> list[Finding]:
-    """Fixes to apply in this pass: eligible, not failing, not overlapping each other."""
+            failures: dict[str, str], derived: frozenset[str] = frozenset()) -> list[Finding]:
+    """Fixes to apply in this pass: eligible, not failing, not overlapping each other.
+
+    Fixes that derive new policy from the routing (NetworkPolicies from the call
+    graph, DestinationRules for routed Services) wait for a pass with no fix to
+    the routing itself left, so that they are written for the routing as fixed.
+    """
+    repairs = _choose_among([f for f in findings if f.rule not in derived], threshold, applied, failures)
+    return repairs or _choose_among([f for f in findings if f.rule in derived], threshold, applied, failures)
+
+
+def _choose_among(findings: list[Finding], threshold: Applicability, applied: dict[str, int],
+                  failures: dict[str, str]) -> list[Finding]:
     taken: dict[str, list[Edit]] = {}  # by file; appended documents are left out: they overlap nothing
     created: set[str] = set()
     chosen = []

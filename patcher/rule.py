@@ -19,6 +19,7 @@ class RuleInfo:
     fixable: bool
     options: dict[str, Any] = field(default_factory=dict)  # settings the rule reads, with defaults
     default_enabled: bool = True  # False: runs only when selected (--rule, or `enable` in the settings)
+    derived: bool = False  # its fix writes policy derived from the routing: applied after routing fixes
 
 
 @dataclass(frozen=True)

@@ -95,37 +95,21 @@ def test_planted_findings_found_today(repo) -> None:
     assert FOUND_TODAY <= _rows(plan(repo))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "findings raised in a later fix pass are never listed: the DestinationRule for "
-    "finance/finance-statements is written (it is in the diff) but no finding explains it, because "
-    "plan.results/findings only hold pass-1 findings (the Service is only routed to after the "
-    "route-to-missing-service fix); meanwhile the misplaced DestinationRule finance/ledger is reported "
-    "twice, as istio/misplaced-traffic-policy and as istio/destination-without-circuit-breaker"))
 def test_exact_findings(repo) -> None:
     assert _rows(plan(repo)) == PLANTED
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "every change in the diff should be explained by a listed finding; the new DestinationRule "
-    "finance/finance-statements in mesh/destination-rules.yaml has none"))
 def test_every_created_destination_rule_has_a_finding(repo) -> None:
     result = plan(repo)
     messages = [f.message for f in result.findings if f.rule == "istio/destination-without-circuit-breaker"]
     assert any("finance-statements" in m for m in messages), messages
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "istio/destination-without-circuit-breaker reports DestinationRule finance/ledger, whose "
-    "connectionPool/outlierDetection are only misplaced: the same root cause as "
-    "istio/misplaced-traffic-policy, counted twice in the summary"))
 def test_misplaced_policy_not_reported_twice(repo) -> None:
     rows = _rows(plan(repo))
     assert ("istio/destination-without-circuit-breaker", "mesh/destination-rules.yaml") not in rows
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the note says Argo CD Applications are not analysed, yet patcher reads them to find the Helm "
-    "releases (release name, namespace, valueFiles, inline values); the note misleads"))
 def test_no_misleading_note_about_applications(repo) -> None:
     result = plan(repo)
     assert not any("Application" in d.message for d in result.diagnostics)
@@ -207,22 +191,11 @@ def _policies(repo: Path) -> dict[str, dict]:
     return {d["metadata"]["name"]: d for d in _docs(repo / "mesh/network-policies.yaml")}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "policies are computed in the pass before route-to-missing-service is fixed, and the next pass "
-    "sees a namespace that now has policies: default-deny-all is written for finance with no "
-    "allow-ingress-to-finance-statements, so the ingress gateway -> finance-statements:8080 "
-    "(route /statements on ledger.bank.test) is blocked after apply; plan on a tree whose route is "
-    "already fixed does write that policy"))
 def test_policies_allow_gateway_to_statements(repo) -> None:
     apply(repo)
     assert "allow-ingress-to-finance-statements" in _policies(repo)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "files used as Kustomize patches are dropped from the model instead of being merged into their "
-    "target: STATEMENTS_URL=http://finance-statements:8080, added to Deployment ledger by "
-    "apps/overlays/kind/ledger/ledger-kind.yaml, never reaches the call graph, so "
-    "allow-egress-from-ledger only allows ledger-db and default-deny cuts ledger -> finance-statements"))
 def test_policies_allow_ledger_to_statements_from_overlay_patch(repo) -> None:
     apply(repo)
     egress = _policies(repo)["allow-egress-from-ledger"]["spec"]["egress"]

@@ -46,6 +46,7 @@ RULE = RuleInfo(
     severity=Severity.RECOMMENDED,
     summary="Routed or called Service without a DestinationRule connection pool and outlier detection",
     fixable=True,
+    derived=True,
     options={"connection-pool": "maxConnections 100, http1MaxPendingRequests 100",
              "outlier-detection": "consecutive5xxErrors 5, interval 10s, baseEjectionTime 30s",
              "outputs.destination-rules": "<gateway folder>/destination-rules.yaml"},

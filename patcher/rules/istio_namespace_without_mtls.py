@@ -39,6 +39,7 @@ RULE = RuleInfo(
     severity=Severity.RECOMMENDED,
     summary="Application namespace without a PeerAuthentication (mutual TLS)",
     fixable=True,
+    derived=True,
     options={"mtls-mode": "STRICT", "istio-namespace": "istio-system",
              "outputs.peer-authentication": "<gateway folder>/peer-authentication.yaml"},
 )

@@ -39,6 +39,7 @@ RULE = RuleInfo(
     severity=Severity.RECOMMENDED,
     summary="Application namespace without any NetworkPolicy",
     fixable=True,
+    derived=True,
     options={"dns": "kube-system/k8s-app=kube-dns :53", "istio-namespace": "istio-system",
              "outputs.network-policies": "<kustomization folder>/network-policies.yaml"},
 )
