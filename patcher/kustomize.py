@@ -74,7 +74,9 @@ class Kustomization:
         return frozenset(path for path, _, _ in self.patches)
 
 
-def read_kustomizations(workspace: "Workspace", cache: "ParseCache"):
+def read_kustomizations(workspace: "Workspace", cache: "ParseCache", deployed: frozenset[str] = frozenset()):
+    """The kustomizations, and the namespace each included file lands in. ``deployed`` are
+    folders an Argo CD Application deploys: where a base is shared, they decide."""
     kustomizations: list[Kustomization] = []
     diagnostics: list[Diagnostic] = []
     for path in workspace.inventory.kustomizations:
@@ -88,7 +90,11 @@ def read_kustomizations(workspace: "Workspace", cache: "ParseCache"):
             continue
         if docs and isinstance(docs[0].data, dict):
             kustomizations.append(Kustomization(path, docs[0].data))
-    return kustomizations, _namespaces(kustomizations), diagnostics
+    return kustomizations, _namespaces(kustomizations, deployed), diagnostics
+
+
+def _deploys(directory: str, deployed: frozenset[str]) -> bool:
+    return any(directory == d or directory.startswith(d + "/") for d in deployed)
 
 
 def included_files(kust: Kustomization, kustomizations: list[Kustomization]) -> set[str]:
@@ -107,8 +113,9 @@ def included_files(kust: Kustomization, kustomizations: list[Kustomization]) -> 
     return files
 
 
-def _namespaces(kustomizations: list[Kustomization]) -> dict[str, str]:
-    """File -> namespace that the kustomization including it sets; the outermost wins."""
+def _namespaces(kustomizations: list[Kustomization], deployed: frozenset[str]) -> dict[str, str]:
+    """File -> namespace that the kustomization including it sets; the outermost wins, and
+    among several roots sharing a base, the one an Application deploys."""
     by_dir = {k.directory: k for k in kustomizations}
     namespaces: dict[str, str] = {}
 
@@ -121,7 +128,7 @@ def _namespaces(kustomizations: list[Kustomization]) -> dict[str, str]:
                 namespaces[target] = namespace
 
     included = {t for k in kustomizations for _, t in k.entries()}
-    for kust in kustomizations:
-        if kust.directory not in included:
-            visit(kust, None, frozenset({kust.directory}))
+    roots = [k for k in kustomizations if k.directory not in included]
+    for kust in sorted(roots, key=lambda k: (not _deploys(k.directory, deployed), k.directory)):
+        visit(kust, None, frozenset({kust.directory}))
     return namespaces

@@ -110,7 +110,7 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
             diagnostics.append(Diagnostic.of(exc, path))
             continue
         diagnostics += _duplicate_keys(path, documents[path])
-    kustomizations, namespaces, kdiags = read_kustomizations(workspace, cache)
+    kustomizations, namespaces, kdiags = read_kustomizations(workspace, cache, _deployed_paths(documents))
     diagnostics += kdiags
 
     kind_configs: list[KindConfig] = []
@@ -156,6 +156,22 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
 
 ANALYSED_CUSTOM_KINDS = {"Gateway", "VirtualService", "DestinationRule", "PeerAuthentication",
                          "ServiceEntry", "Sidecar", "AuthorizationPolicy", "Application"}
+
+
+def _deployed_paths(documents: Mapping[str, list[Document]]) -> frozenset[str]:
+    """Repository folders Argo CD Applications deploy (their source paths)."""
+    paths = set()
+    for docs in documents.values():
+        for doc in docs:
+            data = doc.data
+            if not (isinstance(data, dict) and data.get("kind") == "Application"
+                    and str(data.get("apiVersion", "")).startswith("argoproj.io/")):
+                continue
+            spec = data.get("spec") or {}
+            for source in spec.get("sources") or [spec.get("source") or {}]:
+                if isinstance(source, dict) and source.get("path"):
+                    paths.add(posixpath.normpath(str(source["path"])))
+    return frozenset(paths)
 
 
 def _patched(resources: list[Resource], kustomizations, documents) -> list[Resource]:

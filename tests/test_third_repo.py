@@ -205,11 +205,6 @@ def test_policies_allow_ledger_to_statements_from_overlay_patch(repo) -> None:
 
 # --- variations on a copy -------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a Kustomize base shared by two overlays is modelled once, in the namespace of whichever overlay "
-    "is discovered first: adding apps/overlays/dev (namespace finance-dev, not deployed to kind) moves "
-    "ledger and ledger-db out of finance, so the finance findings change (circuit breaker for "
-    "finance/ledger gone, finance network policy for 1 workload) and finance-dev gets findings of its own"))
 def test_second_overlay_of_the_same_base_changes_nothing_for_kind(repo) -> None:
     before = {(f.rule, f.location.file, f.message) for f in plan(repo).findings}
     dev = repo / "apps/overlays/dev"
@@ -222,8 +217,8 @@ def test_second_overlay_of_the_same_base_changes_nothing_for_kind(repo) -> None:
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "a Gateway port missing from a chart-rendered ingress Service gets no fix at all (the rendered "
-    "Service is not editable) and no hint; the Service comes from platform/charts/istio-gateway "
+    "a Gateway port missing from a chart-rendered ingress Service gets no fix, only a hint naming the "
+    "values file (the rendered Service is not editable; a Helm values change is a later issue); the Service comes from platform/charts/istio-gateway "
     "with values-kind.yaml (declared by argocd/istio-gateway.yaml), so the fix belongs in "
     "values-kind.yaml service.ports (plus the kind mapping)"))
 def test_port_missing_from_chart_service_is_fixed_in_values_file(repo) -> None:
