@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
-
-import json
-import re
-
 import yaml
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -52,7 +50,12 @@ def _scalar(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return json.dumps(value)
-    text = str(value)
+    return _string(str(value))
+
+
+@lru_cache(maxsize=4096)
+def _string(text: str) -> str:
+    """A string as a scalar; generated policy repeats the same few strings many times."""
     plain = (_PLAIN.match(text) and not text.endswith(" ")
              and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str")
     return text if plain else json.dumps(text, ensure_ascii=False)

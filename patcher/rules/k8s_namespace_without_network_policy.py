@@ -123,9 +123,11 @@ def _policies(ctx: Context, namespace: str) -> list[str]:
         docs.append(_policy(f"allow-ingress-to-{key[1]}", namespace, f"Who may call {key[1]}",
                             {"podSelector": {"matchLabels": dict(service.selector)}, "policyTypes": ["Ingress"],
                              "ingress": rules}))
-    callers = sorted({c.caller.key for c in topology.calls if c.caller.resource.namespace == namespace})
-    for caller_key in callers:
-        own = [c for c in topology.calls if c.caller.key == caller_key]
+    by_caller: dict[tuple[str, str], list] = {}
+    for call in topology.calls:
+        if call.caller.resource.namespace == namespace:
+            by_caller.setdefault(call.caller.key, []).append(call)
+    for caller_key, own in sorted(by_caller.items(), key=lambda item: item[0]):
         egress = [{"to": [_peer(c.callee.selector, c.callee.resource.namespace, namespace)],
                    "ports": _target_ports(topology, c.callee, c.port)} for c in own]
         docs.append(_policy(f"allow-egress-from-{caller_key[1]}", namespace, f"What {caller_key[1]} may call",
