@@ -37,10 +37,14 @@ class Selection:
         return [r for r in rules if config.enabled(r.id, self.only, self.skip, r.info.default_enabled)]
 
 
-def analyse(model: Model, selection: Selection) -> list[Finding]:
+def analyse(model: Model, selection: Selection, derived: bool | None = None) -> list[Finding]:
+    """Findings of the selected rules; ``derived`` True or False keeps only rules that derive
+    policy from the routing, or only the others."""
     context = Context(model, build_topology(model), model.config)
     findings: list[Finding] = []
     for rule in selection.rules(model.config):
+        if derived is not None and rule.info.derived != derived:
+            continue
         try:
             findings += [f for f in rule.check(context) if not _ignored(model, f)]
         except (PatcherError, RecursionError, MemoryError):

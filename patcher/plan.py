@@ -120,12 +120,15 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
     validator = Validator(schema_location(root, config["schema-location"]), config["kubernetes-version"])
     cache = ParseCache()
     model = build_model(workspace, config, cache)
-    first = analyse(model, selection)
+    derived = frozenset(r.id for r in all_rules() if r.info.derived)
+    first = analyse(model, selection, derived=False)
+    if not _choose(first, threshold, {}, {}):
+        first = sorted(first + analyse(model, selection, derived=True), key=lambda f: (-f.severity, f.sort_key()))
+    # else the routing changes first, and policy derived from it is found (and reported) on the fixed routing
     texts: dict[str, str | None] = dict(workspace.texts)
     extra_read: dict[str, str | None] = {}
     applied: dict[str, int] = {}  # finding identity -> passes it was fixed in
     failures: dict[str, str] = {}
-    derived = frozenset(r.id for r in all_rules() if r.info.derived)
     later: dict[str, Finding] = {}  # found only once earlier fixes changed the repository
     current = first
     for _ in range(MAX_PASSES):
