@@ -177,9 +177,6 @@ def test_fixed_content(repo) -> None:
     assert "localhost:8000/accounts" in (repo / "Makefile").read_text()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the new kind mapping is written `listenAddress: 127.0.0.1` although its sibling in the same list "
-    "writes `listenAddress: \"127.0.0.1\"`; the edit does not follow the file's quoting"))
 def test_new_mapping_follows_sibling_quoting(repo) -> None:
     apply(repo)
     assert "listenAddress: 127.0.0.1" not in (repo / "cluster/kind.yaml").read_text()

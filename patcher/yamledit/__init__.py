@@ -20,6 +20,12 @@ Choices worth knowing:
   would go; a missing target mapping is created at the end of its parent
   (move.py). Moves take the one-by-one path, those between the same two
   mappings as one step, so they keep their order.
+- New strings are quoted as their siblings are: a string under key K takes
+  the one quote style every scalar under K uses at the same place in the
+  other items of the sequence (appended items) or of the nearest enclosing
+  sequence (added keys); appended strings follow their sequence's items.
+  Mixed styles, plain siblings or none leave the default emission, YAML 1.1
+  guard included (quoting.py).
 - Every call is verified: the result must read back as the old data plus
   exactly the declared changes, else YamlEditError and nothing is returned.
 - A call parses the file once and splices every edit at the original marks

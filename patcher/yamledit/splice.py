@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from . import flow, render
+from . import flow, quoting, render
 from .errors import at_mark
 from .layout import Layout, prefer_sequence
 from .site import Site, Splice, colon_end, owning_key, replace
@@ -94,6 +94,7 @@ def insert_key(site: Site, mapping: Node, chain: list[Node], key: str, value: An
     text = site.text
     if find_key(mapping, key) is not None:
         raise at_mark(f"key {key!r} already exists in this mapping", mapping.start_mark)
+    value = quoting.follow({key: value}, quoting.peers(chain, mapping))[key]
     anchor = find_key(mapping, after) if after is not None else None
     if mapping.flow_style:
         if mapping.value:
@@ -121,6 +122,7 @@ def dash(text: str, item: Node) -> int:
 
 def insert_item(site: Site, seq: Node, chain: list[Node], value: Any, index: int | None) -> Splice:
     text = site.text
+    value = quoting.follow(value, seq.value)
     if seq.flow_style:
         if seq.value:
             return flow.add_item(site, seq, chain, value, index)
