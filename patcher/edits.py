@@ -167,7 +167,3 @@ def edit_paths(edit: Edit) -> tuple[YamlPath, ...]:
         return (edit.path,)
     return ((),)
 
-
-def edit_path(edit: Edit) -> YamlPath:
-    """The first of ``edit_paths``: the only one except for MoveKey (its source)."""
-    return edit_paths(edit)[0]

@@ -278,7 +278,3 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 def _is_test_hook(data: dict[str, Any]) -> bool:
     hook = (data.get("metadata", {}).get("annotations") or {}).get("helm.sh/hook", "")
     return "test" in str(hook)
-
-
-def relpath_from(directory: str, path: str) -> str:
-    return posixpath.relpath(path, directory or ".")

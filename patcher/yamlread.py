@@ -116,8 +116,3 @@ def read_documents(text: str, path: str) -> list[Document]:
     finally:
         loader.dispose()
     return docs
-
-
-def read_text_documents(text: str, path: str) -> list[Any]:
-    """Plain data of each document, for rendered output where positions are not needed."""
-    return [d.data for d in read_documents(text, path)]
