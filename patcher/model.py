@@ -125,6 +125,7 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                                            namespaces.get(path, "default")))
 
     resources = _patched(resources, kustomizations, documents)
+    resources += _operator_gateways(resources)
     urls: list[LocalUrl] = []
     installs: list[HelmInstall] = []
     forwarded: set[tuple[str, int]] = set()
@@ -155,7 +156,7 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
 
 
 ANALYSED_CUSTOM_KINDS = {"Gateway", "VirtualService", "DestinationRule", "PeerAuthentication",
-                         "ServiceEntry", "Sidecar", "AuthorizationPolicy", "Application"}
+                         "ServiceEntry", "Sidecar", "AuthorizationPolicy", "Application", "IstioOperator"}
 
 
 def _deployed_paths(documents: Mapping[str, list[Document]]) -> frozenset[str]:
@@ -172,6 +173,33 @@ def _deployed_paths(documents: Mapping[str, list[Document]]) -> frozenset[str]:
                 if isinstance(source, dict) and source.get("path"):
                     paths.add(posixpath.normpath(str(source["path"])))
     return frozenset(paths)
+
+
+def _operator_gateways(resources: list[Resource]) -> list[Resource]:
+    """The gateway Services an IstioOperator declares (``istioctl install -f``), as Services.
+
+    Only gateways whose Service ports are written out: the ports and NodePorts
+    are then facts of the repository, and a fix edits them where they are written.
+    """
+    out = []
+    for op in resources:
+        if op.kind != "IstioOperator" or not op.group.startswith("install.istio.io"):
+            continue
+        for index, gateway in enumerate(op.get("spec", "components", "ingressGateways", default=[]) or []):
+            service = (gateway.get("k8s") or {}).get("service") if isinstance(gateway, dict) else None
+            if gateway.get("enabled") is False or not isinstance(service, dict) or not service.get("ports"):
+                continue
+            name = str(gateway.get("name") or "istio-ingressgateway")
+            labels = {"app": name, "istio": "ingressgateway"} if name == "istio-ingressgateway" else {"app": name}
+            labels.update(gateway.get("label") or {})
+            namespace = str(gateway.get("namespace") or op.get("spec", "namespace") or "istio-system")
+            data = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": namespace},
+                    "spec": {"type": service.get("type", "LoadBalancer"), "selector": labels,
+                             "ports": service["ports"]}}
+            prefix = ("spec", "components", "ingressGateways", index, "k8s", "service", "ports")
+            source = dataclasses.replace(op.source, base=("spec", "ports"), prefix=prefix)
+            out.append(Resource("v1", "Service", name, namespace, data, source, op.document))
+    return out
 
 
 def _patched(resources: list[Resource], kustomizations, documents) -> list[Resource]:

@@ -16,6 +16,10 @@ class Source:
     doc: int
     editable: bool  # False when the text is generated (Helm output)
     release: str | None = None  # "name/namespace" of the Helm release
+    # a resource read from another kind's document (an IstioOperator's gateway Service):
+    # its paths under ``base`` live in that document under ``prefix``; others are not in the file
+    base: tuple = ()
+    prefix: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -36,9 +40,19 @@ class Resource:
     def ref(self) -> str:
         return f"{self.kind} {self.namespace}/{self.name}"
 
+    def file_path(self, path: YamlPath) -> YamlPath | None:
+        """Where ``path`` of this resource is in its source document; None where it is not written."""
+        if self.source.prefix is None:
+            return path
+        base = self.source.base
+        return self.source.prefix + path[len(base):] if path[:len(base)] == base else None
+
     def location(self, path: YamlPath = ()) -> Location:
-        line, column = self.document.key_position(path) if self.source.editable else (1, 1)
-        return Location(self.source.file, line, column, self.source.doc, path)
+        in_file = self.file_path(path)
+        if in_file is None:
+            in_file = self.source.prefix or ()
+        line, column = self.document.key_position(in_file) if self.source.editable else (1, 1)
+        return Location(self.source.file, line, column, self.source.doc, in_file)
 
     def get(self, *path: str | int, default: Any = None) -> Any:
         node: Any = self.data

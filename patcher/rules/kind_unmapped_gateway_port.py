@@ -147,12 +147,12 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
                        f"{server.number} and kind maps no host port to it")
         item = _like_siblings({"name": _port_name(server), "port": server.number, "targetPort": server.number,
                                "nodePort": node_port, "protocol": "TCP"}, svc.get("spec", "ports") or [])
-        edits.append(InsertItem(svc.source.file, svc.source.doc, ("spec", "ports"), item))
+        edits.append(InsertItem(svc.source.file, svc.source.doc, svc.file_path(("spec", "ports")), item))
     elif port.node_port is None:
         node_port = waiting.container_port if waiting else alloc.node_port()
         message = (f"{where}, but port {server.number} of the ingress Service {svc.namespace}/{svc.name} "
                    f"has no fixed nodePort, so kind cannot map a host port to it")
-        edits.append(InsertKey(svc.source.file, svc.source.doc, ("spec", "ports", port.index), "nodePort",
+        edits.append(InsertKey(svc.source.file, svc.source.doc, svc.file_path(("spec", "ports", port.index)), "nodePort",
                                node_port))
     else:
         node_port = port.node_port
