@@ -139,6 +139,11 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
     declared = from_applications(applications, charts) + from_scripts(
         installs, charts, lambda p: p in workspace.texts or (workspace.root / p).is_file())
     releases = releases_for(charts, declared, config["helm-releases"])
+    diagnostics += [Diagnostic(i.file, f"helm release '{i.release}' installs chart '{i.chart}', which is not in the "
+                                       "repository: not rendered, its resources are not analysed", i.line,
+                               level="note")
+                    for i in installs if not any(r.declared_in == f"{i.file}:{i.line}" for r in releases)
+                    and not _local_chart(i.chart, charts)]
     for release in releases:
         try:
             resources += _render_release(workspace, release, cache)
@@ -173,6 +178,11 @@ def _deployed_paths(documents: Mapping[str, list[Document]]) -> frozenset[str]:
                 if isinstance(source, dict) and source.get("path"):
                     paths.add(posixpath.normpath(str(source["path"])))
     return frozenset(paths)
+
+
+def _local_chart(argument: str, charts: tuple[str, ...]) -> bool:
+    name = posixpath.basename(argument.rstrip("/"))
+    return any(posixpath.basename(c) == name for c in charts)
 
 
 def _operator_gateways(resources: list[Resource]) -> list[Resource]:

@@ -107,3 +107,13 @@ def test_strategic_merge_patches_reach_the_model(tmp_path: Path) -> None:
     assert env == [{"name": "DB_HOST", "value": "db"}, {"name": "CACHE_URL", "value": "redis://cache:6379"}]
     assert deployment.source.file == "base/app.yaml"
     assert (root / "base" / "app.yaml").read_text().count("CACHE_URL") == 0
+
+
+def test_remote_chart_is_noted(tmp_path: Path) -> None:
+    root = write(tmp_path, {**CHART, "hack/istio.sh": (
+        "#!/bin/sh\nhelm install istio-ingress istio/gateway -n istio-ingress -f hack/gw.yaml\n"
+        "helm install web charts/web\n")})
+    notes = [d for d in model_of(root).diagnostics if d.level == "note"]
+    assert [(n.file, n.line, n.message) for n in notes] == [
+        ("hack/istio.sh", 2, "helm release 'istio-ingress' installs chart 'istio/gateway', which is not in the "
+                             "repository: not rendered, its resources are not analysed")]
