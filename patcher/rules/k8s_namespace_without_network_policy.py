@@ -17,6 +17,7 @@ Fixed example (derived from the routing and the call graph):
     allow-istio-control-plane-egress # sidecars -> istiod :15012 (when Istio is used)
     allow-ingress-to-web             # ingress gateway pods -> web :8080
     allow-ingress-to-cart            # web -> cart :7070
+    (NodePort/LoadBalancer Services stay open to all, Ingress backends to every namespace)
     allow-egress-from-web            # web -> cart :7070, catalog :9000
 
 Policies go to ``network-policies.yaml`` in the folder of the kustomization that
@@ -82,6 +83,34 @@ def _entry_sources(topology: Topology, namespace: str) -> dict[tuple[str, str], 
     return out
 
 
+def _exposed(ctx: Context, namespace: str) -> dict[tuple[str, str], list[dict]]:
+    """Services reached from outside the mesh's routing, which default-deny must not cut off:
+    NodePort and LoadBalancer Services (from anywhere), and Ingress backends (from the Ingress
+    controller, in whatever namespace it runs)."""
+    topology = ctx.topology
+    out: dict[tuple[str, str], list[dict]] = {}
+    for key, service in topology.services.items():
+        if key[0] == namespace and service.selector and service.type in ("NodePort", "LoadBalancer"):
+            out.setdefault(key, []).append({"ports": _target_ports(topology, service, None)})
+    for ingress in ctx.model.of_kind("Ingress"):
+        if ingress.namespace != namespace or ingress.group != "networking.k8s.io":
+            continue
+        spec = ingress.data.get("spec") or {}
+        backends = [spec.get("defaultBackend") or {}] + [
+            path.get("backend") or {} for rule in spec.get("rules") or [] if isinstance(rule, dict)
+            for path in (rule.get("http") or {}).get("paths") or [] if isinstance(path, dict)]
+        for backend in backends:
+            target = backend.get("service") if isinstance(backend, dict) else None
+            service = topology.services.get((namespace, str((target or {}).get("name"))))
+            if service is None:
+                continue
+            port = (target.get("port") or {}).get("number")
+            rule = {"from": [{"namespaceSelector": {}}], "ports": _target_ports(topology, service, port)}
+            if rule not in out.setdefault(service.key, []):
+                out[service.key].append(rule)
+    return out
+
+
 def _policy(name: str, namespace: str, comment: str, spec: dict) -> str:
     return render_template("network-policy.yaml.j2", rule=RULE.id, name=name, namespace=namespace,
                            comment=comment, spec=spec)
@@ -106,11 +135,12 @@ def _policies(ctx: Context, namespace: str) -> list[str]:
                                 "to": [{"namespaceSelector": {"matchLabels": {NS_LABEL: ctx.config["istio-namespace"]}}}],
                                 "ports": [{"protocol": "TCP", "port": 15012}]}]}))
     entries = _entry_sources(topology, namespace)
+    exposed = _exposed(ctx, namespace)
     calls = [c for c in topology.calls if c.callee.resource.namespace == namespace]
-    targets = sorted(set(entries) | {c.callee.key for c in calls})
+    targets = sorted(set(entries) | set(exposed) | {c.callee.key for c in calls})
     for key in targets:
         service = topology.services[key]
-        rules = []
+        rules = list(exposed.get(key, []))
         for labels, ingress_ns, port in entries.get(key, []):
             rule = {"from": [_peer(labels, ingress_ns, namespace)], "ports": _target_ports(topology, service, port)}
             if rule not in rules:
