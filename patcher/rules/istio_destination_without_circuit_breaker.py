@@ -135,6 +135,8 @@ def _create(ctx: Context, service: Service, path: str, version: str, taken: set[
 
 
 def check(ctx: Context) -> Iterator[Finding]:
+    if not ctx.topology.uses_istio:
+        return  # without Istio a DestinationRule is a resource nobody reads (and the CRD is missing)
     path = output_path(ctx.model, "destination-rules", istio_dir(ctx.model), "destination-rules.yaml")
     index = _rules_by_service(ctx.topology)
     version = api_version(ctx.model, "networking.istio.io", "v1")
