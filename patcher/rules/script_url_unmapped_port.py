@@ -1,8 +1,9 @@
 """A script calls the ingress on a localhost port that nothing listens on.
 
-What it finds: a URL in a shell script (``BASE_URL=...``, ``curl ...``) aimed at
-localhost or 127.0.0.1 on a port that is not a host port kind maps onto the
-ingress gateway. A URL on a Gateway's own port that kind publishes under another
+What it finds: a URL in a shell script or Makefile (``BASE_URL=...``,
+``curl ...``) aimed at localhost or 127.0.0.1 on a port that is not a host port
+kind maps onto the ingress gateway (without Istio: onto the one NodePort Service
+kind publishes). A URL on a Gateway's own port that kind publishes under another
 host port is rewritten to that host port; a Gateway port the host cannot reach
 at all is kind/unmapped-gateway-port's business. Local ports the same script
 opens with ``kubectl port-forward`` are left alone.
@@ -71,11 +72,23 @@ def _replacement(url: LocalUrl, mapped: dict[int, set[str]], by_gateway_port: di
     return f"{url.scheme}://{url.host}{suffix}"
 
 
+def _published_host_ports(topology: Topology) -> dict[int, set[str]]:
+    """Without an Istio ingress: host ports kind maps onto some Service's NodePort, any protocol."""
+    return {m.host_port: {"HTTP", "HTTPS", "TLS"} for m in topology.mappings
+            if m.container_port in topology.node_ports}
+
+
 def check(ctx: Context) -> Iterator[Finding]:
     topology = ctx.topology
-    if not topology.mappings or not topology.all_ingress_services:
-        return  # without the ingress chain in the repository there is nothing to compare with
-    mapped, by_gateway_port = _ingress_host_ports(topology)
+    if not topology.mappings:
+        return  # without kind mappings there is nothing to compare with
+    if topology.all_ingress_services:
+        mapped, by_gateway_port = _ingress_host_ports(topology)
+    else:
+        mapped, by_gateway_port = _published_host_ports(topology), {}
+        if len(mapped) != 1:
+            # which of several NodePort Services a script meant cannot be told: only the single entry is judged
+            return
     served = {s.number for g in topology.gateways.values() for s in g.servers}
     unreachable = served - set(by_gateway_port)  # kind/unmapped-gateway-port reports these
     for url in ctx.model.local_urls:
