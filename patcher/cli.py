@@ -15,6 +15,7 @@ from rich.syntax import Syntax
 from patcher.analyse import Selection
 from patcher.config import load_config
 from patcher.findings import Applicability
+from patcher.kustomize_check import check_kustomize
 from patcher.plan import Plan, make_plan
 from patcher.progress import DelayedProgress
 from patcher.registry import all_rules
@@ -108,6 +109,7 @@ def apply(path: PathArg = Path("."), rule: RuleOpt = None, skip: SkipOpt = None,
     err = Console(stderr=True, highlight=False)
     try:
         result = _plan(path, rule, skip, unsafe_fixes, err, schema_location)
+        check_kustomize(result.root, result.changes)
         write_changes(result.root, result.changes)
     except PatcherError as exc:
         _fail(err, exc)
