@@ -53,6 +53,8 @@ def check_kustomize(root: Path, changes: Sequence[FileChange]) -> list[str]:
         shutil.copytree(root, scratch, symlinks=True, ignore=shutil.ignore_patterns(".git"))
         for change in changes:
             target = scratch / change.path
+            if target.is_symlink():
+                target.unlink()  # the copy keeps links as links: never write through one to the original
             if change.new is None:
                 target.unlink(missing_ok=True)
             else:

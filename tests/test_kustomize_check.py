@@ -48,3 +48,14 @@ def test_changes_outside_kustomizations_build_nothing(repo: Path) -> None:
     script = "scripts/07-test-api-endpoints.sh"
     change = FileChange(script, (repo / script).read_text(), "#!/bin/sh\n")
     assert check_kustomize(repo, [change]) == []
+
+
+def test_the_scratch_copy_never_writes_through_a_symlink(repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.yaml"
+    gateway = repo / "k8s" / "istio" / "gateway.yaml"
+    outside.write_text(gateway.read_text())
+    gateway.unlink()
+    gateway.symlink_to(outside)
+    change = FileChange("k8s/istio/gateway.yaml", outside.read_text(), outside.read_text() + "# touched\n")
+    check_kustomize(repo, [change])
+    assert not outside.read_text().endswith("# touched\n")
