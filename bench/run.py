@@ -163,7 +163,7 @@ def instrumented(timings: Timings):
     patch("patcher.plan", "discover", lambda f: _timed(timings, "discover", f))
     patch("patcher.plan", "decode", lambda f: _timed(timings, "decode (read + decode files)", f))
     patch("patcher.plan", "apply_edits", lambda f: _timed(timings, "apply_edits", f))
-    patch("patcher.plan", "_verify", lambda f: _timed(timings, "verify", f))
+    patch("patcher.plan", "verify_file", lambda f: _timed(timings, "verify (parse, compare, schema)", f))
     patch("patcher.plan", "_choose", lambda f: _timed(timings, "choose fixes", f))
     patch("patcher.model", "read_documents", lambda f: _timed(timings, "YAML parse (read_documents)", f))
     patch("patcher.model", "render", lambda f: _timed(timings, "Helm render (incl. parse of output)", f))
