@@ -44,6 +44,7 @@ class Location:
     column: int = 1
     doc: int | None = None
     path: YamlPath = ()
+    resource: str = ""  # "Kind namespace/name" when the location lies in a resource
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
@@ -65,6 +66,23 @@ class Finding:
     why: str = ""
     fix: Fix | None = None
     related: tuple[Location, ...] = field(default=())
+
+    @property
+    def identity(self) -> str:
+        """Who this finding is, across fix passes and runs: never its message, whose
+        wording may change while the problem stays (a list of routes that shrinks).
+
+        A finding in a resource is addressed by the resource and the YAML path, which
+        survive edits elsewhere in the file (documents before it deleted, lines added);
+        one in a script or elsewhere by its line and column, which the edits of a
+        script (one line rewritten in place) do not move.
+        """
+        loc = self.location
+        where = loc.resource or (f"doc {loc.doc}" if loc.doc is not None else "")
+        path = "/".join(str(p) for p in loc.path)
+        if not where and not path:
+            where = f"{loc.line}:{loc.column}"
+        return f"{self.rule}|{loc.file}|{where}|{path}"
 
     def sort_key(self) -> tuple:
         loc = self.location

@@ -215,7 +215,7 @@ def _new_edits(edits, seen: set[str]) -> list[Edit]:
 
 
 def _identity(finding: Finding) -> str:
-    return f"{finding.rule}|{finding.location.file}|{finding.message}"
+    return finding.identity
 
 
 def _choose(findings: list[Finding], threshold: Applicability, applied: dict[str, int],

@@ -52,7 +52,7 @@ class Resource:
         if in_file is None:
             in_file = self.source.prefix or ()
         line, column = self.document.key_position(in_file) if self.source.editable else (1, 1)
-        return Location(self.source.file, line, column, self.source.doc, in_file)
+        return Location(self.source.file, line, column, self.source.doc, in_file, self.ref)
 
     def get(self, *path: str | int, default: Any = None) -> Any:
         node: Any = self.data
