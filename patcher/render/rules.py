@@ -4,6 +4,7 @@ both from the rule modules themselves so the docs cannot drift from the code."""
 from __future__ import annotations
 
 import inspect
+import re
 
 from patcher.registry import Rule
 
@@ -26,3 +27,9 @@ def render_rule_docs(rules: list[Rule]) -> str:
             out.append("\nSettings:\n\n")
             out += [f"- `{key}`: {value}\n" for key, value in info.options.items()]
     return "".join(out)
+
+
+def heading_anchor(rule_id: str) -> str:
+    """The anchor GitHub gives the ``## `rule/id` `` heading above: lower case, punctuation
+    other than ``-`` and ``_`` dropped, spaces to hyphens (as github-slugger does)."""
+    return re.sub(r"[^\w\- ]", "", rule_id.lower()).replace(" ", "-")
