@@ -178,7 +178,7 @@ def test_markdown_has_the_table_and_the_diff(repo: Path, base_json: dict) -> Non
     result = invoke("plan", repo, "--format", "markdown")
     assert result.exit_code == 1
     text = result.stdout
-    assert "| severity | rule | location | finding | fix |\n|---|---|---|---|---|\n" in text
+    assert "| severity | rule | location | finding | fix | status |\n|---|---|---|---|---|---|\n" in text
     assert "```diff\n" + diff + "```" in text
     for rule in BASE_RULES:
         assert f"`{rule}`" in text
