@@ -28,7 +28,7 @@ from patcher.render.text import render_findings, summary
 from patcher.source import PatcherError
 from patcher.writer import write_changes
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Find and fix broken request routing in kind + Istio + Helm repositories.")
 
 
@@ -109,10 +109,13 @@ def apply(path: PathArg = Path("."), rule: RuleOpt = None, skip: SkipOpt = None,
     err = Console(stderr=True, highlight=False)
     try:
         result = _plan(path, rule, skip, unsafe_fixes, err, schema_location)
-        check_kustomize(result.root, result.changes)
+        built = check_kustomize(result.root, result.changes)
         write_changes(result.root, result.changes)
     except PatcherError as exc:
         _fail(err, exc)
+    if built.skipped:
+        err.print(f"note: {built.skipped}", markup=False, soft_wrap=True)
+    result = result.written()
     for change in result.changes:
         action = "created" if change.old is None else "deleted" if change.new is None else "updated"
         err.print(f"{action} {change.path}", markup=False, soft_wrap=True)
@@ -150,4 +153,24 @@ def rules(format: Annotated[str, typer.Option("--format", "-f", help="text, or m
 
 
 def main() -> None:
-    app()
+    """The console entry point: a crash is exit 2 with a short message, never a traceback or 1."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted: nothing was written\n")
+        raise SystemExit(130) from None
+    except Exception as exc:  # a patcher bug, not the user's mistake: 1 would read as "findings"
+        where = _innermost(exc)
+        sys.stderr.write(f"error: patcher crashed: {type(exc).__name__}: {exc}{where}\n"
+                         "hint: this is a bug in patcher, not in your repository; nothing was written. "
+                         "Please report it with the command you ran; `--skip RULE` may work around it\n")
+        raise SystemExit(2) from None
+
+
+def _innermost(exc: BaseException) -> str:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return ""
+    return f" (at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno})"

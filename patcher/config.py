@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from patcher.config_values import check_values
 from patcher.source import PatcherError
 from patcher.yamlread import read_documents
 
@@ -108,7 +109,9 @@ def load_config(root: Path) -> Config:
             data = {}
         if not isinstance(data, dict):
             raise PatcherError("settings must be a mapping", ".patcher.yaml", 1)
-        return Config(_merge(DEFAULTS, data, ".patcher.yaml"), ".patcher.yaml")
+        merged = _merge(DEFAULTS, data, ".patcher.yaml")
+        check_values(DEFAULTS, data, ".patcher.yaml", lambda path: docs[0].key_position(path))
+        return Config(merged, ".patcher.yaml")
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
         try:
@@ -117,5 +120,7 @@ def load_config(root: Path) -> Config:
             raise PatcherError(f"invalid TOML: {exc}", "pyproject.toml") from None
         section = table.get("tool", {}).get("patcher")
         if isinstance(section, dict):
-            return Config(_merge(DEFAULTS, section, "pyproject.toml"), "pyproject.toml")
+            merged = _merge(DEFAULTS, section, "pyproject.toml")
+            check_values(DEFAULTS, section, "pyproject.toml", lambda path: None)
+            return Config(merged, "pyproject.toml")
     return Config(copy.deepcopy(DEFAULTS))

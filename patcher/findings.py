@@ -55,6 +55,9 @@ class Fix:
     title: str
     edits: tuple[Edit, ...]
     applicability: Applicability = Applicability.SAFE
+    # why it is labelled so: what the rule proved keeps every known flow working, or
+    # which flow it could break or cannot see
+    reason: str = ""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import posixpath
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -38,16 +39,27 @@ def affected_kustomizations(root: Path, changes: Sequence[FileChange]) -> list[s
     return sorted(folders)
 
 
-def check_kustomize(root: Path, changes: Sequence[FileChange]) -> list[str]:
+@dataclass(frozen=True)
+class KustomizeCheck:
+    built: tuple[str, ...] = ()  # kustomization folders built with the changes in place
+    skipped: str = ""  # why the check did not run, when it should have
+
+
+def check_kustomize(root: Path, changes: Sequence[FileChange]) -> KustomizeCheck:
     """Build every affected kustomization with the changes in place; raise if one fails.
 
-    Returns the folders built. Without kubectl, nothing is built and nothing is raised; a
-    kustomization that did not build before the change is not held against it.
+    Without kubectl nothing is built and nothing is raised, and the result says the
+    check was skipped; a kustomization that did not build before the change is not
+    held against it.
     """
     folders = affected_kustomizations(root, changes)
+    if not folders:
+        return KustomizeCheck()
     kubectl = shutil.which("kubectl")
-    if not folders or kubectl is None:
-        return []
+    if kubectl is None:
+        return KustomizeCheck(skipped=(
+            f"kubectl was not found, so the {len(folders)} kustomization(s) the change touches were not "
+            "built before writing (install kubectl to have `kubectl kustomize` check them)"))
     with tempfile.TemporaryDirectory(prefix="patcher-kustomize-") as tmp:
         scratch = Path(tmp) / "repo"
         shutil.copytree(root, scratch, symlinks=True, ignore=shutil.ignore_patterns(".git"))
@@ -72,7 +84,7 @@ def check_kustomize(root: Path, changes: Sequence[FileChange]) -> list[str]:
                                    posixpath.join(folder, "kustomization.yaml"),
                                    hint="nothing was written; skip the rule whose fix breaks the build and "
                                         "report it")
-    return built
+    return KustomizeCheck(tuple(built))
 
 
 def _build(kubectl: str, folder: Path) -> subprocess.CompletedProcess:

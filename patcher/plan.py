@@ -8,6 +8,7 @@ the repository has); the change is what the last pass ends with.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,10 +39,17 @@ class FileChange:
     new: str | None  # None: deleted
 
 
+# What happened to a finding's fix. A plan only computes: its fixes "would-fix"; after apply
+# has written them they are "fixed" (see ``written``).
+WOULD_FIX, FIXED, SKIPPED_UNSAFE, NO_FIX, FAILED = (
+    "would-fix", "fixed", "skipped-unsafe", "no-fix", "failed-verification")
+STATUSES = (WOULD_FIX, FIXED, SKIPPED_UNSAFE, NO_FIX, FAILED)
+
+
 @dataclass(frozen=True)
 class FixResult:
     finding: Finding
-    status: str  # fixed | resolved (by a related fix) | below-threshold | no-fix | failed | not-applied
+    status: str  # one of STATUSES
     reason: str = ""
 
 
@@ -54,6 +62,12 @@ class Plan:
     diagnostics: tuple[Diagnostic, ...] = field(default=())
     remaining: tuple[Finding, ...] = field(default=())  # what the rules find after the fixes
     unresolved: tuple[Finding, ...] = field(default=())  # findings whose applied fix did not clear them
+
+    def written(self) -> "Plan":
+        """The plan as it stands once apply has written its changes: what would be fixed is fixed."""
+        results = tuple(dataclasses.replace(r, status=FIXED) if r.status == WOULD_FIX else r
+                        for r in self.results)
+        return dataclasses.replace(self, results=results)
 
 
 Progress = Callable[[int, int, str], None]
@@ -130,6 +144,7 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
     applied: dict[str, int] = {}  # finding identity -> passes it was fixed in
     failures: dict[str, str] = {}
     later: dict[str, Finding] = {}  # found only once earlier fixes changed the repository
+    known = {_identity(f) for f in first}
     current = first
     for _ in range(MAX_PASSES):
         chosen = _choose(current, threshold, applied, failures, derived)
@@ -142,13 +157,14 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
         live = {p: t for p, t in texts.items() if t is not None}
         model = build_model(Workspace(root, live, workspace.inventory), config, cache)
         current = analyse(model, selection)
-        # policy for routing that only exists once a fix is in (a Service a corrected route reaches) is
-        # news; a repair rule's later findings are the first pass's, moved (a merged route's timeout)
-        known = {_identity(f) for f in first}
-        later.update((_identity(f), f) for f in current if f.rule in derived
-                     and _identity(f) not in known and _identity(f) not in later)
+        # what only exists once a fix is in: policy for a Service a corrected route reaches, a
+        # merged route's missing timeout, a mapping a moved port left unused
+        later.update((_identity(f), f) for f in current
+                     if _identity(f) not in known and _identity(f) not in later)
     changes = _changes(workspace, texts, extra_read)
     left = {_identity(f) for f in current}
+    # every change written belongs to a finding shown: later findings whose fix went in, and
+    # those still there at the end, are reported with the first pass's
     reported = sorted(list(first) + [f for key, f in later.items() if key in applied or key in left],
                       key=lambda f: (-f.severity, f.sort_key()))
     results = tuple(_result(f, threshold, applied, failures, left) for f in reported)
@@ -302,14 +318,19 @@ def _changes(workspace: Workspace, texts: dict[str, str | None],
 
 def _result(finding: Finding, threshold: Applicability, applied, failures, left) -> FixResult:
     key = _identity(finding)
-    if key not in left and key not in applied:
-        return FixResult(finding, "resolved", "cleared by a related fix")
-    if finding.fix is None:
-        return FixResult(finding, "no-fix")
-    if key in failures:
-        return FixResult(finding, "failed", failures[key])
     if key in applied:
-        return FixResult(finding, "fixed")
+        return FixResult(finding, WOULD_FIX)
+    if key in failures:
+        return FixResult(finding, FAILED, failures[key])
+    if key not in left:
+        return FixResult(finding, WOULD_FIX, "cleared by a related fix")
+    if finding.fix is None:
+        return FixResult(finding, NO_FIX)
     if finding.fix.applicability < threshold:
-        return FixResult(finding, "below-threshold", finding.fix.applicability.label)
-    return FixResult(finding, "not-applied", "a related fix changed this part first")
+        if finding.fix.applicability >= Applicability.UNSAFE:
+            reason = "; ".join(filter(None, (finding.fix.reason, "--unsafe-fixes applies it")))
+        else:
+            reason = "; ".join(filter(None, ("shown, never applied", finding.fix.reason)))
+        return FixResult(finding, SKIPPED_UNSAFE, reason)
+    return FixResult(finding, NO_FIX, "another fix changed the same lines first and this one no longer "
+                                      "applies; run apply again")

@@ -53,6 +53,35 @@ def same_match(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return shadows(a, b) and shadows(b, a)
 
 
+def _uri_disjoint(a: dict | None, b: dict | None) -> bool:
+    if _matches_all(a) or _matches_all(b):
+        return False
+    for x, y in ((a, b), (b, a)):
+        if "exact" in x and "exact" in y:
+            return str(x["exact"]) != str(y["exact"])
+        if "exact" in x and "prefix" in y:
+            return not str(x["exact"]).startswith(str(y["prefix"]))
+    if "prefix" in a and "prefix" in b:
+        pa, pb = str(a["prefix"]), str(b["prefix"])
+        return not (pa.startswith(pb) or pb.startswith(pa))
+    return False  # regular expressions, case-insensitive matches: assume they may meet
+
+
+def _condition_disjoint(a: dict, b: dict) -> bool:
+    for key in ("port", "method", "scheme", "authority"):
+        if key in a and key in b and a[key] != b[key] and not isinstance(a[key], dict):
+            return True
+        if key in a and key in b and isinstance(a[key], dict) and isinstance(b[key], dict) \
+                and "exact" in a[key] and "exact" in b[key] and a[key]["exact"] != b[key]["exact"]:
+            return True
+    return _uri_disjoint(a.get("uri"), b.get("uri"))
+
+
+def disjoint(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """True when no request can match both routes, so their order does not matter."""
+    return all(_condition_disjoint(x, y) for x in _conditions(a) for y in _conditions(b))
+
+
 def forwarding(route: dict[str, Any]) -> dict[str, Any]:
     """What a route does, without its name and match: used to spot identical routes."""
     return {k: v for k, v in route.items() if k not in ("name", "match")}

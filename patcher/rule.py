@@ -20,6 +20,8 @@ class RuleInfo:
     options: dict[str, Any] = field(default_factory=dict)  # settings the rule reads, with defaults
     default_enabled: bool = True  # False: runs only when selected (--rule, or `enable` in the settings)
     derived: bool = False  # its fix writes policy derived from the routing: applied after routing fixes
+    # when its fix is labelled safe (applied by default) and when unsafe (--unsafe-fixes)
+    safety: str = ""
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ def test_byte_order_mark_is_read_and_kept(repo: Path) -> None:
     script.write_bytes(b"\xef\xbb\xbf" + script.read_bytes())
     code, data = plan_json(repo)
     assert data["diagnostics"] == [] and still_analysed(data)
-    assert RUNNER.invoke(app, ["apply", str(repo)]).exit_code == 0
+    assert RUNNER.invoke(app, ["apply", "--unsafe-fixes", str(repo)]).exit_code == 0
     assert script.read_bytes().startswith(b"\xef\xbb\xbf")
     assert b"hostPort: 8081" not in script.read_bytes()
 
@@ -76,7 +76,7 @@ def test_byte_order_mark_is_read_and_kept(repo: Path) -> None:
 def test_crlf_line_ends_are_kept_on_edit(repo: Path) -> None:
     path = repo / "k8s" / "kind-config.yaml"
     path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
-    assert RUNNER.invoke(app, ["apply", str(repo)]).exit_code == 0
+    assert RUNNER.invoke(app, ["apply", "--unsafe-fixes", str(repo)]).exit_code == 0
     data = path.read_bytes()
     assert b"hostPort: 8081" not in data and b"hostPort: 9090\r\n" in data
     assert data.count(b"\n") == data.count(b"\r\n")

@@ -81,7 +81,7 @@ def _git(repo: Path, *args: str, stdin: bytes | None = None) -> subprocess.Compl
 
 def test_plan_exits_1_with_findings_and_0_after_apply(repo: Path) -> None:
     assert invoke("plan", repo).exit_code == 1
-    applied = invoke("apply", repo)
+    applied = invoke("apply", repo, "--unsafe-fixes")
     assert applied.exit_code == 0, applied.stderr
     again = invoke("plan", repo)
     assert again.exit_code == 0, again.stderr
@@ -138,20 +138,20 @@ def test_piped_diff_is_a_patch_git_applies(tmp_path: Path) -> None:
     assert _git(repo, "init", "-q").returncode == 0
     _git(repo, "add", "-A")
     assert _git(repo, "commit", "-qm", "base").returncode == 0
-    patch = run("plan", repo).stdout
+    patch = run("plan", repo, "--unsafe-fixes").stdout
     check = _git(repo, "apply", "--check", "--index", "-", stdin=patch)
     assert check.returncode == 0, check.stderr.decode()
     assert _git(repo, "apply", "--index", "-", stdin=patch).returncode == 0
     # git's result is exactly what `patcher apply` writes
     expected = copy_tree(BASE, tmp_path / "applied")
-    assert invoke("apply", expected).exit_code == 0
+    assert invoke("apply", expected, "--unsafe-fixes").exit_code == 0
     assert read_tree(repo) == read_tree(expected)
 
 
 # --- formats ---------------------------------------------------------------------------------
 
 def test_json_lists_every_planted_problem(repo: Path) -> None:
-    result = invoke("plan", repo, "--format", "json")
+    result = invoke("plan", repo, "--format", "json", "--unsafe-fixes")
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert rules_found(data) == BASE_RULES
@@ -178,7 +178,7 @@ def test_markdown_has_the_table_and_the_diff(repo: Path, base_json: dict) -> Non
     result = invoke("plan", repo, "--format", "markdown")
     assert result.exit_code == 1
     text = result.stdout
-    assert "| severity | rule | location | finding | fix |\n|---|---|---|---|---|\n" in text
+    assert "| severity | rule | location | finding | fix | status |\n|---|---|---|---|---|---|\n" in text
     assert "```diff\n" + diff + "```" in text
     for rule in BASE_RULES:
         assert f"`{rule}`" in text
@@ -216,7 +216,7 @@ def test_sarif_of_a_clean_repository_is_valid_and_empty(repo: Path, shared: Path
     if not schema_file.is_file():
         pytest.skip(f"no SARIF schema at {schema_file}")
     schema = json.loads(schema_file.read_text(encoding="utf-8"))
-    assert invoke("apply", repo).exit_code == 0
+    assert invoke("apply", repo, "--unsafe-fixes").exit_code == 0
     result = invoke("plan", repo, "--format", "sarif")
     assert result.exit_code == 0
     log = json.loads(result.stdout)
@@ -233,7 +233,7 @@ def test_errors_leave_stdout_empty_for_machine_formats(repo: Path) -> None:
 # --- choosing rules --------------------------------------------------------------------------
 
 def test_rule_runs_only_that_rule(repo: Path) -> None:
-    data = plan_json(repo, "--rule", "kind/unused-port-mapping")
+    data = plan_json(repo, "--rule", "kind/unused-port-mapping", "--unsafe-fixes")
     assert rules_found(data) == {"kind/unused-port-mapping"}
     assert len(data["findings"]) == 2
     assert data["changes"] == [{"file": "k8s/kind-config.yaml", "action": "modify"}]
@@ -379,8 +379,36 @@ def test_ignore_comment_in_a_script_covers_the_next_line(repo: Path) -> None:
 
 # --- apply -----------------------------------------------------------------------------------
 
-def test_apply_reports_each_file_and_a_second_apply_changes_nothing(repo: Path) -> None:
+def test_apply_writes_only_safe_fixes_by_default_and_says_what_is_left(repo: Path) -> None:
     first = invoke("apply", repo)
+    assert first.exit_code == 1  # the unsafe fixes' findings remain
+    reported = [line for line in first.stderr.splitlines() if line.split(" ")[0] in ("created", "updated", "deleted")]
+    assert reported == [
+        "created k8s/istio/destination-rules.yaml",
+        f"updated {FRONTEND_VS}",  # its routes get timeouts; the merge that would delete it is unsafe
+        "updated k8s/istio/ingress-gateway.yaml",
+        f"updated {APP_VS}",
+        "updated k8s/kind-config.yaml",
+        "updated k8s/kustomization.yaml",
+        "updated scripts/07-test-api-endpoints.sh",
+    ]
+    assert first.stderr.splitlines()[-1] == (
+        "20 findings (2 critical, 3 medium, 15 recommended); 15 fixed, changing 7 files; "
+        "5 remain: 5 unsafe (--unsafe-fixes applies them)")
+    assert not (repo / "k8s" / "network-policies.yaml").exists()
+    assert not (repo / "k8s" / "istio" / "peer-authentication.yaml").exists()
+    data = plan_json(repo)
+    assert sorted((f["rule"], f["fix"]["status"]) for f in data["findings"]) == [
+        ("istio/duplicate-gateway-host", "skipped-unsafe"),
+        ("istio/namespace-without-mtls", "skipped-unsafe"),
+        ("k8s/namespace-without-network-policy", "skipped-unsafe"),
+        ("kind/unused-port-mapping", "skipped-unsafe"),
+        ("kind/unused-port-mapping", "skipped-unsafe"),
+    ]
+
+
+def test_apply_reports_each_file_and_a_second_apply_changes_nothing(repo: Path) -> None:
+    first = invoke("apply", repo, "--unsafe-fixes")
     assert first.exit_code == 0, first.stderr
     assert first.stdout == ""
     reported = [line for line in first.stderr.splitlines() if line.split(" ")[0] in ("created", "updated", "deleted")]
@@ -396,7 +424,7 @@ def test_apply_reports_each_file_and_a_second_apply_changes_nothing(repo: Path) 
         "updated scripts/07-test-api-endpoints.sh",
     ]
     after_first = read_tree(repo)
-    second = invoke("apply", repo)
+    second = invoke("apply", repo, "--unsafe-fixes")
     assert second.exit_code == 0, second.stderr
     assert read_tree(repo) == after_first
     assert not [line for line in second.stderr.splitlines()
@@ -416,10 +444,10 @@ def test_apply_refuses_a_read_only_file_and_writes_nothing(repo: Path) -> None:
 def test_apply_on_the_other_sample_repository_is_idempotent(tmp_path: Path) -> None:
     repo = copy_tree(REPO_ROOT / "tests" / "repos" / "other", tmp_path / "other")
     assert invoke("plan", repo).exit_code == 1
-    assert invoke("apply", repo).exit_code == 0
+    assert invoke("apply", repo, "--unsafe-fixes").exit_code == 0
     after = read_tree(repo)
     assert invoke("plan", repo).exit_code == 0
-    assert invoke("apply", repo).exit_code == 0
+    assert invoke("apply", repo, "--unsafe-fixes").exit_code == 0
     assert read_tree(repo) == after
 
 

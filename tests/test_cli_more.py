@@ -29,7 +29,7 @@ def test_unsafe_fixes_only_with_the_flag(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert read_tree(repo) == before
     data = json.loads(invoke("plan", repo, "--format", "json", "--rule", "istio/duplicate-gateway-host").stdout)
-    assert [f["fix"]["status"] for f in data["findings"]] == ["below-threshold"]
+    assert [f["fix"]["status"] for f in data["findings"]] == ["skipped-unsafe"]
     assert data["findings"][0]["fix"]["applicability"] == "unsafe"
     result = invoke("apply", repo, "--rule", "istio/duplicate-gateway-host", "--unsafe-fixes")
     assert result.exit_code == 0, result.stderr

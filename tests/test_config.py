@@ -159,3 +159,47 @@ def test_enabled_combines_rule_skip_and_disable(tmp_path: Path) -> None:
     assert config.enabled("istio/route-without-timeout", only=("istio/route-without-timeout",))
     assert not config.enabled("istio/duplicate-gateway-host", only=("istio/route-without-timeout",))
     assert not config.enabled("istio/route-without-timeout", skip=("istio/route-without-timeout",))
+
+
+@pytest.mark.parametrize("text, message, line", [
+    ("route-timeout: 30 seconds\n",
+     "setting 'route-timeout' is '30 seconds'; it must be a duration such as 30s, 1m30s or 250ms", 1),
+    ("# ours\nretries:\n  perTryTimeout: 10\n",
+     "setting 'retries.perTryTimeout' is 10; it must be a duration such as 30s, 1m30s or 250ms", 3),
+    ("connection-pool:\n  maxConnections: many\n",
+     "setting 'connection-pool.maxConnections' is 'many'; it must be a whole number of at least 1", 2),
+    ("outlier-detection:\n  maxEjectionPercent: 150\n",
+     "setting 'outlier-detection.maxEjectionPercent' is 150; it must be a whole number from 0 to 100", 2),
+    ("mtls-mode: strict\n",
+     "setting 'mtls-mode' is 'strict'; it must be one of STRICT, PERMISSIVE, DISABLE, UNSET", 1),
+    ("nodeport-range: [32767, 30000]\n",
+     "setting 'nodeport-range' is [32767, 30000]; it must be two port numbers [first, last], first <= last", 1),
+    ("disable: istio/route-without-timeout\n",
+     "setting 'disable' is 'istio/route-without-timeout'; it must be a list of strings", 1),
+    ("dns:\n  port: true\n", "setting 'dns.port' is True; it must be a whole number from 1 to 65535", 2),
+    ("helm-releases:\n  - name: web\n",
+     "setting 'helm-releases' is [{'name': 'web'}]; it must be a list of {chart, name, namespace, values} "
+     "(chart is required)", 1),
+])
+def test_a_value_of_the_wrong_shape_is_an_error_naming_the_key(tmp_path: Path, text: str, message: str,
+                                                               line: int) -> None:
+    _write(tmp_path, ".patcher.yaml", text)
+    with pytest.raises(PatcherError) as caught:
+        load_config(tmp_path)
+    assert (caught.value.message, caught.value.file, caught.value.line) == (message, ".patcher.yaml", line)
+
+
+def test_values_in_pyproject_are_checked_too(tmp_path: Path) -> None:
+    _write(tmp_path, "pyproject.toml", '[tool.patcher]\nroute-timeout = "half a minute"\n')
+    with pytest.raises(PatcherError) as caught:
+        load_config(tmp_path)
+    assert str(caught.value) == ("pyproject.toml: setting 'route-timeout' is 'half a minute'; it must be a "
+                                 "duration such as 30s, 1m30s or 250ms\n  hint: the default is '30s'")
+
+
+def test_good_values_of_every_shape_are_accepted(tmp_path: Path) -> None:
+    _write(tmp_path, ".patcher.yaml", "route-timeout: 1m30s\nretries: {attempts: 0, perTryTimeout: 250ms}\n"
+                                      "mtls-mode: PERMISSIVE\nkubernetes-version: v1.30.2\n"
+                                      "helm-releases: [{chart: helm/app, name: app, values: [a.yaml]}]\n")
+    config = load_config(tmp_path)
+    assert (config["route-timeout"], config["retries"]["attempts"], config["mtls-mode"]) == ("1m30s", 0, "PERMISSIVE")

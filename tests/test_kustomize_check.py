@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from helpers import copy_tree, plan, read_tree
-from patcher.kustomize_check import affected_kustomizations, check_kustomize
+from patcher.kustomize_check import KustomizeCheck, affected_kustomizations, check_kustomize
 from patcher.plan import FileChange
 from patcher.source import PatcherError
 
@@ -22,7 +22,7 @@ def repo(tmp_path: Path) -> Path:
 def test_base_fixes_build(repo: Path) -> None:
     result = plan(repo)
     assert affected_kustomizations(repo, result.changes) == ["k8s"]
-    assert check_kustomize(repo, result.changes) == ["k8s"]
+    assert check_kustomize(repo, result.changes) == KustomizeCheck(("k8s",))
 
 
 def test_a_change_that_breaks_the_build_is_refused_and_nothing_is_touched(repo: Path) -> None:
@@ -41,13 +41,13 @@ def test_a_kustomization_broken_before_is_not_held_against_the_change(repo: Path
     kust.write_text(kust.read_text() + "  - missing.yaml\n")
     change = FileChange("k8s/istio/gateway.yaml", (repo / "k8s/istio/gateway.yaml").read_text(),
                         (repo / "k8s/istio/gateway.yaml").read_text() + "# touched\n")
-    assert check_kustomize(repo, [change]) == []
+    assert check_kustomize(repo, [change]) == KustomizeCheck()
 
 
 def test_changes_outside_kustomizations_build_nothing(repo: Path) -> None:
     script = "scripts/07-test-api-endpoints.sh"
     change = FileChange(script, (repo / script).read_text(), "#!/bin/sh\n")
-    assert check_kustomize(repo, [change]) == []
+    assert check_kustomize(repo, [change]) == KustomizeCheck()
 
 
 def test_the_scratch_copy_never_writes_through_a_symlink(repo: Path, tmp_path: Path) -> None:
@@ -59,3 +59,12 @@ def test_the_scratch_copy_never_writes_through_a_symlink(repo: Path, tmp_path: P
     change = FileChange("k8s/istio/gateway.yaml", outside.read_text(), outside.read_text() + "# touched\n")
     check_kustomize(repo, [change])
     assert not outside.read_text().endswith("# touched\n")
+
+
+def test_without_kubectl_the_check_says_it_was_skipped(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(repo / "no-such-bin"))
+    change = FileChange("k8s/istio/gateway.yaml", (repo / "k8s/istio/gateway.yaml").read_text(),
+                        (repo / "k8s/istio/gateway.yaml").read_text() + "# touched\n")
+    assert check_kustomize(repo, [change]) == KustomizeCheck(skipped=(
+        "kubectl was not found, so the 1 kustomization(s) the change touches were not built before writing "
+        "(install kubectl to have `kubectl kustomize` check them)"))

@@ -29,6 +29,7 @@ def test_rule_is_documented(rule) -> None:
     doc = rule.module.__doc__ or ""
     for section in SECTIONS:
         assert section in doc, f"{rule.id} docstring lacks '{section}'"
+    assert rule.info.safety, f"{rule.id} does not say when its fix is safe"
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])

@@ -46,7 +46,8 @@ def _tree_without_config(root: Path) -> dict[str, bytes]:
 def test_fixture(case: Path, tmp_path: Path, update_golden: bool) -> None:
     rule = _rule_id(case)
     repo = _prepare(case, tmp_path)
-    result = apply(repo, rule)
+    # unsafe fixes too: after/ shows what each fix writes; findings.json records its label
+    result = apply(repo, rule, unsafe=True)
     rows = finding_rows(result)
     if update_golden:
         (case / "findings.json").write_text(json.dumps(rows, indent=2) + "\n")

@@ -53,7 +53,7 @@ def _golden_write(name: str, rows, original: dict, result: dict) -> None:
 def test_sample_findings_and_fixed_tree(sample, update_golden) -> None:
     name, source, copy = sample
     original = read_tree(source)
-    result = apply(copy)
+    result = apply(copy, unsafe=True)  # the whole review's checklist; the safe subset is tested below
     rows = finding_rows(result)
     after = read_tree(copy)
     if update_golden:
@@ -69,7 +69,7 @@ def test_sample_findings_and_fixed_tree(sample, update_golden) -> None:
 
 def test_second_plan_finds_nothing(sample) -> None:
     _, _, copy = sample
-    apply(copy)
+    apply(copy, unsafe=True)
     again = plan(copy)
     assert again.findings == ()
     assert again.changes == ()
@@ -77,7 +77,7 @@ def test_second_plan_finds_nothing(sample) -> None:
 
 def test_fixed_kustomization_builds(sample) -> None:
     _, _, copy = sample
-    apply(copy)
+    apply(copy, unsafe=True)
     kustomizations = sorted(copy.rglob("kustomization.yaml"))
     assert kustomizations
     for kust in kustomizations:
@@ -87,7 +87,7 @@ def test_fixed_kustomization_builds(sample) -> None:
 
 def test_every_fixed_resource_validates(sample, shared) -> None:
     _, _, copy = sample
-    apply(copy)
+    apply(copy, unsafe=True)
     workspace, diagnostics = load_workspace(copy)
     model = build_model(workspace, load_config(copy))
     assert diagnostics == [] and model.diagnostics == ()
@@ -105,8 +105,10 @@ def test_every_fixed_resource_validates(sample, shared) -> None:
 
 
 SUMMARIES = {
-    "base": "20 findings (2 critical, 3 medium, 15 recommended); 20 fixable, changing 9 files",
-    "other": "16 findings (2 critical, 2 medium, 12 recommended); 16 fixable, changing 9 files",
+    "base": "20 findings (2 critical, 3 medium, 15 recommended); 15 would be fixed, changing 7 files; "
+            "5 remain: 5 unsafe (--unsafe-fixes applies them)",
+    "other": "16 findings (2 critical, 2 medium, 12 recommended); 12 would be fixed, changing 7 files; "
+             "4 remain: 4 unsafe (--unsafe-fixes applies them)",
 }
 
 

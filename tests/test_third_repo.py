@@ -119,7 +119,7 @@ def test_no_misleading_note_about_applications(repo) -> None:
 
 def test_apply_changes_exactly_the_expected_files(repo) -> None:
     original = read_tree(repo)
-    apply(repo)
+    apply(repo, unsafe=True)
     after = read_tree(repo)
     assert set(original) - set(after) == DELETED
     changed = {p for p in after if original.get(p) != after[p]}
@@ -127,14 +127,14 @@ def test_apply_changes_exactly_the_expected_files(repo) -> None:
 
 
 def test_second_plan_finds_nothing(repo) -> None:
-    apply(repo)
+    apply(repo, unsafe=True)
     again = plan(repo)
     assert again.findings == ()
     assert again.changes == ()
 
 
 def test_fixed_kustomizations_build(repo) -> None:
-    apply(repo)
+    apply(repo, unsafe=True)
     _kustomize_all(repo)
     built = subprocess.run(["kubectl", "kustomize", str(repo / "mesh")], capture_output=True, text=True,
                            check=True).stdout
@@ -144,7 +144,7 @@ def test_fixed_kustomizations_build(repo) -> None:
 
 
 def test_every_fixed_resource_validates(repo, shared) -> None:
-    apply(repo)
+    apply(repo, unsafe=True)
     workspace, diagnostics = load_workspace(repo)
     model = build_model(workspace, load_config(repo))
     assert diagnostics == []
@@ -154,7 +154,7 @@ def test_every_fixed_resource_validates(repo, shared) -> None:
 
 
 def test_fixed_content(repo) -> None:
-    apply(repo)
+    apply(repo, unsafe=True)
     # the misplaced DestinationRule: moved under trafficPolicy, its comment kept
     ledger_dr = next(d for d in _docs(repo / "mesh/destination-rules.yaml")
                      if d["metadata"]["name"] == "ledger")
@@ -178,7 +178,7 @@ def test_fixed_content(repo) -> None:
 
 
 def test_new_mapping_follows_sibling_quoting(repo) -> None:
-    apply(repo)
+    apply(repo, unsafe=True)
     assert "listenAddress: 127.0.0.1" not in (repo / "cluster/kind.yaml").read_text()
 
 
@@ -189,12 +189,12 @@ def _policies(repo: Path) -> dict[str, dict]:
 
 
 def test_policies_allow_gateway_to_statements(repo) -> None:
-    apply(repo)
+    apply(repo, unsafe=True)
     assert "allow-ingress-to-finance-statements" in _policies(repo)
 
 
 def test_policies_allow_ledger_to_statements_from_overlay_patch(repo) -> None:
-    apply(repo)
+    apply(repo, unsafe=True)
     egress = _policies(repo)["allow-egress-from-ledger"]["spec"]["egress"]
     targets = [rule["to"][0]["podSelector"]["matchLabels"] for rule in egress]
     assert {"app.kubernetes.io/name": "statements", "app.kubernetes.io/instance": "finance"} in targets

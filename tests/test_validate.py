@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import shutil
 import threading
 from pathlib import Path
 
@@ -107,16 +108,22 @@ def test_validate_command_names_resource_field_and_reason(shared: Path, tmp_path
 
 def test_a_fix_that_would_fail_its_schema_is_not_written(tmp_path: Path, shared: Path) -> None:
     repo = copy_tree(REPO / "base", tmp_path / "repo")
-    # a pool size of the wrong type makes every generated DestinationRule invalid
-    (repo / ".patcher.yaml").write_text(f"schema-location: {shared / 'schemas'}\n"
-                                        "connection-pool:\n  maxConnections: many\n")
+    # a schema that caps the pool size below the configured one makes every generated DestinationRule invalid
+    schemas = tmp_path / "schemas"
+    shutil.copytree(shared / "schemas", schemas)
+    for dr in (schemas / "networking.istio.io").glob("destinationrule_*.json"):
+        schema = json.loads(dr.read_text())
+        pool = schema["properties"]["spec"]["properties"]["trafficPolicy"]["properties"]["connectionPool"]
+        pool["properties"]["tcp"]["properties"]["maxConnections"]["maximum"] = 10
+        dr.write_text(json.dumps(schema))
+    (repo / ".patcher.yaml").write_text(f"schema-location: {schemas}\n")
     before = read_tree(repo)
     result = RUNNER.invoke(app, ["apply", "--rule", "istio/destination-without-circuit-breaker", str(repo)])
     assert result.exit_code == 1
     plan = RUNNER.invoke(app, ["plan", "--format", "json", "--rule", "istio/destination-without-circuit-breaker",
                                str(repo)])
     data = json.loads(plan.stdout)
-    assert {f["fix"]["status"] for f in data["findings"]} == {"failed"}
+    assert {f["fix"]["status"] for f in data["findings"]} == {"failed-verification"}
     reason = data["findings"][0]["fix"]["reason"]
     assert "the fixed DestinationRule default/" in reason
     assert "would fail its schema at spec.trafficPolicy.connectionPool.tcp.maxConnections" in reason

@@ -23,6 +23,8 @@ def render_rule_docs(rules: list[Rule]) -> str:
         out.append(f"\n## `{info.id}`\n\n")
         out.append(f"Severity: {info.severity.label}. Fix: {'yes' if info.fixable else 'no'}.\n\n")
         out.append(inspect.cleandoc(rule.module.__doc__ or "") + "\n")
+        if info.safety:
+            out.append(f"\nWhen the fix is safe: {info.safety}\n")
         if info.options:
             out.append("\nSettings:\n\n")
             out += [f"- `{key}`: {value}\n" for key, value in info.options.items()]

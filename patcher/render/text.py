@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from patcher.plan import Plan
+from collections import Counter
+
+from patcher.plan import FAILED, FIXED, NO_FIX, SKIPPED_UNSAFE, WOULD_FIX, Plan
 
 
 def render_findings(plan: Plan) -> str:
@@ -13,15 +15,20 @@ def render_findings(plan: Plan) -> str:
         lines.append(f"{f.location}: {f.severity.label} [{f.rule}] {f.message}\n")
         if f.why:
             lines.append(f"    why: {f.why}\n")
-        if f.fix:
-            state = "" if result.status == "fixed" else \
-                f" ({result.status}{': ' + result.reason if result.reason else ''})"
-            lines.append(f"    fix: {f.fix.title} [{f.fix.applicability.label}]{state}\n")
+        lines.append(f"    {_fix_line(f, result)}\n")
     lines.append(summary(plan) + "\n")
     return "".join(lines)
 
 
+def _fix_line(finding, result) -> str:
+    reason = f": {result.reason}" if result.reason else ""
+    if finding.fix is None:
+        return f"fix: none ({result.status}{reason})"
+    return f"fix: {finding.fix.title} [{finding.fix.applicability.label}] ({result.status}{reason})"
+
+
 def summary(plan: Plan) -> str:
+    """One line: what was found, what the fixes do (or did), and what is left and why."""
     counts: dict[str, int] = {}
     for f in plan.findings:
         counts[f.severity.label] = counts.get(f.severity.label, 0) + 1
@@ -30,8 +37,19 @@ def summary(plan: Plan) -> str:
     else:
         found = f"{len(plan.findings)} finding{'s' if len(plan.findings) != 1 else ''} (" + ", ".join(
             f"{counts[k]} {k}" for k in ("critical", "medium", "recommended") if k in counts) + ")"
-    fixable = sum(1 for r in plan.results if r.status in ("fixed", "resolved"))
+    status = Counter(r.status for r in plan.results)
     files = len(plan.changes)
-    if not fixable and not files:
-        return found
-    return f"{found}; {fixable} fixable, changing {files} file{'s' if files != 1 else ''}"
+    changed = f"changing {files} file{'s' if files != 1 else ''}"
+    parts = []
+    if status[FIXED]:
+        parts.append(f"{status[FIXED]} fixed, {changed}")
+    elif status[WOULD_FIX] or files:
+        parts.append(f"{status[WOULD_FIX]} would be fixed, {changed}")
+    left = [f"{status[SKIPPED_UNSAFE]} unsafe (--unsafe-fixes applies them)" if status[SKIPPED_UNSAFE] else "",
+            f"{status[NO_FIX]} with no fix" if status[NO_FIX] else "",
+            f"{status[FAILED]} failed verification" if status[FAILED] else ""]
+    left = [part for part in left if part]
+    if left:
+        remain = sum(status[s] for s in (SKIPPED_UNSAFE, NO_FIX, FAILED))
+        parts.append(f"{remain} remain{'s' if remain == 1 else ''}: " + ", ".join(left))
+    return "; ".join([found] + parts)

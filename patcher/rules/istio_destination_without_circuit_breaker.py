@@ -50,6 +50,9 @@ RULE = RuleInfo(
     options={"connection-pool": "maxConnections 100, http1MaxPendingRequests 100",
              "outlier-detection": "consecutive5xxErrors 5, interval 10s, baseEjectionTime 30s",
              "outputs.destination-rules": "<gateway folder>/destination-rules.yaml"},
+    safety="Safe when it writes a new DestinationRule for a host no other DestinationRule covers, or fills "
+           "in the host's own one: only the limits the finding names are added. Unsafe when the only "
+           "DestinationRule for the host is a wildcard one (the limits would apply to every host it covers).",
 )
 
 HTTP_PREFIXES = ("http", "grpc", "http2")
@@ -119,8 +122,14 @@ def _fill(ctx: Context, service: Service, dr: Resource) -> Fix | None:
     else:
         edits = tuple(InsertKey(src.file, src.doc, ("spec", "trafficPolicy"), key, value)
                       for key, value in policy.items() if key not in current)
-    return Fix(f"add {' and '.join(k for k in policy if k not in (current or {}))} to "
-               f"DestinationRule {dr.namespace}/{dr.name}", edits, Applicability.SAFE)
+    title = (f"add {' and '.join(k for k in policy if k not in (current or {}))} to "
+             f"DestinationRule {dr.namespace}/{dr.name}")
+    host = str(dr.get("spec", "host", default=""))
+    if "*" in host:
+        return Fix(title, edits, Applicability.UNSAFE,
+                   f"the DestinationRule's host {host} covers other Services too, whose traffic would "
+                   "be capped and ejected as well")
+    return Fix(title, edits, Applicability.SAFE, "it only adds limits to the one Service's own DestinationRule")
 
 
 def _create(ctx: Context, service: Service, path: str, version: str, taken: set[tuple[str, str]]) -> Fix:
@@ -131,7 +140,8 @@ def _create(ctx: Context, service: Service, path: str, version: str, taken: set[
         name=name if (namespace, name) not in taken else f"{name}-circuit-breaker", namespace=namespace,
         host=fqdn(namespace, name, ctx.topology.cluster_domain), traffic_policy=_policy(ctx, service))
     edits = (AddDocument(path, content),) + tuple(register(ctx.model, path))
-    return Fix(f"add DestinationRule {namespace}/{name} to {path}", edits, Applicability.SAFE)
+    return Fix(f"add DestinationRule {namespace}/{name} to {path}", edits, Applicability.SAFE,
+               "no other DestinationRule applies to the host, so no policy is displaced")
 
 
 def check(ctx: Context) -> Iterator[Finding]:

@@ -23,9 +23,15 @@ Fixed example:
 The VirtualService with the most routes is kept. Routes of the others are
 inserted before the first route that would shadow them, with short destination
 hosts qualified when the namespaces differ. A route with the same match as a
-kept one but another target is reported and not copied; since which of the two
-Istio uses today depends on merge order, that fix is marked unsafe
-(``--unsafe-fixes``).
+kept one but another target is reported and not copied.
+
+The fix is safe only when the merged VirtualService answers every request as
+Istio answers it today whatever order it merges them in: the VirtualServices are
+bound to gateways (Istio does not merge mesh VirtualServices: only one is used
+today, and merging would switch the other's routes on), and no route of one can
+match a request a route of the other matches unless both send it to the same
+place. Otherwise which route answers depends on the order Istio merged them in,
+the merge fixes one order, and the fix is unsafe (``--unsafe-fixes``).
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from patcher.edits import DeleteDocument, DeleteItem, InsertItem
 from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.model import Model
 from patcher.names import fqdn, service_key
-from patcher.routes import forwarding, insertion_index, same_match
+from patcher.routes import disjoint, forwarding, insertion_index, same_match
 from patcher.rule import Context, RuleInfo
 from patcher.topology import VirtualService
 
@@ -46,6 +52,9 @@ RULE = RuleInfo(
     severity=Severity.MEDIUM,
     summary="Several VirtualServices for the same host on the same gateway",
     fixable=True,
+    safety="Safe only when the VirtualServices are bound to gateways and no two of their routes can "
+           "match one request with different targets (so the merged order cannot change an answer); "
+           "unsafe otherwise, and when conflicting routes are left out.",
 )
 
 
@@ -133,6 +142,25 @@ def _removal(model: Model, vs: VirtualService) -> list:
     return edits
 
 
+def _safety(keep: VirtualService, other: VirtualService, dropped: list[str]) -> tuple[Applicability, str]:
+    if dropped:
+        return Applicability.UNSAFE, "routes with the same match and other targets are left out"
+    if None in keep.gateways or None in other.gateways:
+        return Applicability.UNSAFE, ("Istio uses only one of several mesh VirtualServices for a host; "
+                                      "merging switches the other's routes on")
+    for a, b in ((a, b) for a in keep.routes for b in other.routes):
+        if not disjoint(a.data, b.data) and forwarding(a.data) != forwarding(b.data):
+            return Applicability.UNSAFE, (
+                f"route {_label(keep, a)} and route {_label(other, b)} can match the same request with "
+                "different targets: which answers today depends on the order Istio merged them in")
+    return Applicability.SAFE, "no two routes of theirs can match one request with different targets"
+
+
+def _label(vs: VirtualService, route) -> str:
+    name = route.data.get("name") if isinstance(route.data, dict) else None
+    return f"{vs.resource.name}/{name or route.index}"
+
+
 def check(ctx: Context) -> Iterator[Finding]:
     for group in _groups(ctx.topology.virtual_services):
         keep = max(group, key=lambda vs: (len(vs.routes), [-ord(c) for c in _order(vs)[0]]))
@@ -148,11 +176,10 @@ def check(ctx: Context) -> Iterator[Finding]:
             if covered and plain and res.source.editable and kept.source.editable:
                 edits, dropped = _merge(keep, other, ctx.topology.cluster_domain)
                 title = f"merge its routes into {kept.name} and remove it"
-                safety = Applicability.SAFE
                 if dropped:
                     # which of two same-match routes Istio uses depends on merge order: a human decides
                     message += f"; conflicting routes not copied: {', '.join(dropped)}"
-                    safety = Applicability.UNSAFE
-                fix = Fix(title, tuple(edits + _removal(ctx.model, other)), safety)
+                safety, reason = _safety(keep, other, dropped)
+                fix = Fix(title, tuple(edits + _removal(ctx.model, other)), safety, reason)
             yield Finding(RULE.id, RULE.severity, message, res.location(("metadata", "name")), why, fix,
                           (kept.location(("metadata", "name")),))

@@ -37,6 +37,7 @@ RULE = RuleInfo(
     severity=Severity.MEDIUM,
     summary="DestinationRule traffic settings outside spec.trafficPolicy",
     fixable=True,
+    safety="Safe: the misplaced fields are moved where Istio reads them, unchanged; nothing else in the DestinationRule moves.",
 )
 
 POLICY_KEYS = ("loadBalancer", "connectionPool", "outlierDetection", "tls", "portLevelSettings")

@@ -42,7 +42,32 @@ RULE = RuleInfo(
     derived=True,
     options={"mtls-mode": "STRICT", "istio-namespace": "istio-system",
              "outputs.peer-authentication": "<gateway folder>/peer-authentication.yaml"},
+    safety="Safe only when the mode written does not refuse traffic (PERMISSIVE). STRICT is unsafe: "
+           "it refuses every plain-text call, and patcher cannot know that every client of the namespace "
+           "has a sidecar (pods of namespaces not labelled for injection, NodePort or LoadBalancer "
+           "Services reached from outside the mesh, clients the repository does not show). The finding "
+           "names the blockers it sees.",
 )
+
+
+def _strict_blockers(ctx: Context, namespace: str) -> list[str]:
+    """What a STRICT policy in ``namespace`` would cut off, as far as the model shows."""
+    blockers = []
+    labels = {}
+    for ns in ctx.model.of_kind("Namespace"):
+        if ns.name == namespace:
+            labels = ns.get("metadata", "labels") or {}
+    if labels.get("istio-injection") != "enabled" and "istio.io/rev" not in labels:
+        blockers.append(f"namespace {namespace} is not labelled for sidecar injection in the repository, "
+                        "so its pods may run without a sidecar")
+    ingress = {s.key for s in ctx.topology.all_ingress_services}
+    exposed = sorted(s.resource.name for s in ctx.topology.services.values()
+                     if s.resource.namespace == namespace and s.type in ("NodePort", "LoadBalancer")
+                     and s.key not in ingress)
+    if exposed:
+        blockers.append(f"Service(s) {', '.join(exposed)} take traffic from outside the mesh")
+    blockers.append("clients the repository does not show would be refused")
+    return blockers
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -62,8 +87,12 @@ def check(ctx: Context) -> Iterator[Finding]:
         content = render_template("peer-authentication.yaml.j2", rule=RULE.id, namespace=namespace, mode=mode,
                                   api_version=api_version(ctx.model, "security.istio.io", "v1"))
         edits = (AddDocument(path, content),) + tuple(register(ctx.model, path))
-        fix = Fix(f"add PeerAuthentication {namespace}/default with mTLS {mode} to {path}", edits,
-                  Applicability.SAFE)
+        title = f"add PeerAuthentication {namespace}/default with mTLS {mode} to {path}"
+        if mode == "STRICT":
+            fix = Fix(title, edits, Applicability.UNSAFE,
+                      "STRICT refuses plain-text calls: " + "; ".join(_strict_blockers(ctx, namespace)))
+        else:
+            fix = Fix(title, edits, Applicability.SAFE, f"mode {mode} refuses no traffic")
         message = f"namespace {namespace} has no PeerAuthentication: its services accept plain-text traffic"
         why = "Without mutual TLS any pod can call these services without an identity, unencrypted."
         yield Finding(RULE.id, RULE.severity, message, workloads[0].resource.location(), why, fix)

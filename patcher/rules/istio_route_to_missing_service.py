@@ -39,6 +39,7 @@ RULE = RuleInfo(
     severity=Severity.CRITICAL,
     summary="VirtualService route to a Service that does not exist (a prefixed namesake does)",
     fixable=True,
+    safety="Safe: the route points at no Service today, so no request it matches is answered; it is changed only when exactly one Service is the evident target.",
 )
 
 

@@ -44,6 +44,7 @@ RULE = RuleInfo(
     summary="VirtualService HTTP route without timeout or retries",
     fixable=True,
     options={"route-timeout": "30s", "retries": "attempts 3, perTryTimeout 10s, retryOn 5xx,..."},
+    safety="Safe: it only adds the timeout and retries the finding names, from the settings; a route that must stay open longer (streams, long polls) is the reason to set `route-timeout` or suppress the finding.",
 )
 
 

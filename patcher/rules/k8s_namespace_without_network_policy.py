@@ -43,6 +43,11 @@ RULE = RuleInfo(
     derived=True,
     options={"dns": "kube-system/k8s-app=kube-dns :53", "istio-namespace": "istio-system",
              "outputs.network-policies": "<kustomization folder>/network-policies.yaml"},
+    safety="Never safe: a default-deny policy blocks every flow it does not allow, and the call graph "
+           "patcher reads from the repository (environment URLs, routes, ingress) cannot be known to be "
+           "complete (a service address in a config file, a database reached by a library default, a "
+           "probe or an operator from another namespace). Applied only with --unsafe-fixes, after a "
+           "review of the allow rules.",
 )
 
 NS_LABEL = "kubernetes.io/metadata.name"
@@ -180,5 +185,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         why = "Without policy a compromised pod reaches every service and database; nothing records who calls whom."
         edits = tuple(AddDocument(path, doc) for doc in docs) + tuple(register(ctx.model, path))
         fix = Fix(f"add {len(docs)} NetworkPolicies for namespace {namespace} to {path}", edits,
-                  Applicability.SAFE)
+                  Applicability.UNSAFE,
+                  f"default-deny blocks every flow not listed; the {len(topology.calls)} call(s) patcher "
+                  "derived from the repository may not be all that the application makes")
         yield Finding(RULE.id, RULE.severity, message, workloads[0].resource.location(), why, fix)

@@ -41,6 +41,7 @@ RULE = RuleInfo(
     summary="Gateway server port not reachable from the host (kind mapping, NodePort or server missing)",
     fixable=True,
     options={"nodeport-range": "first free NodePort for a new ingress port"},
+    safety="Safe: it only adds what is missing (a Service port with a free NodePort, a kind mapping, a Gateway server); nothing that answers today changes. A Gateway server for a protocol that needs more than a port (HTTPS, TLS) is shown, not applied.",
 )
 
 PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$")

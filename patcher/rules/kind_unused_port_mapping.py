@@ -34,6 +34,10 @@ RULE = RuleInfo(
     severity=Severity.MEDIUM,
     summary="kind port mapping onto a containerPort that no NodePort or hostPort uses",
     fixable=True,
+    safety="Never safe: a mapping that leads to nothing patcher sees may serve something the repository "
+           "installs from outside it (an ingress controller applied from a URL, a chart from a remote "
+           "repository, a hostPort of a DaemonSet installed by hand), and removing it takes that offline "
+           "once the cluster is recreated. Applied only with --unsafe-fixes.",
 )
 
 
@@ -55,5 +59,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         old = config.data["nodes"][mapping.node]["extraPortMappings"][mapping.index]
         fix = Fix(f"remove the mapping of host port {mapping.host_port}",
                   (DeleteItem(config.file, config.document.index, mapping.path[:-1], mapping.index, old),),
-                  Applicability.SAFE)
+                  Applicability.UNSAFE,
+                  f"something installed from outside the repository may listen on containerPort "
+                  f"{mapping.container_port}; removing the mapping would cut host port {mapping.host_port} off")
         yield Finding(RULE.id, RULE.severity, message, loc, why, fix)

@@ -46,6 +46,7 @@ RULE = RuleInfo(
     options={"schema-location": "folder or URL template of custom-resource schemas",
              "kubernetes-version": "newest known"},
     default_enabled=False,
+    safety="No fix: the finding names the field and the reason.",
 )
 
 

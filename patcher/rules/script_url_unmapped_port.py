@@ -35,6 +35,7 @@ RULE = RuleInfo(
     severity=Severity.CRITICAL,
     summary="Script URL on a localhost port that no kind mapping or Gateway serves",
     fixable=True,
+    safety="Safe: the URL reaches nothing today; it is rewritten to the host port kind maps onto the ingress, the only change in the script.",
 )
 
 SCHEME_PROTOCOLS = {"http": ("HTTP", "HTTP2", "GRPC"), "https": ("HTTPS", "TLS")}
