@@ -25,6 +25,8 @@ FINGERPRINT = "patcherIdentity/v1"
 
 def _rule(rule: Rule) -> dict:
     doc = inspect.cleandoc(rule.module.__doc__ or "") or rule.info.summary
+    if rule.info.safety:
+        doc += f"\n\nWhen the fix is safe: {rule.info.safety}"
     url = f"{RULES_DOC_URL}#{heading_anchor(rule.id)}"
     return {
         "id": rule.id,
@@ -83,6 +85,8 @@ def _result(finding: Finding, result: FixResult, index: dict[str, int], original
     if finding.fix:
         properties["fixTitle"] = finding.fix.title
         properties["applicability"] = finding.fix.applicability.label
+        if finding.fix.reason:
+            properties["applicabilityReason"] = finding.fix.reason
     entry = {
         "ruleId": finding.rule,
         "level": LEVELS[finding.severity],
