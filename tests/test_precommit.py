@@ -3,7 +3,6 @@ repository that uses this checkout, uncommitted changes included, as its hook re
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -12,42 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import copy_tree, read_tree
+from helpers import copy_tree, git_env, read_tree, run_git, snapshot_of_this_checkout
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CASE = Path(__file__).parent / "fixtures" / "istio" / "route-without-timeout" / "missing-both"
-GIT = shutil.which("git")
-pytestmark = pytest.mark.skipif(GIT is None, reason="git is not installed")
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
-    env.update({"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-                "GIT_COMMITTER_EMAIL": "t@t", **extra})
-    return env
-
-
-def _git(repo: Path, *args: str) -> str:
-    done = subprocess.run([GIT, "-c", "core.autocrlf=false", "-c", "init.defaultBranch=main", *args], cwd=repo,
-                          capture_output=True, text=True, env=_env(), check=False)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-def snapshot_of_this_checkout(target: Path) -> tuple[Path, str]:
-    """A git repository holding this checkout's files as they are now (tracked and new files,
-    .gitignore'd ones left out), committed: pre-commit installs hooks from a commit."""
-    files = _git(REPO_ROOT, "ls-files", "--cached", "--others", "--exclude-standard", "-z").split("\0")
-    target.mkdir(parents=True)
-    for name in filter(None, files):
-        source = REPO_ROOT / name
-        if source.is_file():  # a file deleted but not yet staged is listed too
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-    _git(target, "init", "-q")
-    _git(target, "add", "-A")
-    _git(target, "commit", "-qm", "snapshot")
-    return target, _git(target, "rev-parse", "HEAD").strip()
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 
 @pytest.fixture(scope="session")
@@ -71,13 +39,13 @@ def test_pre_commit_runs_the_plan_and_apply_hooks(tmp_path: Path, pre_commit_hom
     (user / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {hooks_repo}\n    rev: {rev}\n    hooks:\n"
         "      - id: patcher-plan\n      - id: patcher-apply\n", encoding="utf-8")
-    _git(user, "init", "-q")
-    _git(user, "add", "-A")
-    _git(user, "commit", "-qm", "broken routes")
+    run_git(user, "init", "-q")
+    run_git(user, "add", "-A")
+    run_git(user, "commit", "-qm", "broken routes")
 
     done = subprocess.run([sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
                           cwd=user, capture_output=True, text=True, timeout=600, check=False,
-                          env=_env(PRE_COMMIT_HOME=str(pre_commit_home)))
+                          env=git_env(PRE_COMMIT_HOME=str(pre_commit_home)))
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
     plan_part, apply_part = output.split("patcher apply (fix broken request routing)", 1)
