@@ -102,7 +102,6 @@ def test_the_plan_step_writes_sarif_and_its_path_as_an_output(installed, tmp_pat
     assert _outputs(output) == {"sarif-file": "reports/patcher.sarif", "findings": "20", "exit-code": "1"}
 
 
-@NEEDS_PACKAGED_TEMPLATES
 def test_extra_args_reach_patcher(installed, tmp_path: Path) -> None:
     runner_temp, action_path = installed
     copy_tree(REPO_ROOT / "base", tmp_path / "workspace")

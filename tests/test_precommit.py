@@ -3,6 +3,7 @@ repository that uses this checkout, uncommitted changes included, as its hook re
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -31,6 +32,11 @@ def test_the_hook_definitions() -> None:
         assert hooks[hook_id]["entry"] == entry
         assert hooks[hook_id]["language"] == "python"
         assert hooks[hook_id]["pass_filenames"] is False
+        # when they run: a change to anything patcher reads, not to the README
+        runs_for = re.compile(hooks[hook_id]["files"])
+        for name in ("k8s/kind-config.yaml", "charts/app/templates/_helpers.tpl", "scripts/07-test.sh", "Makefile"):
+            assert runs_for.search(name), name
+        assert not runs_for.search("README.md")
 
 
 def test_pre_commit_runs_the_plan_and_apply_hooks(tmp_path: Path, pre_commit_home: Path) -> None:
