@@ -274,6 +274,11 @@ def test_sarif_multitool_accepts_the_base_log_and_every_fixture_log(multitool: P
                                                                     tmp_path: Path) -> None:
     # the fixtures add created and deleted files, CRLF, no final newline, diagnostics
     logs = {"base": base_log[0]}
+    unreadable = copy_tree(BASE, tmp_path / "unreadable")  # notifications for files that could not be read
+    (unreadable / "k8s" / "broken.yaml").write_text("a: [1\n", encoding="utf-8")
+    (unreadable / "k8s" / "tabs.yaml").write_text("a:\n\tb: 1\n", encoding="utf-8")
+    logs["unreadable"] = _log(unreadable)[0]
+    assert len(logs["unreadable"]["runs"][0]["invocations"][0]["toolExecutionNotifications"]) == 2
     for case in CASES:
         repo = copy_tree(case / "before", tmp_path / "repos" / case.relative_to(FIXTURES))
         logs[str(case.relative_to(FIXTURES))] = _log(repo, f"{case.parent.parent.name}/{case.parent.name}")[0]
