@@ -108,8 +108,9 @@ def unknown_ignores(texts: Mapping[str, str]) -> list[Diagnostic]:
             for match in IGNORE.finditer(line):
                 for pattern in split([match.group(1)]):
                     if not known(pattern, ids):
+                        column = line.index(pattern, match.start(1)) + 1
                         out.append(Diagnostic(path, f"ignore comment names unknown rule '{pattern}'"
-                                              f"{suggestion(pattern, ids)}", number, match.start(1) + 1,
+                                              f"{suggestion(pattern, ids)}", number, column,
                                               RULES_HINT, level="warning"))
     return out
 

@@ -38,7 +38,7 @@ def targets(formats: Sequence[str], output_files: Sequence[str]) -> tuple[Target
     for spec in output_files:
         name, sep, path = spec.partition("=")
         if not sep or not name or not path:
-            raise PatcherError(f"--output-file '{spec}' names no format", hint=OUTPUT_HINT)
+            raise PatcherError(f"--output-file '{spec}' is not FORMAT=PATH", hint=OUTPUT_HINT)
         if name not in FORMATS:
             raise PatcherError(f"--output-file '{spec}': unknown format '{name}'{suggestion(name, FORMATS)}",
                                hint=FORMAT_HINT)
