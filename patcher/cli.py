@@ -149,8 +149,8 @@ def _execute(run: Run, show: Show, writes: bool = False) -> None:
             err.print(f"baseline: {len(recorded)} findings recorded in {run.write_baseline}",
                       markup=False, soft_wrap=True)
         report = Report(result, render_diff(result.changes) if result.changes else "", run.statistics)
-        if not any(t.path == "-" for t in chosen) and not run.formats:
-            show(report, out, err)
+        if writes or not (run.formats or any(t.path == "-" for t in chosen)):
+            show(report, out, err)  # apply's goes to stderr only, so it never competes with a format
         write_targets(chosen, report)
     except PatcherError as exc:
         _fail(err, exc)

@@ -190,6 +190,14 @@ def test_apply_writes_its_report_to_a_file(repo: Path, tmp_path: Path) -> None:
     assert data["changes"] == [{"file": "k8s/kind-config.yaml", "action": "modify"}]
 
 
+def test_apply_with_a_format_on_stdout_still_says_what_it_wrote(repo: Path) -> None:
+    result = invoke("apply", repo, "--rule", UNUSED, "-f", "json", "--statistics")
+    assert result.exit_code == 0
+    assert [f["rule"] for f in json.loads(result.stdout)["findings"]] == [UNUSED, UNUSED]
+    assert result.stderr == ("    2  kind/unused-port-mapping  medium       fixable\n"
+                             "updated k8s/kind-config.yaml\n2 findings (2 medium); 2 fixable, changing 1 file\n")
+
+
 # --- choosing rules by family, glob and comma lists ------------------------------------------
 
 @pytest.mark.parametrize("args, expected", [
