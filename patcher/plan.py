@@ -145,7 +145,9 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
         failures.update(step.failures)
         live = {p: t for p, t in texts.items() if t is not None}
         model = build_model(Workspace(root, live, workspace.inventory), config, cache)
-        current = analyse(model, selection)
+        hidden_now: list[tuple[Finding, str]] = []
+        current = analyse(model, selection, hidden=hidden_now)
+        hidden += [(f, why) for f, why in hidden_now if f.rule in derived]  # as `later` below: news
         # policy for routing that only exists once a fix is in (a Service a corrected route reaches) is
         # news; a repair rule's later findings are the first pass's, moved (a merged route's timeout)
         known = {_identity(f) for f in first}
@@ -159,7 +161,15 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
     unresolved = tuple(f for f in current if f.fix and _identity(f) in applied)
     return Plan(root, tuple(reported), results, changes,
                 tuple(diagnostics) + model.diagnostics, tuple(current), unresolved,
-                tuple({f.identity: (f, why) for f, why in hidden}.values()))
+                _unique(hidden))
+
+
+def _unique(hidden: list[tuple[Finding, str]]) -> tuple[tuple[Finding, str], ...]:
+    """Each hidden finding once (passes find it again), as first seen."""
+    seen: dict[str, tuple[Finding, str]] = {}
+    for finding, why in hidden:
+        seen.setdefault(finding.identity, (finding, why))
+    return tuple(seen.values())
 
 
 class _Step:

@@ -159,3 +159,17 @@ def test_enabled_combines_rule_skip_and_disable(tmp_path: Path) -> None:
     assert config.enabled("istio/route-without-timeout", only=("istio/route-without-timeout",))
     assert not config.enabled("istio/duplicate-gateway-host", only=("istio/route-without-timeout",))
     assert not config.enabled("istio/route-without-timeout", skip=("istio/route-without-timeout",))
+
+
+def test_enabled_reads_families_globs_and_comma_lists(tmp_path: Path) -> None:
+    _write(tmp_path, ".patcher.yaml", "disable: ['kind/*', 'script']\nenable: ['schema/']\n")
+    config = load_config(tmp_path)
+    assert not config.enabled("kind/unused-port-mapping")
+    assert not config.enabled("script/url-unmapped-port")
+    assert config.enabled("schema/invalid-resource", default=False)
+    assert config.enabled("istio/route-without-timeout", only=("istio",))
+    assert not config.enabled("istio/route-without-timeout", only=("istio",), skip=("istio/*-timeout",))
+    assert not config.enabled("kind/unused-port-mapping", only=("istio",))
+    # a family is a whole first segment: "istio/route" names no family and no rule
+    assert not config.enabled("istio/route-without-timeout", only=("istio/route",))
+    assert not config.enabled("istio/route-without-timeout", only=("isti",))
