@@ -50,13 +50,13 @@ class FailOn(str, Enum):
 PathArg = Annotated[Path, typer.Argument(help="Repository to read (default: the current folder).",
                                          show_default=False)]
 RuleOpt = Annotated[Optional[list[str]], typer.Option(
-    "--rule", "-r", help="Run only these rules: an id, a family (istio) or a glob (istio/*-timeout); "
+    "--rule", "-r", metavar="PATTERN", help="Run only these rules: an id, a family (istio) or a glob (istio/*-timeout); "
                          "repeatable or comma-separated.")]
 SkipOpt = Annotated[Optional[list[str]], typer.Option(
-    "--skip", "-s", help="Do not run these rules (ids, families or globs; repeatable or comma-separated).")]
+    "--skip", "-s", metavar="PATTERN", help="Do not run these rules (ids, families or globs; repeatable or comma-separated).")]
 UnsafeOpt = Annotated[bool, typer.Option("--unsafe-fixes", help="Also apply fixes marked unsafe.")]
 SchemaOpt = Annotated[Optional[str], typer.Option(
-    "--schema-location", help="Custom-resource schemas: a folder or a URL template (overrides the settings).")]
+    "--schema-location", metavar="LOCATION", help="Custom-resource schemas: a folder or a URL template (overrides the settings).")]
 FormatOpt = Annotated[Optional[list[Format]], typer.Option(
     "--format", "-f", help="Write this format to stdout instead of the usual output (repeatable: the others "
                            "need an --output-file).")]
@@ -69,9 +69,9 @@ FailOnOpt = Annotated[Optional[FailOn], typer.Option(
 StatisticsOpt = Annotated[bool, typer.Option("--statistics", help="Count the findings per rule instead of "
                                                                   "listing each.")]
 BaselineOpt = Annotated[Optional[Path], typer.Option(
-    "--baseline", help="Hide the findings this baseline file records (overrides the settings' baseline).")]
+    "--baseline", metavar="FILE", help="Hide the findings this baseline file records (overrides the settings' baseline).")]
 WriteBaselineOpt = Annotated[Optional[Path], typer.Option(
-    "--write-baseline", help="Record the current findings in this file (a baseline for --baseline).")]
+    "--write-baseline", metavar="FILE", help="Record the current findings in this file (a baseline for --baseline).")]
 SCHEMA_RULE = "schema/invalid-resource"
 
 
