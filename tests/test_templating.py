@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import yaml
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from patcher.templating import render_template, to_yaml
@@ -21,7 +21,6 @@ DATA = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4)
                     max_leaves=20)
 
 
-@settings(max_examples=300, deadline=None)
 @given(st.dictionaries(KEYS, DATA, min_size=1, max_size=5))
 def test_to_yaml_reads_back_as_the_data(data) -> None:
     assert yaml.safe_load(to_yaml(data)) == data
