@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.syntax import Syntax
 
+from patcher import __version__
 from patcher.analyse import Selection
 from patcher.config import load_config
 from patcher.findings import Applicability
@@ -26,10 +27,23 @@ from patcher.render.rules import render_rule_docs, render_rules
 from patcher.render.sarif import render_sarif
 from patcher.render.text import render_findings, summary
 from patcher.source import PatcherError
+from patcher.validate import command_line_location
 from patcher.writer import write_changes
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]},
                   help="Find and fix broken request routing in kind + Istio + Helm repositories.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"patcher {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _app(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                               help="Print the version and exit.")] = False) -> None:
+    pass
 
 
 class Format(str, Enum):
@@ -56,7 +70,7 @@ def _plan(path: Path, rule: list[str] | None, skip: list[str] | None, unsafe: bo
         raise PatcherError(f"no such folder: {path}", hint="give the repository's folder")
     config = load_config(root)
     if schema_location is not None:
-        config = config.override("schema-location", schema_location)
+        config = config.override("schema-location", command_line_location(schema_location))
     threshold = Applicability.UNSAFE if unsafe else Applicability.SAFE
     with DelayedProgress(err) as progress:
         return make_plan(root, config, Selection(tuple(rule or ()), tuple(skip or ())), threshold,

@@ -22,6 +22,7 @@ from patcher.edits import (AddDocument, CreateFile, DeleteDocument, DeleteItem, 
 from patcher.findings import Applicability, Finding
 from patcher.model import Model, ParseCache, Workspace, build_model
 from patcher.registry import all_rules
+from patcher.rules.schema_invalid_resource import RULE as SCHEMA_RULE
 from patcher.source import Diagnostic, PatcherError, decode
 from patcher.transform import apply_edits
 from patcher.validate import Validator, schema_location
@@ -122,6 +123,9 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
     model = build_model(workspace, config, cache)
     derived = frozenset(r.id for r in all_rules() if r.info.derived)
     first = analyse(model, selection, derived=False)
+    if any(r.id == SCHEMA_RULE.id for r in selection.rules(config)):
+        for resource in model.resources:  # counted for the note on what had no schema to check against
+            validator.covers(resource.data)
     if not _choose(first, threshold, {}, {}):
         first = sorted(first + analyse(model, selection, derived=True), key=lambda f: (-f.severity, f.sort_key()))
     # else the routing changes first, and policy derived from it is found (and reported) on the fixed routing
@@ -154,7 +158,7 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
     results = tuple(_result(f, threshold, applied, failures, left) for f in reported)
     unresolved = tuple(f for f in current if f.fix and _identity(f) in applied)
     return Plan(root, tuple(reported), results, changes,
-                tuple(diagnostics) + model.diagnostics, tuple(current), unresolved)
+                tuple(diagnostics) + model.diagnostics + tuple(validator.unchecked_note()), tuple(current), unresolved)
 
 
 class _Step:
