@@ -45,8 +45,9 @@ class SchemaError:
 
 
 def schema_location(root: Path, location: str) -> str:
-    """A folder named in the settings is relative to the repository; templates and URLs stay."""
-    if not location or "{{" in location or "://" in location or Path(location).is_absolute():
+    """A folder (or a template of file names) named in the settings is relative to the repository;
+    URLs stay."""
+    if not location or "://" in location or Path(location).is_absolute():
         return location
     return str(root / location)
 
