@@ -141,8 +141,10 @@ def test_installed_from_the_wheel_not_from_the_checkout(installed: Path, work: P
 
 def test_version(installed: Path, work: Path) -> None:
     done = patcher_cmd(installed, work, "--version")
-    assert (done.returncode, done.stdout) == (0, f"patcher {patcher.__version__}\n")
-    assert patcher.__version__ == "0.1.0"
+    assert (done.returncode, done.stdout) == (0, "patcher 0.1.0\n")
+    metadata = _run([str(installed / "python"), "-c", "import importlib.metadata as m; print(m.version('patcher'))"],
+                    work)
+    assert metadata.stdout == f"{patcher.__version__}\n" == "0.1.0\n"
 
 
 @pytest.mark.parametrize("command", [[], ["plan"], ["apply"], ["validate"], ["rules"]], ids=" ".join)
