@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from patcher import __version__
 from patcher.analyse import BY_BASELINE, Selection
 from patcher.config import Config, load_config
 from patcher.emit import Target, check_paths, show_apply, show_plan, show_validate, targets, write_file, \
@@ -27,10 +28,24 @@ from patcher.render.rules import render_rule_doc, render_rule_docs, render_rules
 from patcher.rule_patterns import expand, split, suggestion
 from patcher.source import PatcherError
 from patcher.suppress import Baseline, read_baseline, render_baseline
+from patcher.validate import command_line_location
 from patcher.writer import write_changes
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]},
+                  pretty_exceptions_enable=False,
                   help="Find and fix broken request routing in kind + Istio + Helm repositories.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"patcher {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _app(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                               help="Print the version and exit.")] = False) -> None:
+    pass
 
 
 class Format(str, Enum):
@@ -99,7 +114,7 @@ def _plan(run: Run, err: Console) -> Plan:
         raise PatcherError(f"no such folder: {run.path}", hint="give the repository's folder")
     config = load_config(root)
     if run.schema_location is not None:
-        config = config.override("schema-location", run.schema_location)
+        config = config.override("schema-location", command_line_location(run.schema_location))
     selection = Selection(split(run.rule), split(run.skip), _baseline(run, root, config))
     threshold = Applicability.UNSAFE if run.unsafe_fixes else Applicability.SAFE
     with DelayedProgress(err) as progress:

@@ -23,6 +23,7 @@ from patcher.edits import (AddDocument, CreateFile, DeleteDocument, DeleteItem, 
 from patcher.findings import Applicability, Finding
 from patcher.model import Model, ParseCache, Workspace, build_model
 from patcher.registry import all_rules
+from patcher.rules.schema_invalid_resource import RULE as SCHEMA_RULE
 from patcher.source import Diagnostic, PatcherError, decode
 from patcher.transform import apply_edits
 from patcher.validate import Validator, schema_location
@@ -139,6 +140,9 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
     derived = frozenset(r.id for r in all_rules() if r.info.derived)
     hidden: list[tuple[Finding, str]] = []
     first = analyse(model, selection, derived=False, hidden=hidden, progress=progress)
+    if any(r.id == SCHEMA_RULE.id for r in selection.rules(config)):
+        for resource in model.resources:  # counted for the note on what had no schema to check against
+            validator.covers(resource.data)
     if not _choose(first, threshold, {}, {}):
         first = sorted(first + analyse(model, selection, derived=True, hidden=hidden, progress=progress),
                        key=lambda f: (-f.severity, f.sort_key()))
@@ -178,8 +182,8 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
     results = tuple(_result(f, threshold, applied, failures, left) for f in reported)
     unresolved = tuple(f for f in current if f.fix and _identity(f) in applied)
     return Plan(root, tuple(reported), results, changes,
-                tuple(diagnostics) + model.diagnostics, tuple(current), unresolved,
-                _unique(hidden))
+                tuple(diagnostics) + model.diagnostics + tuple(validator.unchecked_note()), tuple(current),
+                unresolved, _unique(hidden))
 
 
 def _unique(hidden: list[tuple[Finding, str]]) -> tuple[tuple[Finding, str], ...]:

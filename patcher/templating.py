@@ -1,4 +1,8 @@
-"""Jinja2 templates from the project's templates/ folder: every generated file and text."""
+"""Jinja2 templates from the project's templates/ folder: every generated file and text.
+
+An installed wheel carries that folder as patcher/templates (see setup.py); a
+checkout or an editable install reads it where it is, beside the package.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +17,20 @@ import jinja2
 
 from patcher.yamledit.plain import can_be_plain
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+CHECKOUT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def _loader() -> jinja2.BaseLoader:
+    try:
+        return jinja2.PackageLoader("patcher", "templates")
+    except ValueError:  # not installed from a wheel: no patcher/templates
+        return jinja2.FileSystemLoader(str(CHECKOUT_TEMPLATES))
 
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        loader=_loader(),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
