@@ -4,49 +4,77 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable, Mapping
 
 from patcher.config import Config
 from patcher.findings import Finding
 from patcher.model import Model
 from patcher.registry import Rule, all_rules
 from patcher.rule import Context
-from patcher.source import PatcherError
+from patcher.rule_patterns import known, matches, split, suggestion
+from patcher.source import Diagnostic, PatcherError
+from patcher.suppress import Baseline, parse_ignores
 from patcher.topology import build_topology
 
 IGNORE = re.compile(r"#\s*patcher:\s*ignore\[([^\]]+)\]")
+RULES_HINT = "`patcher rules` lists the rule ids"
+
+# why a finding was hidden, for the summary's count
+BY_COMMENT, BY_SETTINGS, BY_BASELINE = "ignore comments", "the settings' ignore", "the baseline"
 
 
 @dataclass(frozen=True)
 class Selection:
-    """Which rules run: --rule picks, --skip and the settings' ``disable`` drop."""
+    """Which rules run (--rule picks, --skip and the settings' ``disable`` drop; each an id,
+    a family or a glob, see patcher.rule_patterns), and the baseline of findings to hide."""
 
     only: tuple[str, ...] = ()
     skip: tuple[str, ...] = ()
+    baseline: Baseline | None = None
 
     def rules(self, config: Config) -> list[Rule]:
         rules = all_rules()
-        known = {r.id for r in rules}
-        for rule_id in self.only + self.skip:
-            if rule_id not in known:
-                raise PatcherError(f"unknown rule '{rule_id}'", hint="`patcher rules` lists the rule ids")
+        ids = [r.id for r in rules]
+        only, skip = split(self.only), split(self.skip)
+        for pattern in only + skip:
+            if not known(pattern, ids):
+                raise PatcherError(f"unknown rule '{pattern}'{suggestion(pattern, ids)}", hint=RULES_HINT)
         for key in ("disable", "enable"):
-            for rule_id in config[key]:
-                if rule_id not in known:
-                    raise PatcherError(f"unknown rule '{rule_id}' in '{key}'", config.source,
-                                       hint="`patcher rules` lists the rule ids")
-        return [r for r in rules if config.enabled(r.id, self.only, self.skip, r.info.default_enabled)]
+            for pattern in split(config[key]):
+                if not known(pattern, ids):
+                    raise PatcherError(f"unknown rule '{pattern}' in '{key}'{suggestion(pattern, ids)}",
+                                       config.source, hint=RULES_HINT)
+        for entry in parse_ignores(config["ignore"], config.source):
+            if not known(entry.rule, ids):
+                raise PatcherError(f"unknown rule '{entry.rule}' in 'ignore'{suggestion(entry.rule, ids)}",
+                                   config.source, hint=RULES_HINT)
+        return [r for r in rules if config.enabled(r.id, only, skip, r.info.default_enabled)]
 
 
-def analyse(model: Model, selection: Selection, derived: bool | None = None) -> list[Finding]:
+Progress = Callable[[int, int, str], None]
+
+
+def analyse(model: Model, selection: Selection, derived: bool | None = None,
+            hidden: list[tuple[Finding, str]] | None = None, progress: Progress | None = None) -> list[Finding]:
     """Findings of the selected rules; ``derived`` True or False keeps only rules that derive
-    policy from the routing, or only the others."""
+    policy from the routing, or only the others. Findings an ignore comment, the settings'
+    ``ignore`` or the baseline hide are left out, and added to ``hidden`` with the reason."""
     context = Context(model, build_topology(model), model.config)
+    entries = parse_ignores(model.config["ignore"], model.config.source)
     findings: list[Finding] = []
-    for rule in selection.rules(model.config):
-        if derived is not None and rule.info.derived != derived:
-            continue
+    rules = [r for r in selection.rules(model.config) if derived is None or r.info.derived == derived]
+    for number, rule in enumerate(rules, start=1):
+        if progress:
+            progress(number, len(rules), "analysing")
         try:
-            findings += [f for f in rule.check(context) if not _ignored(model, f)]
+            for finding in rule.check(context):
+                reason = (BY_COMMENT if _ignored(model, finding) else
+                          BY_SETTINGS if any(e.hides(finding) for e in entries) else
+                          BY_BASELINE if selection.baseline and selection.baseline.hides(finding) else None)
+                if reason is None:
+                    findings.append(finding)
+                elif hidden is not None:
+                    hidden.append((finding, reason))
         except (PatcherError, RecursionError, MemoryError):
             raise
         except Exception as exc:  # a rule's bug must not look like the user's mistake
@@ -63,9 +91,28 @@ def _ignored(model: Model, finding: Finding) -> bool:
     first, last = _scope(model, finding)
     for line in lines[max(first - 1, 0):last]:
         for match in IGNORE.finditer(line):
-            if finding.rule in [r.strip() for r in match.group(1).split(",")]:
+            if any(matches(p, finding.rule) for p in split([match.group(1)])):
                 return True
     return False
+
+
+def unknown_ignores(texts: Mapping[str, str]) -> list[Diagnostic]:
+    """Ignore comments that name no rule (a typo suppresses nothing): warnings, as ruff's RUF100."""
+    ids = [r.id for r in all_rules()]
+    out = []
+    for path in sorted(texts):
+        text = texts[path]
+        if "patcher:" not in text:
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            for match in IGNORE.finditer(line):
+                for pattern in split([match.group(1)]):
+                    if not known(pattern, ids):
+                        column = line.index(pattern, match.start(1)) + 1
+                        out.append(Diagnostic(path, f"ignore comment names unknown rule '{pattern}'"
+                                              f"{suggestion(pattern, ids)}", number, column,
+                                              RULES_HINT, level="warning"))
+    return out
 
 
 def _scope(model: Model, finding: Finding) -> tuple[int, int]:

@@ -3,33 +3,49 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Callable, Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.syntax import Syntax
 
-from patcher.analyse import Selection
-from patcher.config import load_config
-from patcher.findings import Applicability
+from patcher import __version__
+from patcher.analyse import BY_BASELINE, Selection
+from patcher.config import Config, load_config
+from patcher.emit import Target, check_paths, show_apply, show_plan, show_validate, targets, write_file, \
+    write_targets
+from patcher.findings import Applicability, Severity
 from patcher.kustomize_check import check_kustomize
 from patcher.plan import Plan, make_plan
 from patcher.progress import DelayedProgress
 from patcher.registry import all_rules
-from patcher.render.data import render_json
 from patcher.render.diff import render_diff
-from patcher.render.markdown import render_markdown
-from patcher.render.rules import render_rule_docs, render_rules
-from patcher.render.sarif import render_sarif
-from patcher.render.text import render_findings, summary
+from patcher.render.formats import Report
+from patcher.render.rules import render_rule_doc, render_rule_docs, render_rules, render_rules_json
+from patcher.rule_patterns import expand, split, suggestion
 from patcher.source import PatcherError
+from patcher.suppress import Baseline, read_baseline, render_baseline
+from patcher.validate import command_line_location
 from patcher.writer import write_changes
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]},
+                  pretty_exceptions_enable=False,
                   help="Find and fix broken request routing in kind + Istio + Helm repositories.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"patcher {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _app(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                               help="Print the version and exit.")] = False) -> None:
+    pass
 
 
 class Format(str, Enum):
@@ -39,33 +55,88 @@ class Format(str, Enum):
     sarif = "sarif"
 
 
+class FailOn(str, Enum):
+    critical = "critical"
+    medium = "medium"
+    recommended = "recommended"
+
+
+# Every option is declared once, here, and reused by the commands that take it.
 PathArg = Annotated[Path, typer.Argument(help="Repository to read (default: the current folder).",
                                          show_default=False)]
-RuleOpt = Annotated[Optional[list[str]], typer.Option("--rule", "-r", help="Run only this rule (repeatable).")]
-SkipOpt = Annotated[Optional[list[str]], typer.Option("--skip", "-s", help="Do not run this rule (repeatable).")]
+RuleOpt = Annotated[Optional[list[str]], typer.Option(
+    "--rule", "-r", metavar="PATTERN", help="Run only these rules: an id, a family (istio) or a glob (istio/*-timeout); "
+                         "repeatable or comma-separated.")]
+SkipOpt = Annotated[Optional[list[str]], typer.Option(
+    "--skip", "-s", metavar="PATTERN", help="Do not run these rules (ids, families or globs; repeatable or comma-separated).")]
 UnsafeOpt = Annotated[bool, typer.Option("--unsafe-fixes", help="Also apply fixes marked unsafe.")]
 SchemaOpt = Annotated[Optional[str], typer.Option(
-    "--schema-location", help="Custom-resource schemas: a folder or a URL template (overrides the settings).")]
+    "--schema-location", metavar="LOCATION", help="Custom-resource schemas: a folder or a URL template (overrides the settings).")]
+FormatOpt = Annotated[Optional[list[Format]], typer.Option(
+    "--format", "-f", help="Write this format to stdout instead of the usual output (repeatable: the others "
+                           "need an --output-file).")]
+OutputOpt = Annotated[Optional[list[str]], typer.Option(
+    "--output-file", metavar="FORMAT=PATH", help="Also write FORMAT (text, json, markdown, sarif) to PATH, "
+                                                 "atomically; - is stdout. Repeatable.")]
+ExitZeroOpt = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even with findings (errors still exit 2).")]
+FailOnOpt = Annotated[Optional[FailOn], typer.Option(
+    "--fail-on", help="The lowest severity that makes the exit code 1 (default: any finding).")]
+StatisticsOpt = Annotated[bool, typer.Option("--statistics", help="Count the findings per rule instead of "
+                                                                  "listing each.")]
+BaselineOpt = Annotated[Optional[Path], typer.Option(
+    "--baseline", metavar="FILE", help="Hide the findings this baseline file records (overrides the settings' baseline).")]
+WriteBaselineOpt = Annotated[Optional[Path], typer.Option(
+    "--write-baseline", metavar="FILE", help="Record the current findings in this file (a baseline for --baseline).")]
 SCHEMA_RULE = "schema/invalid-resource"
 
 
-def _plan(path: Path, rule: list[str] | None, skip: list[str] | None, unsafe: bool,
-          err: Console, schema_location: str | None = None) -> Plan:
-    root = path.resolve()
+@dataclass(frozen=True)
+class Run:
+    """What one plan, apply or validate was asked to do."""
+
+    path: Path
+    rule: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    unsafe_fixes: bool = False
+    schema_location: str | None = None
+    formats: tuple[str, ...] = ()
+    output_files: tuple[str, ...] = ()
+    exit_zero: bool = False
+    fail_on: FailOn | None = None
+    statistics: bool = False
+    baseline: Path | None = None
+    write_baseline: Path | None = None
+
+
+def _plan(run: Run, err: Console) -> Plan:
+    root = run.path.resolve()
     if not root.is_dir():
-        raise PatcherError(f"no such folder: {path}", hint="give the repository's folder")
+        raise PatcherError(f"no such folder: {run.path}", hint="give the repository's folder")
     config = load_config(root)
-    if schema_location is not None:
-        config = config.override("schema-location", schema_location)
-    threshold = Applicability.UNSAFE if unsafe else Applicability.SAFE
+    if run.schema_location is not None:
+        config = config.override("schema-location", command_line_location(run.schema_location))
+    selection = Selection(split(run.rule), split(run.skip), _baseline(run, root, config))
+    threshold = Applicability.UNSAFE if run.unsafe_fixes else Applicability.SAFE
     with DelayedProgress(err) as progress:
-        return make_plan(root, config, Selection(tuple(rule or ()), tuple(skip or ())), threshold,
-                         progress=progress.update)
+        return make_plan(root, config, selection, threshold, progress=progress.update)
 
 
-def _input_problems(result: Plan) -> bool:
-    """Files that could not be read fully count as findings; notes do not."""
-    return any(d.level != "note" for d in result.diagnostics)
+def _baseline(run: Run, root: Path, config: Config) -> Baseline | None:
+    """--baseline (relative to the current folder), else the settings' (relative to the repository)."""
+    if run.baseline is not None:
+        return read_baseline(run.baseline, str(run.baseline))
+    if config["baseline"]:
+        return read_baseline(root / config["baseline"], config["baseline"])
+    return None
+
+
+def _exit_code(run: Run, result: Plan, findings) -> int:
+    """0 clean, 1 findings at or above --fail-on or files that could not be read cleanly."""
+    if run.exit_zero:
+        return 0
+    lowest = Severity[run.fail_on.name.upper()] if run.fail_on else Severity.RECOMMENDED
+    failing = any(f.severity >= lowest for f in findings)
+    return 1 if failing or any(d.level != "note" for d in result.diagnostics) else 0
 
 
 def _fail(err: Console, exc: PatcherError) -> None:
@@ -73,83 +144,93 @@ def _fail(err: Console, exc: PatcherError) -> None:
     raise typer.Exit(2)
 
 
-@app.command()
-def plan(path: PathArg = Path("."), rule: RuleOpt = None, skip: SkipOpt = None,
-         unsafe_fixes: UnsafeOpt = False, schema_location: SchemaOpt = None,
-         format: Annotated[Optional[Format], typer.Option("--format", "-f", help="Output format.")] = None) -> None:
-    """List findings and the diff their fixes would write. Exit 0 clean, 1 findings, 2 error."""
+Show = Callable[[Report, Console, Console], None]
+
+
+def _execute(run: Run, show: Show, writes: bool = False) -> None:
+    """Plan (and for apply, write), then report to every destination; exit with the code."""
     out, err = Console(highlight=False), Console(stderr=True, highlight=False)
     try:
-        result = _plan(path, rule, skip, unsafe_fixes, err, schema_location)
+        chosen: tuple[Target, ...] = targets(run.formats, run.output_files)
+        if run.write_baseline is not None:
+            check_paths([str(run.write_baseline)] + [t.path for t in chosen if t.path != "-"])
+        result = _plan(run, err)
+        if writes:
+            built = check_kustomize(result.root, result.changes)
+            write_changes(result.root, result.changes)
+            result = result.written()
+            if built.skipped:
+                err.print(f"note: {built.skipped}", markup=False, soft_wrap=True)
+        if run.write_baseline is not None:
+            recorded = list(result.findings) + [f for f, why in result.hidden if why == BY_BASELINE]
+            write_file(str(run.write_baseline), render_baseline(recorded))
+            err.print(f"baseline: {len(recorded)} findings recorded in {run.write_baseline}",
+                      markup=False, soft_wrap=True)
+        report = Report(result, render_diff(result.changes) if result.changes else "", run.statistics)
+        if writes or not (run.formats or any(t.path == "-" for t in chosen)):
+            show(report, out, err)  # apply's goes to stderr only, so it never competes with a format
+        write_targets(chosen, report)
     except PatcherError as exc:
         _fail(err, exc)
-    diff = render_diff(result.changes)
-    if format is Format.json:
-        sys.stdout.write(render_json(result, diff))
-    elif format is Format.sarif:
-        sys.stdout.write(render_sarif(result, all_rules()))
-    elif format is Format.markdown:
-        sys.stdout.write(render_markdown(result, diff))
-    elif format is Format.text:
-        sys.stdout.write(render_findings(result) + diff)
-    elif out.is_terminal:
-        out.print(render_findings(result), end="", markup=False, soft_wrap=True)
-        if diff:
-            out.print(Syntax(diff, "diff", theme="ansi_dark", background_color="default"))
-    else:
-        err.print(render_findings(result), end="", markup=False, soft_wrap=True)
-        sys.stdout.write(diff)
-    raise typer.Exit(1 if result.findings or _input_problems(result) else 0)
+    raise typer.Exit(_exit_code(run, result, result.remaining if writes else result.findings))
+
+
+@app.command()
+def plan(path: PathArg = Path("."), rule: RuleOpt = None, skip: SkipOpt = None,
+         unsafe_fixes: UnsafeOpt = False, schema_location: SchemaOpt = None, format: FormatOpt = None,
+         output_file: OutputOpt = None, exit_zero: ExitZeroOpt = False, fail_on: FailOnOpt = None,
+         statistics: StatisticsOpt = False, baseline: BaselineOpt = None,
+         write_baseline: WriteBaselineOpt = None) -> None:
+    """List findings and the diff their fixes would write. Exit 0 clean, 1 findings, 2 error."""
+    _execute(Run(path, tuple(rule or ()), tuple(skip or ()), unsafe_fixes, schema_location,
+                 tuple(f.value for f in format or ()), tuple(output_file or ()), exit_zero, fail_on,
+                 statistics, baseline, write_baseline), show_plan)
 
 
 @app.command()
 def apply(path: PathArg = Path("."), rule: RuleOpt = None, skip: SkipOpt = None,
-          unsafe_fixes: UnsafeOpt = False, schema_location: SchemaOpt = None) -> None:
+          unsafe_fixes: UnsafeOpt = False, schema_location: SchemaOpt = None, format: FormatOpt = None,
+          output_file: OutputOpt = None, exit_zero: ExitZeroOpt = False, fail_on: FailOnOpt = None,
+          statistics: StatisticsOpt = False, baseline: BaselineOpt = None) -> None:
     """Write the fixes in place. Exit 0 when nothing is left to fix, 1 when findings remain."""
-    err = Console(stderr=True, highlight=False)
-    try:
-        result = _plan(path, rule, skip, unsafe_fixes, err, schema_location)
-        built = check_kustomize(result.root, result.changes)
-        write_changes(result.root, result.changes)
-    except PatcherError as exc:
-        _fail(err, exc)
-    if built.skipped:
-        err.print(f"note: {built.skipped}", markup=False, soft_wrap=True)
-    result = result.written()
-    for change in result.changes:
-        action = "created" if change.old is None else "deleted" if change.new is None else "updated"
-        err.print(f"{action} {change.path}", markup=False, soft_wrap=True)
-    err.print(summary(result), markup=False, soft_wrap=True)
-    raise typer.Exit(1 if result.remaining or _input_problems(result) else 0)
+    _execute(Run(path, tuple(rule or ()), tuple(skip or ()), unsafe_fixes, schema_location,
+                 tuple(f.value for f in format or ()), tuple(output_file or ()), exit_zero, fail_on,
+                 statistics, baseline), show_apply, writes=True)
 
 
 @app.command()
-def validate(path: PathArg = Path("."), schema_location: SchemaOpt = None,
-             format: Annotated[Optional[Format], typer.Option("--format", "-f", help="Output format.")] = None) -> None:
+def validate(path: PathArg = Path("."), schema_location: SchemaOpt = None, format: FormatOpt = None,
+             output_file: OutputOpt = None, exit_zero: ExitZeroOpt = False, fail_on: FailOnOpt = None,
+             statistics: StatisticsOpt = False, baseline: BaselineOpt = None) -> None:
     """Check every resource (manifests and rendered charts) against its schema. Exit 0 valid, 1 not, 2 error."""
-    err = Console(stderr=True, highlight=False)
-    try:
-        result = _plan(path, [SCHEMA_RULE], None, False, err, schema_location)
-    except PatcherError as exc:
-        _fail(err, exc)
-    if format is Format.json:
-        sys.stdout.write(render_json(result, ""))
-    elif format is Format.sarif:
-        sys.stdout.write(render_sarif(result, all_rules()))
-    elif format is Format.markdown:
-        sys.stdout.write(render_markdown(result, ""))
-    else:
-        sys.stdout.write(render_findings(result))
-    raise typer.Exit(1 if result.findings or _input_problems(result) else 0)
+    _execute(Run(path, (SCHEMA_RULE,), (), False, schema_location, tuple(f.value for f in format or ()),
+                 tuple(output_file or ()), exit_zero, fail_on, statistics, baseline), show_validate)
+
+
+RULE_LISTS = {"text": render_rules, "markdown": render_rule_docs, "json": render_rules_json}
 
 
 @app.command()
-def rules(format: Annotated[str, typer.Option("--format", "-f", help="text, or markdown for the rule reference.")] = "text") -> None:
+def rules(format: Annotated[str, typer.Option(
+        "--format", "-f", help="text; markdown for the rule reference; json for tools.")] = "text") -> None:
     """List every rule with its id, severity and whether it can fix what it finds."""
-    if format not in ("text", "markdown"):
-        Console(stderr=True).print(f"error: unknown format '{format}' (text or markdown)", markup=False)
+    if format not in RULE_LISTS:
+        Console(stderr=True).print(f"error: unknown format '{format}' ({', '.join(RULE_LISTS)})", markup=False)
         raise typer.Exit(2)
-    sys.stdout.write(render_rules(all_rules()) if format == "text" else render_rule_docs(all_rules()))
+    sys.stdout.write(RULE_LISTS[format](all_rules()))
+
+
+@app.command()
+def rule(rule_id: Annotated[str, typer.Argument(
+        metavar="ID", help="A rule id, or a family or glob to print each of its rules.")]) -> None:
+    """Print a rule's documentation: what it finds, why it matters, examples, settings."""
+    known = all_rules()
+    chosen = expand([rule_id], [r.id for r in known])
+    if not chosen:
+        Console(stderr=True).print(f"error: unknown rule '{rule_id}'{suggestion(rule_id, [r.id for r in known])}"
+                                   "\n  hint: `patcher rules` lists the rule ids", markup=False, soft_wrap=True)
+        raise typer.Exit(2)
+    sys.stdout.write("\n".join(render_rule_doc(r) for r in known if r.id in chosen))
 
 
 def main() -> None:

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from patcher.config_values import check_values
+from patcher.rule_patterns import matches, split
 from patcher.source import PatcherError
+from patcher.suppress import parse_ignores
 from patcher.yamlread import read_documents
 
 DEFAULTS: dict[str, Any] = {
@@ -22,6 +24,10 @@ DEFAULTS: dict[str, Any] = {
     "disable": [],
     # rule ids that are off by default to run too (schema/invalid-resource)
     "enable": [],
+    # findings to hide where no comment can sit: [{rule, namespace | file | resource}]
+    "ignore": [],
+    # a file `patcher plan --write-baseline` wrote: the findings in it are hidden until they change
+    "baseline": "",
     "cluster-domain": "cluster.local",
     "nodeport-range": [30000, 32767],
     "route-timeout": "30s",
@@ -77,10 +83,13 @@ class Config:
 
     def enabled(self, rule_id: str, only: tuple[str, ...] = (), skip: tuple[str, ...] = (),
                 default: bool = True) -> bool:
+        """Whether a rule runs; every argument is a list of patterns (ids, families, globs)."""
+        def named(patterns) -> bool:
+            return any(matches(p, rule_id) for p in split(patterns))
         if only:
-            return rule_id in only and rule_id not in skip
-        wanted = default or rule_id in self.values["enable"]
-        return wanted and rule_id not in skip and rule_id not in self.values["disable"]
+            return named(only) and not named(skip)
+        wanted = default or named(self.values["enable"])
+        return wanted and not named(skip) and not named(self.values["disable"])
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any], source: str) -> dict[str, Any]:
@@ -97,6 +106,9 @@ def _merge(base: dict[str, Any], override: dict[str, Any], source: str) -> dict[
             merged[key] = {**base[key], **value}
         else:
             merged[key] = value
+    parse_ignores(merged["ignore"], source)
+    if not isinstance(merged["baseline"], str):
+        raise PatcherError("'baseline' must be the path of a baseline file", source)
     return merged
 
 

@@ -11,7 +11,7 @@ import dataclasses
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from patcher.config import Config
 from patcher.discover import Inventory
@@ -99,7 +99,8 @@ class Model:
         return [r for r in self.resources if r.kind in kinds]
 
 
-def build_model(workspace: Workspace, config: Config, cache: ParseCache | None = None) -> Model:
+def build_model(workspace: Workspace, config: Config, cache: ParseCache | None = None,
+                progress: Callable[[int, int, str], None] | None = None) -> Model:
     cache = cache or ParseCache()
     diagnostics: list[Diagnostic] = []
     documents: dict[str, list[Document]] = {}
@@ -144,7 +145,9 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                                level="note")
                     for i in installs if not any(r.declared_in == f"{i.file}:{i.line}" for r in releases)
                     and not _local_chart(i.chart, charts)]
-    for release in releases:
+    for number, release in enumerate(releases, start=1):
+        if progress:
+            progress(number, len(releases), "rendering charts")
         try:
             resources += _render_release(workspace, release, cache)
         except PatcherError as exc:

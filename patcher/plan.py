@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from patcher.analyse import Selection, analyse
+from patcher.analyse import Selection, analyse, unknown_ignores
 from patcher.config import Config
 from patcher.discover import discover
 from patcher.edits import (AddDocument, CreateFile, DeleteDocument, DeleteItem, Edit, InsertItem, InsertKey,
@@ -23,6 +23,7 @@ from patcher.edits import (AddDocument, CreateFile, DeleteDocument, DeleteItem, 
 from patcher.findings import Applicability, Finding
 from patcher.model import Model, ParseCache, Workspace, build_model
 from patcher.registry import all_rules
+from patcher.rules.schema_invalid_resource import RULE as SCHEMA_RULE
 from patcher.source import Diagnostic, PatcherError, decode
 from patcher.transform import apply_edits
 from patcher.validate import Validator, schema_location
@@ -62,6 +63,7 @@ class Plan:
     diagnostics: tuple[Diagnostic, ...] = field(default=())
     remaining: tuple[Finding, ...] = field(default=())  # what the rules find after the fixes
     unresolved: tuple[Finding, ...] = field(default=())  # findings whose applied fix did not clear them
+    hidden: tuple[tuple[Finding, str], ...] = field(default=())  # (finding, why) an ignore or the baseline hid
 
     def written(self) -> "Plan":
         """The plan as it stands once apply has written its changes: what would be fixed is fixed."""
@@ -133,11 +135,17 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
     workspace, diagnostics = load_workspace(root, progress, int(config["max-file-size"]))
     validator = Validator(schema_location(root, config["schema-location"]), config["kubernetes-version"])
     cache = ParseCache()
-    model = build_model(workspace, config, cache)
+    diagnostics += unknown_ignores(workspace.texts)
+    model = build_model(workspace, config, cache, progress)
     derived = frozenset(r.id for r in all_rules() if r.info.derived)
-    first = analyse(model, selection, derived=False)
+    hidden: list[tuple[Finding, str]] = []
+    first = analyse(model, selection, derived=False, hidden=hidden, progress=progress)
+    if any(r.id == SCHEMA_RULE.id for r in selection.rules(config)):
+        for resource in model.resources:  # counted for the note on what had no schema to check against
+            validator.covers(resource.data)
     if not _choose(first, threshold, {}, {}):
-        first = sorted(first + analyse(model, selection, derived=True), key=lambda f: (-f.severity, f.sort_key()))
+        first = sorted(first + analyse(model, selection, derived=True, hidden=hidden, progress=progress),
+                       key=lambda f: (-f.severity, f.sort_key()))
     # else the routing changes first, and policy derived from it is found (and reported) on the fixed routing
     texts: dict[str, str | None] = dict(workspace.texts)
     extra_read: dict[str, str | None] = {}
@@ -146,21 +154,25 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
     later: dict[str, Finding] = {}  # found only once earlier fixes changed the repository
     known = {_identity(f) for f in first}
     current = first
-    for _ in range(MAX_PASSES):
+    for number in range(1, MAX_PASSES + 1):
         chosen = _choose(current, threshold, applied, failures, derived)
         if not chosen:
             break
-        step = _Step(root, texts, extra_read, validator, cache)
+        step = _Step(root, texts, extra_read, validator, cache, progress, f"fix pass {number}: verifying")
         for finding in step.apply(chosen):
             applied[_identity(finding)] = applied.get(_identity(finding), 0) + 1
         failures.update(step.failures)
         live = {p: t for p, t in texts.items() if t is not None}
         model = build_model(Workspace(root, live, workspace.inventory), config, cache)
-        current = analyse(model, selection)
+        hidden_now: list[tuple[Finding, str]] = []
+        current = analyse(model, selection, hidden=hidden_now)
         # what only exists once a fix is in: policy for a Service a corrected route reaches, a
         # merged route's missing timeout, a mapping a moved port left unused
         later.update((_identity(f), f) for f in current
                      if _identity(f) not in known and _identity(f) not in later)
+        hidden_known = {_identity(f) for f, _ in hidden}
+        hidden += [(f, why) for f, why in hidden_now
+                   if _identity(f) not in known and _identity(f) not in hidden_known]  # as `later`: news
     changes = _changes(workspace, texts, extra_read)
     left = {_identity(f) for f in current}
     # every change written belongs to a finding shown: later findings whose fix went in, and
@@ -170,7 +182,16 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
     results = tuple(_result(f, threshold, applied, failures, left) for f in reported)
     unresolved = tuple(f for f in current if f.fix and _identity(f) in applied)
     return Plan(root, tuple(reported), results, changes,
-                tuple(diagnostics) + model.diagnostics, tuple(current), unresolved)
+                tuple(diagnostics) + model.diagnostics + tuple(validator.unchecked_note()), tuple(current),
+                unresolved, _unique(hidden))
+
+
+def _unique(hidden: list[tuple[Finding, str]]) -> tuple[tuple[Finding, str], ...]:
+    """Each hidden finding once (passes find it again), as first seen."""
+    seen: dict[str, tuple[Finding, str]] = {}
+    for finding, why in hidden:
+        seen.setdefault(finding.identity, (finding, why))
+    return tuple(seen.values())
 
 
 class _Step:
@@ -182,9 +203,11 @@ class _Step:
     """
 
     def __init__(self, root: Path, texts: dict[str, str | None], extra: dict[str, str | None],
-                 validator: Validator, cache: ParseCache) -> None:
+                 validator: Validator, cache: ParseCache, progress: Progress | None = None,
+                 stage: str = "verifying") -> None:
         self.root, self.texts, self.extra = root, texts, extra
         self.validator, self.cache = validator, cache
+        self.progress, self.stage = progress, stage
         self.failures: dict[str, str] = {}
 
     def apply(self, chosen: list[Finding]) -> list[Finding]:
@@ -211,7 +234,9 @@ class _Step:
 
     def _commit(self, edits: list[Edit]) -> None:
         new = apply_edits(self.texts, edits, lambda p: _read(self.root, p, self.extra))
-        for path, text in new.items():
+        for number, (path, text) in enumerate(new.items(), start=1):
+            if self.progress:
+                self.progress(number, len(new), self.stage)
             old = self.texts.get(path, self.extra.get(path))
             verify_file(path, old, text, [e for e in edits if e.file == path], self.validator,
                         self.cache.documents)

@@ -1,23 +1,36 @@
-"""Jinja2 templates from the project's templates/ folder: every generated file and text."""
+"""Jinja2 templates from the project's templates/ folder: every generated file and text.
+
+An installed wheel carries that folder as patcher/templates (see setup.py); a
+checkout or an editable install reads it where it is, beside the package.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
-import yaml
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+from patcher.yamledit.plain import can_be_plain
+
+CHECKOUT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def _loader() -> jinja2.BaseLoader:
+    try:
+        return jinja2.PackageLoader("patcher", "templates")
+    except ValueError:  # not installed from a wheel: no patcher/templates
+        return jinja2.FileSystemLoader(str(CHECKOUT_TEMPLATES))
 
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        loader=_loader(),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -34,12 +47,13 @@ def to_yaml(value: Any) -> str:
     Written by hand rather than with a YAML library's emitter: generated policy
     is small, regular data (mappings, lists, strings, numbers), and building an
     emitter per document cost more than all the analysis. Strings that YAML
-    would read as anything but that string are double-quoted (JSON syntax).
+    1.1, YAML 1.2 or go-yaml would read as anything but that string are
+    double-quoted (JSON syntax; yamledit/plain.py says which). A float always
+    has a dot before its exponent, which YAML 1.1 needs to read it as a float.
     """
     return "\n".join(_block(value, 0))
 
 
-_RESOLVER = yaml.resolver.Resolver()
 _PLAIN = re.compile(r"^[A-Za-z0-9_/.$(][A-Za-z0-9_/.$(),=+ -]*$")
 
 
@@ -48,16 +62,26 @@ def _scalar(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
+    if isinstance(value, float):
+        return _float(value)
+    if isinstance(value, int):
         return json.dumps(value)
     return _string(str(value))
+
+
+def _float(value: float) -> str:
+    if math.isnan(value):
+        return ".nan"
+    if math.isinf(value):
+        return ".inf" if value > 0 else "-.inf"
+    mantissa, e, exponent = repr(value).partition("e")
+    return mantissa + ("" if "." in mantissa or not e else ".0") + e + exponent
 
 
 @lru_cache(maxsize=4096)
 def _string(text: str) -> str:
     """A string as a scalar; generated policy repeats the same few strings many times."""
-    plain = (_PLAIN.match(text) and not text.endswith(" ")
-             and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str")
+    plain = _PLAIN.match(text) and not text.endswith(" ") and can_be_plain(text)
     return text if plain else json.dumps(text, ensure_ascii=False)
 
 

@@ -1,19 +1,24 @@
 """Schema validation: core kinds through kubernetes-validate's schemas, custom
-resources (Istio, Argo CD, ...) through JSON schemas from a schema location.
+resources (Istio, Argo CD, ...) through JSON schemas shipped in patcher/schemas
+and from a schema location, which takes precedence for the kinds it has.
 
 A schema location is a folder laid out as ``<group>/<kind>_<version>.json`` or a
 kubeconform-style template such as
 ``https://example.org/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json``.
 Downloaded schemas are cached under ``$XDG_CACHE_HOME/patcher/schemas``.
-Validators are built once per kind and version, not per resource.
+Validators are built once per kind and version, not per resource. Resources of
+kinds with no schema anywhere are counted, so that a note can say they were not
+checked rather than let them pass as valid.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import json
 import os
 import re
+import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +29,9 @@ import jsonschema
 import referencing
 from kubernetes_validate import utils as kv
 
-from patcher.source import PatcherError
+from patcher.source import Diagnostic, PatcherError
 
+SHIPPED = importlib.resources.files("patcher") / "schemas"
 TEMPLATE_FIELDS = re.compile(r"\{\{\s*\.(Group|ResourceKind|ResourceAPIVersion|Kind)\s*\}\}")
 
 
@@ -40,10 +46,29 @@ class SchemaError:
 
 
 def schema_location(root: Path, location: str) -> str:
-    """A folder named in the settings is relative to the repository; templates and URLs stay."""
-    if not location or "{{" in location or "://" in location or Path(location).is_absolute():
+    """A folder (or a template of file names) named in the settings is relative to the repository;
+    URLs stay."""
+    if not location or "://" in location or Path(location).is_absolute():
         return location
     return str(root / location)
+
+
+def command_line_location(location: str) -> str:
+    """A folder given on the command line is relative to the working directory, as paths there are."""
+    return schema_location(Path.cwd(), location)
+
+
+def _missing_folder(location: str) -> str | None:
+    """The local folder a location names, when it does not exist (for a template, the part before
+    its first field)."""
+    if location.startswith(("http://", "https://")):
+        return None
+    folder = location.removeprefix("file://")
+    if "{{" in folder:
+        folder = folder[: folder.index("{{")].rpartition("/")[0]
+        if not folder:
+            return None
+    return None if Path(folder).is_dir() else folder
 
 
 def is_core(api_version: str) -> bool:
@@ -51,28 +76,32 @@ def is_core(api_version: str) -> bool:
     return group == "" or "." not in group or group.endswith(".k8s.io")
 
 
-FAST_AFTER = 16  # validations of one kind before compiling its fast checker pays off
+COMPILE_AFTER = 0.02  # CPU seconds jsonschema spends on one kind before its fast checker is compiled
 
 
 @dataclass
 class _Checker:
     """One kind's schema: jsonschema for precise errors, a compiled checker for speed.
 
-    Most resources are valid, and fastjsonschema says so some twenty times
-    faster than jsonschema; compiling costs ~40 ms, so it is done only for kinds
-    seen often. Whenever the fast check fails, jsonschema produces the errors,
-    so what users read is always jsonschema's message and path.
+    Most resources are valid, and fastjsonschema often says so many times
+    faster than jsonschema; but compiling costs from ~30 ms (a Service) to
+    ~200 ms (the large Istio schemas, whose resources jsonschema checks in a
+    fraction of a millisecond). So a kind's checker is compiled only once
+    jsonschema has spent a while on that kind: kinds seen rarely, or checked
+    quickly, never pay for compiling (on the benchmark a count of 16 instead
+    made the shipped Istio schemas cost a quarter of plan's time). Whenever
+    the fast check fails, jsonschema produces the errors, so what users read is
+    always jsonschema's message and path, whichever checker ran.
     """
 
     precise: Any
     schema: dict
     definitions: dict | None = None
-    seen: int = 0
+    spent: float = 0.0  # CPU seconds in jsonschema so far
     fast: Any = None  # None: not compiled yet; False: cannot be compiled
 
     def errors(self, data: dict[str, Any]) -> list[SchemaError]:
-        self.seen += 1
-        if self.fast is None and self.seen > FAST_AFTER:
+        if self.fast is None and self.spent > COMPILE_AFTER:
             self.fast = self._compile()
         if self.fast:
             try:
@@ -80,7 +109,9 @@ class _Checker:
                 return []
             except fastjsonschema.JsonSchemaException:
                 pass
+        start = time.process_time()
         found = sorted(self.precise.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+        self.spent += time.process_time() - start
         return [SchemaError(_error_path(e), _short(e)) for e in found]
 
     def _compile(self):
@@ -99,17 +130,42 @@ class Validator:
     def __init__(self, location: str | None, kubernetes_version: str | None = None,
                  cache_dir: Path | None = None) -> None:
         self.location = location or None
+        if self.location and (missing := _missing_folder(self.location)) is not None:
+            raise PatcherError(f"schema location '{missing}' does not exist",
+                               hint="give a folder laid out as <group>/<kind>_<version>.json, or a URL template")
         self.version = kubernetes_version or kv.latest_version()
         self.cache_dir = cache_dir or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "patcher" / "schemas"
         self._validators: dict[tuple[str, str], _Checker | None] = {}
+        self._unchecked: dict[tuple[str, str], set[tuple[str, str]]] = {}  # kind -> resources (namespace, name)
 
-    def errors(self, data: dict[str, Any]) -> list[SchemaError] | None:
-        """Schema errors of one resource; None when no schema is known for its kind."""
+    def covers(self, data: dict[str, Any]) -> bool:
+        """Whether a schema is known for the resource's kind; a resource without one is counted."""
         key = (str(data.get("apiVersion")), str(data.get("kind")))
         if key not in self._validators:
             self._validators[key] = self._build(*key)
-        checker = self._validators[key]
-        return None if checker is None else checker.errors(data)
+        if self._validators[key] is not None:
+            return True
+        meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+        self._unchecked.setdefault(key, set()).add((str(meta.get("namespace", "")), str(meta.get("name", ""))))
+        return False
+
+    def errors(self, data: dict[str, Any]) -> list[SchemaError] | None:
+        """Schema errors of one resource; None when no schema is known for its kind."""
+        if not self.covers(data):
+            return None
+        return self._validators[(str(data.get("apiVersion")), str(data.get("kind")))].errors(data)
+
+    def unchecked_note(self) -> list[Diagnostic]:
+        """A note counting the resources of kinds with no schema (none when every resource had one)."""
+        if not self._unchecked:
+            return []
+        total = sum(len(names) for names in self._unchecked.values())
+        listed = ", ".join(f"{kind} {api_version} ({len(names)})"
+                           for (api_version, kind), names in sorted(self._unchecked.items(), key=lambda i: i[0][::-1]))
+        subject = "resource of a kind with no schema was" if total == 1 else "resources of kinds with no schema were"
+        return [Diagnostic(".", f"{total} {subject} not checked: {listed}",
+                           hint="give the schemas with --schema-location or the schema-location setting",
+                           level="note")]
 
     def _build(self, api_version: str, kind: str):
         if is_core(api_version):
@@ -134,9 +190,16 @@ class Validator:
         return _Checker(jsonschema.Draft202012Validator(schema, registry=registry), schema, definitions)
 
     def _custom(self, api_version: str, kind: str) -> dict | None:
-        if not self.location or "/" not in api_version:
+        if "/" not in api_version:
             return None
         group, version = api_version.split("/", 1)
+        found = self._from_location(group, version, kind) if self.location else None
+        if found is None:
+            shipped = SHIPPED / group / f"{kind.lower()}_{version}.json"
+            found = json.loads(shipped.read_text(encoding="utf-8")) if shipped.is_file() else None
+        return found
+
+    def _from_location(self, group: str, version: str, kind: str) -> dict | None:
         values = {"Group": group, "ResourceKind": kind.lower(), "Kind": kind, "ResourceAPIVersion": version}
         if "{{" in self.location:
             target = TEMPLATE_FIELDS.sub(lambda m: values[m.group(1)], self.location)

@@ -46,13 +46,13 @@ def verify_file(path: str, old: str | None, new: str | None, edits: Sequence[Edi
     for edit in edits:
         if isinstance(edit, YAML_EDITS) and not isinstance(edit, DeleteDocument):
             declared.setdefault(edit.doc, []).extend(edit_paths(edit))
-    touched = list(new_docs[len(kept):])
+    touched = [(None, doc) for doc in new_docs[len(kept):]]  # (the document before, after)
     for new_index, (before, after) in enumerate(zip(kept, new_docs)):
         allowed = declared.get(old_index[new_index], [])
         before = _opened(before, allowed)
         if _strictly_equal(_masked(before, allowed), _masked(after, allowed)):
             if allowed and before != after:
-                touched.append(after)
+                touched.append((kept[new_index], after))
             continue
         changes = _changed_paths(before, after)
         for changed in changes:
@@ -61,16 +61,20 @@ def verify_file(path: str, old: str | None, new: str | None, edits: Sequence[Edi
                 raise PatcherError(f"the fix would also change '{shown}', which it does not declare",
                                    path, hint="this is a patcher bug; nothing was written")
         if changes:
-            touched.append(after)
+            touched.append((kept[new_index], after))
     if validator is not None:
-        for data in touched:
-            _validate(validator, path, data)
+        for before, data in touched:
+            _validate(validator, path, before, data)
 
 
-def _validate(validator: Validator, path: str, data) -> None:
+def _validate(validator: Validator, path: str, before, data) -> None:
+    """Refuse a fix that makes a resource fail its schema; errors it had already are not the fix's."""
     if not is_resource(data):
         return
     errors = validator.errors(data)
+    if errors and is_resource(before):
+        known = {(e.where, e.message) for e in validator.errors(before) or ()}
+        errors = [e for e in errors if (e.where, e.message) not in known]
     if errors:
         meta = data["metadata"]
         name = f"{meta.get('namespace', '')}/{meta['name']}".lstrip("/")

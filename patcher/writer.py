@@ -44,6 +44,11 @@ def _atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
         raise
 
 
+def write_text(path: Path, text: str) -> None:
+    """One file (a report, a baseline) written atomically: a reader never sees half of it."""
+    _atomic_write(path, _encode(text))
+
+
 def _check_unchanged(root: Path, change: FileChange) -> None:
     path = root / change.path
     if path.is_symlink():

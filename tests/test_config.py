@@ -203,3 +203,17 @@ def test_good_values_of_every_shape_are_accepted(tmp_path: Path) -> None:
                                       "helm-releases: [{chart: helm/app, name: app, values: [a.yaml]}]\n")
     config = load_config(tmp_path)
     assert (config["route-timeout"], config["retries"]["attempts"], config["mtls-mode"]) == ("1m30s", 0, "PERMISSIVE")
+
+
+def test_enabled_reads_families_globs_and_comma_lists(tmp_path: Path) -> None:
+    _write(tmp_path, ".patcher.yaml", "disable: ['kind/*', 'script']\nenable: ['schema/']\n")
+    config = load_config(tmp_path)
+    assert not config.enabled("kind/unused-port-mapping")
+    assert not config.enabled("script/url-unmapped-port")
+    assert config.enabled("schema/invalid-resource", default=False)
+    assert config.enabled("istio/route-without-timeout", only=("istio",))
+    assert not config.enabled("istio/route-without-timeout", only=("istio",), skip=("istio/*-timeout",))
+    assert not config.enabled("kind/unused-port-mapping", only=("istio",))
+    # a family is a whole first segment: "istio/route" names no family and no rule
+    assert not config.enabled("istio/route-without-timeout", only=("istio/route",))
+    assert not config.enabled("istio/route-without-timeout", only=("isti",))

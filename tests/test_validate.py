@@ -42,9 +42,99 @@ def test_core_kinds_need_no_schema_location() -> None:
     assert (error.where, error.message) == ("spec.ports.0.port", "'80' is not of type 'integer'")
 
 
-def test_custom_resources_without_a_location_are_not_checked() -> None:
-    assert Validator(None).errors({"apiVersion": "networking.istio.io/v1", "kind": "Gateway",
-                                   "metadata": {"name": "g"}}) is None
+BAD_GATEWAY = {"apiVersion": "networking.istio.io/v1", "kind": "Gateway", "metadata": {"name": "g"},
+               "spec": {"servers": [{"port": {"number": "eighty", "name": "http", "protocol": "HTTP"},
+                                     "hosts": ["*"]}]}}
+
+
+def test_istio_and_argo_cd_schemas_ship_with_patcher() -> None:
+    validator = Validator(None)
+    [error] = validator.errors(BAD_GATEWAY)
+    assert (error.where, error.message) == ("spec.servers.0.port.number", "'eighty' is not of type 'integer'")
+    errors = validator.errors({"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+                               "metadata": {"name": "a"}, "spec": {"project": "default", "destinations": {}}})
+    assert [(e.where, e.message) for e in errors] == [
+        ("spec", "'destination' is a required property"),
+        ("spec.destinations", "Additional properties are not allowed ('destinations' was unexpected)")]
+    assert validator.errors({"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+                             "metadata": {"name": "p"}, "spec": {"mtls": {"mode": "STRICT"}}}) == []
+
+
+def test_kinds_with_no_schema_are_counted_never_valid() -> None:
+    validator = Validator(None)
+    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "a"}}
+    assert validator.errors(widget) is None
+    assert validator.errors(widget) is None  # the same resource again is counted once
+    assert validator.errors(dict(widget, metadata={"name": "w", "namespace": "b"})) is None
+    assert validator.errors({"apiVersion": "v1", "kind": "Widget", "metadata": {"name": "w"}}) is None
+    assert validator.errors(BAD_GATEWAY)
+    [note] = validator.unchecked_note()
+    assert (note.level, note.file, note.message, note.hint) == (
+        "note", ".", "3 resources of kinds with no schema were not checked: Widget example.com/v1 (2), Widget v1 (1)",
+        "give the schemas with --schema-location or the schema-location setting")
+    assert Validator(None).unchecked_note() == []
+
+
+def test_a_schema_location_overrides_the_shipped_schemas_for_its_kinds_only(tmp_path: Path) -> None:
+    folder = tmp_path / "networking.istio.io"
+    folder.mkdir()
+    (folder / "gateway_v1.json").write_text(json.dumps(
+        {"type": "object", "properties": {"spec": {"type": "object", "required": ["selector"]}}}))
+    validator = Validator(str(tmp_path))
+    [error] = validator.errors(BAD_GATEWAY)  # the location's schema, not the shipped one
+    assert (error.where, error.message) == ("spec", "'selector' is a required property")
+    bad_route = {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService", "metadata": {"name": "v"},
+                 "spec": {"hosts": ["*"], "htp": []}}
+    [error] = validator.errors(bad_route)  # the shipped schema still checks the kinds the location lacks
+    assert error.message == "Additional properties are not allowed ('htp' was unexpected)"
+
+
+@pytest.mark.parametrize("location", ["missing", "missing/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json",
+                                      "file://{root}/missing"])
+def test_a_schema_location_that_does_not_exist_is_an_error(tmp_path: Path, location: str) -> None:
+    (tmp_path / "dr.yaml").write_text(BAD_DR)
+    (tmp_path / ".patcher.yaml").write_text(f"schema-location: {location.replace('{root}', str(tmp_path))}\n")
+    for command in (["validate", str(tmp_path)], ["plan", str(tmp_path)], ["apply", str(tmp_path)]):
+        result = RUNNER.invoke(app, command)
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (f"error: schema location '{tmp_path / 'missing'}' does not exist\n"
+                                 "  hint: give a folder laid out as <group>/<kind>_<version>.json, or a URL template\n")
+
+
+def test_a_schema_location_on_the_command_line_is_relative_to_the_working_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "dr.yaml").write_text(BAD_DR)
+    shutil.copytree(shared / "schemas", tmp_path / "schemas")
+    monkeypatch.chdir(tmp_path)
+    result = RUNNER.invoke(app, ["validate", "repo", "--schema-location", "schemas"])
+    assert result.exit_code == 1, result.output
+    assert "spec.connectionPool: Additional properties are not allowed" in result.stdout
+    missing = RUNNER.invoke(app, ["validate", "repo", "--schema-location", "repo/schemas"])
+    assert missing.exit_code == 2
+    assert missing.stderr.startswith(f"error: schema location '{tmp_path / 'repo' / 'schemas'}' does not exist\n")
+
+
+def test_validate_notes_the_resources_it_could_not_check(tmp_path: Path) -> None:
+    (tmp_path / "dr.yaml").write_text(BAD_DR)
+    (tmp_path / "widget.yaml").write_text("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n")
+    result = RUNNER.invoke(app, ["validate", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert [f["location"]["file"] for f in data["findings"]] == ["dr.yaml"]  # the shipped schema, no location
+    assert [(d["level"], d["message"]) for d in data["diagnostics"]] == [
+        ("note", "1 custom resource(s) of kinds patcher does not analyse: Widget (1)"),
+        ("note", "1 resource of a kind with no schema was not checked: Widget example.com/v1 (1)")]
+
+
+def test_plan_notes_a_fixed_resource_it_could_not_check() -> None:
+    """Fixes are schema-checked before they are written; an IstioOperator has no schema to check against."""
+    before = REPO / "tests" / "fixtures" / "kind" / "unmapped-gateway-port" / "istio-operator-gateway" / "before"
+    data = json.loads(RUNNER.invoke(app, ["plan", str(before), "--format", "json"]).stdout)
+    assert "istio/operator.yaml" in {c["file"] for c in data["changes"]}
+    assert [(d["level"], d["message"]) for d in data["diagnostics"]] == [
+        ("note", "1 resource of a kind with no schema was not checked: IstioOperator install.istio.io/v1alpha1 (1)")]
 
 
 def test_istio_kinds_from_a_folder(shared: Path) -> None:
@@ -167,3 +257,24 @@ def test_fast_checker_agrees_with_jsonschema_on_the_corpus(shared: Path) -> None
                     disagreements.append(f"{path.relative_to(shared)} {key}: jsonschema {precise}, fast {fast}")
     assert compared > 500
     assert disagreements == []
+
+
+def test_a_fix_to_a_resource_already_failing_its_schema_is_written(tmp_path: Path) -> None:
+    """The shipped schema rejects the weight; adding the timeout is not what made it invalid."""
+    (tmp_path / "vs.yaml").write_text("""apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: reviews
+spec:
+  hosts: [reviews]
+  http:
+    - route:
+        - destination: {host: reviews}
+          weight: abc
+""")
+    result = RUNNER.invoke(app, ["apply", "--rule", "istio/route-without-timeout", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "timeout: 30s" in (tmp_path / "vs.yaml").read_text()
+    assert RUNNER.invoke(app, ["validate", str(tmp_path)]).stdout.splitlines()[0] == (
+        "vs.yaml:10:11: critical [schema/invalid-resource] VirtualService default/reviews: "
+        "spec.http.0.route.0.weight: 'abc' is not of type 'integer'")

@@ -7,16 +7,39 @@ from collections import Counter
 from patcher.plan import FAILED, FIXED, NO_FIX, SKIPPED_UNSAFE, WOULD_FIX, Plan
 
 
-def render_findings(plan: Plan) -> str:
+def render_findings(plan: Plan, with_summary: bool = True) -> str:
+    """Diagnostics, then each finding; a rule's "why" is printed with its first finding only
+    (later findings of that rule with the same reason would repeat it word for word)."""
     lines = []
     for d in plan.diagnostics:
         lines.append(f"{d}\n")
+    told: set[tuple[str, str]] = set()
     for f, result in zip(plan.findings, plan.results):
         lines.append(f"{f.location}: {f.severity.label} [{f.rule}] {f.message}\n")
-        if f.why:
+        if f.why and (f.rule, f.why) not in told:
+            told.add((f.rule, f.why))
             lines.append(f"    why: {f.why}\n")
         lines.append(f"    {_fix_line(f, result)}\n")
-    lines.append(summary(plan) + "\n")
+    if with_summary:
+        lines.append(summary(plan) + "\n")
+    return "".join(lines)
+
+
+def render_statistics(plan: Plan, with_summary: bool = True) -> str:
+    """Diagnostics, then one line per rule (as ruff's --statistics): count, rule id, severity,
+    and "fixable" when its findings carry fixes; most frequent first."""
+    rows: dict[str, list] = {}
+    for f in plan.findings:
+        row = rows.setdefault(f.rule, [0, f.severity, False])
+        row[0] += 1
+        row[2] = row[2] or f.fix is not None
+    width = max((len(rule) for rule in rows), default=0)
+    lines = [f"{d}\n" for d in plan.diagnostics]
+    for rule, (count, severity, fixable) in sorted(rows.items(), key=lambda kv: (-kv[1][0], kv[0])):
+        lines.append(f"{count:>5}  {rule:<{width}}  {severity.label:<11}  {'fixable' if fixable else ''}".rstrip()
+                     + "\n")
+    if with_summary:
+        lines.append(summary(plan) + "\n")
     return "".join(lines)
 
 
@@ -52,4 +75,15 @@ def summary(plan: Plan) -> str:
     if left:
         remain = sum(status[s] for s in (SKIPPED_UNSAFE, NO_FIX, FAILED))
         parts.append(f"{remain} remain{'s' if remain == 1 else ''}: " + ", ".join(left))
-    return "; ".join([found] + parts)
+    return "; ".join([found] + parts) + _hidden(plan)
+
+
+def _hidden(plan: Plan) -> str:
+    """"; 3 hidden (2 by the baseline, 1 by ignore comments)", or "" when nothing was hidden."""
+    reasons: dict[str, int] = {}
+    for _, why in plan.hidden:
+        reasons[why] = reasons.get(why, 0) + 1
+    if not reasons:
+        return ""
+    parts = ", ".join(f"{n} by {why}" for why, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f"; {len(plan.hidden)} hidden ({parts})"

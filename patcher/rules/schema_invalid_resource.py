@@ -1,9 +1,11 @@
 """A resource that its schema rejects.
 
 What it finds: a manifest or rendered Helm resource that fails its JSON schema:
-core kinds against kubernetes-validate's strict schemas, custom resources
-(Istio, Argo CD, ...) against the schemas in ``schema-location``. A field in the
-wrong place, a misspelt key, a string where a number belongs.
+core kinds against kubernetes-validate's strict schemas, Istio and Argo CD
+resources against the schemas patcher ships, other custom resources against
+the schemas in ``schema-location`` (which also overrides the shipped ones). A
+field in the wrong place, a misspelt key, a string where a number belongs.
+Resources of kinds with no schema are counted in a note, not passed as valid.
 
 Why it matters: the API server (or Istio's webhook) rejects the whole apply, or
 worse, an unknown field is silently dropped and the setting never takes effect.

@@ -1,8 +1,9 @@
 """YAML text for new values, emitted by ruamel.yaml and placed at a column.
 
-ruamel.yaml speaks YAML 1.2 while the rest of patcher (and Kubernetes) read
-YAML 1.1, so strings that 1.1 would read as something else (`yes`, `0755`,
-`1:20`) are double-quoted before emitting.
+ruamel.yaml speaks YAML 1.2, patcher reads YAML 1.1 and Kubernetes reads
+with go-yaml, so a string that any of them would read as something else
+(`yes`, `0755`, `1:20`, `09`, `1e3`, `y`) is double-quoted before emitting
+(plain.py says which, and why).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
@@ -19,16 +19,15 @@ from ruamel.yaml.scalarstring import (
 )
 
 from .layout import Layout
+from .plain import can_be_plain
 
-_STR_TAG = "tag:yaml.org,2002:str"
 
-
-def _guard(value: Any, resolver: yaml.resolver.Resolver) -> Any:
+def _guard(value: Any) -> Any:
     if isinstance(value, dict):
-        return {_guard(k, resolver): _guard(v, resolver) for k, v in value.items()}
+        return {_guard(k): _guard(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_guard(v, resolver) for v in value]
-    if type(value) is str and resolver.resolve(yaml.ScalarNode, value, (True, False)) != _STR_TAG:
+        return [_guard(v) for v in value]
+    if type(value) is str and not can_be_plain(value):
         return DoubleQuotedScalarString(value)
     return value
 
@@ -45,7 +44,7 @@ def _emitter(layout: Layout) -> YAML:
 def dump(value: Any, layout: Layout) -> list[str]:
     """Lines (without newlines) of ``value`` as a block at column 0."""
     out = io.StringIO()
-    _emitter(layout).dump(_guard(value, yaml.resolver.Resolver()), out)
+    _emitter(layout).dump(_guard(value), out)
     lines = out.getvalue().rstrip("\n").split("\n")
     if isinstance(value, list) and value:
         # a top-level sequence is emitted with its dash offset; drop it

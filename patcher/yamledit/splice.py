@@ -13,11 +13,12 @@ from typing import Any
 import yaml
 
 from . import flow, quoting, render
+from .data import same
 from .errors import at_mark
 from .layout import Layout, prefer_sequence
 from .site import Site, Splice, colon_end, owning_key, replace
 from .textio import indent_of, is_blank_or_comment, line_end, line_start, next_line
-from .tree import Node, find_key, in_flow, is_block, is_empty_plain, node_end
+from .tree import Node, construct, find_key, in_flow, is_block, is_empty_plain, node_end
 
 _FLOW_UNSAFE = set(",[]{}#&*!|>'\"%@`")
 
@@ -59,6 +60,8 @@ def set_node(site: Site, node: Node, chain: list[Node], new: Any) -> Splice:
     if flow and _needs_block(new):
         raise at_mark("cannot write a non-empty collection inside a flow-style collection", node.start_mark)
     if isinstance(node, yaml.ScalarNode) and not _needs_block(new) and not isinstance(new, (dict, list)):
+        if same(construct(node), new):
+            return replace(start, end, text[start:end])  # its value already: its text stays (plain.py)
         if is_empty_plain(node) and not flow:
             # `key:` with nothing after it: the empty scalar sits at the colon
             return replace(start, end, " " + render.scalar(new, None, 0, layout))

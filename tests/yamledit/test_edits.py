@@ -197,7 +197,7 @@ def test_insert_item_into_flow_sequence_rewrites_it_with_the_document_dash_style
     out = edit(ROUTES, InsertItem("f", 0, ("args",), "--z", 1))
     assert out == ROUTES.replace("args: [--a, \"--b\", 'c d']\n", "args:\n- --a\n- --z\n- \"--b\"\n- 'c d'\n")
     out = edit("l:\n  - x\nargs: [1]\n", InsertItem("f", 0, ("args",), {"k": "v", "n": 2}))
-    assert out == "l:\n  - x\nargs:\n  - 1\n  - k: v\n    n: 2\n"
+    assert out == "l:\n  - x\nargs:\n  - 1\n  - k: v\n    \"n\": 2\n"  # go-yaml reads a plain n as false
     assert edit("- [a, b]\n", InsertItem("f", 0, (0,), "c", 0)) == "- - c\n  - a\n  - b\n"
 
 

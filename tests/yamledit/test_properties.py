@@ -4,15 +4,17 @@ followed by its inverse gives back the original bytes."""
 from __future__ import annotations
 
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from patcher.edits import DeleteItem, DeleteKey, InsertItem, InsertKey, MoveKey, SetValue
 from patcher.yamledit import YamlEditError, apply_yaml_edits, read_roundtrip
+from patcher.yamledit.plain import can_be_plain
 
 from .yamlgen import documents
 
-SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# how many examples, and whether at random, is the profile's business (tests/conftest.py)
+SETTINGS = settings(suppress_health_check=[HealthCheck.too_slow])
 
 
 def nodes(data, path=()):
@@ -46,19 +48,39 @@ def test_read_write_is_identity(text):
     assert read_roundtrip(text.replace("\n", "\r\n")) == text.replace("\n", "\r\n")
 
 
+def scalar_at(text: str, doc: int, path: tuple) -> yaml.ScalarNode:
+    node = list(yaml.compose_all(text, Loader=yaml.CSafeLoader))[doc]
+    for elem in path:
+        node = node.value[elem] if isinstance(node, yaml.SequenceNode) else next(
+            v for k, v in node.value if k.value == elem)
+    return node
+
+
 @SETTINGS
-@given(documents(), st.data())
-def test_set_then_set_back(text, data):
+@given(documents(), st.integers(0, 1), st.integers(0, 63))
+# found by `make fuzz`: the plain `09` came back as '09'
+@example("\n# note\nname:  # why\n\n# note\n- 09  # why\n", 0, 0)
+@example("name: 09\nimage: x\n", 0, 0)
+@example("a_b: 1e3\n---\nport: y\n", 1, 0)
+def test_set_then_set_back(text, doc_pick, leaf_pick):
+    """The original bytes come back, except that a plain string 1.1, 1.2 and go-yaml readers
+    disagree on (yamledit/plain.py) comes back double-quoted: patcher writes only unambiguous values."""
     docs = parsed(text)
-    doc = data.draw(st.integers(0, len(docs) - 1))
+    doc = doc_pick % len(docs)
     leaves = [(p, v) for p, v in nodes(docs[doc]) if p and not isinstance(v, (dict, list))]
     assume(leaves)
-    path, old = data.draw(st.sampled_from(leaves))
+    path, old = leaves[leaf_pick % len(leaves)]
     # a value of the same type: a change of type may rightly change the quoting
     new = {bool: not old, int: 7}.get(type(old), "changed") if not isinstance(old, str) or "\n" not in old else "a\nb\n"
     there = apply_yaml_edits(text, [SetValue("f", doc, path, old, new)])
     assert parsed(there)[doc] != docs[doc] or new == old
-    assert apply_yaml_edits(there, [SetValue("f", doc, path, new, old)]) == text
+    back = apply_yaml_edits(there, [SetValue("f", doc, path, new, old)])
+    node = scalar_at(text, doc, path)
+    if isinstance(old, str) and not node.style and not can_be_plain(old):
+        start, end = node.start_mark.index, node.end_mark.index
+        assert back == text[:start] + '"' + old + '"' + text[end:]
+    else:
+        assert back == text
 
 
 @SETTINGS

@@ -7,7 +7,10 @@ from hypothesis import strategies as st
 
 KEYS = st.sampled_from(["name", "image", "port", "app", "labels", "spec", "items", "x-y", "a_b", "value"])
 WORDS = st.text(alphabet="abcxyz019 -._/", min_size=1, max_size=12).map(str.strip).filter(bool)
-SCALARS = st.one_of(st.integers(-5, 5000), st.booleans(), WORDS, WORDS.map(lambda s: s.replace(" ", "\n") + "\n"))
+# strings YAML 1.1, YAML 1.2 and go-yaml read differently (yamledit/plain.py), which words seldom hit
+TRICKY = st.sampled_from(["09", "010", "0o10", "1_000", "yes", "on", "y", "null", "~", "1e3", ".5", "1:20", "2001-1-2"])
+SCALARS = st.one_of(st.integers(-5, 5000), st.booleans(), WORDS, TRICKY,
+                    WORDS.map(lambda s: s.replace(" ", "\n") + "\n"))
 DATA = st.recursive(
     SCALARS,
     lambda kids: st.one_of(st.lists(kids, max_size=4), st.dictionaries(KEYS, kids, max_size=4)),
