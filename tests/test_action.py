@@ -21,9 +21,6 @@ ACTION = yaml.safe_load((REPO_ROOT / "action.yml").read_text(encoding="utf-8"))
 EXPRESSION = re.compile(r"\$\{\{\s*([^}]*?)\s*\}\}")
 BASH = shutil.which("bash")
 pytestmark = pytest.mark.skipif(BASH is None or shutil.which("git") is None, reason="needs bash and git")
-# An installed (non-editable) patcher lacks templates/ until issue 6 part 1 (branch issue6-pack) is
-# merged; strict, so that the merge makes these pass and the mark is then deleted.
-NEEDS_PACKAGED_TEMPLATES = pytest.mark.xfail(strict=True, reason="templates are not in the wheel before issue6-pack")
 
 
 def _substitute(text: str, context: dict[str, str]) -> str:
@@ -83,7 +80,6 @@ def test_the_action_is_composite_with_bash_steps_and_declares_its_outputs() -> N
     assert ACTION["outputs"]["sarif-file"]["value"] == "${{ steps.plan.outputs.sarif-file }}"
 
 
-@NEEDS_PACKAGED_TEMPLATES
 def test_the_plan_step_writes_sarif_and_its_path_as_an_output(installed, tmp_path: Path, shared: Path) -> None:
     jsonschema = pytest.importorskip("jsonschema")
     runner_temp, action_path = installed
@@ -115,12 +111,9 @@ def test_extra_args_reach_patcher(installed, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("fail_on", "code", "message"), [
-    pytest.param("critical", 1, "::error::2 findings at or above critical (fail-on: critical)",
-                 marks=NEEDS_PACKAGED_TEMPLATES),
-    pytest.param("medium", 1, "::error::5 findings at or above medium (fail-on: medium)",
-                 marks=NEEDS_PACKAGED_TEMPLATES),
-    pytest.param("recommended", 1, "::error::20 findings at or above recommended (fail-on: recommended)",
-                 marks=NEEDS_PACKAGED_TEMPLATES),
+    ("critical", 1, "::error::2 findings at or above critical (fail-on: critical)"),
+    ("medium", 1, "::error::5 findings at or above medium (fail-on: medium)"),
+    ("recommended", 1, "::error::20 findings at or above recommended (fail-on: recommended)"),
     ("sometimes", 2, "::error::fail-on must be never, critical, medium or recommended, not 'sometimes'"),
 ])
 def test_fail_on_fails_the_step_only_when_asked(installed, tmp_path: Path, fail_on: str, code: int,
