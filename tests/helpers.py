@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 from patcher.analyse import Selection
@@ -40,3 +42,36 @@ def finding_rows(result: Plan) -> list[dict]:
              "column": f.location.column, "message": f.message,
              "fix": f.fix.applicability.label if f.fix else None, "status": r.status}
             for f, r in zip(result.findings, result.results)]
+
+
+def git_env(**extra: str) -> dict[str, str]:
+    """The environment for git and tools that run git: no GIT_* of an enclosing hook, an identity."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
+    env.update({"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+                "GIT_COMMITTER_EMAIL": "t@t", **extra})
+    return env
+
+
+def run_git(repo: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-c", "core.autocrlf=false", "-c", "init.defaultBranch=main", *args], cwd=repo,
+                          capture_output=True, text=True, env=git_env(), check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def snapshot_of_this_checkout(target: Path) -> tuple[Path, str]:
+    """A git repository holding this checkout's files as they are now (tracked and new files,
+    .gitignore'd ones left out), committed, and its commit: what pre-commit and pip install from,
+    uncommitted changes included."""
+    root = Path(__file__).resolve().parent.parent
+    files = run_git(root, "ls-files", "--cached", "--others", "--exclude-standard", "-z").split("\0")
+    target.mkdir(parents=True)
+    for name in filter(None, files):
+        source = root / name
+        if source.is_file():  # a file deleted but not yet staged is listed too
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    run_git(target, "init", "-q")
+    run_git(target, "add", "-A")
+    run_git(target, "commit", "-qm", "snapshot")
+    return target, run_git(target, "rev-parse", "HEAD").strip()

@@ -9,6 +9,11 @@ from patcher import __version__
 from patcher.findings import Finding
 from patcher.plan import FixResult, Plan
 
+# What a script reads: "format" names this document, "format_version" changes only when a field
+# is removed or changes meaning (docs/plan.schema.json describes it); "version" is patcher's.
+FORMAT = "patcher-plan"
+FORMAT_VERSION = 1
+
 
 def edit_data(edit) -> dict:
     data = {"type": type(edit).__name__}
@@ -26,11 +31,14 @@ def finding_data(finding: Finding, result: FixResult) -> dict:
         "message": finding.message,
         "why": finding.why,
         "location": {"file": loc.file, "line": loc.line, "column": loc.column,
-                     "document": loc.doc, "path": list(loc.path)},
+                     "document": loc.doc, "path": list(loc.path), "resource": loc.resource},
+        "status": result.status,
+        "reason": result.reason,
         "fix": None,
     }
     if finding.fix:
         out["fix"] = {"title": finding.fix.title, "applicability": finding.fix.applicability.label,
+                      "applicability_reason": finding.fix.reason,
                       "status": result.status, "reason": result.reason,
                       "edits": [edit_data(e) for e in finding.fix.edits]}
     return out
@@ -38,6 +46,8 @@ def finding_data(finding: Finding, result: FixResult) -> dict:
 
 def render_json(plan: Plan, diff: str) -> str:
     data = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
         "tool": "patcher",
         "version": __version__,
         "findings": [finding_data(f, r) for f, r in zip(plan.findings, plan.results)],
