@@ -49,9 +49,12 @@ def _containers(workload: "Workload") -> list[dict]:
     return [c for c in (pod.get("containers") or []) + (pod.get("initContainers") or []) if isinstance(c, dict)]
 
 
-def calls_of(topology: "Topology") -> list[Call]:
-    from patcher.topology import workload_key
+def workload_key(workload: "Workload") -> tuple[str, str, str]:
+    r = workload.resource
+    return (r.kind, r.namespace, r.name)
 
+
+def calls_of(topology: "Topology") -> list[Call]:
     calls: dict[tuple, Call] = {}
     for workload in topology.workloads:
         namespace = workload.resource.namespace

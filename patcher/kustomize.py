@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from patcher.source import Diagnostic, PatcherError
 
 if TYPE_CHECKING:
-    from patcher.model import ParseCache, Workspace
+    from patcher.workspace import ParseCache, Workspace
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from patcher.config import Config
-from patcher.discover import Inventory
 from patcher.helm import (Release, from_applications, from_scripts, missing_dependencies,
                           releases_for, render)
 from patcher.kustomize import Kustomization, included_files, read_kustomizations
@@ -23,30 +22,8 @@ from patcher.resources import Resource, Source, is_kind_cluster, is_resource
 from patcher.scripts import HelmInstall, LocalUrl, forwarded_ports, helm_installs, local_urls
 from patcher.source import Diagnostic, PatcherError
 from patcher.validate import is_core
-from patcher.yamlread import Document, read_documents
-
-
-@dataclass(frozen=True)
-class Workspace:
-    root: Path
-    texts: Mapping[str, str]  # every file patcher reads or may edit, by relative path
-    inventory: Inventory
-
-    def with_texts(self, texts: Mapping[str, str]) -> "Workspace":
-        return Workspace(self.root, texts, self.inventory)
-
-    @property
-    def yaml_files(self) -> list[str]:
-        kustomizations = set(self.inventory.kustomizations)
-        return sorted(p for p in self.texts if p.endswith((".yaml", ".yml"))
-                      and p not in kustomizations and not self._in_chart(p))
-
-    @property
-    def scripts(self) -> list[str]:
-        return sorted(p for p in self.texts if p in set(self.inventory.scripts))
-
-    def _in_chart(self, path: str) -> bool:
-        return any(c == "." or path.startswith(c + "/") for c in self.inventory.charts)
+from patcher.workspace import ParseCache, Workspace
+from patcher.yamlread import Document
 
 
 @dataclass(frozen=True)
@@ -57,25 +34,6 @@ class KindConfig:
     @property
     def data(self) -> dict[str, Any]:
         return self.document.data
-
-
-class ParseCache:
-    """Parsed documents by file text, so a plan's later passes re-read only edited files."""
-
-    def __init__(self) -> None:
-        self._docs: dict[tuple[str, str], list[Document]] = {}
-        self._renders: dict[tuple, list] = {}
-
-    def documents(self, path: str, text: str) -> list[Document]:
-        key = (path, text)
-        if key not in self._docs:
-            self._docs[key] = read_documents(text, path)
-        return self._docs[key]
-
-    def rendered(self, key: tuple, produce) -> list:
-        if key not in self._renders:
-            self._renders[key] = produce()
-        return self._renders[key]
 
 
 @dataclass(frozen=True)

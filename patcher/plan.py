@@ -21,7 +21,7 @@ from patcher.discover import discover
 from patcher.edits import (AddDocument, CreateFile, DeleteDocument, DeleteItem, Edit, InsertItem, InsertKey,
                            ReplaceText, edit_paths)
 from patcher.findings import Applicability, Finding
-from patcher.model import Model, ParseCache, Workspace, build_model
+from patcher.model import ParseCache, Workspace, build_model
 from patcher.registry import all_rules
 from patcher.rules.schema_invalid_resource import RULE as SCHEMA_RULE
 from patcher.source import Diagnostic, PatcherError, decode

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from patcher.callgraph import Call, calls_of
+from patcher.callgraph import Call, calls_of, workload_key
 from patcher.model import KindConfig, Model
 from patcher.names import gateway_key, selects, service_key
 from patcher.resources import Resource
@@ -113,11 +113,6 @@ class VirtualService:
     hosts: tuple[str, ...]
     gateways: tuple[tuple[str, str] | None, ...]  # None is the mesh
     routes: tuple[Route, ...]
-
-
-def workload_key(workload: "Workload") -> tuple[str, str, str]:
-    r = workload.resource
-    return (r.kind, r.namespace, r.name)
 
 
 def _int(value: Any) -> int | None:

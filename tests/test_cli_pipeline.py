@@ -298,7 +298,7 @@ def test_an_ignore_comment_may_name_a_family(repo: Path) -> None:
 
 @pytest.mark.parametrize("entry, hidden, left", [
     (f"{{rule: {BREAKER}, namespace: default}}", 6, set()),
-    (f"{{rule: istio/*-breaker, file: 'helm/app-stack/templates/*'}}", 6, set()),
+    ("{rule: istio/*-breaker, file: 'helm/app-stack/templates/*'}", 6, set()),
     (f"{{rule: {BREAKER}, resource: 'Service default/app-stack-postgres'}}", 1,
      {"helm/app-stack/templates/service.yaml"}),
     (f"{{rule: {BREAKER}, namespace: other}}", 0,

@@ -1,0 +1,56 @@
+"""The repository as patcher reads it: the files' texts, and their parses kept by text.
+
+A workspace is what is on disk, or what a plan has computed in memory; the
+model (patcher.model) is what those texts mean.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from patcher.discover import Inventory
+from patcher.yamlread import Document, read_documents
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    texts: Mapping[str, str]  # every file patcher reads or may edit, by relative path
+    inventory: Inventory
+
+    def with_texts(self, texts: Mapping[str, str]) -> "Workspace":
+        return Workspace(self.root, texts, self.inventory)
+
+    @property
+    def yaml_files(self) -> list[str]:
+        kustomizations = set(self.inventory.kustomizations)
+        return sorted(p for p in self.texts if p.endswith((".yaml", ".yml"))
+                      and p not in kustomizations and not self._in_chart(p))
+
+    @property
+    def scripts(self) -> list[str]:
+        return sorted(p for p in self.texts if p in set(self.inventory.scripts))
+
+    def _in_chart(self, path: str) -> bool:
+        return any(c == "." or path.startswith(c + "/") for c in self.inventory.charts)
+
+
+class ParseCache:
+    """Parsed documents by file text, so a plan's later passes re-read only edited files."""
+
+    def __init__(self) -> None:
+        self._docs: dict[tuple[str, str], list[Document]] = {}
+        self._renders: dict[tuple, list] = {}
+
+    def documents(self, path: str, text: str) -> list[Document]:
+        key = (path, text)
+        if key not in self._docs:
+            self._docs[key] = read_documents(text, path)
+        return self._docs[key]
+
+    def rendered(self, key: tuple, produce) -> list:
+        if key not in self._renders:
+            self._renders[key] = produce()
+        return self._renders[key]
