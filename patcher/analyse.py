@@ -48,7 +48,13 @@ class Selection:
             if not known(entry.rule, ids):
                 raise PatcherError(f"unknown rule '{entry.rule}' in 'ignore'{suggestion(entry.rule, ids)}",
                                    config.source, hint=RULES_HINT)
-        return [r for r in rules if config.enabled(r.id, only, skip, r.info.default_enabled)]
+        chosen = [r for r in rules if config.enabled(r.id, only, skip, r.info.default_enabled)]
+        if only and not chosen:
+            # --rule X --skip X (or a disable covering every rule asked for) would pass as "no findings"
+            raise PatcherError(f"no rule left to run: --rule {','.join(only)} selects only rules that "
+                               "--skip or the settings' disable drop",
+                               hint="drop the --skip, or select other rules")
+        return chosen
 
 
 Progress = Callable[[int, int, str], None]

@@ -32,7 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "nodeport-range": [30000, 32767],
     "route-timeout": "30s",
     "retries": {"attempts": 3, "perTryTimeout": "10s",
-                "retryOn": "5xx,reset,connect-failure,gateway-error"},
+                "retryOn": "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes"},
     "connection-pool": {"maxConnections": 100, "http1MaxPendingRequests": 100},
     "outlier-detection": {"consecutive5xxErrors": 5, "interval": "10s",
                           "baseEjectionTime": "30s", "maxEjectionPercent": 50},

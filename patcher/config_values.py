@@ -24,9 +24,10 @@ Position = Callable[[tuple], "tuple[int, int] | None"]
 
 
 def _duration(value: Any) -> str | None:
-    if isinstance(value, str) and DURATION.fullmatch(value):
+    # zero is refused: Istio reads a zero timeout as "no timeout", the opposite of what was asked
+    if isinstance(value, str) and DURATION.fullmatch(value) and re.search(r"[1-9]", value):
         return None
-    return "a duration such as 30s, 1m30s or 250ms"
+    return "a duration above zero such as 30s, 1m30s or 250ms"
 
 
 def _integer(low: int, high: int | None = None) -> Callable[[Any], str | None]:

@@ -6,6 +6,7 @@ nothing; files are written atomically.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Sequence
 from rich.console import Console
 from rich.syntax import Syntax
 
-from patcher.plan import Plan
+from patcher.plan import FIXED, Plan
 from patcher.render.formats import FORMATS, Report, listing, render_text
 from patcher.render.text import summary
 from patcher.rule_patterns import suggestion
@@ -100,10 +101,15 @@ def show_plan(report: Report, out: Console, err: Console) -> None:
 
 
 def show_apply(report: Report, out: Console, err: Console) -> None:
-    """On stderr: the counts per rule when asked for, each file written, the summary."""
+    """On stderr: each file written, what is left (every finding not fixed, with its status and
+    why; or the counts per rule when asked for), the summary."""
     plan: Plan = report.plan
     if report.statistics:
         err.print(listing(report), end="", markup=False, soft_wrap=True)
+    else:
+        left = [(f, r) for f, r in zip(plan.findings, plan.results) if r.status != FIXED]
+        rest = dataclasses.replace(plan, findings=tuple(f for f, _ in left), results=tuple(r for _, r in left))
+        err.print(listing(dataclasses.replace(report, plan=rest)), end="", markup=False, soft_wrap=True)
     for change in plan.changes:
         action = "created" if change.old is None else "deleted" if change.new is None else "updated"
         err.print(f"{action} {change.path}", markup=False, soft_wrap=True)

@@ -19,7 +19,7 @@ from patcher.helm import (Release, from_applications, from_scripts, missing_depe
 from patcher.kustomize import Kustomization, included_files, read_kustomizations
 from patcher.merge_patch import strategic_merge
 from patcher.resources import Resource, Source, is_kind_cluster, is_resource
-from patcher.scripts import HelmInstall, LocalUrl, forwarded_ports, helm_installs, local_urls
+from patcher.scripts import HelmInstall, LocalUrl, forwarded_ports, helm_installs, injection_labelled, local_urls, served_ports
 from patcher.source import Diagnostic, PatcherError
 from patcher.validate import is_core
 from patcher.workspace import ParseCache, Workspace
@@ -48,6 +48,8 @@ class Model:
     releases: tuple[Release, ...]
     diagnostics: tuple[Diagnostic, ...] = field(default=())
     forwarded_ports: frozenset[tuple[str, int]] = frozenset()  # (script, local port) of port-forwards
+    served_ports: frozenset[int] = frozenset()  # local ports some script publishes or serves itself
+    injection_labelled: frozenset[str] = frozenset()  # namespaces scripts label for sidecar injection
 
     @property
     def root(self) -> Path:
@@ -88,7 +90,11 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
     urls: list[LocalUrl] = []
     installs: list[HelmInstall] = []
     forwarded: set[tuple[str, int]] = set()
+    served: set[int] = set()
+    labelled: set[str] = set()
     for path in workspace.scripts:
+        served |= served_ports(workspace.texts[path])
+        labelled |= injection_labelled(workspace.texts[path])
         urls += local_urls(workspace.texts[path], path)
         installs += helm_installs(workspace.texts[path], path)
         forwarded |= {(path, port) for port in forwarded_ports(workspace.texts[path])}
@@ -118,7 +124,7 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
     diagnostics += _ignored_kinds(resources)
     return Model(workspace, config, documents, tuple(resources), tuple(kind_configs),
                  tuple(kustomizations), tuple(urls), tuple(releases), tuple(diagnostics),
-                 frozenset(forwarded))
+                 frozenset(forwarded), frozenset(served), frozenset(labelled))
 
 
 ANALYSED_CUSTOM_KINDS = {"Gateway", "VirtualService", "DestinationRule", "PeerAuthentication",

@@ -39,6 +39,7 @@ class LocalUrl:
     host: str
     port: int | None
     bare: bool = False  # written host:port, without a scheme
+    virtual_host: bool = False  # the call names a virtual host (a Host header, --resolve): meant for an ingress
 
     @property
     def effective_port(self) -> int:
@@ -69,18 +70,36 @@ def _code(line: str) -> str:
     return line
 
 
+VIRTUAL_HOST = re.compile(r"""(?:-H|--header)\s*=?\s*['"]?Host:|--resolve\b|--connect-to\b""", re.I)
+# tools whose host:port/path arguments are image or registry references, not URLs
+IMAGE_TOOLS = {"docker", "podman", "nerdctl", "buildah", "skopeo", "crane", "kind", "ctr", "oras", "regctl"}
+
+
+def _command(line: str) -> str:
+    """The program a line runs (after `sudo`, `env X=1`, `exec`), or ""."""
+    for word in line.replace(";", " ").split():
+        if word in ("sudo", "exec", "env", "time", "command", "then", "do", "&&", "||") or "=" in word:
+            continue
+        return word.rsplit("/", 1)[-1]
+    return ""
+
+
 def local_urls(text: str, path: str) -> list[LocalUrl]:
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
+        image_tool = _command(_code(line)) in IMAGE_TOOLS
+        virtual_host = VIRTUAL_HOST.search(_code(line)) is not None
         for match in LOCAL_URL.finditer(_code(line)):
             if match.group("bare"):
+                if image_tool:
+                    continue  # `docker push localhost:5001/app:dev` names a registry image
                 found.append(LocalUrl(path, number, match.start() + 1, match.group(0), "http",
-                                      match.group("bare"), int(match.group("bareport")), bare=True))
+                                      match.group("bare"), int(match.group("bareport")), True, virtual_host))
                 continue
             port = match.group("port")
             found.append(LocalUrl(path, number, match.start() + 1, match.group(0),
                                   match.group("scheme"), match.group("host"),
-                                  int(port) if port else None))
+                                  int(port) if port else None, False, virtual_host))
     return found
 
 
@@ -100,6 +119,59 @@ def forwarded_ports(text: str) -> set[int]:
             if spec:
                 ports.add(int(spec.group("local")))
     return ports
+
+
+# a container run publishing a host port (`docker run -p 127.0.0.1:5001:5000`), a server started on one
+PUBLISH = re.compile(r"(?:^|\s)(?:-p|--publish)(?:=|\s+)(?P<spec>\S+)")
+SERVE = re.compile(r"\bhttp\.server\s+(?P<port>\S+)|(?:^|\s)--port(?:=|\s+)(?P<flag>\S+)"
+                   r"|\bnc\s+(?:-\w+\s+)*-l\w*\s+(?:-p\s+)?(?P<nc>\S+)")
+CLUSTER_TOOLS = {"kubectl", "helm", "istioctl", "kind", "kustomize", "argocd", "minikube", "k3d"}
+
+
+def served_ports(text: str) -> set[int]:
+    """Local ports a script opens itself, other than port-forwards: containers it runs with a
+    published port, servers it starts. URLs to them are not the ingress's business."""
+    variables = _assignments(text)
+    ports: set[int] = set()
+    for _, line in _logical_lines(text):
+        code = _code(line)
+        command = _command(code)
+        if command in ("docker", "podman", "nerdctl"):
+            for match in PUBLISH.finditer(code):
+                spec = _expand(match.group("spec").strip("'\""), variables) or ""
+                parts = spec.rsplit("]", 1)[-1].split(":")
+                if len(parts) >= 2 and parts[-2].isdigit():
+                    ports.add(int(parts[-2]))
+        if command in CLUSTER_TOOLS:
+            continue  # their --port flags name cluster ports
+        for match in SERVE.finditer(code):
+            value = _expand((match.group("port") or match.group("flag") or match.group("nc")).strip("'\""),
+                            variables)
+            if value and value.isdigit():
+                ports.add(int(value))
+    return ports
+
+
+LABEL_NAMESPACE = re.compile(r"\bkubectl\b.*?\blabel\s+(?:--\S+\s+)*(?:namespaces?|ns)(?:/|\s+)(?P<args>.*)")
+INJECTION = re.compile(r"^(?:istio-injection=enabled|istio\.io/rev=\S+)$")
+
+
+def injection_labelled(text: str) -> set[str]:
+    """Namespaces a script labels for Istio sidecar injection (`kubectl label namespace shop
+    istio-injection=enabled`, or `istio.io/rev=...`)."""
+    variables = _assignments(text)
+    found: set[str] = set()
+    for _, line in _logical_lines(text):
+        match = LABEL_NAMESPACE.search(_code(line))
+        if not match:
+            continue
+        try:
+            words = [_expand(w, variables) for w in shlex.split(match.group("args"))]
+        except ValueError:
+            continue
+        if any(w and INJECTION.match(w) for w in words):
+            found |= {w for w in words if w and not w.startswith("-") and "=" not in w}
+    return found
 
 
 def _assignments(text: str) -> dict[str, str]:

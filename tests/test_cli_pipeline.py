@@ -467,3 +467,10 @@ def test_progress_covers_every_long_stage(repo: Path) -> None:
     for stage in stages:
         last = [(d, t) for d, t, w in seen if w == stage][-1]
         assert last[0] == last[1], stage
+
+
+def test_a_selection_that_leaves_no_rule_is_an_error(repo: Path) -> None:
+    result = invoke("plan", repo, "--rule", "script", "--skip", "script")
+    assert (result.exit_code, result.stderr) == (2, (
+        "error: no rule left to run: --rule script selects only rules that --skip or the settings' disable drop\n"
+        "  hint: drop the --skip, or select other rules\n"))

@@ -23,7 +23,7 @@ def test_defaults_without_any_settings_file(tmp_path: Path) -> None:
     assert config.values == DEFAULTS
     assert config["route-timeout"] == "30s"
     assert config["retries"] == {"attempts": 3, "perTryTimeout": "10s",
-                                 "retryOn": "5xx,reset,connect-failure,gateway-error"}
+                                 "retryOn": "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes"}
     assert config["cluster-domain"] == "cluster.local"
     assert config["mtls-mode"] == "STRICT"
     assert config["disable"] == []
@@ -49,7 +49,7 @@ def test_patcher_yaml_overrides_scalars_and_merges_nested_mappings(tmp_path: Pat
     assert config["route-timeout"] == "10s"
     # the keys not named keep their defaults
     assert config["retries"] == {"attempts": 5, "perTryTimeout": "10s",
-                                 "retryOn": "5xx,reset,connect-failure,gateway-error"}
+                                 "retryOn": "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes"}
     assert config["outlier-detection"] == {"consecutive5xxErrors": 5, "interval": "1m",
                                            "baseEjectionTime": "30s", "maxEjectionPercent": 50}
     # a list is replaced, not appended to
@@ -163,9 +163,9 @@ def test_enabled_combines_rule_skip_and_disable(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("text, message, line", [
     ("route-timeout: 30 seconds\n",
-     "setting 'route-timeout' is '30 seconds'; it must be a duration such as 30s, 1m30s or 250ms", 1),
+     "setting 'route-timeout' is '30 seconds'; it must be a duration above zero such as 30s, 1m30s or 250ms", 1),
     ("# ours\nretries:\n  perTryTimeout: 10\n",
-     "setting 'retries.perTryTimeout' is 10; it must be a duration such as 30s, 1m30s or 250ms", 3),
+     "setting 'retries.perTryTimeout' is 10; it must be a duration above zero such as 30s, 1m30s or 250ms", 3),
     ("connection-pool:\n  maxConnections: many\n",
      "setting 'connection-pool.maxConnections' is 'many'; it must be a whole number of at least 1", 2),
     ("outlier-detection:\n  maxEjectionPercent: 150\n",
@@ -194,7 +194,7 @@ def test_values_in_pyproject_are_checked_too(tmp_path: Path) -> None:
     with pytest.raises(PatcherError) as caught:
         load_config(tmp_path)
     assert str(caught.value) == ("pyproject.toml: setting 'route-timeout' is 'half a minute'; it must be a "
-                                 "duration such as 30s, 1m30s or 250ms\n  hint: the default is '30s'")
+                                 "duration above zero such as 30s, 1m30s or 250ms\n  hint: the default is '30s'")
 
 
 def test_good_values_of_every_shape_are_accepted(tmp_path: Path) -> None:
@@ -217,3 +217,11 @@ def test_enabled_reads_families_globs_and_comma_lists(tmp_path: Path) -> None:
     # a family is a whole first segment: "istio/route" names no family and no rule
     assert not config.enabled("istio/route-without-timeout", only=("istio/route",))
     assert not config.enabled("istio/route-without-timeout", only=("isti",))
+
+
+def test_a_zero_timeout_is_refused(tmp_path: Path) -> None:
+    _write(tmp_path, ".patcher.yaml", "route-timeout: 0s\n")
+    with pytest.raises(PatcherError) as caught:
+        load_config(tmp_path)
+    assert caught.value.message == ("setting 'route-timeout' is '0s'; it must be a duration above zero such as "
+                                    "30s, 1m30s or 250ms")

@@ -78,7 +78,9 @@ SAFETY = [
     ("istio/duplicate-gateway-host", "mesh-only-duplicates", "unsafe"),
     ("istio/duplicate-gateway-host", "merge-and-reorder", "unsafe"),
     ("istio/duplicate-gateway-host", "disjoint-routes-merge-is-safe", "safe"),
-    ("istio/route-without-timeout", "missing-both", "safe"),
+    ("istio/route-without-timeout", "missing-both", "safe"),  # Istio's own retryOn: never delivered
+    ("script/url-unmapped-port", "unknown-port-unsafe-host-header-safe", "safe|unsafe"),
+    ("script/url-unmapped-port", "base-url-wrong-port", "safe"),
 ]
 
 
@@ -88,5 +90,20 @@ def test_fix_safety_labels(rule: str, case: str, label: str, tmp_path: Path) -> 
     if (FIXTURES / rule / case / "config.yaml").is_file():
         shutil.copy(FIXTURES / rule / case / "config.yaml", repo / ".patcher.yaml")
     result = plan(repo, rule)
-    assert {f.fix.applicability.label for f in result.findings if f.fix} == {label}
+    assert {f.fix.applicability.label for f in result.findings if f.fix} == set(label.split("|"))
     assert all(f.fix.reason for f in result.findings if f.fix and label == "unsafe")
+
+
+def test_retrying_on_5xx_is_unsafe(tmp_path: Path) -> None:
+    repo = copy_tree(FIXTURES / "istio/route-without-timeout/missing-both/before", tmp_path / "repo")
+    (repo / ".patcher.yaml").write_text("retries: {retryOn: '5xx,reset,connect-failure'}\n")
+    fixes = {f.fix.applicability.label: f.fix.reason for f in plan(repo, "istio/route-without-timeout").findings}
+    assert list(fixes) == ["unsafe"]
+    assert fixes["unsafe"].startswith("retrying on 5xx, reset re-sends requests the application may already "
+                                      "have processed")
+
+
+def test_an_injection_label_set_by_a_script_is_not_reported_as_missing() -> None:
+    result = plan(REPO / "base", "istio/namespace-without-mtls", unsafe=True)
+    (finding,) = result.findings
+    assert finding.fix.reason == "STRICT refuses plain-text calls: clients the repository does not show would be refused"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from patcher.scripts import HelmInstall, LocalUrl, helm_installs, local_urls
+from patcher.scripts import HelmInstall, LocalUrl, helm_installs, local_urls, injection_labelled, served_ports
 
 SMOKE = """\
 #!/usr/bin/env bash
@@ -177,3 +177,32 @@ def test_makefile_recipes_variables_and_bare_host_ports() -> None:
     assert (url.line, url.column, url.text, url.port, url.bare) == (4, 12, "localhost:3000", 3000, True)
     [install] = helm_installs(text, "Makefile")
     assert (install.release, install.chart, install.namespace) == ("shop", "charts/web", "store")
+
+
+def test_ports_a_script_publishes_or_serves_itself() -> None:
+    text = ("reg_port='5001'\n"
+            "docker run -d --restart=always -p \"127.0.0.1:${reg_port}:5000\" --name kind-registry registry:2\n"
+            "podman run --publish 8888:80 nginx\n"
+            "python3 -m http.server 9000 --directory site &\n"
+            "mkdocs serve --port=8001\n"
+            "kubectl expose deployment web --port 8080\n"  # a cluster port, not a local server
+            "helm install web ./chart --set service.port=7000\n")
+    assert served_ports(text) == {5001, 8888, 9000, 8001}
+
+
+def test_registry_image_references_are_not_urls() -> None:
+    text = "docker push localhost:5001/shop:dev\ncurl -fsS localhost:5001/v2/_catalog\n"
+    assert [(u.line, u.text) for u in local_urls(text, "r.sh")] == [(2, "localhost:5001")]
+
+
+def test_a_host_header_marks_a_call_for_an_ingress() -> None:
+    text = 'curl -H "Host: shop.example.com" http://localhost:8000/\ncurl http://localhost:8000/\n'
+    assert [u.virtual_host for u in local_urls(text, "e2e.sh")] == [True, False]
+
+
+def test_namespaces_labelled_for_sidecar_injection() -> None:
+    text = ("NS=shop\n"
+            "kubectl label namespace \"$NS\" istio-injection=enabled --overwrite\n"
+            "kubectl label ns payments istio.io/rev=1-22\n"
+            "kubectl label namespace batch team=data\n")
+    assert injection_labelled(text) == {"shop", "payments"}

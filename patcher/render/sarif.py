@@ -9,7 +9,7 @@ import re
 from urllib.parse import quote
 
 from patcher import __version__
-from patcher.findings import Finding, Severity
+from patcher.findings import Applicability, Finding, Severity
 from patcher.fix_changes import Originals, Replacement, fix_changes, replacements
 from patcher.plan import FixResult, Plan
 from patcher.registry import Rule
@@ -64,6 +64,9 @@ def _region(r: Replacement) -> dict:
 def _fixes(finding: Finding, result: FixResult, originals: Originals) -> list[dict]:
     if finding.fix is None or result.status.startswith("failed"):  # refused by verification: not offered
         return []
+    if finding.fix.applicability == Applicability.DISPLAY_ONLY:
+        return []  # shown to a human, never to be applied by a tool
+
     changes = fix_changes(finding, originals)
     if not changes:
         return []

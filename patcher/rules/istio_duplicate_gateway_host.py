@@ -151,9 +151,16 @@ def _safety(keep: VirtualService, other: VirtualService, dropped: list[str]) -> 
     for a, b in ((a, b) for a in keep.routes for b in other.routes):
         if not disjoint(a.data, b.data) and forwarding(a.data) != forwarding(b.data):
             return Applicability.UNSAFE, (
-                f"route {_label(keep, a)} and route {_label(other, b)} can match the same request with "
-                "different targets: which answers today depends on the order Istio merged them in")
-    return Applicability.SAFE, "no two routes of theirs can match one request with different targets"
+                f"route {_label(keep, a)} and route {_label(other, b)} can match the same request and handle "
+                f"it differently ({_difference(a.data, b.data)}): which answers today depends on the order "
+                "Istio merged them in")
+    return Applicability.SAFE, "no two routes of theirs can match one request and handle it differently"
+
+
+def _difference(a: dict, b: dict) -> str:
+    fa, fb = forwarding(a), forwarding(b)
+    keys = sorted(k for k in set(fa) | set(fb) if fa.get(k) != fb.get(k))
+    return "their " + ", ".join(keys) + (" differ" if len(keys) > 1 else " differs")
 
 
 def _label(vs: VirtualService, route) -> str:

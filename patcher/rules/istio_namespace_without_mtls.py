@@ -57,7 +57,8 @@ def _strict_blockers(ctx: Context, namespace: str) -> list[str]:
     for ns in ctx.model.of_kind("Namespace"):
         if ns.name == namespace:
             labels = ns.get("metadata", "labels") or {}
-    if labels.get("istio-injection") != "enabled" and "istio.io/rev" not in labels:
+    if labels.get("istio-injection") != "enabled" and "istio.io/rev" not in labels \
+            and namespace not in ctx.model.injection_labelled:
         blockers.append(f"namespace {namespace} is not labelled for sidecar injection in the repository, "
                         "so its pods may run without a sidecar")
     ingress = {s.key for s in ctx.topology.all_ingress_services}

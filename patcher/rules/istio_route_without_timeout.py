@@ -22,11 +22,13 @@ Fixed example:
         retries:
           attempts: 3
           perTryTimeout: 10s
-          retryOn: 5xx,reset,connect-failure,gateway-error
+          retryOn: connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes
 
 The values come from the settings ``route-timeout`` and ``retries``; when a
 route already has a shorter timeout, ``perTryTimeout`` is cut so that every
-attempt fits in it.
+attempt fits in it. The default ``retryOn`` is Istio's own list of conditions
+under which the request never reached the application, so a retry cannot make
+a non-idempotent call run twice.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ RULE = RuleInfo(
     summary="VirtualService HTTP route without timeout or retries",
     fixable=True,
     options={"route-timeout": "30s", "retries": "attempts 3, perTryTimeout 10s, retryOn 5xx,..."},
-    safety="Safe: it only adds the timeout and retries the finding names, from the settings; a route that must stay open longer (streams, long polls) is the reason to set `route-timeout` or suppress the finding.",
+    safety="Safe when it adds only a timeout, or retries only on conditions where the request never reached the application (connect-failure, refused-stream, unavailable, cancelled, retriable-status-codes). Unsafe when the retries it writes retry on 5xx, reset, gateway-error or similar: the application may already have processed the request, and a non-idempotent call can run twice. A route that must stay open longer (streams, long polls) is the reason to set `route-timeout` or suppress the finding.",
 )
 
 
@@ -55,6 +57,24 @@ def _retries(retries: dict, timeout: str) -> dict:
     if total and per_try and per_try * attempts > total:
         retries["perTryTimeout"] = duration(total / attempts)
     return retries
+
+
+# retry conditions under which the request never reached the application (Envoy's own terms)
+NOT_DELIVERED = {"connect-failure", "refused-stream", "unavailable", "cancelled", "retriable-status-codes",
+                 "reset-before-request", "envoy-ratelimited"}
+
+
+def _safety(missing: list[str], retries: dict) -> tuple[Applicability, str]:
+    if "retries" not in missing:
+        return Applicability.SAFE, "it only adds the timeout the finding names"
+    conditions = {c.strip() for c in str(retries.get("retryOn", "")).split(",") if c.strip()}
+    delivered = sorted(conditions - NOT_DELIVERED)
+    if delivered:
+        return Applicability.UNSAFE, (
+            f"retrying on {', '.join(delivered)} re-sends requests the application may already have "
+            "processed: a non-idempotent call (a POST that charges or orders) can run twice; "
+            "set retries.retryOn to connect-failure,refused-stream,unavailable for a safe fix")
+    return Applicability.SAFE, "it retries only requests that never reached the application"
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -80,5 +100,5 @@ def check(ctx: Context) -> Iterator[Finding]:
                 edits.append(InsertKey(res.source.file, res.source.doc, path, "retries", retries))
             fix = None
             if res.source.editable:
-                fix = Fix("add " + " and ".join(missing), tuple(edits), Applicability.SAFE)
+                fix = Fix("add " + " and ".join(missing), tuple(edits), *_safety(missing, retries))
             yield Finding(RULE.id, RULE.severity, message, res.location(path), why, fix)

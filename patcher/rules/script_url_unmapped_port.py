@@ -35,7 +35,7 @@ RULE = RuleInfo(
     severity=Severity.CRITICAL,
     summary="Script URL on a localhost port that no kind mapping or Gateway serves",
     fixable=True,
-    safety="Safe: the URL reaches nothing today; it is rewritten to the host port kind maps onto the ingress, the only change in the script.",
+    safety="Safe when the call names a virtual host (a Host header, curl --resolve) or the URL's port is one of the ingress chain's own (a Gateway server port, an ingress Service port, target port or NodePort, a mapped containerPort): the URL was meant for the ingress and reaches nothing today. Unsafe otherwise: the port may be a server started outside the repository. URLs to ports the scripts publish or serve themselves (`docker run -p`, `python -m http.server`, `kubectl port-forward`) and registry image references (`docker push localhost:5001/app`) are not judged.",
 )
 
 SCHEME_PROTOCOLS = {"http": ("HTTP", "HTTP2", "GRPC"), "https": ("HTTPS", "TLS")}
@@ -73,6 +73,23 @@ def _replacement(url: LocalUrl, mapped: dict[int, set[str]], by_gateway_port: di
     return f"{url.scheme}://{url.host}{suffix}"
 
 
+def _ingress_ports(topology: Topology) -> set[int]:
+    """Every port number the ingress chain uses: Gateway servers, ingress Service ports, their
+    target ports and NodePorts, and the containerPorts kind maps. A script URL on one of these
+    that kind does not publish was meant for the ingress."""
+    ports = {s.number for g in topology.gateways.values() for s in g.servers}
+    for service in topology.all_ingress_services or [s for s, _ in topology.node_ports.values()]:
+        for port in service.ports:
+            ports.add(port.port)
+            if port.node_port:
+                ports.add(port.node_port)
+            target = topology.target_port(service, port)
+            if isinstance(target, int):
+                ports.add(target)
+    ports |= {m.container_port for m in topology.mappings}
+    return ports
+
+
 def _published_host_ports(topology: Topology) -> dict[int, set[str]]:
     """Without an Istio ingress: host ports kind maps onto some Service's NodePort, any protocol."""
     return {m.host_port: {"HTTP", "HTTPS", "TLS"} for m in topology.mappings
@@ -94,8 +111,9 @@ def check(ctx: Context) -> Iterator[Finding]:
     unreachable = served - set(by_gateway_port)  # kind/unmapped-gateway-port reports these
     for url in ctx.model.local_urls:
         port = url.effective_port
-        if port in mapped or port in unreachable or (url.file, port) in ctx.model.forwarded_ports:
-            continue
+        if port in mapped or port in unreachable or (url.file, port) in ctx.model.forwarded_ports \
+                or port in ctx.model.served_ports:
+            continue  # reachable, reported elsewhere, or a local server of the scripts' own
         new = _replacement(url, mapped, by_gateway_port)
         loc = Location(url.file, url.line, url.column)
         reachable = ", ".join(str(p) for p in sorted(mapped)) or "none"
@@ -105,6 +123,16 @@ def check(ctx: Context) -> Iterator[Finding]:
         why = "Requests from this script are refused; the ingress is reachable only on its mapped host ports."
         fix = None
         if new:
-            fix = Fix(f"use {new}", (ReplaceText(url.file, url.line, url.column, url.text, new),),
-                      Applicability.SAFE)
+            edit = (ReplaceText(url.file, url.line, url.column, url.text, new),)
+            if url.virtual_host:
+                fix = Fix(f"use {new}", edit, Applicability.SAFE,
+                          "the call names a virtual host, so it was meant for the ingress, which the host "
+                          f"reaches only as {new}")
+            elif port in _ingress_ports(topology):
+                fix = Fix(f"use {new}", edit, Applicability.SAFE,
+                          f"port {port} is a port of the ingress chain, which the host reaches only as {new}")
+            else:
+                fix = Fix(f"use {new}", edit, Applicability.UNSAFE,
+                          f"nothing in the repository says port {port} was meant for the ingress: it may be "
+                          "a server started outside the repository, which the rewrite would stop reaching")
         yield Finding(RULE.id, RULE.severity, message, loc, why, fix)
