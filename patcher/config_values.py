@@ -50,6 +50,20 @@ def _string(value: Any) -> str | None:
     return None if isinstance(value, str) else "a string"
 
 
+def _output(value: Any) -> str | None:
+    """A generated file's path: empty (beside the repository's own manifests), or a YAML file
+    inside the repository, named relative to its root."""
+    if value == "":
+        return None
+    what = "a YAML file inside the repository, relative to its root (e.g. k8s/policy.yaml)"
+    if not isinstance(value, str) or not value.endswith((".yaml", ".yml")):
+        return what
+    parts = value.replace("\\", "/").split("/")
+    if value.startswith(("/", "~")) or ":" in parts[0] or ".." in parts or "" in parts[:-1]:
+        return what
+    return None
+
+
 def _strings(value: Any) -> str | None:
     ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
     return None if ok else "a list of strings"
@@ -113,9 +127,9 @@ CHECKS: dict[tuple, Callable[[Any], str | None]] = {
     ("dns", "namespace"): _pattern(DNS_LABEL, "a namespace name"),
     ("dns", "labels"): _labels,
     ("dns", "port"): _integer(1, 65535),
-    ("outputs", "destination-rules"): _string,
-    ("outputs", "network-policies"): _string,
-    ("outputs", "peer-authentication"): _string,
+    ("outputs", "destination-rules"): _output,
+    ("outputs", "network-policies"): _output,
+    ("outputs", "peer-authentication"): _output,
     ("schema-location",): _string,
     ("kubernetes-version",): _pattern(K8S_VERSION, "a Kubernetes version such as 1.30 or v1.30.2", empty=True),
     ("max-file-size",): _integer(1),

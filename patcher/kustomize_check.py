@@ -33,9 +33,10 @@ def affected_kustomizations(root: Path, changes: Sequence[FileChange]) -> list[s
                     any(c.path == posixpath.join(folder, n) and c.new is not None for c in changes
                         for n in KUSTOMIZATION_NAMES):
                 folders.add(folder)
-            if not folder:
+            parent = posixpath.dirname(folder)
+            if not folder or parent == folder:  # the root, or "/" for a path that is not relative
                 break
-            folder = posixpath.dirname(folder)
+            folder = parent
     return sorted(folders)
 
 

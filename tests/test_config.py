@@ -225,3 +225,14 @@ def test_a_zero_timeout_is_refused(tmp_path: Path) -> None:
         load_config(tmp_path)
     assert caught.value.message == ("setting 'route-timeout' is '0s'; it must be a duration above zero such as "
                                     "30s, 1m30s or 250ms")
+
+
+@pytest.mark.parametrize("value", ["/tmp/x/np.yaml", "../../x/np.yaml", "k8s/../../np.yaml", "scripts/deploy.sh",
+                                   "README.md", "~/np.yaml", "C:/np.yaml"])
+def test_an_output_outside_the_repository_or_not_yaml_is_refused(tmp_path: Path, value: str) -> None:
+    _write(tmp_path, ".patcher.yaml", f"outputs:\n  network-policies: '{value}'\n")
+    with pytest.raises(PatcherError) as caught:
+        load_config(tmp_path)
+    assert caught.value.message == (f"setting 'outputs.network-policies' is {value!r}; it must be a YAML file inside "
+                                    "the repository, relative to its root (e.g. k8s/policy.yaml)")
+    assert caught.value.line == 2

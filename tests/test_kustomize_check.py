@@ -68,3 +68,8 @@ def test_without_kubectl_the_check_says_it_was_skipped(repo: Path, monkeypatch: 
     assert check_kustomize(repo, [change]) == KustomizeCheck(skipped=(
         "kubectl was not found, so the 1 kustomization(s) the change touches were not built before writing "
         "(install kubectl to have `kubectl kustomize` check them)"))
+
+
+def test_a_path_that_is_not_relative_ends_the_walk_up(repo: Path) -> None:
+    # an absolute path once sent the walk to "/" forever; settings now refuse such outputs outright
+    assert affected_kustomizations(repo, [FileChange("/elsewhere/np.yaml", None, "kind: X\n")]) == []
