@@ -111,7 +111,8 @@ class Run:
 def _plan(run: Run, err: Console) -> Plan:
     root = run.path.resolve()
     if not root.is_dir():
-        raise PatcherError(f"no such folder: {run.path}", hint="give the repository's folder")
+        what = "not a folder" if root.exists() else "no such folder"
+        raise PatcherError(f"{what}: {run.path}", hint="give the repository's folder")
     config = load_config(root)
     if run.schema_location is not None:
         config = config.override("schema-location", command_line_location(run.schema_location))

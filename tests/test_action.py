@@ -133,3 +133,17 @@ def test_an_error_of_patcher_fails_the_step(installed, tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "no such folder: missing" in done.stderr
     assert "::error::patcher plan failed with exit code 2" in done.stdout
+
+
+def test_files_that_could_not_be_read_fail_the_step_when_asked(installed, tmp_path: Path) -> None:
+    runner_temp, action_path = installed
+    copy_tree(REPO_ROOT / "base", tmp_path / "workspace")
+    (tmp_path / "workspace" / "k8s" / "broken.yaml").write_text("kind: [unclosed\n")
+    quiet = run_step(_plan_step(), _context(runner_temp, action_path), tmp_path / "workspace",
+                     tmp_path / "github_output")
+    assert quiet.returncode == 0, quiet.stdout + quiet.stderr
+    assert [line for line in quiet.stdout.splitlines() if line.startswith("::warning::")] != []
+    strict = run_step(_plan_step(), _context(runner_temp, action_path, fail_on="critical"), tmp_path / "workspace",
+                      tmp_path / "github_output")
+    assert strict.returncode == 1
+    assert "::error::1 file(s) could not be read cleanly (fail-on: critical)" in strict.stdout

@@ -44,7 +44,7 @@ def render_statistics(plan: Plan, with_summary: bool = True) -> str:
 
 
 def _fix_line(finding, result) -> str:
-    reason = f": {result.reason}" if result.reason else ""
+    reason = f": {' '.join(result.reason.split())}" if result.reason else ""  # one line, its parenthesis closed
     if finding.fix is None:
         return f"fix: none ({result.status}{reason})"
     return f"fix: {finding.fix.title} [{finding.fix.applicability.label}] ({result.status}{reason})"
