@@ -152,7 +152,7 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
     applied: dict[str, int] = {}  # finding identity -> passes it was fixed in
     failures: dict[str, str] = {}
     later: dict[str, Finding] = {}  # found only once earlier fixes changed the repository
-    known = {_identity(f) for f in first}
+    known = {f.identity for f in first}
     current = first
     for number in range(1, MAX_PASSES + 1):
         chosen = _choose(current, threshold, applied, failures, derived)
@@ -160,7 +160,7 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
             break
         step = _Step(root, texts, extra_read, validator, cache, progress, f"fix pass {number}: verifying")
         for finding in step.apply(chosen):
-            applied[_identity(finding)] = applied.get(_identity(finding), 0) + 1
+            applied[finding.identity] = applied.get(finding.identity, 0) + 1
         failures.update(step.failures)
         live = {p: t for p, t in texts.items() if t is not None}
         model = build_model(Workspace(root, live, workspace.inventory), config, cache)
@@ -168,26 +168,24 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
         current = analyse(model, selection, hidden=hidden_now)
         # what only exists once a fix is in: policy for a Service a corrected route reaches, a
         # merged route's missing timeout, a mapping a moved port left unused
-        later.update((_identity(f), f) for f in current
-                     if _identity(f) not in known and _identity(f) not in later)
-        hidden_known = {_identity(f) for f, _ in hidden}
-        hidden += [(f, why) for f, why in hidden_now
-                   if _identity(f) not in known and _identity(f) not in hidden_known]  # as `later`: news
+        later.update((f.identity, f) for f in current
+                     if f.identity not in known and f.identity not in later)
+        hidden += [(f, why) for f, why in hidden_now if f.identity not in known]  # as `later`: news
     changes = _changes(workspace, texts, extra_read)
-    left = {_identity(f) for f in current}
+    left = {f.identity for f in current}
     # every change written belongs to a finding shown: later findings whose fix went in, and
     # those still there at the end, are reported with the first pass's
     reported = sorted(list(first) + [f for key, f in later.items() if key in applied or key in left],
                       key=lambda f: (-f.severity, f.sort_key()))
     results = tuple(_result(f, threshold, applied, failures, left) for f in reported)
-    unresolved = tuple(f for f in current if f.fix and _identity(f) in applied)
+    unresolved = tuple(f for f in current if f.fix and f.identity in applied)
     return Plan(root, tuple(reported), results, changes,
                 tuple(diagnostics) + model.diagnostics + tuple(validator.unchecked_note()), tuple(current),
                 unresolved, _unique(hidden))
 
 
 def _unique(hidden: list[tuple[Finding, str]]) -> tuple[tuple[Finding, str], ...]:
-    """Each hidden finding once (passes find it again), as first seen."""
+    """Each hidden finding once (every pass finds it again), as first seen."""
     seen: dict[str, tuple[Finding, str]] = {}
     for finding, why in hidden:
         seen.setdefault(finding.identity, (finding, why))
@@ -226,7 +224,7 @@ class _Step:
             try:
                 self._commit(edits)
             except PatcherError as exc:
-                self.failures[_identity(finding)] = str(exc)
+                self.failures[finding.identity] = str(exc)
                 continue
             done = attempt
             applied.append(finding)
@@ -255,10 +253,6 @@ def _new_edits(edits, seen: set[str]) -> list[Edit]:
     return out
 
 
-def _identity(finding: Finding) -> str:
-    return finding.identity
-
-
 def _choose(findings: list[Finding], threshold: Applicability, applied: dict[str, int],
             failures: dict[str, str], derived: frozenset[str] = frozenset()) -> list[Finding]:
     """Fixes to apply in this pass: eligible, not failing, not overlapping each other.
@@ -278,9 +272,9 @@ def _choose_among(findings: list[Finding], threshold: Applicability, applied: di
     chosen = []
     for finding in sorted(findings, key=lambda f: (-f.severity, f.sort_key())):
         fix = finding.fix
-        if fix is None or fix.applicability < threshold or _identity(finding) in failures:
+        if fix is None or fix.applicability < threshold or finding.identity in failures:
             continue
-        if applied.get(_identity(finding), 0) >= 2:
+        if applied.get(finding.identity, 0) >= 2:
             continue  # a fix that did not clear its finding is not tried forever
         edits = [e for e in fix.edits if not isinstance(e, AddDocument)]
         if any(e.file in created for e in fix.edits if not isinstance(e, AddDocument)) or any(
@@ -342,7 +336,7 @@ def _changes(workspace: Workspace, texts: dict[str, str | None],
 
 
 def _result(finding: Finding, threshold: Applicability, applied, failures, left) -> FixResult:
-    key = _identity(finding)
+    key = finding.identity
     if key in applied:
         return FixResult(finding, WOULD_FIX)
     if key in failures:

@@ -397,6 +397,12 @@ def test_apply_writes_only_safe_fixes_by_default_and_says_what_is_left(repo: Pat
         "5 remain: 5 unsafe (--unsafe-fixes applies them)")
     assert not (repo / "k8s" / "network-policies.yaml").exists()
     assert not (repo / "k8s" / "istio" / "peer-authentication.yaml").exists()
+    # what it left is listed, each with its status and why
+    left = [line for line in first.stderr.splitlines() if line.startswith("    fix: ")]
+    assert len(left) == 5 and all("(skipped-unsafe: " in line and line.endswith("--unsafe-fixes applies it)")
+                                  for line in left)
+    assert "fix: remove the mapping of host port 8081 [unsafe] (skipped-unsafe: something installed from " \
+           "outside the repository may listen on containerPort 31542" in first.stderr
     data = plan_json(repo)
     assert sorted((f["rule"], f["fix"]["status"]) for f in data["findings"]) == [
         ("istio/duplicate-gateway-host", "skipped-unsafe"),
@@ -486,3 +492,11 @@ def test_a_failing_rule_is_named_without_a_traceback(repo: Path, monkeypatch) ->
     assert "rule istio/route-without-timeout failed on this repository: KeyError: 'spec'" in result.stderr
     assert "--skip istio/route-without-timeout" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_apply_without_kubectl_says_the_build_check_was_skipped(repo: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PATH", str(repo / "no-bin"))
+    result = invoke("apply", repo, "--rule", "script/url-unmapped-port,istio/route-without-timeout")
+    assert result.exit_code == 0, result.stderr
+    assert ("note: kubectl was not found, so the 1 kustomization(s) the change touches were not built before "
+            "writing (install kubectl to have `kubectl kustomize` check them)") in result.stderr.splitlines()

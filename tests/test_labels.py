@@ -107,3 +107,23 @@ def test_an_injection_label_set_by_a_script_is_not_reported_as_missing() -> None
     result = plan(REPO / "base", "istio/namespace-without-mtls", unsafe=True)
     (finding,) = result.findings
     assert finding.fix.reason == "STRICT refuses plain-text calls: clients the repository does not show would be refused"
+
+
+def test_a_finding_only_a_later_pass_sees_is_reported_with_its_fix(tmp_path: Path) -> None:
+    """A merged route without a timeout is found once the merge is in; its fix is written, so
+    the finding is shown (not only the first pass's one, on the VirtualService the merge removed)."""
+    repo = copy_tree(FIXTURES / "istio/duplicate-gateway-host/disjoint-routes-merge-is-safe/before", tmp_path / "r")
+    moved = repo / "deploy/routing/api-docs.yaml"
+    moved.write_text(moved.read_text().replace("      timeout: 10s\n      retries: {attempts: 2, perTryTimeout: 5s}\n",
+                                               ""))
+    result = plan(repo)
+    rows = [(f.rule, f.location.file, f.location.resource, r.status, r.reason)
+            for f, r in zip(result.findings, result.results)]
+    assert rows == [
+        ("istio/duplicate-gateway-host", "deploy/routing/api-docs.yaml", "VirtualService docs/api-docs",
+         "would-fix", ""),
+        ("istio/route-without-timeout", "deploy/routing/api-docs.yaml", "VirtualService docs/api-docs",
+         "would-fix", "cleared by a related fix"),
+        ("istio/route-without-timeout", "deploy/routing/site.yaml", "VirtualService docs/site", "would-fix", ""),
+    ]
+    assert "timeout: 30s" in dict((c.path, c.new) for c in result.changes)["deploy/routing/site.yaml"]
