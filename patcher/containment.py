@@ -48,3 +48,13 @@ def link_loop(path: Path) -> bool:
     except OSError as exc:
         return exc.errno == 40  # ELOOP
     return False
+
+
+def boundary(root: Path) -> Path:
+    """How far reads may reach: the git work tree that holds ``root`` (a subfolder of a
+    monorepo may name ``../base``), else ``root`` itself. Writes stay inside ``root``."""
+    real = Path(os.path.realpath(root))
+    for folder in (real, *real.parents):
+        if os.path.lexists(folder / ".git"):
+            return folder
+    return real
