@@ -82,12 +82,14 @@ def check_kustomize(root: Path, changes: Sequence[FileChange]) -> KustomizeCheck
     if not buildable:
         return KustomizeCheck(notes=tuple(notes))
     try:
-        built = _build_all(kubectl, scope, buildable, files, changes)
+        built, slow = _build_all(kubectl, scope, buildable, files, changes)
     except OSError as exc:  # a full or unwritable temporary folder
         raise PatcherError(f"the Kustomize pre-check could not prepare its scratch copy in "
                            f"{tempfile.gettempdir()}: {exc.strerror or exc}; nothing was written",
                            hint="free space in the temporary folder (or point TMPDIR elsewhere) and run "
                                 "apply again") from None
+    notes += [f"`kubectl kustomize {f or '.'}` did not finish within {kustomize_run.TIMEOUT_SECONDS} s even "
+              "before the change and was stopped: the Kustomize pre-check was skipped for it" for f in slow]
     return KustomizeCheck(built, notes=tuple(notes))
 
 
@@ -137,7 +139,8 @@ def _note(scope: _Scope, folder: str, refused: list[Refusal]) -> str:
 
 
 def _build_all(kubectl: str, scope: _Scope, folders: list[str], files: set[str],
-               changes: Sequence[FileChange]) -> tuple[str, ...]:
+               changes: Sequence[FileChange]) -> tuple[tuple[str, ...], list[str]]:
+    """The folders built after the change, and those whose build before it timed out."""
     with tempfile.TemporaryDirectory(prefix="patcher-kustomize-") as tmp, \
             kustomize_run.refusing_port() as proxy:
         scratch = Path(tmp)
@@ -149,26 +152,29 @@ def _build_all(kubectl: str, scope: _Scope, folders: list[str], files: set[str],
                 (tree / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, tree / rel)  # the content, never a link
         env = kustomize_run.environment(scratch, proxy)
-        broken_before = {f for f in folders if _has_kustomization(tree / scope.rel(f))
-                         and kustomize_run.build(kubectl, tree / scope.rel(f), env, scratch).returncode != 0}
+        before = {f: kustomize_run.build(kubectl, tree / scope.rel(f), env, scratch).returncode
+                  for f in folders if _has_kustomization(tree / scope.rel(f))}
         for change in changes:
             _write(tree, scope.rel(change.path), change)
         built = []
         for folder in folders:
-            if folder in broken_before:
+            if before.get(folder, 0) != 0:
                 continue  # broken before the change: not this change's doing, and not for it to block
             run = kustomize_run.build(kubectl, tree / scope.rel(folder), env, scratch)
             built.append(folder)
             if run.returncode != 0:
-                raise _failed(folder, run, str(tree) + os.sep)
-    return tuple(built)
+                raise _failed(folder, run, [str(tree / scope.prefix) + os.sep, str(tree) + os.sep])
+    return tuple(built), [f for f, code in before.items() if code is None]
 
 
-def _failed(folder: str, run: kustomize_run.Build, tree: str) -> PatcherError:
+def _failed(folder: str, run: kustomize_run.Build, scratch_prefixes: list[str]) -> PatcherError:
     if run.returncode is None:
         reason = f"it did not finish within {kustomize_run.TIMEOUT_SECONDS} s and was stopped"
     else:
-        reason = " ".join(run.stderr.replace(tree, "").strip().splitlines()[-2:])[:400]
+        stderr = run.stderr
+        for prefix in scratch_prefixes:  # the copy's paths, as the repository names them
+            stderr = stderr.replace(prefix, "")
+        reason = " ".join(stderr.strip().splitlines()[-2:])[:400]
     return PatcherError(f"after the fixes, `kubectl kustomize {folder or '.'}` fails: {reason}",
                         posixpath.join(folder, "kustomization.yaml"),
                         hint="nothing was written; skip the rule whose fix breaks the build and report it")
