@@ -127,7 +127,9 @@ class _Scope:
 def _note(scope: _Scope, folder: str, refused: list[Refusal]) -> str:
     first = refused[0]
     ref, kustomization = first.reference, scope.shown(first.kustomization)
-    if first.why == OUTSIDE:
+    if not ref.field:  # the kustomization file itself
+        what = "is a link leading outside the repository" if first.why == OUTSIDE else "is not a regular file"
+    elif first.why == OUTSIDE:
         what = f"names '{ref.entry}' ({ref.field}), which is outside the repository"
     elif first.why == NOT_REGULAR:
         what = f"names '{ref.entry}' ({ref.field}), which is not a regular file"
@@ -187,7 +189,7 @@ def _has_kustomization(folder: Path) -> bool:
 def _write(tree: Path, rel: str, change: FileChange) -> None:
     """One change into the copy, checked to land inside it (the copy holds no links)."""
     target = inside(tree, rel)
-    if target is None or target != tree / rel:
+    if target is None or target != Path(os.path.realpath(tree)) / rel:
         raise PatcherError("refusing to write outside the Kustomize pre-check's scratch copy; nothing was "
                            "written", change.path)
     if change.new is None:

@@ -39,7 +39,7 @@ _HOST_LIKE = re.compile(r"^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?/")
 
 @dataclass(frozen=True)
 class Reference:
-    field: str  # as a user reads it: "resources", "configMapGenerator 'app' files"
+    field: str  # as a user reads it: "resources", "configMapGenerator 'app' files"; "": the file itself
     entry: str  # exactly as written
     kind: str  # ANY, FOLDER or FILE
     yaml_path: tuple[str | int, ...]  # where in the kustomization, for a line number
@@ -123,6 +123,7 @@ def resolve(boundary: Path, folder: str, entry: str) -> tuple[str, Path | None]:
     """The boundary-relative path ``entry`` names from ``folder``, and where it really is
     (None when it leads out of ``boundary``: absolute, ``..`` too far, or through a link)."""
     target = posixpath.normpath(posixpath.join(folder, entry))
+    target = "" if target == "." else target
     if posixpath.isabs(entry) or target == ".." or target.startswith("../"):
         return target, None
     return target, inside(boundary, target)
@@ -148,6 +149,10 @@ def closure(boundary: Path, folder: str, texts: Callable[[str], list[str]]) -> C
             path = inside(boundary, rel)
             if path is not None and regular_file(path):
                 found.files.add(rel)
+            elif os.path.lexists(boundary / rel):  # kustomize would read it: a link out, or a FIFO
+                why = OUTSIDE if path is None else NOT_REGULAR
+                found.refused.append(Refusal(rel, Reference("", name, FILE, ()), why))
+                continue
             for text in texts(rel):
                 for ref in _parsed(text, rel):
                     nested = _follow(boundary, current, rel, ref, texts, found)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from patcher.source import PatcherError
+
 TIMEOUT_SECONDS = 60  # a build reads local files only; far above the slowest seen, far below a hang
 _KEPT = ("PATH", "LANG", "LANGUAGE")  # and every LC_*
 _PROXIES = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
@@ -58,9 +60,14 @@ def build(kubectl: str, folder: Path, env: dict[str, str], scratch: Path) -> Bui
     everything it started when the time limit passes or patcher is interrupted."""
     log = scratch / "tmp" / "kustomize.stderr"
     with open(log, "wb") as err:
-        process = subprocess.Popen([kubectl, "kustomize", str(folder)], stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=folder,
-                                   start_new_session=True)
+        try:
+            process = subprocess.Popen([kubectl, "kustomize", str(folder)], stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=scratch,
+                                       start_new_session=True)
+        except OSError as exc:
+            raise PatcherError(f"cannot run {kubectl}: {exc.strerror or exc}; nothing was written",
+                               hint="fix or remove that kubectl (without one, apply skips the Kustomize "
+                                    "pre-check with a note)") from None
         try:
             code: int | None = process.wait(timeout=TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:

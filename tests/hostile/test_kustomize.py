@@ -16,6 +16,7 @@ import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -184,6 +185,32 @@ def test_a_file_link_leading_out_is_not_copied_and_the_build_is_skipped(hostile)
     assert result.notes == (
         "k8s/kustomization.yaml names 'secret.yaml' (resources), which is outside the repository: the Kustomize "
         "pre-check was skipped for it, `kubectl kustomize k8s` was not run before writing",)
+
+
+@needs_kubectl
+def test_a_kustomization_file_linking_out_is_not_copied_and_the_build_is_skipped(hostile) -> None:
+    root = hostile.write({"k8s/service.yaml": SERVICE, "k8s/route.yaml": ROUTE})
+    (hostile.outside / "kustomization.yaml").write_text(_kustomization("service.yaml", "route.yaml"))
+    (root / "k8s" / "kustomization.yaml").symlink_to(hostile.outside / "kustomization.yaml")
+    result = check_kustomize(root, [FileChange("k8s/route.yaml", ROUTE, ROUTE + "# touched\n")])
+    assert result.built == ()
+    assert result.notes == (
+        "k8s/kustomization.yaml is a link leading outside the repository: the Kustomize pre-check was skipped "
+        "for it, `kubectl kustomize k8s` was not run before writing",)
+
+
+@needs_kubectl
+def test_a_temporary_folder_that_cannot_be_used_is_an_error_naming_it(hostile, monkeypatch) -> None:
+    root = hostile.write(_routed("k8s"))
+    missing = hostile.root / "no-such-tmp"
+    monkeypatch.setattr(tempfile, "tempdir", str(missing))
+    with pytest.raises(PatcherError) as caught:
+        check_kustomize(root, [FileChange("k8s/route.yaml", ROUTE, ROUTE + "# touched\n")])
+    assert str(caught.value) == (
+        f"the Kustomize pre-check could not prepare its scratch copy in {missing}: No such file or directory; "
+        "nothing was written\n  hint: free space in the temporary folder (or point TMPDIR elsewhere) and run "
+        "apply again")
+    assert (root / "k8s" / "route.yaml").read_text() == ROUTE
 
 
 # 2. The child's environment and its time limit ---------------------------------------------------
