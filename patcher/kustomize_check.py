@@ -21,14 +21,15 @@ from typing import Sequence
 
 from patcher import kustomize_run
 from patcher.containment import boundary, inside, regular_file
-from patcher.discover import KUSTOMIZATION_NAMES
+from patcher.discover import KUSTOMIZATION_NAMES, discover
 from patcher.kustomize_refs import NOT_REGULAR, OUTSIDE, Refusal, closure
 from patcher.plan import FileChange
 from patcher.source import PatcherError
 
 
 def affected_kustomizations(root: Path, changes: Sequence[FileChange]) -> list[str]:
-    """Folders (repository-relative) holding a kustomization at or above a changed file."""
+    """Folders (repository-relative) holding a kustomization at or above a changed file (the
+    check also builds those whose entries name a changed file from elsewhere: an overlay's base)."""
     folders: set[str] = set()
     for change in changes:
         folder = posixpath.dirname(change.path)
@@ -70,10 +71,14 @@ def check_kustomize(root: Path, changes: Sequence[FileChange]) -> KustomizeCheck
             f"kubectl was not found, so the {len(folders)} kustomization(s) the change touches were not "
             "built before writing (install kubectl to have `kubectl kustomize` check them)"))
     scope = _Scope(root, changes)
+    closures = {f: closure(scope.boundary, scope.rel(f), scope.texts)
+                for f in sorted({posixpath.dirname(k) for k in discover(root).kustomizations} | set(folders))}
+    changed = set(scope.changed)
+    folders = [f for f, found in closures.items() if f in folders or found.files & changed]
     files: set[str] = set()
     buildable, notes = [], []
     for folder in folders:
-        found = closure(scope.boundary, scope.rel(folder), scope.texts)
+        found = closures[folder]
         if found.refused:
             notes.append(_note(scope, folder, found.refused))
         else:

@@ -200,6 +200,17 @@ def test_a_kustomization_file_linking_out_is_not_copied_and_the_build_is_skipped
 
 
 @needs_kubectl
+def test_a_fifo_a_kustomization_names_is_never_opened_and_the_build_is_skipped(hostile) -> None:
+    root = hostile.write(_routed("k8s", "pipe.yaml"))
+    os.mkfifo(root / "k8s" / "pipe.yaml")  # opening it would block until a writer comes
+    result = check_kustomize(root, [FileChange("k8s/route.yaml", ROUTE, ROUTE + "# touched\n")])
+    assert result.built == ()
+    assert result.notes == (
+        "k8s/kustomization.yaml names 'pipe.yaml' (resources), which is not a regular file: the Kustomize "
+        "pre-check was skipped for it, `kubectl kustomize k8s` was not run before writing",)
+
+
+@needs_kubectl
 def test_a_temporary_folder_that_cannot_be_used_is_an_error_naming_it(hostile, monkeypatch) -> None:
     root = hostile.write(_routed("k8s"))
     missing = hostile.root / "no-such-tmp"
@@ -370,6 +381,19 @@ def test_a_monorepo_subfolder_builds_with_what_it_names_outside_the_folder(hosti
         "tree/platform/base/kustomization.yaml", "tree/platform/base/service.yaml",
         "tree/services/shop/overlays/dev/kustomization.yaml", "tree/services/shop/overlays/dev/route.yaml"]
     assert "timeout: 30s" in (root / "services/shop/overlays/dev/route.yaml").read_text()
+
+
+@needs_kubectl
+def test_an_overlay_naming_a_changed_base_is_built_too(hostile, tmp_path_factory) -> None:
+    root = hostile.write({**_routed("base"), "overlays/dev/kustomization.yaml": _kustomization("../../base"),
+                          "overlays/unrelated/kustomization.yaml": _kustomization("service.yaml"),
+                          "overlays/unrelated/service.yaml": SERVICE})
+    stand_in = tmp_path_factory.mktemp("bin")
+    record = _stand_in(stand_in, real=REAL_KUBECTL)
+    outcome = hostile.run("apply", str(root), *RULE, env=_on_path(stand_in))
+    assert outcome.code == 0, outcome.output
+    built = sorted((Path(c["argv"][1]).name, c["code"]) for c in _calls(record))
+    assert built == [("base", 0), ("base", 0), ("dev", 0), ("dev", 0)]
 
 
 @needs_kubectl
