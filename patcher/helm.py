@@ -12,6 +12,7 @@ import os
 import posixpath
 import tempfile
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -160,8 +161,8 @@ def render(root: Path, release: Release, overrides: Mapping[str, str],
     chart_prefix = release.chart.rstrip("/") + "/"
     pending = {p[len(chart_prefix):]: t for p, t in overrides.items() if p.startswith(chart_prefix)}
     try:
-        json.dumps(values)
-    except (TypeError, ValueError) as exc:  # a date or other value JSON cannot carry
+        values = json.loads(json.dumps(values, default=_as_helm_reads))
+    except (TypeError, ValueError) as exc:
         raise PatcherError(f"the chart's values cannot be passed to Helm: {exc}", release.chart + "/Chart.yaml",
                            hint="quote the value in the values file") from None
     request = {"op": "render", "values": values, "name": release.name, "namespace": release.namespace}
@@ -190,6 +191,13 @@ def render(root: Path, release: Release, overrides: Mapping[str, str],
         docs = tuple(d for d in read_documents(text, template) if d.data is not None)
         rendered.append(RenderedFile(template, docs))
     return rendered
+
+
+def _as_helm_reads(value: Any) -> Any:
+    """A YAML value JSON has no type for, as Helm reads it; a date is its text, as written."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"a {type(value).__name__} value (Helm would read its text, which patcher does not keep)")
 
 
 def _shortened(message: str, most: int = 1000) -> str:

@@ -35,7 +35,8 @@ from patcher.source import PatcherError
 
 MEMORY_LIMIT = 4 << 30
 OUTPUT_LIMIT = 64 << 20
-DEFAULT_TIMEOUT = 60.0
+DEFAULT_TIMEOUT = 60.0  # seconds; the helm-timeout setting's default
+PIPE_BUF = 4096
 KEPT_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "SYSTEMROOT")
 # an answer is JSON: escapes can make it larger than the text it carries
 ANSWER_LIMIT = 6 * OUTPUT_LIMIT + (1 << 20)
@@ -82,13 +83,12 @@ class Engine:
         line = json.dumps(request).encode("utf-8") + b"\n"
         try:
             process = self._started()
+            assert self._stderr is not None
+            self._stderr.seek(0)  # the file is shared with the process: only this request's messages are kept
+            self._stderr.truncate()
             deadline = time.monotonic() + timeout
             assert process.stdin is not None and process.stdout is not None
-            try:
-                process.stdin.write(line)
-                process.stdin.flush()
-            except BrokenPipeError:
-                raise self._died() from None
+            self._write(process.stdin.fileno(), line, deadline)
             fd = process.stdout.fileno()
             header = self._read_line(fd, deadline)
             size = int(header) if header.isdigit() else -1
@@ -126,6 +126,17 @@ class Engine:
                                          stderr=self._stderr, env=_environment(), cwd=tempfile.gettempdir())
         return self._process
 
+    def _write(self, fd: int, data: bytes, deadline: float) -> None:
+        view = memoryview(data)
+        while view:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([], [fd], [], left)[1]:
+                raise EngineStopped("time")
+            try:
+                view = view[os.write(fd, view[:PIPE_BUF]):]  # no more than a writable pipe takes at once
+            except BrokenPipeError:
+                raise self._died() from None
+
     def _read_line(self, fd: int, deadline: float) -> str:
         data = b""
         while not data.endswith(b"\n"):
@@ -159,14 +170,19 @@ class Engine:
             except subprocess.TimeoutExpired:  # it closed its output but lives on: it is stopped anyway
                 pass
         stderr = b""
-        if self._stderr is not None:
-            self._stderr.seek(0)
-            stderr = self._stderr.read(64 * 1024)
-        if code == MEMORY_EXIT or b"out of memory" in stderr or b"failed to reserve" in stderr:
+        if self._stderr is not None:  # what the process said last: how it ended
+            end = self._stderr.seek(0, os.SEEK_END)
+            self._stderr.seek(max(0, end - 64 * 1024))
+            stderr = self._stderr.read()
+        if b"failed to reserve" in stderr:  # at start, before any chart: the limit is not ours
+            return EngineStopped("crash", "Go could not reserve its memory at start; is `ulimit -v` below "
+                                          f"{MEMORY_LIMIT >> 30} GiB?")
+        if code == MEMORY_EXIT or b"out of memory" in stderr:
             return EngineStopped("memory")
-        if code is not None and code < 0:
-            return EngineStopped("crash", f"killed by signal {-code}")
-        return EngineStopped("crash", f"exit code {code}")
+        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        last = next((line.strip() for line in reversed(stderr.decode("utf-8", "replace").splitlines())
+                     if line.strip()), "")
+        return EngineStopped("crash", f"{how}: {last[:200]}" if last else how)
 
 
 _ENGINE = Engine()

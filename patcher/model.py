@@ -17,6 +17,7 @@ from patcher.config import Config
 from patcher.durations import seconds
 from patcher.helm import (Release, from_applications, from_scripts, left_out, missing_dependencies,
                           releases_for, render)
+from patcher.helm_process import DEFAULT_TIMEOUT
 from patcher.kustomize import Kustomization, included_files, read_kustomizations
 from patcher.merge_patch import strategic_merge
 from patcher.resources import Resource, Source, is_kind_cluster, is_resource
@@ -110,7 +111,7 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                                level="note")
                     for i in installs if not any(r.declared_in == f"{i.file}:{i.line}" for r in releases)
                     and not _local_chart(i.chart, charts)]
-    timeout = seconds(str(config["helm-timeout"])) or 0.0
+    timeout = seconds(str(config["helm-timeout"])) or DEFAULT_TIMEOUT
     for number, release in enumerate(releases, start=1):
         if progress:
             progress(number, len(releases), "rendering charts")

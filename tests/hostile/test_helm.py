@@ -15,11 +15,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from patcher import helm_process
 from patcher.chart_copy import LeftOut, copy_chart
+
+if TYPE_CHECKING:
+    from conftest import Hostile
 
 WAIT = 120  # seconds, as the hostile fixture's own timeout: far above a normal run
 BASE = Path(__file__).resolve().parents[2] / "base"
@@ -229,15 +233,34 @@ def test_one_engine_serves_every_render_of_a_run(hostile: Hostile, monkeypatch: 
     from helpers import plan
 
     repository(hostile, {"evil/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n"})
-    started = []
-    real = subprocess.Popen
-    monkeypatch.setattr(helm_process.subprocess, "Popen", lambda *a, **k: started.append(a) or real(*a, **k))
     helm_process.engine().stop()
-    renders = []
+    served: list[tuple[str, int]] = []  # (request, engine process id)
+    started = helm_process.Engine._started
+    monkeypatch.setattr(helm_process.Engine, "_started",
+                        lambda self: (lambda p: served.append(("", p.pid)) or p)(started(self)))
     answer = helm_process.Engine.request
     monkeypatch.setattr(helm_process.Engine, "request",
-                        lambda self, r, t: renders.append(r["op"]) or answer(self, r, t))
+                        lambda self, r, t: served.append((r["op"], 0)) or answer(self, r, t))
     result = plan(hostile.root)
     assert len({f.rule for f in result.findings}) == 8
-    assert sorted(renders) == ["dependencies", "dependencies", "render", "render"]
-    assert len(started) == 1
+    assert sorted(op for op, _ in served if op) == ["dependencies", "dependencies", "render", "render"]
+    assert len({pid for op, pid in served if not op}) == 1
+
+
+def test_dates_in_a_values_file_reach_helm_as_written(hostile: Hostile) -> None:
+    repository(hostile, {".patcher.yaml": "helm-releases: [{chart: evil, values: [evil/extra.yaml]}]\n",
+                         "evil/extra.yaml": "day: 2024-01-31\n",
+                         "evil/templates/show.yaml": "{{ fail .Values.day }}\n"})
+    _, data, _ = plan_json(hostile)
+    assert diagnostic(data, "evil/Chart.yaml")["message"] == (
+        "Helm could not render the chart: execution error at (evil/templates/show.yaml:1:3): 2024-01-31")
+
+
+def test_a_timestamp_in_a_values_file_is_an_error_naming_the_chart(hostile: Hostile) -> None:
+    repository(hostile, {".patcher.yaml": "helm-releases: [{chart: evil, values: [evil/extra.yaml]}]\n",
+                         "evil/extra.yaml": "at: 2024-01-31T10:00:00Z\n"})
+    code, data, _ = plan_json(hostile)
+    d = diagnostic(data, "evil/Chart.yaml")
+    assert d["message"] == ("the chart's values cannot be passed to Helm: a datetime value (Helm would read its "
+                            "text, which patcher does not keep)")
+    assert code == 1 and base_still_analysed(data)
