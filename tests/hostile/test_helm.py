@@ -264,3 +264,21 @@ def test_a_timestamp_in_a_values_file_is_an_error_naming_the_chart(hostile: Host
     assert d["message"] == ("the chart's values cannot be passed to Helm: a datetime value (Helm would read its "
                             "text, which patcher does not keep)")
     assert code == 1 and base_still_analysed(data)
+
+
+def test_links_reach_as_far_as_the_git_work_tree_holding_the_repository(tmp_path: Path) -> None:
+    work_tree = tmp_path / "mono"
+    (work_tree / ".git").mkdir(parents=True)
+    (work_tree / "shared").mkdir()
+    (work_tree / "shared" / "common.txt").write_text("common")
+    (tmp_path / "beside.txt").write_text("beside")
+    chart = work_tree / "app" / "chart"
+    (chart / "files").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(CHART)
+    os.symlink("../../../shared/common.txt", chart / "files" / "common.txt")
+    os.symlink("../../../../beside.txt", chart / "files" / "beside.txt")
+    copy = tmp_path / "copy"
+    left = copy_chart(work_tree / "app", "chart", copy)
+    assert left == [LeftOut("chart/files/beside.txt", "a symbolic link leading outside the repository")]
+    assert (copy / "files" / "common.txt").read_text() == "common"
+    assert not (copy / "files" / "common.txt").is_symlink()
