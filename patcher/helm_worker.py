@@ -35,7 +35,7 @@ def _die_with_parent(parent: int) -> None:
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: stdin's end still stops the loop
+    except (OSError, AttributeError):  # not Linux: patcher still kills it on Ctrl-C and at exit
         pass
     if os.getppid() != parent:  # patcher ended before the request above took effect
         os._exit(0)
@@ -53,7 +53,7 @@ def _render(request: dict[str, Any], limit: int) -> dict[str, Any]:
     return {"ok": True, "prefix": prefix, "output": output}
 
 
-def _dependencies(request: dict[str, Any]) -> dict[str, Any]:
+def _dependencies(request: dict[str, Any], _limit: int) -> dict[str, Any]:
     from helm_python.chart import Chart
 
     with Chart.load(request["chart"]) as chart:
@@ -62,8 +62,7 @@ def _dependencies(request: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "declared": declared, "loaded": loaded}
 
 
-OPERATIONS = {"render": lambda request, limit: _render(request, limit),
-              "dependencies": lambda request, limit: _dependencies(request)}
+OPERATIONS = {"render": _render, "dependencies": _dependencies}
 
 
 def _answer(request: dict[str, Any], output_limit: int) -> dict[str, Any]:
