@@ -23,6 +23,7 @@ from patcher.containment import boundary, inside, link_loop
 OUTSIDE = "a symbolic link leading outside the repository"
 LOOP = "a symbolic link loop"
 DANGLING = "a symbolic link to nothing"
+VCS_DIRS = frozenset({".git", ".hg", ".svn"})
 FILE_TYPES = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
               (stat.S_ISBLK, "a device"))
 
@@ -53,6 +54,8 @@ def _copy_folder(source: Path, rel: str, destination: Path | None, limit: Path, 
         left_out.append(LeftOut(rel or ".", f"a folder that cannot be read ({exc.strerror})"))
         return
     for name in names:
+        if name in VCS_DIRS:
+            continue  # version-control history is not chart content, and a root chart's .git can be huge
         entry_rel = f"{rel}/{name}" if rel else name
         target, mode, why = _resolve(source / name, limit, ancestors)
         if why:

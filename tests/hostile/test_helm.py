@@ -221,6 +221,19 @@ def test_link_loops_and_folder_cycles_are_left_out_of_the_copy(tmp_path: Path) -
     assert not any(p.is_symlink() for p in copy.rglob("*"))
 
 
+def test_version_control_folders_are_not_copied_with_a_root_chart(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / ".git" / "objects").mkdir(parents=True)
+    (root / ".git" / "objects" / "pack").write_bytes(b"x" * 1000)
+    (root / "templates").mkdir()
+    (root / "Chart.yaml").write_text(CHART)
+    (root / "templates" / "cm.yaml").write_text("kind: ConfigMap\n")
+    copy = tmp_path / "copy"
+    assert copy_chart(root, ".", copy) == []
+    assert sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*")) == [
+        "Chart.yaml", "templates", "templates/cm.yaml"]
+
+
 def test_helm_timeout_setting_must_be_a_duration(hostile: Hostile) -> None:
     repository(hostile, {".patcher.yaml": "helm-timeout: soon\n"})
     outcome = hostile.run("plan", str(hostile.root))
