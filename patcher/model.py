@@ -54,6 +54,8 @@ class Model:
     served_ports: frozenset[int] = frozenset()  # local ports some script publishes or serves itself
     injection_labelled: frozenset[str] = frozenset()  # namespaces scripts label for sidecar injection
     unread: tuple[Unread, ...] = ()  # what the model could not read: fixes that rely on it are withheld
+    # resources left out as malformed (patcher.shapes): only the schema check reads them
+    malformed: tuple[Resource, ...] = ()
 
     @property
     def root(self) -> Path:
@@ -137,7 +139,8 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
     diagnostics += _ignored_kinds(resources)
     return Model(workspace, config, documents, tuple(resources), tuple(kind_configs),
                  tuple(kustomizations), tuple(urls), tuple(releases), tuple(diagnostics),
-                 frozenset(forwarded), frozenset(served), frozenset(labelled), tuple(unread))
+                 frozenset(forwarded), frozenset(served), frozenset(labelled), tuple(unread),
+                 tuple(admit.malformed))
 
 
 class _Admission:
@@ -148,6 +151,7 @@ class _Admission:
 
     def __init__(self, diagnostics: list[Diagnostic], unread: list[Unread]) -> None:
         self.diagnostics, self.unread = diagnostics, unread
+        self.malformed: list[Resource] = []
 
     def _skip(self, file: str, line: int | None, message: str, gap: Unread) -> None:
         self.diagnostics.append(Diagnostic(file, message, line, hint=self.HINT))
@@ -185,6 +189,7 @@ class _Admission:
             if problem is None:
                 out.append(resource)
                 continue
+            self.malformed.append(resource)
             line = resource.location(problem.path).line if resource.source.editable else None
             self._skip(resource.source.file, line,
                        f"{problem.message}: {resource.kind} {_name(resource)} skipped, not analysed",

@@ -9,6 +9,7 @@ document of base/ and checks that no change makes the model or a rule fail.
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 from pathlib import Path
 
@@ -159,13 +160,21 @@ def _others(value):
     return ["x", {"a": "b"}]
 
 
+# Every field gets one value of another type, the types taking turns from field to field;
+# PATCHER_EVERY_TYPE=1 (as `make fuzz` sets it) gives every field every other type.
+EVERY_TYPE = os.environ.get("PATCHER_EVERY_TYPE") == "1"
+
+
 def _mutations():
     workspace, _ = load_workspace(BASE)
+    turn = 0
     for path in sorted(p for p in workspace.texts if p.endswith((".yaml", ".yml"))):
         documents = list(yaml.safe_load_all(workspace.texts[path]))
         for index, document in enumerate(documents):
             for field, value in _paths(document):
-                for other in _others(value):
+                others = _others(value)
+                turn += 1
+                for other in others if EVERY_TYPE else [others[turn % len(others)]]:
                     yield path, index, field, other
 
 
@@ -195,5 +204,5 @@ def test_no_change_of_a_field_type_in_base_makes_the_model_or_a_rule_fail() -> N
         except Exception as exc:  # noqa: BLE001 - any failure at all is what this test looks for
             failures.append(f"{path} document {index} {'.'.join(map(str, field))} = {value!r}: "
                             f"{type(exc).__name__}: {exc}")
-    assert count > 1000  # every field of base/ was tried
+    assert count > 500  # every field of base/ was tried
     assert failures == []
