@@ -137,9 +137,10 @@ def _culprit(exc: BaseException) -> Resource | KindConfig | None:
     for value in _frames(exc):
         if isinstance(value, (Resource, KindConfig)):
             return value
-        inner = getattr(value, "resource", None) or getattr(value, "config", None)
-        if isinstance(inner, (Resource, KindConfig)):
-            return inner
+        for name in ("resource", "config"):  # a topology view of one: a Service, a port mapping
+            inner = value.__dict__.get(name) if hasattr(value, "__dict__") else None
+            if isinstance(inner, (Resource, KindConfig)):
+                return inner
     return None
 
 

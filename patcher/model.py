@@ -56,6 +56,7 @@ class Model:
     unread: tuple[Unread, ...] = ()  # what the model could not read: fixes that rely on it are withheld
     # resources left out as malformed (patcher.shapes): only the schema check reads them
     malformed: tuple[Resource, ...] = ()
+    skipped: tuple[Diagnostic, ...] = ()  # why each document was left out: for the rules that read the model
 
     @property
     def root(self) -> Path:
@@ -140,7 +141,7 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
     return Model(workspace, config, documents, tuple(resources), tuple(kind_configs),
                  tuple(kustomizations), tuple(urls), tuple(releases), tuple(diagnostics),
                  frozenset(forwarded), frozenset(served), frozenset(labelled), tuple(unread),
-                 tuple(admit.malformed))
+                 tuple(admit.malformed), tuple(admit.skipped))
 
 
 class _Admission:
@@ -152,9 +153,10 @@ class _Admission:
     def __init__(self, diagnostics: list[Diagnostic], unread: list[Unread]) -> None:
         self.diagnostics, self.unread = diagnostics, unread
         self.malformed: list[Resource] = []
+        self.skipped: list[Diagnostic] = []
 
     def _skip(self, file: str, line: int | None, message: str, gap: Unread) -> None:
-        self.diagnostics.append(Diagnostic(file, message, line, hint=self.HINT))
+        self.skipped.append(Diagnostic(file, message, line, hint=self.HINT))
         self.unread.append(gap)
 
     def kind_config(self, path: str, doc: Document) -> bool:

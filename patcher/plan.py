@@ -190,10 +190,18 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
     results = tuple(_result(f, threshold, applied, failures, left, withheld) for f in reported)
     unresolved = tuple(f for f in current if f.fix and f.identity in applied)
     # what the repository has, then what only the fixed texts show
-    told = tuple(dict.fromkeys(first_model.diagnostics + tuple(skips.diagnostics) + model.diagnostics))
+    told = tuple(dict.fromkeys(_told(first_model, selection) + tuple(skips.diagnostics)
+                               + _told(model, selection)))
     return Plan(root, tuple(reported), results, changes,
                 tuple(diagnostics) + told + tuple(validator.unchecked_note()), tuple(current),
                 unresolved, _unique(hidden))
+
+
+def _told(model, selection: Selection) -> tuple[Diagnostic, ...]:
+    """The model's diagnostics; documents skipped as malformed only when a rule that skips
+    them runs (the schema check reads them, and says itself what is wrong)."""
+    routing = any(r.id != SCHEMA_RULE.id for r in selection.rules(model.config))
+    return model.diagnostics + (model.skipped if routing else ())
 
 
 def _withhold(findings: list[Finding], unread: list[Unread], withheld: dict[str, str]) -> None:

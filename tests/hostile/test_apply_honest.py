@@ -51,10 +51,10 @@ def test_apply_prints_the_errors_and_warnings_plan_prints(repo) -> None:
     assert _problems(planned.stderr) == _problems(applied.stderr)
     assert _problems(applied.stderr) == [
         "error: k8s/broken.yaml:4:1: YAML syntax error: did not find expected ',' or '}'",
-        "error: k8s/web.yaml:6: spec.selector is the string 'app', not a mapping: Service default/web skipped, "
-        "not analysed",
         "error: helm/broken/Chart.yaml: Helm could not render the chart: parse error at "
         "(broken/templates/service.yaml:4): function \"nosuchfunction\" not defined",
+        "error: k8s/web.yaml:6: spec.selector is the string 'app', not a mapping: Service default/web skipped, "
+        "not analysed",
     ]
 
 
