@@ -155,8 +155,8 @@ class _Admission:
         self.malformed: list[Resource] = []
         self.skipped: list[Diagnostic] = []
 
-    def _skip(self, file: str, line: int | None, message: str, gap: Unread) -> None:
-        self.skipped.append(Diagnostic(file, message, line, hint=self.HINT))
+    def _skip(self, file: str, line: int | None, message: str, gap: Unread, hint: str = HINT) -> None:
+        self.skipped.append(Diagnostic(file, message, line, hint=hint))
         self.unread.append(gap)
 
     def kind_config(self, path: str, doc: Document) -> bool:
@@ -164,7 +164,8 @@ class _Admission:
         if problem:
             self._skip(path, doc.key_position(problem.path)[0],
                        f"{problem.message}: kind cluster config skipped, not analysed",
-                       Unread(f"the kind cluster config in {path} (malformed)", frozenset({KIND_CLUSTER})))
+                       Unread(f"the kind cluster config in {path} (malformed)", frozenset({KIND_CLUSTER})),
+                       "kind refuses it too: correct the field's type")
         return problem is None
 
     def named(self, path: str, doc: Document) -> bool:
