@@ -83,7 +83,7 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
     kustomizations, namespaces, kdiags = read_kustomizations(workspace, cache, _deployed_paths(documents))
     diagnostics += kdiags
     unread += [Unread(f"{d.file} (kustomization not read)") for d in kdiags if d.level == "error"]
-    admit = _Admission(diagnostics, unread)
+    admit = _Admission(unread)
 
     kind_configs: list[KindConfig] = []
     resources: list[Resource] = []
@@ -146,12 +146,13 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
 
 class _Admission:
     """Lets into the model only what has the shape its readers expect (patcher.shapes);
-    each document left out gets a diagnostic naming the field, and is recorded as unread."""
+    each document left out gets a diagnostic naming the field (``skipped``), and is recorded
+    as unread."""
 
     HINT = "Kubernetes refuses it too: correct the field's type"
 
-    def __init__(self, diagnostics: list[Diagnostic], unread: list[Unread]) -> None:
-        self.diagnostics, self.unread = diagnostics, unread
+    def __init__(self, unread: list[Unread]) -> None:
+        self.unread = unread
         self.malformed: list[Resource] = []
         self.skipped: list[Diagnostic] = []
 
@@ -168,9 +169,10 @@ class _Admission:
                        "kind refuses it too: correct the field's type")
         return problem is None
 
-    def named(self, path: str, doc: Document) -> bool:
+    def named(self, path: str, doc: Document, editable: bool = True) -> bool:
         """Whether a document is a resource; one that says its kind but whose metadata or name
-        cannot be read is reported, not silently taken for something else."""
+        cannot be read is reported, not silently taken for something else. Lines are given
+        where the text is the file's own (``editable``), not Helm's output."""
         data = doc.data
         if is_resource(data):
             return True
@@ -180,7 +182,7 @@ class _Admission:
         problem = check(data, {"metadata": MAPPING_SHAPE, "metadata.name": STRING_SHAPE})
         if problem is None:
             return False  # no name (generateName): nothing routes to it by name
-        self._skip(path, doc.key_position(problem.path)[0],
+        self._skip(path, doc.key_position(problem.path)[0] if editable else None,
                    f"{problem.message}: {data['kind']} (document {doc.index + 1}) skipped, not analysed",
                    _gap(data["kind"], f"a {data['kind']} in {path} (malformed)", None))
         return False
@@ -337,7 +339,7 @@ def _render_release(workspace: Workspace, release: Release, cache: ParseCache,
     resources = []
     for rendered_file in rendered:
         for doc in rendered_file.documents:
-            if not admit.named(rendered_file.template, doc) or _is_test_hook(doc.data):
+            if not admit.named(rendered_file.template, doc, editable=False) or _is_test_hook(doc.data):
                 continue
             source = Source(rendered_file.template, doc.index, False,
                             f"{release.name}/{release.namespace}")

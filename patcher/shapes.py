@@ -32,7 +32,6 @@ LIST = Shape("a list", lambda v: isinstance(v, list))
 STRING = Shape("a string", lambda v: isinstance(v, str))
 INTEGER = Shape("an integer", _is_int)
 BOOLEAN = Shape("true or false", lambda v: isinstance(v, bool))
-SCALAR = Shape("a string or a number", lambda v: isinstance(v, (str, int, float)))
 INT_OR_STRING = Shape("an integer or a name", lambda v: _is_int(v) or isinstance(v, str))
 # Istio's protobuf JSON accepts numbers written as strings of digits
 PROTO_INT = Shape("an integer", lambda v: _is_int(v) or isinstance(v, str) and v.isdigit())
