@@ -235,3 +235,19 @@ def test_a_rule_failing_on_one_resource_skips_it_and_reads_the_others(tmp_path: 
             in result.stderr.splitlines()), result.stderr
     assert "route 5 'frontend' of VirtualService default/app-vs has no timeout" in result.stderr
     assert "VirtualService default/frontend-vs has no timeout" not in result.stderr
+
+
+def test_a_malformed_resource_a_chart_renders_is_skipped_naming_its_template(repo) -> None:
+    repo.write({
+        "helm/extra/Chart.yaml": "apiVersion: v2\nname: extra\nversion: 0.1.0\n",
+        "helm/extra/templates/service.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: extra\nspec:\n"
+                                             "  selector: app\n  ports: [{port: 80}]\n",
+    })
+    outcome = repo.run("plan", str(repo.root))
+    assert "Traceback" not in outcome.output and "patcher crashed" not in outcome.output, outcome.output
+    assert outcome.code == 1, outcome.output
+    # Helm's output has no lines of the template's own: the diagnostic names the template only
+    assert ("error: helm/extra/templates/service.yaml: spec.selector is the string 'app', not a mapping: "
+            "Service default/extra skipped, not analysed") in outcome.stderr.splitlines(), outcome.stderr
+    for problem in STILL_FOUND:
+        assert problem in outcome.stderr
