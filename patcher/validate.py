@@ -238,7 +238,7 @@ def _error_path(error: jsonschema.ValidationError) -> tuple:
     path = tuple(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
-        extra = sorted(k for k in error.instance if k not in known)
+        extra = sorted((k for k in error.instance if k not in known), key=str)  # keys may be 1 or a date
         if extra:
             return path + (extra[0],)
     return path
