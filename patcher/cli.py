@@ -15,6 +15,7 @@ from rich.markup import escape
 from patcher import __version__
 from patcher.analyse import BY_BASELINE, Selection
 from patcher.config import Config, load_config
+from patcher.containment import boundary
 from patcher.emit import Target, check_paths, show_apply, show_plan, show_validate, targets, write_file, \
     write_targets
 from patcher.findings import Applicability, Severity
@@ -127,7 +128,7 @@ def _baseline(run: Run, root: Path, config: Config) -> Baseline | None:
     if run.baseline is not None:
         return read_baseline(run.baseline, str(run.baseline))
     if config["baseline"]:
-        return read_baseline(root / config["baseline"], config["baseline"])
+        return read_baseline(root / config["baseline"], config["baseline"], boundary(root))
     return None
 
 
