@@ -8,9 +8,13 @@ and fix prove the rest of the repository was still analysed.
 from __future__ import annotations
 
 import json
+import os
+import socket
+import threading
 
 import pytest
 
+from patcher.schema_download import TIMEOUT_SECONDS
 from patcher.yamlbounds import MAX_DEPTH, MAX_NODES
 
 ROUTE = """apiVersion: networking.istio.io/v1beta1
@@ -226,3 +230,80 @@ def test_mapping_key_that_is_a_list_is_a_diagnostic(hostile):
             "message": "a mapping key is itself a list or mapping: not analysed",
             "hint": "write the key as a string"} in diagnostics
     assert API_FINDING in outcome.stdout
+
+
+# --- schema locations that never answer, or hold what cannot be read ------------------------------
+
+class SilentServer:
+    """A real server on 127.0.0.1 that accepts every connection and never answers; it counts them."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:  # closed: the test is over
+                return
+            self.accepted.append(connection)  # held open, never read from or written to
+
+    def close(self) -> None:
+        self.listener.close()
+        for connection in self.accepted:
+            connection.close()
+
+
+@pytest.fixture
+def silent_server():
+    server = SilentServer()
+    yield server
+    server.close()
+
+
+def test_schema_server_that_never_answers_is_asked_once(hostile, silent_server, tmp_path):
+    # three routes to fix: each fix is schema-checked; and two kinds the server would serve
+    hostile.write({f"istio/{name}.yaml": route(name) for name in ("api", "web", "shop")})
+    hostile.write({"istio/dr.yaml": MISPLACED.split("    when:")[0]})
+    location = f"http://127.0.0.1:{silent_server.port}/{{{{.ResourceKind}}}}.json"
+    before = hostile.snapshot_outside()
+    outcome = hostile.run("plan", "--format", "json", "--schema-location", location, str(hostile.root),
+                          env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assert outcome.code == 1, outcome.output
+    plan = json.loads(outcome.stdout)
+    assert sorted(f["status"] for f in plan["findings"]) == ["would-fix"] * 4  # the rest analysed and fixed
+    [note] = [d for d in plan["diagnostics"] if "schema server" in d["message"]]
+    assert note["level"] == "note"
+    assert note["message"].startswith(f"schema server http://127.0.0.1:{silent_server.port} failed (no answer "
+                                      f"within {TIMEOUT_SECONDS:g} s, for http://127.0.0.1:{silent_server.port}/")
+    assert len(silent_server.accepted) == 1  # the second, third... schema did not wait again
+    hostile.assert_contained(outcome, before)
+
+
+def test_validate_against_a_schema_server_that_never_answers(hostile, silent_server, tmp_path):
+    hostile.write({f"istio/{name}.yaml": route(name) for name in ("api", "web", "shop")})
+    hostile.write({"istio/dr.yaml": MISPLACED.split("    when:")[0]})
+    location = f"http://127.0.0.1:{silent_server.port}/"
+    outcome = hostile.run("validate", "--schema-location", location, str(hostile.root),
+                          env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
+    # patcher's own DestinationRule schema still finds loadBalancer misplaced
+    assert outcome.code == 1, outcome.output
+    assert "istio/dr.yaml:8:3: critical [schema/invalid-resource] DestinationRule store/web" in outcome.output
+    assert f"note: .: schema server http://127.0.0.1:{silent_server.port} failed (no answer" in outcome.output
+    assert len(silent_server.accepted) == 1
+
+
+def test_schema_folder_with_a_fifo_and_a_link_loop(hostile, tmp_path):
+    schemas = tmp_path / "schemas" / "networking.istio.io"
+    schemas.mkdir(parents=True)
+    os.mkfifo(schemas / "virtualservice_v1beta1.json")  # reading it would block forever
+    (schemas / "destinationrule_v1beta1.json").symlink_to("destinationrule_v1beta1.json")
+    hostile.write({"istio/api.yaml": route("api"), "istio/dr.yaml": MISPLACED.split("    when:")[0]})
+    outcome = hostile.run("validate", "--schema-location", str(tmp_path / "schemas"), str(hostile.root))
+    assert outcome.code == 1, outcome.output  # patcher's own schemas stand in for the unreadable ones
+    assert "istio/dr.yaml:8:3: critical [schema/invalid-resource] DestinationRule store/web" in outcome.output
+    assert "Traceback" not in outcome.output and "crashed" not in outcome.output
