@@ -18,6 +18,7 @@ from patcher.config import Config, load_config
 from patcher.containment import boundary
 from patcher.emit import Target, check_paths, show_apply, show_plan, show_validate, targets, write_file, \
     write_targets
+from patcher.failures import os_failure
 from patcher.findings import Applicability, Severity
 from patcher.kustomize_check import check_kustomize
 from patcher.plan import Plan, make_plan
@@ -152,6 +153,7 @@ Show = Callable[[Report, Console, Console], None]
 def _execute(run: Run, show: Show, writes: bool = False) -> None:
     """Plan (and for apply, write), then report to every destination; exit with the code."""
     out, err = Console(highlight=False), Console(stderr=True, highlight=False)
+    written = False
     try:
         chosen: tuple[Target, ...] = targets(run.formats, run.output_files)
         if run.write_baseline is not None:
@@ -160,6 +162,7 @@ def _execute(run: Run, show: Show, writes: bool = False) -> None:
         if writes:
             built = check_kustomize(result.root, result.changes)
             write_changes(result.root, result.changes)
+            written = True
             result = result.written()
             if built.skipped:
                 err.print(f"note: {built.skipped}", markup=False, soft_wrap=True)
@@ -174,6 +177,8 @@ def _execute(run: Run, show: Show, writes: bool = False) -> None:
         write_targets(chosen, report)
     except PatcherError as exc:
         _fail(err, exc)
+    except OSError as exc:  # the machine's: a full disk or temporary folder, a read-only folder
+        _fail(err, os_failure(exc, written))
     raise typer.Exit(_exit_code(run, result, result.remaining if writes else result.findings))
 
 

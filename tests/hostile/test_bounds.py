@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+import resource
+import shutil
 import socket
+import subprocess
+import sys
 import threading
 
 import pytest
+from conftest import TIMEOUT_SECONDS as TIMEOUT, Outcome
 
 from patcher.schema_download import TIMEOUT_SECONDS
 from patcher.yamlbounds import MAX_DEPTH, MAX_NODES
@@ -265,14 +270,14 @@ def silent_server():
     server.close()
 
 
-def test_schema_server_that_never_answers_is_asked_once(hostile, silent_server, tmp_path):
+def test_schema_server_that_never_answers_is_asked_once(hostile, silent_server, tmp_path_factory):
     # three routes to fix: each fix is schema-checked; and two kinds the server would serve
     hostile.write({f"istio/{name}.yaml": route(name) for name in ("api", "web", "shop")})
     hostile.write({"istio/dr.yaml": MISPLACED.split("    when:")[0]})
     location = f"http://127.0.0.1:{silent_server.port}/{{{{.ResourceKind}}}}.json"
     before = hostile.snapshot_outside()
     outcome = hostile.run("plan", "--format", "json", "--schema-location", location, str(hostile.root),
-                          env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
+                          env={"XDG_CACHE_HOME": str(tmp_path_factory.mktemp("cache"))})
     assert outcome.code == 1, outcome.output
     plan = json.loads(outcome.stdout)
     assert sorted(f["status"] for f in plan["findings"]) == ["would-fix"] * 4  # the rest analysed and fixed
@@ -284,26 +289,133 @@ def test_schema_server_that_never_answers_is_asked_once(hostile, silent_server, 
     hostile.assert_contained(outcome, before)
 
 
-def test_validate_against_a_schema_server_that_never_answers(hostile, silent_server, tmp_path):
+def test_validate_against_a_schema_server_that_never_answers(hostile, silent_server, tmp_path_factory):
     hostile.write({f"istio/{name}.yaml": route(name) for name in ("api", "web", "shop")})
     hostile.write({"istio/dr.yaml": MISPLACED.split("    when:")[0]})
     location = f"http://127.0.0.1:{silent_server.port}/"
     outcome = hostile.run("validate", "--schema-location", location, str(hostile.root),
-                          env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
+                          env={"XDG_CACHE_HOME": str(tmp_path_factory.mktemp("cache"))})
     # patcher's own DestinationRule schema still finds loadBalancer misplaced
     assert outcome.code == 1, outcome.output
     assert "istio/dr.yaml:8:3: critical [schema/invalid-resource] DestinationRule store/web" in outcome.output
     assert f"note: .: schema server http://127.0.0.1:{silent_server.port} failed (no answer" in outcome.output
     assert len(silent_server.accepted) == 1
+    hostile.assert_contained(outcome, hostile.snapshot_outside())
 
 
-def test_schema_folder_with_a_fifo_and_a_link_loop(hostile, tmp_path):
-    schemas = tmp_path / "schemas" / "networking.istio.io"
-    schemas.mkdir(parents=True)
+def test_schema_folder_with_a_fifo_and_a_link_loop(hostile, tmp_path_factory):
+    location = tmp_path_factory.mktemp("schemas")
+    schemas = location / "networking.istio.io"
+    schemas.mkdir()
     os.mkfifo(schemas / "virtualservice_v1beta1.json")  # reading it would block forever
     (schemas / "destinationrule_v1beta1.json").symlink_to("destinationrule_v1beta1.json")
     hostile.write({"istio/api.yaml": route("api"), "istio/dr.yaml": MISPLACED.split("    when:")[0]})
-    outcome = hostile.run("validate", "--schema-location", str(tmp_path / "schemas"), str(hostile.root))
+    before = hostile.snapshot_outside()
+    outcome = hostile.run("validate", "--schema-location", str(location), str(hostile.root))
     assert outcome.code == 1, outcome.output  # patcher's own schemas stand in for the unreadable ones
     assert "istio/dr.yaml:8:3: critical [schema/invalid-resource] DestinationRule store/web" in outcome.output
-    assert "Traceback" not in outcome.output and "crashed" not in outcome.output
+    hostile.assert_contained(outcome, before)
+
+
+# --- a full disk or temporary folder ------------------------------------------------------------
+# Two ways to make writes fail for real, without root: RLIMIT_FSIZE (every write past the limit
+# fails with EFBIG; Python ignores SIGXFSZ, so the process is not killed), which always works;
+# and a tiny tmpfs mounted in a user and mount namespace (unshare -Urm), which is ENOSPC itself,
+# where the kernel allows such namespaces.
+
+LIMIT = 4096  # bytes a file may grow to under RLIMIT_FSIZE
+PADDING = "# " + "padding " * 800 + "\n"  # makes a file larger than LIMIT
+
+
+def limited_run(hostile, *args: str, env: dict[str, str] | None = None):
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (LIMIT, LIMIT))
+
+    full_env = {**os.environ, "PATCHER_CANARY": hostile.canary, "NO_COLOR": "1", **(env or {})}
+    done = subprocess.run([sys.executable, "-m", "patcher", *args], capture_output=True, text=True,
+                          timeout=TIMEOUT, env=full_env, cwd=hostile.root.parent, preexec_fn=limit)
+    return Outcome(done.returncode, done.stdout, done.stderr)
+
+
+def can_mount_tmpfs() -> bool:
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(["unshare", "-Urm", "sh", "-c", "mount -t tmpfs -o size=16k tmpfs /mnt"],
+                           capture_output=True, timeout=30)
+    return probe.returncode == 0
+
+
+needs_tmpfs = pytest.mark.skipif(not can_mount_tmpfs(), reason="user namespaces (unshare -Urm) are not allowed here")
+needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="the Kustomize pre-check needs kubectl")
+
+KUSTOMIZED = {"deploy/kustomization.yaml": "resources:\n  - vs.yaml\n", "deploy/vs.yaml": PADDING + route("api")}
+
+
+def tree(root) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@needs_kubectl
+def test_kustomize_scratch_copy_past_a_file_size_limit(hostile, tmp_path_factory):
+    hostile.write(KUSTOMIZED)
+    before, outside = tree(hostile.root), hostile.snapshot_outside()
+    scratch = tmp_path_factory.mktemp("tmp")
+    outcome = limited_run(hostile, "apply", str(hostile.root), env={"TMPDIR": str(scratch)})
+    assert outcome.code == 2, outcome.output
+    assert "error: " + str(scratch) in outcome.stderr and "deploy/vs.yaml: cannot write: File too large" in outcome.stderr
+    assert "nothing in the repository was changed" in outcome.stderr
+    assert tree(hostile.root) == before
+    assert list(scratch.iterdir()) == []  # the scratch copy is gone too
+    hostile.assert_contained(outcome, outside)
+
+
+def test_writer_past_a_file_size_limit_changes_nothing(hostile):
+    # a.yaml's fixed text fits under the limit, b.yaml's does not: a is written to its temporary
+    # file first, b fails, and neither original is replaced
+    hostile.write({"a.yaml": route("api"), "b.yaml": PADDING + route("web")})
+    before, outside = tree(hostile.root), hostile.snapshot_outside()
+    outcome = limited_run(hostile, "apply", str(hostile.root))
+    assert outcome.code == 2, outcome.output
+    assert outcome.stderr.startswith("error: b.yaml: write failed (File too large); nothing changed"), outcome.stderr
+    assert tree(hostile.root) == before  # no temporary file left either
+    hostile.assert_contained(outcome, outside)
+
+
+@needs_tmpfs
+@needs_kubectl
+def test_full_temporary_folder_for_the_kustomize_pre_check(hostile, tmp_path_factory):
+    hostile.write(KUSTOMIZED)
+    before, outside = tree(hostile.root), hostile.snapshot_outside()
+    small = tmp_path_factory.mktemp("small-tmp")
+    script = 'mount -t tmpfs -o size=4k tmpfs "$0" && exec "$@"'
+    env = {**os.environ, "TMPDIR": str(small), "PATCHER_CANARY": hostile.canary, "NO_COLOR": "1"}
+    done = subprocess.run(["unshare", "-Urm", "sh", "-c", script, str(small), sys.executable, "-m", "patcher",
+                           "apply", str(hostile.root)], capture_output=True, text=True, timeout=TIMEOUT, env=env)
+    outcome = Outcome(done.returncode, done.stdout, done.stderr)
+    assert outcome.code == 2, outcome.output
+    assert "cannot write: No space left on device" in outcome.stderr
+    assert "hint: free space, or set TMPDIR to a folder with room; nothing in the repository was changed" \
+        in outcome.stderr
+    assert tree(hostile.root) == before
+    hostile.assert_contained(outcome, outside)
+
+
+@needs_tmpfs
+def test_full_disk_under_the_repository(hostile, tmp_path_factory):
+    # the repository on a tmpfs filled to the last byte: the first temporary file fails, nothing
+    # is replaced; the repository is copied out afterwards to be looked at (the mount ends with
+    # the namespace)
+    hostile.write({"a.yaml": route("api"), "b.yaml": route("web")})
+    before = tree(hostile.root)
+    disk, after = tmp_path_factory.mktemp("disk"), tmp_path_factory.mktemp("after") / "repo"
+    script = ('mount -t tmpfs -o size=64k tmpfs "$DISK" && cp -r "$REPO" "$DISK/repo" && '
+              '(dd if=/dev/zero of="$DISK/fill" bs=1k 2>/dev/null; true) && '
+              '"$PY" -m patcher apply "$DISK/repo"; code=$?; cp -r "$DISK/repo" "$AFTER"; exit $code')
+    env = {**os.environ, "DISK": str(disk), "REPO": str(hostile.root), "AFTER": str(after), "PY": sys.executable,
+           "PATCHER_CANARY": hostile.canary, "NO_COLOR": "1"}
+    done = subprocess.run(["unshare", "-Urm", "sh", "-c", script], capture_output=True, text=True,
+                          timeout=TIMEOUT, env=env)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith("error: a.yaml: write failed (No space left on device); nothing changed"), \
+        done.stderr
+    assert tree(after) == before
