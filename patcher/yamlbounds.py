@@ -47,14 +47,42 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 class Budget:
     """The nodes a file's documents have used so far (each document measured as it is composed)."""
 
-    def __init__(self) -> None:
+    def __init__(self, text: str) -> None:
         self.used = 0
+        # an alias needs an anchor: without `&` the graph is a tree, measured by a cheaper walk
+        self.tree = "&" not in text
 
     def spend(self, root: yaml.Node | None) -> None:
         """Raise TooLarge when ``root``'s document nests too deeply, refers to itself, or
         takes the file past MAX_NODES."""
         if root is not None:
-            self.used += _measure(root, MAX_NODES - self.used)
+            self.used += (_measure_tree if self.tree else _measure)(root, MAX_NODES - self.used)
+
+
+def _measure_tree(root: yaml.Node, budget: int) -> int:
+    """Nodes of a document with no aliases, level by level; each child is counted by its parent."""
+    total, depth = 1, 1
+    level = [root] if root.__class__ is not _SCALAR else []
+    while level:
+        if depth > MAX_DEPTH:
+            raise TooLarge(f"collections nest more than {MAX_DEPTH} levels deep", level[0], _NESTING)
+        below: list[yaml.Node] = []
+        for node in level:
+            if node.__class__ is _MAPPING:
+                total += 2 * len(node.value)
+                for key, value in node.value:
+                    if key.__class__ is not _SCALAR:
+                        below.append(key)
+                    if value.__class__ is not _SCALAR:
+                        below.append(value)
+            else:
+                total += len(node.value)
+                below += [item for item in node.value if item.__class__ is not _SCALAR]
+        level, depth = below, depth + 1
+    if total > budget:
+        raise TooLarge(f"the file holds more than {MAX_NODES:,} YAML nodes", root,
+                       "split the file; patcher reads up to that many nodes in one file")
+    return total
 
 
 def _measure(root: yaml.Node, budget: int) -> int:

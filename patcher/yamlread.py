@@ -94,7 +94,7 @@ def read_documents(text: str, path: str) -> list[Document]:
     aliases are expanded (patcher.yamlbounds), names the file and line."""
     loader = _Loader(_strip_bom(text))
     docs: list[Document] = []
-    budget = Budget()
+    budget = Budget(text)
     try:
         while loader.check_node():
             node = loader.get_node()

@@ -36,7 +36,7 @@ def _parse_error(exc: yaml.YAMLError) -> YamlEditError:
 def compose(text: str) -> list[Node]:
     """Root nodes, one per document; a text past patcher.yamlbounds' bounds is not edited (the
     checks that follow walk its data as a tree)."""
-    budget = Budget()
+    budget = Budget(text)
     roots = []
     try:
         for root in yaml.compose_all(text, Loader=yaml.CSafeLoader):

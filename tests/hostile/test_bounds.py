@@ -419,3 +419,13 @@ def test_full_disk_under_the_repository(hostile, tmp_path_factory):
     assert done.stderr.startswith("error: a.yaml: write failed (No space left on device); nothing changed"), \
         done.stderr
     assert tree(after) == before
+
+
+def test_a_file_of_more_nodes_than_the_bound_without_aliases(hostile):
+    items = "[" + "1," * MAX_NODES + "1]"  # about 2 MB, under the default max-file-size
+    hostile.write({"k8s/big.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  x: {items}\n",
+                   "istio/api.yaml": route("api")})
+    outcome = hostile.run("plan", str(hostile.root))
+    assert outcome.code == 1, outcome.output
+    assert f"error: k8s/big.yaml:1:1: the file holds more than {MAX_NODES:,} YAML nodes: not analysed" in outcome.stderr
+    assert_rest_analysed(outcome)
