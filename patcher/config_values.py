@@ -147,6 +147,7 @@ CHECKS: dict[tuple, Callable[[Any], str | None]] = {
     ("kubernetes-version",): _kubernetes_version,
     ("max-file-size",): _integer(1),
     ("helm-releases",): _releases,
+    ("helm-timeout",): _duration,
     ("platform-namespaces",): _strings,
 }
 
