@@ -52,10 +52,6 @@ def _pattern(regex: re.Pattern, what: str, empty: bool = False) -> Callable[[Any
     return check
 
 
-def _string(value: Any) -> str | None:
-    return None if isinstance(value, str) else "a string"
-
-
 def _output(value: Any) -> str | None:
     """A generated file's path: empty (beside the repository's own manifests), or a YAML file
     inside the repository, named relative to its root."""
@@ -75,6 +71,19 @@ def _kubernetes_version(value: Any) -> str | None:
         return None
     unquoted = " in quotes (unquoted, 1.30 is the number 1.3)" if isinstance(value, float) else ""
     return "a Kubernetes version such as 1.30 or v1.30.2" + unquoted
+
+
+def _schema_location(value: Any) -> str | None:
+    """A URL template, or a folder inside the repository named relative to its root."""
+    what = "a URL template or a folder inside the repository, relative to its root"
+    if not isinstance(value, str):
+        return what
+    if value == "" or value.startswith(("http://", "https://")):
+        return None
+    parts = value.replace("\\", "/").split("/")
+    if "://" in value or value.startswith(("/", "~")) or ":" in parts[0] or ".." in parts:
+        return what
+    return None
 
 
 def _strings(value: Any) -> str | None:
@@ -143,7 +152,7 @@ CHECKS: dict[tuple, Callable[[Any], str | None]] = {
     ("outputs", "destination-rules"): _output,
     ("outputs", "network-policies"): _output,
     ("outputs", "peer-authentication"): _output,
-    ("schema-location",): _string,
+    ("schema-location",): _schema_location,
     ("kubernetes-version",): _kubernetes_version,
     ("max-file-size",): _integer(1),
     ("helm-releases",): _releases,

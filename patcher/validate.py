@@ -27,7 +27,7 @@ import jsonschema
 import referencing
 from kubernetes_validate import utils as kv
 
-from patcher.containment import regular_file
+from patcher.containment import boundary, inside, regular_file
 from patcher.schema_download import Downloads
 from patcher.source import Diagnostic, PatcherError
 
@@ -46,10 +46,15 @@ class SchemaError:
 
 
 def schema_location(root: Path, location: str) -> str:
-    """A folder (or a template of file names) named in the settings is relative to the repository;
-    URLs stay."""
+    """A folder (or a template of file names) named in the settings is relative to the repository
+    and must stay inside it (an absolute one came from the command line); URLs stay."""
     if not location or "://" in location or Path(location).is_absolute():
         return location
+    folder = location[: location.index("{{")].rpartition("/")[0] if "{{" in location else location
+    if inside(boundary(root), str(root / folder)) is None:
+        raise PatcherError(f"setting 'schema-location' is '{location}', a folder outside the repository: not read",
+                           hint="keep the schemas inside the repository, or give --schema-location on the "
+                                "command line")
     return str(root / location)
 
 

@@ -148,3 +148,30 @@ def test_non_utf8_baseline(hostile):
     hostile.write({".patcher.yaml": "baseline: baseline.json\n", "baseline.json": b'{"a": "\xff"}',
                    "istio/api.yaml": ROUTE})
     assert failed(hostile).startswith("error: baseline.json:1: not valid UTF-8 (byte 0xff)")
+
+
+# --- a schema folder the repository's settings name ---------------------------------------------
+
+@pytest.mark.parametrize("location", ["../outside", "/etc", "file:///etc/{{.Group}}/{{.ResourceKind}}.json",
+                                      "~/schemas"])
+def test_schema_location_outside_the_repository_is_refused(hostile, location: str) -> None:
+    hostile.write({".patcher.yaml": f"schema-location: '{location}'\n", "istio/api.yaml": ROUTE})
+    assert (f".patcher.yaml:1:1: setting 'schema-location' is '{location}'; it must be a URL template or a "
+            "folder inside the repository, relative to its root") in failed(hostile)
+
+
+def test_schema_location_through_a_folder_link_leading_out_is_refused(hostile) -> None:
+    (hostile.outside / "networking.istio.io").mkdir()
+    (hostile.outside / "networking.istio.io" / "virtualservice_v1beta1.json").write_text(
+        '{"description": "%s"}' % hostile.canary)
+    hostile.write({".patcher.yaml": "schema-location: schemas\n", "istio/api.yaml": ROUTE})
+    os.symlink(hostile.outside, hostile.root / "schemas")
+    assert ("setting 'schema-location' is 'schemas', a folder outside the repository: not read"
+            in failed(hostile))
+
+
+def test_schema_location_on_the_command_line_may_be_anywhere(hostile) -> None:
+    (hostile.outside / "schemas").mkdir()
+    hostile.write({"istio/api.yaml": ROUTE})
+    outcome = hostile.run("plan", "--schema-location", str(hostile.outside / "schemas"), str(hostile.root))
+    assert outcome.code == 1 and "has no timeout" in outcome.stdout, outcome.output  # the user's choice
