@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from enum import Enum
@@ -15,6 +16,7 @@ from rich.markup import escape
 from patcher import __version__
 from patcher.analyse import BY_BASELINE, Selection
 from patcher.config import Config, load_config
+from patcher.containment import boundary, inside, regular_file
 from patcher.emit import Target, check_paths, show_apply, show_plan, show_validate, targets, write_file, \
     write_targets
 from patcher.findings import Applicability, Severity
@@ -127,8 +129,22 @@ def _baseline(run: Run, root: Path, config: Config) -> Baseline | None:
     if run.baseline is not None:
         return read_baseline(run.baseline, str(run.baseline))
     if config["baseline"]:
-        return read_baseline(root / config["baseline"], config["baseline"])
+        return read_baseline(_settings_baseline(root, config), config["baseline"])
     return None
+
+
+def _settings_baseline(root: Path, config: Config) -> Path:
+    """The baseline the settings name: a regular file inside the repository (a repository's
+    settings do not get to make patcher read ``/etc/passwd``, or wait on a FIFO)."""
+    name = config["baseline"]
+    full = inside(boundary(root), str(root / name))
+    if full is None:
+        raise PatcherError(f"setting 'baseline' is '{name}', which is outside the repository: not read",
+                           config.source, hint="keep the baseline file inside the repository")
+    if os.path.lexists(full) and not regular_file(full):
+        raise PatcherError(f"setting 'baseline' is '{name}', which is not a regular file: not read",
+                           config.source, hint="name the file `patcher plan --write-baseline` wrote")
+    return full
 
 
 def _exit_code(run: Run, result: Plan, findings) -> int:

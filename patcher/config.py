@@ -8,14 +8,17 @@ team changes its policy in one file instead of arguing with the tool.
 from __future__ import annotations
 
 import copy
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from patcher.config_values import check_values
+from patcher.containment import boundary, inside
+from patcher.reading import read_regular
 from patcher.rule_patterns import matches, split
-from patcher.source import PatcherError
+from patcher.source import PatcherError, decode
 from patcher.suppress import parse_ignores
 from patcher.yamlread import read_documents
 
@@ -112,10 +115,26 @@ def _merge(base: dict[str, Any], override: dict[str, Any], source: str) -> dict[
     return merged
 
 
+def _settings_text(root: Path, name: str) -> str | None:
+    """A settings file's text, None when there is none. One that is a link leading out of the
+    repository, or not a regular file, is an error: read, it could be anything (a FIFO blocks);
+    passed over, the run would silently use other settings."""
+    if not os.path.lexists(root / name):
+        return None
+    full = inside(boundary(root), str(root / name))
+    if full is None:
+        raise PatcherError("the settings file is a symbolic link leading outside the repository: not read", name,
+                           hint="make it a regular file inside the repository")
+    try:
+        return decode(read_regular(full, name), name)
+    except OSError as exc:
+        raise PatcherError(f"cannot read the settings: {exc.strerror}", name) from None
+
+
 def load_config(root: Path) -> Config:
-    dotfile = root / ".patcher.yaml"
-    if dotfile.is_file():
-        docs = read_documents(dotfile.read_text(encoding="utf-8"), ".patcher.yaml")
+    text = _settings_text(root, ".patcher.yaml")
+    if text is not None:
+        docs = read_documents(text, ".patcher.yaml")
         data = docs[0].data if docs else {}
         if data is None:
             data = {}
@@ -124,10 +143,10 @@ def load_config(root: Path) -> Config:
         merged = _merge(DEFAULTS, data, ".patcher.yaml")
         check_values(DEFAULTS, data, ".patcher.yaml", lambda path: docs[0].key_position(path))
         return Config(merged, ".patcher.yaml")
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
+    text = _settings_text(root, "pyproject.toml")
+    if text is not None:
         try:
-            table = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            table = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise PatcherError(f"invalid TOML: {exc}", "pyproject.toml") from None
         section = table.get("tool", {}).get("patcher")

@@ -121,16 +121,17 @@ class _Walk:
         elif not os.path.lexists(os.path.realpath(full)):
             self.note(rel, "symbolic link to a file that does not exist: not read")
         elif readable_inside(self.root, rel) is None:
-            self.note(rel, f"symbolic link to {kind_of(os.stat(full).st_mode)}: not read")
+            self.note(rel, f"symbolic link to {_target_kind(full)}: not read")
         elif self.chart_of(rel) is not None:
-            self.skipped.append(rel)  # a link between a chart's files: the chart's, rendered by Helm
+            self.skipped.append(rel)  # a chart's own: what Helm does with it is the renderer's concern
         else:
             self.links.append(rel)
 
     def classify(self, directory: Path, rel: str, name: str) -> None:
         chart = self.chart_of(rel)
+        # a script beside Chart.yaml is how the chart is installed, not part of it: read like any other
         if chart is not None and not (_script_name(name) and _directly_in(chart, rel)):
-            self.skipped.append(rel)  # a chart's scripts are how it is installed: read like any other
+            self.skipped.append(rel)
         elif name in KUSTOMIZATION_NAMES:
             self.kustomizations.append(rel)
         elif name.endswith(YAML_SUFFIXES):
@@ -198,6 +199,13 @@ def _is_script(path: Path, name: str) -> bool:
     return head.startswith(b"#!") and (b"sh" in head.split(b"\n", 1)[0])
 
 
+def _target_kind(link: Path) -> str:
+    try:
+        return kind_of(os.stat(link).st_mode)
+    except OSError as exc:
+        return f"a file that cannot be read ({exc.strerror})"
+
+
 def _directly_in(chart: str, path: str) -> bool:
     base = "" if chart in ("", ".") else chart.rstrip("/") + "/"
     return "/" not in path[len(base):]
@@ -214,7 +222,12 @@ def _chart_root(walk: _Walk, directory: Path, rel_dir: str, filenames: list[str]
 
 def discover(root: Path) -> Inventory:
     walk = _Walk(root)
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    def unreadable(exc: OSError) -> None:
+        rel = Path(exc.filename).relative_to(root).as_posix() if exc.filename else "."
+        walk.note(rel, f"cannot read the folder: {exc.strerror}; nothing in it is analysed", level="warning",
+                  hint="check the folder's permissions")
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable, followlinks=False):
         directory = Path(dirpath)
         rel_dir = directory.relative_to(root).as_posix()
         rel_dir = "" if rel_dir == "." else rel_dir

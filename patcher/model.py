@@ -21,8 +21,8 @@ from patcher.helm import (Release, from_applications, from_scripts, missing_depe
 from patcher.kustomize import Kustomization, included_files, read_kustomizations
 from patcher.merge_patch import strategic_merge
 from patcher.resources import Resource, Source, is_kind_cluster, is_resource
-from patcher.scripts import HelmInstall, LocalUrl, forwarded_ports, helm_installs, injection_labelled, local_urls, served_ports
 from patcher.reading import read_regular
+from patcher.scripts import HelmInstall, LocalUrl, forwarded_ports, helm_installs, injection_labelled, local_urls, served_ports
 from patcher.source import Diagnostic, PatcherError, decode
 from patcher.validate import is_core
 from patcher.workspace import ParseCache, Workspace

@@ -18,6 +18,7 @@ from typing import Callable
 
 from patcher.analyse import Selection, analyse, unknown_ignores
 from patcher.config import Config
+from patcher.containment import inside
 from patcher.discover import OUTSIDE_LINK, discover
 from patcher.edits import (AddDocument, CreateFile, DeleteDocument, DeleteItem, Edit, InsertItem, InsertKey,
                            ReplaceText, edit_paths)
@@ -26,13 +27,12 @@ from patcher.model import ParseCache, Workspace, build_model
 from patcher.outputs import check_outputs
 from patcher.registry import all_rules
 from patcher.rules.schema_invalid_resource import RULE as SCHEMA_RULE
-from patcher.source import Diagnostic, PatcherError, decode
-from patcher.containment import inside
 from patcher.reading import open_regular, read_regular
+from patcher.source import Diagnostic, PatcherError, decode
 from patcher.transform import apply_edits
 from patcher.validate import Validator, schema_location
-from patcher.yamlread import read_documents
 from patcher.verify import verify_file
+from patcher.yamlread import read_documents
 
 MAX_PASSES = 8
 DEFAULT_MAX_SIZE = 5 * 1024 * 1024
