@@ -49,6 +49,7 @@ class Inventory:
     skipped: tuple[str, ...] = field(default=())  # helm templates and chart files
     outside_links: tuple[str, ...] = field(default=())  # symbolic links leading out of the repository
     unread: tuple[Diagnostic, ...] = field(default=())  # files seen and not read, and why
+    links: tuple[tuple[str, str], ...] = field(default=())  # (link, the file read in its place)
 
 
 def in_chart(chart: str, path: str) -> bool:
@@ -73,6 +74,7 @@ class _Walk:
     outside: list[str] = field(default_factory=list)
     unread: list[Diagnostic] = field(default_factory=list)
     links: list[str] = field(default_factory=list)  # links to files inside, settled once all is walked
+    read_as: list[tuple[str, str]] = field(default_factory=list)  # (link, target) settled links
     specs: list[tuple[str, pathspec.PathSpec]] = field(default_factory=list)
 
     def note(self, rel: str, message: str, level: str = "note", hint: str = "") -> None:
@@ -147,6 +149,7 @@ class _Walk:
         for rel in self.links:
             target = Path(os.path.realpath(self.root / rel)).relative_to(real_root).as_posix()
             if target in read:
+                self.read_as.append((rel, target))
                 self.note(rel, f"symbolic link to '{target}', which is read in its place")
             elif target in self.skipped:
                 self.note(rel, f"symbolic link to '{target}', a file of a Helm chart: rendered with its "
@@ -240,7 +243,7 @@ def discover(root: Path) -> Inventory:
                 walk.file(directory, rel, name)
     walk.settle_links()
     return Inventory(tuple(walk.yaml), tuple(walk.kustomizations), tuple(walk.charts), tuple(walk.scripts),
-                     tuple(walk.skipped), tuple(walk.outside), tuple(walk.unread))
+                     tuple(walk.skipped), tuple(walk.outside), tuple(walk.unread), tuple(walk.read_as))
 
 
 def _join(base: str, name: str) -> str:

@@ -7,9 +7,9 @@ namespace field); the real ``kubectl kustomize`` is what checks a result.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 from patcher.source import Diagnostic, PatcherError
 
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 class Kustomization:
     file: str
     data: dict[str, Any]
+    # link -> the file read in its place (see discover): an entry naming a link means that file
+    links: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @cached_property
     def directory(self) -> str:
@@ -40,7 +42,8 @@ class Kustomization:
         out = []
         for index, entry in enumerate(self.data.get("resources") or []):
             if isinstance(entry, str) and "://" not in entry and not entry.startswith("github.com"):
-                out.append((index, posixpath.normpath(posixpath.join(self.directory, entry))))
+                path = posixpath.normpath(posixpath.join(self.directory, entry))
+                out.append((index, self.links.get(path, path)))
         return tuple(out)
 
     @cached_property
@@ -89,7 +92,7 @@ def read_kustomizations(workspace: "Workspace", cache: "ParseCache", deployed: f
             diagnostics.append(Diagnostic.of(exc, path))
             continue
         if docs and isinstance(docs[0].data, dict):
-            kustomizations.append(Kustomization(path, docs[0].data))
+            kustomizations.append(Kustomization(path, docs[0].data, dict(workspace.inventory.links)))
     return kustomizations, _namespaces(kustomizations, deployed), diagnostics
 
 

@@ -144,6 +144,15 @@ def test_symlinked_file_inside_is_read_once(hostile) -> None:
     assert "timeout: 30s" in (hostile.root / "manifests" / "routes.yaml").read_text()
 
 
+def test_kustomization_entry_naming_a_link_means_the_file_read(hostile) -> None:
+    hostile.write({"k8s/base/routes.yaml": ROUTES.replace("  namespace: web\n", ""),
+                   "k8s/kustomization.yaml": "namespace: web\nresources: [routes.yaml]\n"})
+    os.symlink("base/routes.yaml", hostile.root / "k8s" / "routes.yaml")
+    outcome = _plan(hostile)
+    # the namespace the kustomization sets reaches the file, as kustomize builds it
+    assert f"k8s/base/routes.yaml:8:5: recommended [istio/route-without-timeout] {FINDING}" in outcome.stderr
+
+
 def test_symlinked_file_leading_outside_is_not_followed(hostile) -> None:
     hostile.write({"k8s/routes.yaml": ROUTES})
     os.symlink(hostile.outside / "values.yaml", hostile.root / "k8s" / "values.yaml")
