@@ -280,6 +280,10 @@ def _read_values(root: Path, path: str, release: Release) -> str:
     not rendered without it (defaults would render what is not deployed)."""
     file, line, who = _declared(release)
     not_rendered = f"release '{release.name}' of chart '{release.chart}' was not rendered"
+    if "://" in path:
+        raise PatcherError(f"{who}values file '{path}' is a URL, which patcher does not fetch, so {not_rendered}",
+                           file, line, hint="name the release's values in .patcher.yaml (helm-releases) to "
+                                            "analyse the chart with values from the repository")
     full = inside(boundary(root), str(root / path))
     if full is None:
         raise PatcherError(f"{who}values file '{path}' is outside the repository: not read, so {not_rendered}",

@@ -262,6 +262,13 @@ def test_values_file_outside_named_by_an_argo_application_is_not_read(hostile) -
     assert outcome.code == 1
 
 
+def test_values_file_given_as_a_url_is_not_fetched(hostile) -> None:
+    hostile.write({**CHART, "deploy.sh": "#!/bin/sh\nhelm upgrade --install app ./chart -f https://example.invalid/v.yaml\n"})
+    outcome = _plan(hostile)
+    assert ("error: deploy.sh:2: values file 'https://example.invalid/v.yaml' is a URL, which patcher does not "
+            "fetch, so release 'app' of chart 'chart' was not rendered") in outcome.stderr
+
+
 def test_values_file_inside_still_renders(hostile) -> None:
     hostile.write({**CHART, "env/prod.yaml": "secret: prod-app\n",
                    "scripts/deploy.sh": "#!/bin/sh\nhelm install app ./chart -f ../env/prod.yaml\n"})
