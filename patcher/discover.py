@@ -6,9 +6,11 @@ Helm templates are recognised so that they are never parsed as YAML: their
 chart is rendered by the Helm engine instead.
 
 Only regular files are read: a FIFO with a manifest's name would block the
-read forever, and a link could lead anywhere. A link is never read through:
-one to a file the walk finds anyway is that file (read once, under its own
-name); any other link is named in a note and left alone.
+read forever, and a link could lead anywhere. A link is never read as a file
+of its own: one to a file the walk finds anyway is that file (read once, under
+its own name); any other link is named in a note and left alone. The one
+exception is a linked kustomization: its entries are relative to the link's
+folder, so there it is a kustomization too.
 """
 
 from __future__ import annotations
@@ -148,7 +150,10 @@ class _Walk:
         read = set(self.yaml) | set(self.kustomizations) | set(self.scripts)
         for rel in self.links:
             target = Path(os.path.realpath(self.root / rel)).relative_to(real_root).as_posix()
-            if target in read:
+            if target in self.kustomizations and PurePosixPath(rel).name in KUSTOMIZATION_NAMES:
+                # its entries are relative to the link's folder: there it is a kustomization of its own
+                self.kustomizations.append(rel)
+            elif target in read:
                 self.read_as.append((rel, target))
                 self.note(rel, f"symbolic link to '{target}', which is read in its place")
             elif target in self.skipped:

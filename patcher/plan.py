@@ -92,7 +92,7 @@ def load_workspace(root: Path, progress: Progress | None = None,
             progress(number, len(paths), "reading")
         try:
             # discovery saw a regular file; the open checks again, in case it changed since
-            with open_regular(root / path, path) as handle:
+            with open_regular(inside(root, path) or root / path, path) as handle:
                 size = os.fstat(handle.fileno()).st_size
                 if size > max_size:
                     diagnostics.append(Diagnostic(path, f"skipped: {size} bytes is over the size limit of {max_size}",

@@ -153,6 +153,17 @@ def test_kustomization_entry_naming_a_link_means_the_file_read(hostile) -> None:
     assert f"k8s/base/routes.yaml:8:5: recommended [istio/route-without-timeout] {FINDING}" in outcome.stderr
 
 
+def test_symlinked_kustomization_is_a_kustomization_of_its_own_folder(hostile) -> None:
+    hostile.write({"base/kustomization.yaml": "namespace: web\nresources: [routes.yaml]\n",
+                   "base/routes.yaml": ROUTES.replace("  namespace: web\n", ""),
+                   "prod/routes.yaml": ROUTES.replace("  namespace: web\n", "").replace("shop", "prod")})
+    os.symlink("../base/kustomization.yaml", hostile.root / "prod" / "kustomization.yaml")
+    outcome = _plan(hostile)
+    assert "prod/routes.yaml:8:5: recommended [istio/route-without-timeout] route 0 of VirtualService web/prod" \
+        in outcome.stderr, outcome.stderr
+    assert FINDING in outcome.stderr
+
+
 def test_symlinked_file_leading_outside_is_not_followed(hostile) -> None:
     hostile.write({"k8s/routes.yaml": ROUTES})
     os.symlink(hostile.outside / "values.yaml", hostile.root / "k8s" / "values.yaml")
