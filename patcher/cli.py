@@ -176,8 +176,8 @@ def _execute(run: Run, show: Show, writes: bool = False) -> None:
             built = check_kustomize(result.root, result.changes)
             write_changes(result.root, result.changes)
             result = result.written()
-            if built.skipped:
-                err.print(f"note: {built.skipped}", markup=False, soft_wrap=True)
+            for note in filter(None, (built.skipped, *built.notes)):
+                err.print(f"note: {note}", markup=False, soft_wrap=True)
         if run.write_baseline is not None:
             recorded = list(result.findings) + [f for f, why in result.hidden if why == BY_BASELINE]
             write_file(str(run.write_baseline), render_baseline(recorded))

@@ -55,6 +55,8 @@ DEFAULTS: dict[str, Any] = {
     "max-file-size": 5 * 1024 * 1024,
     # Helm releases, when the scripts do not say: [{chart, name, namespace, values: []}]
     "helm-releases": [],
+    # how long one chart may take to render before it is stopped and reported
+    "helm-timeout": "60s",
     # namespaces that hold platform components rather than the application
     "platform-namespaces": ["istio-system", "kube-system", "kube-public", "kube-node-lease",
                             "local-path-storage"],

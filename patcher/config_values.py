@@ -134,6 +134,7 @@ CHECKS: dict[tuple, Callable[[Any], str | None]] = {
     ("kubernetes-version",): _pattern(K8S_VERSION, "a Kubernetes version such as 1.30 or v1.30.2", empty=True),
     ("max-file-size",): _integer(1),
     ("helm-releases",): _releases,
+    ("helm-timeout",): _duration,
     ("platform-namespaces",): _strings,
 }
 

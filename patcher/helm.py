@@ -8,13 +8,17 @@ of its scripts, else the chart's own name in the ``default`` namespace.
 from __future__ import annotations
 
 import json
+import os
 import posixpath
-import shutil
 import tempfile
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from patcher import helm_process
+from patcher.chart_copy import LeftOut, copy_chart
+from patcher.containment import inside
 from patcher.scripts import HelmInstall
 from patcher.source import PatcherError
 from patcher.yamlread import Document, read_documents
@@ -135,47 +139,55 @@ def _resolve_file(arg: str, script_dir: str, exists: Callable[[str], bool]) -> s
     return next((c for c in candidates if exists(c)), candidates[0])
 
 
-def missing_dependencies(chart_dir: Path) -> list[str]:
+def missing_dependencies(root: Path, chart: str, timeout: float = helm_process.DEFAULT_TIMEOUT) -> list[str]:
     """Dependencies Chart.yaml declares that charts/ does not hold (Helm itself refuses these)."""
-    from helm_python.chart import Chart
-    from helm_python.errors import HelmError
-
     try:
-        with Chart.load(str(chart_dir)) as chart:
-            declared = chart.metadata.get("dependencies") or []
-            loaded = {d.get("name") for d in chart.dependencies}
-    except HelmError:
+        with tempfile.TemporaryDirectory(prefix="patcher-chart-") as tmp:
+            copy = _copy(root, chart, Path(tmp))
+            answer = helm_process.request({"op": "dependencies", "chart": str(copy)}, chart, timeout)
+    except PatcherError:
+        return []  # loading alone cannot loop; the render reports what stopped the engine
+    if not answer["ok"]:
         return []  # the render reports why the chart cannot load
-    return sorted(str(d.get("name")) for d in declared
+    loaded = set(answer["loaded"])
+    return sorted(str(d.get("name")) for d in answer["declared"]
                   if isinstance(d, dict) and d.get("name") not in loaded)
 
 
-def render(root: Path, release: Release, overrides: Mapping[str, str],
-           values: dict[str, Any] | None) -> list[RenderedFile]:
-    """Render one release; ``overrides`` are edited file texts not yet on disk."""
-    from helm_python.chart import Chart
-    from helm_python.errors import HelmError
+def left_out(root: Path, chart: str) -> list[LeftOut]:
+    """What the copy Helm renders leaves out of the chart (see patcher.chart_copy)."""
+    return copy_chart(root, chart, None)
 
-    chart_dir = root / release.chart
-    pending = {p: t for p, t in overrides.items() if p.startswith(release.chart.rstrip("/") + "/")}
+
+def render(root: Path, release: Release, overrides: Mapping[str, str],
+           values: dict[str, Any] | None, timeout: float = helm_process.DEFAULT_TIMEOUT) -> list[RenderedFile]:
+    """Render one release; ``overrides`` are edited file texts not yet on disk."""
+    chart_prefix = release.chart.rstrip("/") + "/"
+    pending = {p[len(chart_prefix):]: t for p, t in overrides.items() if p.startswith(chart_prefix)}
+    try:
+        values = json.loads(json.dumps(values, default=_as_helm_reads))
+    except (TypeError, ValueError) as exc:
+        raise PatcherError(f"the chart's values cannot be passed to Helm: {exc}", release.chart + "/Chart.yaml",
+                           hint="quote the value in the values file") from None
+    request = {"op": "render", "values": values, "name": release.name, "namespace": release.namespace}
     with tempfile.TemporaryDirectory(prefix="patcher-chart-") as tmp:
-        if pending:
-            copy = Path(tmp) / "chart"
-            shutil.copytree(chart_dir, copy, symlinks=True)
-            for path, text in pending.items():
-                (copy / path[len(release.chart) + 1:]).write_text(text, encoding="utf-8")
-            chart_dir = copy
-        try:
-            with Chart.load(str(chart_dir)) as chart:
-                prefix = chart.name + "/"
-                output = chart.render(values, name=release.name, namespace=release.namespace)
-        except HelmError as exc:
-            first = str(exc).strip().splitlines()
-            raise PatcherError(f"Helm could not render the chart: {' '.join(s.strip() for s in first[:3])}",
-                               release.chart + "/Chart.yaml",
-                               hint="run `helm template` on the chart to see the full error") from None
+        copy = _copy(root, release.chart, Path(tmp))
+        for rel, text in pending.items():
+            target = inside(copy, rel)
+            if target is not None:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+        answer = helm_process.request({**request, "chart": str(copy)}, release.chart, timeout)
+    if answer.get("limit") == "output":
+        raise helm_process.output_limit_error(release.chart, answer["size"])
+    if not answer["ok"]:
+        text = answer["error"].replace(str(copy), str(root / release.chart))
+        first = " ".join(s.strip() for s in text.strip().splitlines()[:3])
+        raise PatcherError(f"Helm could not render the chart: {_shortened(first)}", release.chart + "/Chart.yaml",
+                           hint="run `helm template` on the chart to see the full error")
+    prefix = answer["prefix"]
     rendered = []
-    for name, text in sorted(output.items()):
+    for name, text in sorted(answer["output"].items()):
         if not name.endswith((".yaml", ".yml")) or not text.strip():
             continue
         rel = name[len(prefix):] if name.startswith(prefix) else name
@@ -183,3 +195,25 @@ def render(root: Path, release: Release, overrides: Mapping[str, str],
         docs = tuple(d for d in read_documents(text, template) if d.data is not None)
         rendered.append(RenderedFile(template, docs))
     return rendered
+
+
+def _as_helm_reads(value: Any) -> Any:
+    """A YAML value JSON has no type for, as Helm reads it; a date is its text, as written."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"a {type(value).__name__} value (Helm would read its text, which patcher does not keep)")
+
+
+def _shortened(message: str, most: int = 1000) -> str:
+    """Helm's message, or where it starts and how it ends: a recursive ``include`` repeats
+    its position once per level, thousands of times on one line."""
+    if len(message) <= most:
+        return message
+    return f"{message[:most // 2 - 3]} ... {message[-(most // 2 - 2):]}"
+
+
+def _copy(root: Path, chart: str, folder: Path) -> Path:
+    """The chart as Helm may read it, under ``folder`` with the chart folder's own name."""
+    copy = folder / (Path(os.path.realpath(root / chart)).name or "chart")
+    copy_chart(root, chart, copy)
+    return copy

@@ -1,20 +1,26 @@
 """Kustomizations: which manifests they include and which namespace they set.
 
 Only what routing analysis needs is read here (resources, components and the
-namespace field); the real ``kubectl kustomize`` is what checks a result.
+namespace field); the real ``kubectl kustomize`` is what checks a result. An
+entry that leads out of the read boundary is never opened: it is reported.
 """
 
 from __future__ import annotations
 
+import os
 import posixpath
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
+from patcher.containment import boundary
+from patcher.kustomize_refs import is_remote, references, resolve
 from patcher.source import Diagnostic, PatcherError
 
 if TYPE_CHECKING:
     from patcher.workspace import ParseCache, Workspace
+    from patcher.yamlread import Document
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,7 @@ class Kustomization:
     def _entries(self) -> tuple[tuple[int, str], ...]:
         out = []
         for index, entry in enumerate(self.data.get("resources") or []):
-            if isinstance(entry, str) and "://" not in entry and not entry.startswith("github.com"):
+            if isinstance(entry, str) and not is_remote(entry):
                 path = posixpath.normpath(posixpath.join(self.directory, entry))
                 out.append((index, self.links.get(path, path)))
         return tuple(out)
@@ -82,6 +88,7 @@ def read_kustomizations(workspace: "Workspace", cache: "ParseCache", deployed: f
     folders an Argo CD Application deploys: where a base is shared, they decide."""
     kustomizations: list[Kustomization] = []
     diagnostics: list[Diagnostic] = []
+    reach = _Reach(workspace.root)
     for path in workspace.inventory.kustomizations:
         text = workspace.texts.get(path)
         if text is None:
@@ -93,7 +100,29 @@ def read_kustomizations(workspace: "Workspace", cache: "ParseCache", deployed: f
             continue
         if docs and isinstance(docs[0].data, dict):
             kustomizations.append(Kustomization(path, docs[0].data, dict(workspace.inventory.links)))
+            diagnostics += reach.outside(path, docs[0])
     return kustomizations, _namespaces(kustomizations, deployed), diagnostics
+
+
+class _Reach:
+    """Which entries lead out of the read boundary (the git work tree holding the repository)."""
+
+    def __init__(self, root: Path) -> None:
+        self.boundary = boundary(root)
+        prefix = Path(os.path.realpath(root)).relative_to(self.boundary).as_posix()
+        self.prefix = "" if prefix == "." else prefix
+
+    def outside(self, path: str, doc: "Document") -> list[Diagnostic]:
+        folder = posixpath.join(self.prefix, posixpath.dirname(path))
+        found = []
+        for ref in references(doc.data):
+            if not ref.remote and resolve(self.boundary, folder, ref.entry)[1] is None:
+                line, column = doc.line_of(ref.yaml_path)
+                found.append(Diagnostic(path, f"names '{ref.entry}' ({ref.field}), which is outside the "
+                                              "repository: not read, so what it adds is not analysed",
+                                        line, column, "keep what a kustomization names inside the repository "
+                                                      "(or the git work tree holding it)", level="warning"))
+        return found
 
 
 def _deploys(directory: str, deployed: frozenset[str]) -> bool:

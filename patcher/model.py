@@ -16,8 +16,10 @@ from typing import Any, Callable, Mapping
 
 from patcher.config import Config
 from patcher.containment import boundary, inside
-from patcher.helm import (Release, from_applications, from_scripts, missing_dependencies,
+from patcher.durations import seconds
+from patcher.helm import (Release, from_applications, from_scripts, left_out, missing_dependencies,
                           releases_for, render)
+from patcher.helm_process import DEFAULT_TIMEOUT
 from patcher.kustomize import Kustomization, included_files, read_kustomizations
 from patcher.merge_patch import strategic_merge
 from patcher.resources import Resource, Source, is_kind_cluster, is_resource
@@ -113,18 +115,20 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                                level="note")
                     for i in installs if not any(r.declared_in == f"{i.file}:{i.line}" for r in releases)
                     and not _local_chart(i.chart, charts)]
+    timeout = seconds(str(config["helm-timeout"])) or DEFAULT_TIMEOUT
     for number, release in enumerate(releases, start=1):
         if progress:
             progress(number, len(releases), "rendering charts")
+        diagnostics += _left_out(workspace, release.chart, cache)
         try:
-            resources += _render_release(workspace, release, cache)
+            resources += _render_release(workspace, release, cache, timeout)
         except PatcherError as exc:
             diagnostics.append(Diagnostic.of(exc, release.chart))
         diagnostics += [Diagnostic(f"{release.chart}/Chart.yaml",
                                    f"dependency '{name}' is declared but missing from charts/; its resources are not analysed",
                                    hint="run `helm dependency build` on the chart", level="warning")
                         for name in cache.rendered(("dependencies", release.chart),
-                                                   lambda: missing_dependencies(workspace.root / release.chart))]
+                                                   lambda: missing_dependencies(workspace.root, release.chart, timeout))]
     diagnostics += _ignored_kinds(resources)
     return Model(workspace, config, documents, tuple(resources), tuple(kind_configs),
                  tuple(kustomizations), tuple(urls), tuple(releases), tuple(diagnostics),
@@ -241,12 +245,23 @@ def _resource(doc: Document, source: Source, default_namespace: str) -> Resource
     return Resource(data["apiVersion"], data["kind"], meta["name"], str(namespace), data, source, doc)
 
 
-def _render_release(workspace: Workspace, release: Release, cache: ParseCache) -> list[Resource]:
+def _left_out(workspace: Workspace, chart: str, cache: ParseCache) -> list[Diagnostic]:
+    """The note naming what the copy Helm renders left out of the chart, and why."""
+    missing = cache.rendered(("left out", chart), lambda: left_out(workspace.root, chart))
+    if not missing:
+        return []
+    listed = "; ".join(f"{item.path} ({item.why})" for item in missing)
+    return [Diagnostic(f"{chart}/Chart.yaml", f"rendered without {len(missing)} path(s) Helm must not read: {listed}",
+                       hint="the chart is rendered from a copy that leaves these out; if it needs one, put the "
+                            "file itself in the chart", level="note")]
+
+
+def _render_release(workspace: Workspace, release: Release, cache: ParseCache, timeout: float) -> list[Resource]:
     chart_prefix = release.chart.rstrip("/") + "/"
     overrides = {p: t for p, t in workspace.texts.items() if p.startswith(chart_prefix)}
     values = _values(workspace, release, cache)
     key = (release, tuple(sorted(overrides.items())), repr(values))
-    rendered = cache.rendered(key, lambda: render(workspace.root, release, overrides, values))
+    rendered = cache.rendered(key, lambda: render(workspace.root, release, overrides, values, timeout))
     resources = []
     for rendered_file in rendered:
         for doc in rendered_file.documents:

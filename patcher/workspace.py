@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Mapping
 
 from patcher.discover import Inventory, in_chart
+from patcher.source import PatcherError
 from patcher.yamlread import Document, read_documents
 
 
@@ -51,6 +52,14 @@ class ParseCache:
         return self._docs[key]
 
     def rendered(self, key: tuple, produce) -> list:
+        """``produce()`` once per key; a failure is kept too, so that a chart that ran into a
+        limit is not rendered again (and waited for again) by every pass of the fix loop."""
         if key not in self._renders:
-            self._renders[key] = produce()
-        return self._renders[key]
+            try:
+                self._renders[key] = produce()
+            except PatcherError as exc:
+                self._renders[key] = exc
+        kept = self._renders[key]
+        if isinstance(kept, PatcherError):
+            raise kept
+        return kept
