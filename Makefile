@@ -26,6 +26,7 @@ test: $(STAMP)
 # at random with many examples. Put what it finds in an @example.
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -p no:cacheprovider tests/yamledit/test_properties.py tests/test_templating.py
+	PATCHER_EVERY_TYPE=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/hostile/test_malformed.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

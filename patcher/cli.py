@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass
 from enum import Enum
@@ -16,9 +15,10 @@ from rich.markup import escape
 from patcher import __version__
 from patcher.analyse import BY_BASELINE, Selection
 from patcher.config import Config, load_config
-from patcher.containment import boundary, inside, regular_file
+from patcher.containment import boundary
 from patcher.emit import Target, check_paths, show_apply, show_plan, show_validate, targets, write_file, \
     write_targets
+from patcher.failures import os_failure
 from patcher.findings import Applicability, Severity
 from patcher.kustomize_check import check_kustomize
 from patcher.plan import Plan, make_plan
@@ -129,22 +129,8 @@ def _baseline(run: Run, root: Path, config: Config) -> Baseline | None:
     if run.baseline is not None:
         return read_baseline(run.baseline, str(run.baseline))
     if config["baseline"]:
-        return read_baseline(_settings_baseline(root, config), config["baseline"])
+        return read_baseline(root / config["baseline"], config["baseline"], boundary(root))
     return None
-
-
-def _settings_baseline(root: Path, config: Config) -> Path:
-    """The baseline the settings name: a regular file inside the repository (a repository's
-    settings do not get to make patcher read ``/etc/passwd``, or wait on a FIFO)."""
-    name = config["baseline"]
-    full = inside(boundary(root), str(root / name))
-    if full is None:
-        raise PatcherError(f"setting 'baseline' is '{name}', which is outside the repository: not read",
-                           config.source, hint="keep the baseline file inside the repository")
-    if os.path.lexists(full) and not regular_file(full):
-        raise PatcherError(f"setting 'baseline' is '{name}', which is not a regular file: not read",
-                           config.source, hint="name the file `patcher plan --write-baseline` wrote")
-    return full
 
 
 def _exit_code(run: Run, result: Plan, findings) -> int:
@@ -167,6 +153,7 @@ Show = Callable[[Report, Console, Console], None]
 def _execute(run: Run, show: Show, writes: bool = False) -> None:
     """Plan (and for apply, write), then report to every destination; exit with the code."""
     out, err = Console(highlight=False), Console(stderr=True, highlight=False)
+    written = False
     try:
         chosen: tuple[Target, ...] = targets(run.formats, run.output_files)
         if run.write_baseline is not None:
@@ -175,6 +162,7 @@ def _execute(run: Run, show: Show, writes: bool = False) -> None:
         if writes:
             built = check_kustomize(result.root, result.changes)
             write_changes(result.root, result.changes)
+            written = True
             result = result.written()
             for note in filter(None, (built.skipped, *built.notes)):
                 err.print(f"note: {note}", markup=False, soft_wrap=True)
@@ -189,6 +177,8 @@ def _execute(run: Run, show: Show, writes: bool = False) -> None:
         write_targets(chosen, report)
     except PatcherError as exc:
         _fail(err, exc)
+    except OSError as exc:  # the machine's: a full disk or temporary folder, a read-only folder
+        _fail(err, os_failure(exc, written))
     raise typer.Exit(_exit_code(run, result, result.remaining if writes else result.findings))
 
 

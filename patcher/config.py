@@ -8,17 +8,17 @@ team changes its policy in one file instead of arguing with the tool.
 from __future__ import annotations
 
 import copy
-import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from patcher.config_values import check_values
-from patcher.containment import boundary, inside
-from patcher.reading import read_regular
+from patcher.config_values import Position, check_values, shown
+from patcher.containment import boundary
+from patcher.ownfiles import read_own_file
 from patcher.rule_patterns import matches, split
-from patcher.source import PatcherError, decode
+from patcher.source import PatcherError
 from patcher.suppress import parse_ignores
 from patcher.yamlread import read_documents
 
@@ -97,44 +97,39 @@ class Config:
         return wanted and not named(skip) and not named(self.values["disable"])
 
 
-def _merge(base: dict[str, Any], override: dict[str, Any], source: str) -> dict[str, Any]:
+def _merge(base: dict[str, Any], override: dict[str, Any], source: str, position: Position) -> dict[str, Any]:
     merged = copy.deepcopy(base)
     for key, value in override.items():
+        line, column = position((str(key),)) or (None, None)
         if key not in base:
-            raise PatcherError(f"unknown setting '{key}'", source,
+            raise PatcherError(f"unknown setting '{key}'", source, line, column,
                                hint="known settings: " + ", ".join(sorted(base)))
-        if isinstance(base[key], dict) and isinstance(value, dict):
-            unknown = sorted(set(value) - NESTED_KEYS.get(key, set(value)))
+        if isinstance(base[key], dict) and not isinstance(value, dict):
+            raise PatcherError(f"setting '{key}' is {shown(value)}; it must be a mapping", source, line, column,
+                               hint=f"its keys: " + ", ".join(sorted(NESTED_KEYS[key])))
+        if isinstance(base[key], dict):
+            unknown = sorted(set(value) - NESTED_KEYS.get(key, set(value)), key=str)
             if unknown:
-                raise PatcherError(f"unknown setting '{key}.{unknown[0]}'", source,
+                line, column = position((key, str(unknown[0]))) or (line, column)
+                raise PatcherError(f"unknown setting '{key}.{unknown[0]}'", source, line, column,
                                    hint=f"known keys of '{key}': " + ", ".join(sorted(NESTED_KEYS[key])))
             merged[key] = {**base[key], **value}
         else:
             merged[key] = value
-    parse_ignores(merged["ignore"], source)
+    line, column = position(("ignore",)) or (None, None)
+    parse_ignores(merged["ignore"], source, line, column)
     if not isinstance(merged["baseline"], str):
-        raise PatcherError("'baseline' must be the path of a baseline file", source)
+        line, column = position(("baseline",)) or (None, None)
+        raise PatcherError("'baseline' must be the path of a baseline file", source, line, column)
     return merged
 
 
-def _settings_text(root: Path, name: str) -> str | None:
-    """A settings file's text, None when there is none. One that is a link leading out of the
-    repository, or not a regular file, is an error: read, it could be anything (a FIFO blocks);
-    passed over, the run would silently use other settings."""
-    if not os.path.lexists(root / name):
-        return None
-    full = inside(boundary(root), str(root / name))
-    if full is None:
-        raise PatcherError("the settings file is a symbolic link leading outside the repository: not read", name,
-                           hint="make it a regular file inside the repository")
-    try:
-        return decode(read_regular(full, name), name)
-    except OSError as exc:
-        raise PatcherError(f"cannot read the settings: {exc.strerror}", name) from None
-
-
 def load_config(root: Path) -> Config:
-    text = _settings_text(root, ".patcher.yaml")
+    """The settings of the repository at ``root``: its .patcher.yaml, else the [tool.patcher]
+    table of its pyproject.toml, else the defaults. A settings file that cannot be read or
+    holds a wrong value is an error naming it (and the line, where there is one)."""
+    limit = boundary(root)
+    text = read_own_file(root / ".patcher.yaml", ".patcher.yaml", limit)
     if text is not None:
         docs = read_documents(text, ".patcher.yaml")
         data = docs[0].data if docs else {}
@@ -142,18 +137,42 @@ def load_config(root: Path) -> Config:
             data = {}
         if not isinstance(data, dict):
             raise PatcherError("settings must be a mapping", ".patcher.yaml", 1)
-        merged = _merge(DEFAULTS, data, ".patcher.yaml")
-        check_values(DEFAULTS, data, ".patcher.yaml", lambda path: docs[0].key_position(path))
+        position = docs[0].key_position if docs else (lambda path: None)
+        merged = _merge(DEFAULTS, data, ".patcher.yaml", position)
+        check_values(DEFAULTS, data, ".patcher.yaml", position)
         return Config(merged, ".patcher.yaml")
-    text = _settings_text(root, "pyproject.toml")
+    text = read_own_file(root / "pyproject.toml", "pyproject.toml", limit)
     if text is not None:
         try:
-            table = tomllib.loads(text)
+            table = tomllib.loads(text.removeprefix("\ufeff"))
         except tomllib.TOMLDecodeError as exc:
-            raise PatcherError(f"invalid TOML: {exc}", "pyproject.toml") from None
-        section = table.get("tool", {}).get("patcher")
-        if isinstance(section, dict):
-            merged = _merge(DEFAULTS, section, "pyproject.toml")
-            check_values(DEFAULTS, section, "pyproject.toml", lambda path: None)
+            where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+            message = str(exc)[: where.start()].strip() if where else str(exc)
+            raise PatcherError(f"invalid TOML: {message}", "pyproject.toml", *(
+                (int(where[1]), int(where[2])) if where else ())) from None
+        tool = table.get("tool", {})
+        section = tool.get("patcher") if isinstance(tool, dict) else tool
+        if section is not None and not isinstance(section, dict):
+            raise PatcherError("[tool.patcher] must be a table of settings", "pyproject.toml")
+        if section is not None:
+            position = lambda path: _toml_line(text, path)  # noqa: E731
+            merged = _merge(DEFAULTS, section, "pyproject.toml", position)
+            check_values(DEFAULTS, section, "pyproject.toml", position)
             return Config(merged, "pyproject.toml")
     return Config(copy.deepcopy(DEFAULTS))
+
+
+def _toml_line(text: str, path: tuple) -> tuple[int, int] | None:
+    """Where a setting is written in pyproject.toml, found in the text (tomllib keeps no
+    positions): the first assignment of its key after the [tool.patcher] header."""
+    lines = text.splitlines()
+    header = re.compile(r"\s*\[\s*tool\s*\.\s*patcher\b")
+    start = next((i for i, line in enumerate(lines) if header.match(line)), None)
+    if start is None:
+        return None
+    key = re.compile(r"(?:^|[\s{,.])([\"']?" + re.escape(str(path[-1])) + r"[\"']?)\s*=")
+    for number in range(start + 1, len(lines)):
+        match = key.search(lines[number])
+        if match:
+            return (number + 1, match.start(1) + 1)
+    return None

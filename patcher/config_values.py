@@ -23,6 +23,12 @@ MTLS_MODES = ("STRICT", "PERMISSIVE", "DISABLE", "UNSET")
 Position = Callable[[tuple], "tuple[int, int] | None"]
 
 
+def shown(value: Any, limit: int = 80) -> str:
+    """A value as an error message quotes it: its repr, cut short (it may be a whole file's worth)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _duration(value: Any) -> str | None:
     # zero is refused: Istio reads a zero timeout as "no timeout", the opposite of what was asked
     if isinstance(value, str) and DURATION.fullmatch(value) and re.search(r"[1-9]", value):
@@ -62,6 +68,13 @@ def _output(value: Any) -> str | None:
     if value.startswith(("/", "~")) or ":" in parts[0] or ".." in parts or "" in parts[:-1]:
         return what
     return None
+
+
+def _kubernetes_version(value: Any) -> str | None:
+    if value == "" or (isinstance(value, str) and K8S_VERSION.fullmatch(value)):
+        return None
+    unquoted = " in quotes (unquoted, 1.30 is the number 1.3)" if isinstance(value, float) else ""
+    return "a Kubernetes version such as 1.30 or v1.30.2" + unquoted
 
 
 def _strings(value: Any) -> str | None:
@@ -131,7 +144,7 @@ CHECKS: dict[tuple, Callable[[Any], str | None]] = {
     ("outputs", "network-policies"): _output,
     ("outputs", "peer-authentication"): _output,
     ("schema-location",): _string,
-    ("kubernetes-version",): _pattern(K8S_VERSION, "a Kubernetes version such as 1.30 or v1.30.2", empty=True),
+    ("kubernetes-version",): _kubernetes_version,
     ("max-file-size",): _integer(1),
     ("helm-releases",): _releases,
     ("helm-timeout",): _duration,
@@ -153,8 +166,8 @@ def check_values(defaults: dict[str, Any], overridden: dict[str, Any], source: s
             if problem:
                 line, column = position(path) or (None, None)
                 name = ".".join(path)
-                raise PatcherError(f"setting '{name}' is {given!r}; it must be {problem}", source, line, column,
-                                   hint=f"the default is {_default(defaults, path)!r}")
+                raise PatcherError(f"setting '{name}' is {shown(given)}; it must be {problem}", source, line, column,
+                                   hint=f"the default is {shown(_default(defaults, path))}")
 
 
 def _default(defaults: dict[str, Any], path: tuple) -> Any:

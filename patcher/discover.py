@@ -154,8 +154,7 @@ class _Walk:
                 # its entries are relative to the link's folder: there it is a kustomization of its own
                 self.kustomizations.append(rel)
             elif target in read:
-                self.read_as.append((rel, target))
-                self.note(rel, f"symbolic link to '{target}', which is read in its place")
+                self.read_as.append((rel, target))  # nothing is left unread: its note is the plan's (read_in_place)
             elif target in self.skipped:
                 self.note(rel, f"symbolic link to '{target}', a file of a Helm chart: rendered with its "
                                "chart, not read here")
@@ -253,3 +252,10 @@ def discover(root: Path) -> Inventory:
 
 def _join(base: str, name: str) -> str:
     return str(PurePosixPath(base) / name) if base else name
+
+
+def read_in_place(inventory: Inventory) -> list[Diagnostic]:
+    """Notes for the links whose target was read instead of them (nothing of the repository was
+    left unread there, so these are kept apart from ``unread``)."""
+    return [Diagnostic(link, f"symbolic link to '{target}', which is read in its place", level="note")
+            for link, target in inventory.links]

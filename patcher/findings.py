@@ -58,6 +58,9 @@ class Fix:
     # why it is labelled so: what the rule proved keeps every known flow working, or
     # which flow it could break or cannot see
     reason: str = ""
+    # the resources its reasoning reads (patcher.unread.Needs); None: all of them. A fix is
+    # withheld when something it needs could not be read
+    needs: tuple | None = None
 
 
 @dataclass(frozen=True)

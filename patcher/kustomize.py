@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from patcher.containment import boundary
 from patcher.kustomize_refs import is_remote, references, resolve
+from patcher.shapes import KUSTOMIZATION, check
 from patcher.source import Diagnostic, PatcherError
 
 if TYPE_CHECKING:
@@ -99,6 +100,12 @@ def read_kustomizations(workspace: "Workspace", cache: "ParseCache", deployed: f
             diagnostics.append(Diagnostic.of(exc, path))
             continue
         if docs and isinstance(docs[0].data, dict):
+            problem = check(docs[0].data, KUSTOMIZATION)
+            if problem:
+                diagnostics.append(Diagnostic(path, f"{problem.message}: kustomization skipped, not analysed",
+                                              docs[0].key_position(problem.path)[0],
+                                              hint="kustomize refuses it too: correct the field's type"))
+                continue
             kustomizations.append(Kustomization(path, docs[0].data, dict(workspace.inventory.links)))
             diagnostics += reach.outside(path, docs[0])
     return kustomizations, _namespaces(kustomizations, deployed), diagnostics

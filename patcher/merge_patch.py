@@ -19,7 +19,7 @@ def strategic_merge(base: Any, patch: Any) -> Any:
             return {k: copy.deepcopy(v) for k, v in patch.items() if k != "$patch"}
         out = dict(base)
         for key, value in patch.items():
-            if key.startswith("$"):
+            if isinstance(key, str) and key.startswith("$"):
                 continue
             if value is None:
                 out.pop(key, None)

@@ -24,8 +24,11 @@ from patcher.kustomize import Kustomization, included_files, read_kustomizations
 from patcher.merge_patch import strategic_merge
 from patcher.resources import Resource, Source, is_kind_cluster, is_resource
 from patcher.reading import read_regular
+from patcher.shapes import KIND_CLUSTER as KIND_CLUSTER_SHAPE, MAPPING as MAPPING_SHAPE, \
+    STRING as STRING_SHAPE, check, resource_problem
 from patcher.scripts import HelmInstall, LocalUrl, forwarded_ports, helm_installs, injection_labelled, local_urls, served_ports
 from patcher.source import Diagnostic, PatcherError, decode
+from patcher.unread import KIND_CLUSTER, Unread
 from patcher.validate import is_core
 from patcher.workspace import ParseCache, Workspace
 from patcher.yamlread import Document
@@ -55,6 +58,10 @@ class Model:
     forwarded_ports: frozenset[tuple[str, int]] = frozenset()  # (script, local port) of port-forwards
     served_ports: frozenset[int] = frozenset()  # local ports some script publishes or serves itself
     injection_labelled: frozenset[str] = frozenset()  # namespaces scripts label for sidecar injection
+    unread: tuple[Unread, ...] = ()  # what the model could not read: fixes that rely on it are withheld
+    # resources left out as malformed (patcher.shapes): only the schema check reads them
+    malformed: tuple[Resource, ...] = ()
+    skipped: tuple[Diagnostic, ...] = ()  # why each document was left out: for the rules that read the model
 
     @property
     def root(self) -> Path:
@@ -68,16 +75,20 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                 progress: Callable[[int, int, str], None] | None = None) -> Model:
     cache = cache or ParseCache()
     diagnostics: list[Diagnostic] = []
+    unread: list[Unread] = []
     documents: dict[str, list[Document]] = {}
     for path in workspace.yaml_files:
         try:
             documents[path] = cache.documents(path, workspace.texts[path])
         except PatcherError as exc:
             diagnostics.append(Diagnostic.of(exc, path))
+            unread.append(Unread(f"{path} (not parsed)"))
             continue
         diagnostics += _duplicate_keys(path, documents[path])
     kustomizations, namespaces, kdiags = read_kustomizations(workspace, cache, _deployed_paths(documents))
     diagnostics += kdiags
+    unread += [Unread(f"{d.file} (kustomization not read)") for d in kdiags if d.level == "error"]
+    admit = _Admission(unread)
 
     kind_configs: list[KindConfig] = []
     resources: list[Resource] = []
@@ -85,12 +96,13 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
     for path, docs in documents.items():
         for doc in docs:
             if is_kind_cluster(doc.data):
-                kind_configs.append(KindConfig(path, doc))
-            elif is_resource(doc.data) and path not in patches:
+                if admit.kind_config(path, doc):
+                    kind_configs.append(KindConfig(path, doc))
+            elif path not in patches and admit.named(path, doc):
                 resources.append(_resource(doc, Source(path, doc.index, True),
                                            namespaces.get(path, "default")))
 
-    resources = _patched(resources, kustomizations, documents)
+    resources = admit.resources(_patched(admit.resources(resources), kustomizations, documents))
     resources += _operator_gateways(resources)
     urls: list[LocalUrl] = []
     installs: list[HelmInstall] = []
@@ -121,18 +133,95 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
             progress(number, len(releases), "rendering charts")
         diagnostics += _left_out(workspace, release.chart, cache)
         try:
-            resources += _render_release(workspace, release, cache, timeout)
+            resources += admit.resources(_render_release(workspace, release, cache, admit, timeout))
         except PatcherError as exc:
             diagnostics.append(Diagnostic.of(exc, release.chart))
+            unread.append(Unread(f"chart {release.chart} (release {release.name}/{release.namespace}) "
+                                 "did not render"))
+        missing = cache.rendered(("dependencies", release.chart),
+                                 lambda: missing_dependencies(workspace.root, release.chart, timeout))
         diagnostics += [Diagnostic(f"{release.chart}/Chart.yaml",
                                    f"dependency '{name}' is declared but missing from charts/; its resources are not analysed",
                                    hint="run `helm dependency build` on the chart", level="warning")
-                        for name in cache.rendered(("dependencies", release.chart),
-                                                   lambda: missing_dependencies(workspace.root, release.chart, timeout))]
+                        for name in missing]
+        unread += [Unread(f"dependency '{name}' of chart {release.chart} (missing from charts/)") for name in missing]
     diagnostics += _ignored_kinds(resources)
     return Model(workspace, config, documents, tuple(resources), tuple(kind_configs),
                  tuple(kustomizations), tuple(urls), tuple(releases), tuple(diagnostics),
-                 frozenset(forwarded), frozenset(served), frozenset(labelled))
+                 frozenset(forwarded), frozenset(served), frozenset(labelled), tuple(unread),
+                 tuple(admit.malformed), tuple(admit.skipped))
+
+
+class _Admission:
+    """Lets into the model only what has the shape its readers expect (patcher.shapes);
+    each document left out gets a diagnostic naming the field (``skipped``), and is recorded
+    as unread."""
+
+    HINT = "Kubernetes refuses it too: correct the field's type"
+
+    def __init__(self, unread: list[Unread]) -> None:
+        self.unread = unread
+        self.malformed: list[Resource] = []
+        self.skipped: list[Diagnostic] = []
+
+    def _skip(self, file: str, line: int | None, message: str, gap: Unread, hint: str = HINT) -> None:
+        self.skipped.append(Diagnostic(file, message, line, hint=hint))
+        self.unread.append(gap)
+
+    def kind_config(self, path: str, doc: Document) -> bool:
+        problem = check(doc.data, KIND_CLUSTER_SHAPE)
+        if problem:
+            self._skip(path, doc.key_position(problem.path)[0],
+                       f"{problem.message}: kind cluster config skipped, not analysed",
+                       Unread(f"the kind cluster config in {path} (malformed)", frozenset({KIND_CLUSTER})),
+                       "kind refuses it too: correct the field's type")
+        return problem is None
+
+    def named(self, path: str, doc: Document, editable: bool = True) -> bool:
+        """Whether a document is a resource; one that says its kind but whose metadata or name
+        cannot be read is reported, not silently taken for something else. Lines are given
+        where the text is the file's own (``editable``), not Helm's output."""
+        data = doc.data
+        if is_resource(data):
+            return True
+        if not (isinstance(data, dict) and isinstance(data.get("apiVersion"), str)
+                and isinstance(data.get("kind"), str) and "metadata" in data):
+            return False
+        problem = check(data, {"metadata": MAPPING_SHAPE, "metadata.name": STRING_SHAPE})
+        if problem is None:
+            return False  # no name (generateName): nothing routes to it by name
+        self._skip(path, doc.key_position(problem.path)[0] if editable else None,
+                   f"{problem.message}: {data['kind']} (document {doc.index + 1}) skipped, not analysed",
+                   _gap(data["kind"], f"a {data['kind']} in {path} (malformed)", None))
+        return False
+
+    def resources(self, resources: list[Resource]) -> list[Resource]:
+        out = []
+        for resource in resources:
+            problem = resource_problem(resource.data, resource.kind)
+            if problem is None:
+                out.append(resource)
+                continue
+            self.malformed.append(resource)
+            line = resource.location(problem.path).line if resource.source.editable else None
+            self._skip(resource.source.file, line,
+                       f"{problem.message}: {resource.kind} {_name(resource)} skipped, not analysed",
+                       _gap(resource.kind, f"{resource.ref} in {resource.source.file} (malformed: {problem.field})",
+                            resource.namespace or None))
+        return out
+
+
+def _name(resource: Resource) -> str:
+    return f"{resource.namespace}/{resource.name}" if resource.namespace else resource.name
+
+
+def _gap(kind: str, what: str, namespace: str | None) -> Unread:
+    """What a skipped resource may have held: an Application deploys anything, an IstioOperator
+    the gateway Services; anything else just itself."""
+    if kind == "Application":
+        return Unread(what)
+    kinds = {kind, "Service"} if kind == "IstioOperator" else {kind}
+    return Unread(what, frozenset(kinds), namespace)
 
 
 ANALYSED_CUSTOM_KINDS = {"Gateway", "VirtualService", "DestinationRule", "PeerAuthentication",
@@ -148,6 +237,8 @@ def _deployed_paths(documents: Mapping[str, list[Document]]) -> frozenset[str]:
             if not (isinstance(data, dict) and data.get("kind") == "Application"
                     and str(data.get("apiVersion", "")).startswith("argoproj.io/")):
                 continue
+            if resource_problem(data, "Application"):
+                continue  # reported, and left out, when the model admits resources
             spec = data.get("spec") or {}
             for source in spec.get("sources") or [spec.get("source") or {}]:
                 if isinstance(source, dict) and source.get("path"):
@@ -204,8 +295,9 @@ def _patched(resources: list[Resource], kustomizations, documents) -> list[Resou
             for doc in documents.get(path, []):
                 if not isinstance(doc.data, dict):
                     continue  # a list of operations is a JSON 6902 patch
+                meta = doc.data.get("metadata")
                 kind = target.get("kind") or doc.data.get("kind")
-                name = target.get("name") or (doc.data.get("metadata") or {}).get("name")
+                name = target.get("name") or (meta.get("name") if isinstance(meta, dict) else None)
                 for index, resource in enumerate(out):
                     if resource.source.file in included and resource.kind == kind and resource.name == name:
                         merged = strategic_merge(resource.data, doc.data)
@@ -256,7 +348,8 @@ def _left_out(workspace: Workspace, chart: str, cache: ParseCache) -> list[Diagn
                             "file itself in the chart", level="note")]
 
 
-def _render_release(workspace: Workspace, release: Release, cache: ParseCache, timeout: float) -> list[Resource]:
+def _render_release(workspace: Workspace, release: Release, cache: ParseCache,
+                    admit: _Admission, timeout: float) -> list[Resource]:
     chart_prefix = release.chart.rstrip("/") + "/"
     overrides = {p: t for p, t in workspace.texts.items() if p.startswith(chart_prefix)}
     values = _values(workspace, release, cache)
@@ -265,7 +358,7 @@ def _render_release(workspace: Workspace, release: Release, cache: ParseCache, t
     resources = []
     for rendered_file in rendered:
         for doc in rendered_file.documents:
-            if not is_resource(doc.data) or _is_test_hook(doc.data):
+            if not admit.named(rendered_file.template, doc, editable=False) or _is_test_hook(doc.data):
                 continue
             source = Source(rendered_file.template, doc.index, False,
                             f"{release.name}/{release.namespace}")
@@ -341,5 +434,5 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _is_test_hook(data: dict[str, Any]) -> bool:
-    hook = (data.get("metadata", {}).get("annotations") or {}).get("helm.sh/hook", "")
-    return "test" in str(hook)
+    annotations = data["metadata"].get("annotations")
+    return isinstance(annotations, dict) and "test" in str(annotations.get("helm.sh/hook", ""))

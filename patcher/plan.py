@@ -16,20 +16,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from patcher.analyse import Selection, analyse, unknown_ignores
+from patcher.analyse import Selection, Skips, analyse, unknown_ignores
 from patcher.config import Config
 from patcher.containment import inside
-from patcher.discover import OUTSIDE_LINK, discover
+from patcher.discover import OUTSIDE_LINK, discover, read_in_place
 from patcher.edits import (AddDocument, CreateFile, DeleteDocument, DeleteItem, Edit, InsertItem, InsertKey,
                            ReplaceText, edit_paths)
 from patcher.findings import Applicability, Finding
 from patcher.model import ParseCache, Workspace, build_model
 from patcher.outputs import check_outputs
+from patcher.reading import open_regular, read_regular
 from patcher.registry import all_rules
 from patcher.rules.schema_invalid_resource import RULE as SCHEMA_RULE
-from patcher.reading import open_regular, read_regular
 from patcher.source import Diagnostic, PatcherError, decode
 from patcher.transform import apply_edits
+from patcher.unread import Unread, gaps, withheld_reason
 from patcher.validate import Validator, schema_location
 from patcher.verify import verify_file
 from patcher.yamlread import read_documents
@@ -47,9 +48,10 @@ class FileChange:
 
 # What happened to a finding's fix. A plan only computes: its fixes "would-fix"; after apply
 # has written them they are "fixed" (see ``written``).
-WOULD_FIX, FIXED, SKIPPED_UNSAFE, NO_FIX, FAILED = (
-    "would-fix", "fixed", "skipped-unsafe", "no-fix", "failed-verification")
-STATUSES = (WOULD_FIX, FIXED, SKIPPED_UNSAFE, NO_FIX, FAILED)
+# A "withheld" fix relies on something patcher could not read (patcher.unread): never applied.
+WOULD_FIX, FIXED, SKIPPED_UNSAFE, NO_FIX, FAILED, WITHHELD = (
+    "would-fix", "fixed", "skipped-unsafe", "no-fix", "failed-verification", "withheld")
+STATUSES = (WOULD_FIX, FIXED, SKIPPED_UNSAFE, NO_FIX, FAILED, WITHHELD)
 
 
 @dataclass(frozen=True)
@@ -156,20 +158,28 @@ def _collector_paused():
 def _make_plan(root: Path, config: Config, selection: Selection, threshold: Applicability,
                progress: Progress | None) -> Plan:
     workspace, diagnostics = load_workspace(root, progress, int(config["max-file-size"]))
+    not_read = [Unread(f"{d.file} ({d.message})") for d in diagnostics]  # every one is a file left unread
+    diagnostics += read_in_place(workspace.inventory)
     validator = Validator(schema_location(root, config["schema-location"]), config["kubernetes-version"])
     cache = ParseCache()
     diagnostics += unknown_ignores(workspace.texts)
     model = build_model(workspace, config, cache, progress)
     check_outputs(model)
+    first_model = model
     derived = frozenset(r.id for r in all_rules() if r.info.derived)
     hidden: list[tuple[Finding, str]] = []
-    first = analyse(model, selection, derived=False, hidden=hidden, progress=progress)
+    skips = Skips()
+    withheld: dict[str, str] = {}  # finding identity -> why its fix is withheld
+    first = analyse(model, selection, derived=False, hidden=hidden, progress=progress, skips=skips)
+    _withhold(first, not_read + list(model.unread) + skips.unread, withheld)
     if any(r.id == SCHEMA_RULE.id for r in selection.rules(config)):
-        for resource in model.resources:  # counted for the note on what had no schema to check against
+        for resource in model.resources + model.malformed:  # counted for the note on what had no schema to check against
             validator.covers(resource.data)
-    if not _choose(first, threshold, {}, {}):
-        first = sorted(first + analyse(model, selection, derived=True, hidden=hidden, progress=progress),
+    if not _choose(_eligible(first, withheld), threshold, {}, {}):
+        first = sorted(first + analyse(model, selection, derived=True, hidden=hidden, progress=progress,
+                                       skips=skips),
                        key=lambda f: (-f.severity, f.sort_key()))
+        _withhold(first, not_read + list(model.unread) + skips.unread, withheld)
     # else the routing changes first, and policy derived from it is found (and reported) on the fixed routing
     texts: dict[str, str | None] = dict(workspace.texts)
     extra_read: dict[str, str | None] = {}
@@ -179,7 +189,7 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
     known = {f.identity for f in first}
     current = first
     for number in range(1, MAX_PASSES + 1):
-        chosen = _choose(current, threshold, applied, failures, derived)
+        chosen = _choose(_eligible(current, withheld), threshold, applied, failures, derived)
         if not chosen:
             break
         step = _Step(root, texts, extra_read, validator, cache, progress, f"fix pass {number}: verifying")
@@ -189,7 +199,8 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
         live = {p: t for p, t in texts.items() if t is not None}
         model = build_model(Workspace(root, live, workspace.inventory), config, cache)
         hidden_now: list[tuple[Finding, str]] = []
-        current = analyse(model, selection, hidden=hidden_now)
+        current = analyse(model, selection, hidden=hidden_now, skips=skips)
+        _withhold(current, not_read + list(model.unread) + skips.unread, withheld)
         # what only exists once a fix is in: policy for a Service a corrected route reaches, a
         # merged route's missing timeout, a mapping a moved port left unused
         later.update((f.identity, f) for f in current
@@ -201,11 +212,36 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
     # those still there at the end, are reported with the first pass's
     reported = sorted(list(first) + [f for key, f in later.items() if key in applied or key in left],
                       key=lambda f: (-f.severity, f.sort_key()))
-    results = tuple(_result(f, threshold, applied, failures, left) for f in reported)
+    results = tuple(_result(f, threshold, applied, failures, left, withheld) for f in reported)
     unresolved = tuple(f for f in current if f.fix and f.identity in applied)
+    # what the repository has, then what only the fixed texts show
+    told = tuple(dict.fromkeys(_told(first_model, selection) + tuple(skips.diagnostics)
+                               + _told(model, selection)))
     return Plan(root, tuple(reported), results, changes,
-                tuple(diagnostics) + model.diagnostics + tuple(validator.unchecked_note()), tuple(current),
+                tuple(diagnostics) + told + tuple(validator.unchecked_note()), tuple(current),
                 unresolved, _unique(hidden))
+
+
+def _told(model, selection: Selection) -> tuple[Diagnostic, ...]:
+    """The model's diagnostics; documents skipped as malformed only when a rule that skips
+    them runs (the schema check reads them, and says itself what is wrong)."""
+    routing = any(r.id != SCHEMA_RULE.id for r in selection.rules(model.config))
+    return model.diagnostics + (model.skipped if routing else ())
+
+
+def _withhold(findings: list[Finding], unread: list[Unread], withheld: dict[str, str]) -> None:
+    """Note the findings whose fix relies on something that could not be read."""
+    if not unread:
+        return
+    for finding in findings:
+        if finding.fix is not None and finding.identity not in withheld:
+            found = gaps(finding.fix.needs, unread)
+            if found:
+                withheld[finding.identity] = withheld_reason(found)
+
+
+def _eligible(findings: list[Finding], withheld: dict[str, str]) -> list[Finding]:
+    return [f for f in findings if f.identity not in withheld]
 
 
 def _unique(hidden: list[tuple[Finding, str]]) -> tuple[tuple[Finding, str], ...]:
@@ -362,7 +398,7 @@ def _changes(workspace: Workspace, texts: dict[str, str | None],
     return tuple(changes)
 
 
-def _result(finding: Finding, threshold: Applicability, applied, failures, left) -> FixResult:
+def _result(finding: Finding, threshold: Applicability, applied, failures, left, withheld) -> FixResult:
     key = finding.identity
     if key in applied:
         return FixResult(finding, WOULD_FIX)
@@ -372,6 +408,8 @@ def _result(finding: Finding, threshold: Applicability, applied, failures, left)
         return FixResult(finding, WOULD_FIX, "cleared by a related fix")
     if finding.fix is None:
         return FixResult(finding, NO_FIX)
+    if key in withheld:
+        return FixResult(finding, WITHHELD, withheld[key])
     if finding.fix.applicability < threshold:
         if finding.fix.applicability >= Applicability.UNSAFE:
             reason = "; ".join(filter(None, (finding.fix.reason, "--unsafe-fixes applies it")))

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from patcher.findings import Finding
+from patcher.ownfiles import read_own_file
 from patcher.rule_patterns import matches
 from patcher.source import PatcherError
 
@@ -55,26 +56,31 @@ def _namespace(resource: str) -> str | None:
     return ref.split("/", 1)[0] if "/" in ref else None
 
 
-def parse_ignores(value: Any, source: str | None) -> tuple[IgnoreEntry, ...]:
-    """The settings' ``ignore`` entries, checked: errors name the settings file and the key."""
+def parse_ignores(value: Any, source: str | None, line: int | None = None,
+                  column: int | None = None) -> tuple[IgnoreEntry, ...]:
+    """The settings' ``ignore`` entries, checked: errors name the settings file and the key
+    (at ``line`` and ``column``, where the settings give one)."""
+    def error(message: str, hint: str = ENTRY_HINT) -> PatcherError:
+        return PatcherError(message, source, line, column, hint=hint)
+
     if not isinstance(value, list):
-        raise PatcherError("'ignore' must be a list of entries", source, hint=ENTRY_HINT)
+        raise error("'ignore' must be a list of entries")
     entries = []
     for number, item in enumerate(value, start=1):
         where = f"'ignore' entry {number}"
         if not isinstance(item, dict):
-            raise PatcherError(f"{where} must be a mapping", source, hint=ENTRY_HINT)
+            raise error(f"{where} must be a mapping")
         unknown = sorted(str(k) for k in item if k not in ("rule",) + SCOPES)
         if unknown:
-            raise PatcherError(f"{where}: unknown key '{unknown[0]}'", source, hint=ENTRY_HINT)
+            raise error(f"{where}: unknown key '{unknown[0]}'")
         if "rule" not in item:
-            raise PatcherError(f"{where}: missing key 'rule'", source, hint=ENTRY_HINT)
+            raise error(f"{where}: missing key 'rule'")
         for key, text in item.items():
             if not isinstance(text, str) or not text:
-                raise PatcherError(f"{where}: '{key}' must be a non-empty string", source, hint=ENTRY_HINT)
+                raise error(f"{where}: '{key}' must be a non-empty string")
         if not any(k in item for k in SCOPES):
-            raise PatcherError(f"{where}: give 'namespace', 'file' or 'resource'", source,
-                               hint="to turn a rule off everywhere, list it under 'disable'")
+            raise error(f"{where}: give 'namespace', 'file' or 'resource'",
+                        hint="to turn a rule off everywhere, list it under 'disable'")
         entries.append(IgnoreEntry(item["rule"], item.get("namespace"), item.get("file"), item.get("resource")))
     return tuple(entries)
 
@@ -100,13 +106,12 @@ def render_baseline(findings: Iterable[Finding]) -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
-def read_baseline(path: Path, name: str) -> Baseline:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PatcherError("baseline file does not exist", name, hint=BASELINE_HINT) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PatcherError(f"cannot read the baseline: {getattr(exc, 'strerror', None) or exc}", name) from None
+def read_baseline(path: Path, name: str, limit: Path | None = None) -> Baseline:
+    """The baseline at ``path``; one the settings name must lie inside ``limit`` (the
+    repository's read boundary), one given on the command line may lie anywhere."""
+    text = read_own_file(path, name, limit)
+    if text is None:
+        raise PatcherError("baseline file does not exist", name, hint=BASELINE_HINT)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -13,13 +13,11 @@ checked rather than let them pass as valid.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.resources
 import json
 import os
 import re
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,8 @@ import jsonschema
 import referencing
 from kubernetes_validate import utils as kv
 
+from patcher.containment import regular_file
+from patcher.schema_download import Downloads
 from patcher.source import Diagnostic, PatcherError
 
 SHIPPED = importlib.resources.files("patcher") / "schemas"
@@ -135,6 +135,7 @@ class Validator:
                                hint="give a folder laid out as <group>/<kind>_<version>.json, or a URL template")
         self.version = kubernetes_version or kv.latest_version()
         self.cache_dir = cache_dir or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "patcher" / "schemas"
+        self.downloads = Downloads(self.cache_dir)
         self._validators: dict[tuple[str, str], _Checker | None] = {}
         self._unchecked: dict[tuple[str, str], set[tuple[str, str]]] = {}  # kind -> resources (namespace, name)
 
@@ -156,16 +157,18 @@ class Validator:
         return self._validators[(str(data.get("apiVersion")), str(data.get("kind")))].errors(data)
 
     def unchecked_note(self) -> list[Diagnostic]:
-        """A note counting the resources of kinds with no schema (none when every resource had one)."""
+        """Notes on what was not checked: schema servers that failed, and a count of the
+        resources of kinds with no schema (none when every resource had one)."""
+        failed = self.downloads.notes()
         if not self._unchecked:
-            return []
+            return failed
         total = sum(len(names) for names in self._unchecked.values())
         listed = ", ".join(f"{kind} {api_version} ({len(names)})"
                            for (api_version, kind), names in sorted(self._unchecked.items(), key=lambda i: i[0][::-1]))
         subject = "resource of a kind with no schema was" if total == 1 else "resources of kinds with no schema were"
-        return [Diagnostic(".", f"{total} {subject} not checked: {listed}",
-                           hint="give the schemas with --schema-location or the schema-location setting",
-                           level="note")]
+        return failed + [Diagnostic(".", f"{total} {subject} not checked: {listed}",
+                                    hint="give the schemas with --schema-location or the schema-location setting",
+                                    level="note")]
 
     def _build(self, api_version: str, kind: str):
         if is_core(api_version):
@@ -203,34 +206,22 @@ class Validator:
         values = {"Group": group, "ResourceKind": kind.lower(), "Kind": kind, "ResourceAPIVersion": version}
         if "{{" in self.location:
             target = TEMPLATE_FIELDS.sub(lambda m: values[m.group(1)], self.location)
-        else:
-            target = str(Path(self.location) / group / f"{kind.lower()}_{version}.json")
+        else:  # a folder, or a URL laid out as one
+            target = f"{self.location.rstrip('/')}/{group}/{kind.lower()}_{version}.json"
         if target.startswith(("http://", "https://")):
             return self._download(target)
         path = Path(target.removeprefix("file://"))
-        if not path.is_file():
+        if not regular_file(path):  # missing, a FIFO (reading would block), a link loop
             return None
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
+            return json.loads(path.read_bytes())
+        except OSError as exc:
+            raise PatcherError(f"cannot read the schema: {exc.strerror}", str(path)) from None
+        except ValueError as exc:  # not JSON, or not UTF-8
             raise PatcherError(f"schema is not valid JSON: {exc}", str(path)) from None
 
     def _download(self, url: str) -> dict | None:
-        cached = self.cache_dir / (hashlib.sha256(url.encode()).hexdigest() + ".json")
-        if cached.is_file():
-            return json.loads(cached.read_text(encoding="utf-8"))
-        try:
-            with urllib.request.urlopen(url, timeout=20) as response:
-                body = response.read()
-        except OSError as exc:
-            if getattr(exc, "code", None) == 404:
-                return None
-            raise PatcherError(f"cannot download schema {url}: {exc}",
-                               hint="check the schema location, or validate offline with a folder") from None
-        schema = json.loads(body)
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        cached.write_bytes(body)
-        return schema
+        return self.downloads.schema(url)
 
 
 def _error_path(error: jsonschema.ValidationError) -> tuple:
@@ -238,7 +229,7 @@ def _error_path(error: jsonschema.ValidationError) -> tuple:
     path = tuple(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
-        extra = sorted(k for k in error.instance if k not in known)
+        extra = sorted((k for k in error.instance if k not in known), key=str)  # keys may be 1 or a date
         if extra:
             return path + (extra[0],)
     return path

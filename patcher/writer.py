@@ -1,9 +1,12 @@
 """Writing a plan to disk: atomically, all or nothing.
 
-Each file is written to a temporary file beside it and renamed over the
-original. If any write fails, files already written are restored, created
-files removed, and the error says that nothing changed. A file that changed on
-disk since it was read is never overwritten.
+Every new text is first written to a temporary file beside its target; only
+when all of them are written are they renamed over the originals (and files
+deleted). So a full disk or a quota (ENOSPC, EDQUOT, EFBIG) fails before any of
+the user's files is touched: the temporary files and any folder made for a new
+file are removed. If a rename fails, files already renamed are restored and
+created files removed. Either way the error says that nothing changed. A file
+that changed on disk since it was read is never overwritten.
 """
 
 from __future__ import annotations
@@ -29,8 +32,8 @@ def _new_file_mode() -> int:
     return 0o666 & ~umask
 
 
-def _atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _stage(path: Path, data: bytes, mode: int | None = None) -> str:
+    """``data`` in a new temporary file beside ``path``, with the mode ``path`` is to have; its name."""
     if mode is None:
         mode = path.stat().st_mode & 0o7777 if path.exists() else _new_file_mode()
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".patcher", dir=path.parent)
@@ -38,11 +41,25 @@ def _atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         os.chmod(temp, mode)
+    except BaseException:
+        _remove(temp)
+        raise
+    return temp
+
+
+def _atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = _stage(path, data, mode)
+    try:
         os.replace(temp, path)
     except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
+        _remove(temp)
         raise
+
+
+def _remove(temp: str) -> None:
+    if os.path.exists(temp):
+        os.unlink(temp)
 
 
 def write_text(path: Path, text: str) -> None:
@@ -82,21 +99,58 @@ def write_changes(root: Path, changes: Sequence[FileChange]) -> None:
     for change in changes:
         _check_unchanged(root, change)
     modes = {c.path: (root / c.path).stat().st_mode & 0o7777 for c in changes if c.old is not None}
+    folders = _missing_folders(root, changes)
+    staged: dict[str, str] = {}
+    try:
+        for change in changes:
+            if change.new is not None:
+                path = root / change.path
+                path.parent.mkdir(parents=True, exist_ok=True)
+                staged[change.path] = _stage(path, _encode(change.new), modes.get(change.path))
+    except OSError as exc:
+        _discard(staged, folders)
+        raise _failed(exc, change.path, "nothing changed") from None
     done: list[FileChange] = []
     try:
         for change in changes:
-            path = root / change.path
             if change.new is None:
-                path.unlink()
+                (root / change.path).unlink()
             else:
-                _atomic_write(path, _encode(change.new))
+                os.replace(staged[change.path], root / change.path)
+                del staged[change.path]
             done.append(change)
     except OSError as exc:
+        _discard(staged, ())
         _rollback(root, done, modes)
-        raise PatcherError(f"write failed ({exc.strerror or exc}); every file was restored, "
-                           "nothing changed", getattr(exc, "filename", None) and
-                           os.path.relpath(exc.filename, root) or None,
-                           hint="fix the cause (permissions, disk space) and run apply again") from None
+        _discard({}, folders)
+        raise _failed(exc, change.path, "every file was restored, nothing changed") from None
+
+
+def _failed(exc: OSError, path: str, outcome: str) -> PatcherError:
+    return PatcherError(f"write failed ({exc.strerror or exc}); {outcome}", path,
+                        hint="fix the cause (permissions, disk space) and run apply again")
+
+
+def _missing_folders(root: Path, changes: Sequence[FileChange]) -> list[Path]:
+    """Folders that writing the new files would create, deepest first."""
+    missing: set[Path] = set()
+    for change in changes:
+        folder = (root / change.path).parent
+        while change.new is not None and folder != root and not folder.exists():
+            missing.add(folder)
+            folder = folder.parent
+    return sorted(missing, key=lambda p: len(p.parts), reverse=True)
+
+
+def _discard(staged: dict[str, str], folders: Sequence[Path]) -> None:
+    """Remove temporary files not renamed, and the folders made for new files (when empty)."""
+    for temp in staged.values():
+        _remove(temp)
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            pass  # not empty: something else is in it now
 
 
 def _rollback(root: Path, done: list[FileChange], modes: dict[str, int]) -> None:

@@ -14,6 +14,7 @@ import yaml
 
 from patcher.edits import YamlPath
 from patcher.source import PatcherError
+from patcher.yamlbounds import Budget, TooLarge
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -89,28 +90,37 @@ def _strip_bom(text: str) -> str:
 
 
 def read_documents(text: str, path: str) -> list[Document]:
-    """All documents of a YAML stream; a syntax error names the file and line."""
+    """All documents of a YAML stream; a syntax error, or a file too large or deep once its
+    aliases are expanded (patcher.yamlbounds), names the file and line."""
     loader = _Loader(_strip_bom(text))
     docs: list[Document] = []
+    budget = Budget(text)
     try:
         while loader.check_node():
             node = loader.get_node()
+            budget.spend(node)
             loader.duplicates = []
             data = loader.construct_document(node)
             docs.append(Document(len(docs), data, node, tuple(loader.duplicates)))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
-        hint = "fix the YAML syntax"
+        hint, message = "fix the YAML syntax", f"YAML syntax error: {problem}"
         line_text = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
         if "\t" in line_text or "tab" in problem:
             hint = "YAML does not allow tabs for indentation; use spaces"
         elif "{{" in text:
             hint = ("the file has Go-template braces ({{ }}); a Helm template belongs in a chart's "
                     "templates/ folder, where patcher renders it with Helm")
-        raise PatcherError(f"YAML syntax error: {problem}", path,
+        elif "unhashable key" in problem:  # valid YAML (`? [a]: b`), but no Kubernetes field has such a key
+            message, hint = "a mapping key is itself a list or mapping: not analysed", "write the key as a string"
+        raise PatcherError(message, path,
                            mark.line + 1 if mark else None,
                            mark.column + 1 if mark else None, hint) from None
+    except TooLarge as exc:
+        mark = exc.node.start_mark
+        raise PatcherError(f"{exc.message}: not analysed", path, mark.line + 1, mark.column + 1,
+                           hint=exc.hint) from None
     except yaml.YAMLError as exc:
         raise PatcherError(f"YAML error: {exc}", path, hint="fix the YAML") from None
     finally:

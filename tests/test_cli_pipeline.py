@@ -335,7 +335,8 @@ def test_bad_ignore_entries_name_the_settings_file_and_key(repo: Path, settings:
     (repo / ".patcher.yaml").write_text(settings)
     result = invoke("plan", repo)
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"error: .patcher.yaml: {message}\n")
+    where = "" if message.startswith("unknown rule") else ":1:1"  # the line of the 'ignore' or 'baseline' key
+    assert result.stderr.startswith(f"error: .patcher.yaml{where}: {message}\n")
 
 
 def test_a_baseline_hides_known_findings_until_they_change(repo: Path, tmp_path: Path) -> None:

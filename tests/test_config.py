@@ -81,7 +81,7 @@ def test_unknown_setting_names_the_file_and_the_known_settings(tmp_path: Path) -
     assert error.file == ".patcher.yaml"
     assert error.message == "unknown setting 'route-timout'"
     assert "route-timeout" in error.hint
-    assert str(error).startswith(".patcher.yaml: unknown setting 'route-timout'")
+    assert str(error).startswith(".patcher.yaml:2:1: unknown setting 'route-timout'")
 
 
 def test_unknown_nested_setting_is_an_error(tmp_path: Path) -> None:
@@ -193,7 +193,7 @@ def test_values_in_pyproject_are_checked_too(tmp_path: Path) -> None:
     _write(tmp_path, "pyproject.toml", '[tool.patcher]\nroute-timeout = "half a minute"\n')
     with pytest.raises(PatcherError) as caught:
         load_config(tmp_path)
-    assert str(caught.value) == ("pyproject.toml: setting 'route-timeout' is 'half a minute'; it must be a "
+    assert str(caught.value) == ("pyproject.toml:2:1: setting 'route-timeout' is 'half a minute'; it must be a "
                                  "duration above zero such as 30s, 1m30s or 250ms\n  hint: the default is '30s'")
 
 

@@ -146,17 +146,17 @@ def test_refuses_when_a_planned_file_vanished(tmp_path: Path) -> None:
 
 
 def _fail_on_call(monkeypatch: pytest.MonkeyPatch, failing_call: int) -> list[Path]:
-    """Make the n-th call of _atomic_write raise; later calls (the rollback) work."""
-    real = patcher.writer._atomic_write
+    """Make the n-th temporary file fail to be written; later ones (the rollback's) work."""
+    real = patcher.writer._stage
     calls: list[Path] = []
 
     def flaky(path: Path, data: bytes, *args, **kwargs) -> None:
         calls.append(path)
         if len(calls) == failing_call:
             raise OSError(13, "Permission denied", str(path))
-        real(path, data, *args, **kwargs)
+        return real(path, data, *args, **kwargs)
 
-    monkeypatch.setattr(patcher.writer, "_atomic_write", flaky)
+    monkeypatch.setattr(patcher.writer, "_stage", flaky)
     return calls
 
 
@@ -191,7 +191,7 @@ def test_rollback_on_the_second_file(tmp_path: Path, monkeypatch: pytest.MonkeyP
     with pytest.raises(PatcherError, match="nothing changed"):
         write_changes(root, [FileChange("a.yaml", "a: 1\n", "a: 2\n"), FileChange("b.yaml", "b: 1\n", "b: 2\n")])
     assert read_tree(root) == files
-    assert [p.name for p in calls] == ["a.yaml", "b.yaml", "a.yaml"]  # the third call is the restore
+    assert [p.name for p in calls] == ["a.yaml", "b.yaml"]  # nothing was replaced, so nothing is restored
 
 
 def test_rollback_restores_a_deleted_file_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

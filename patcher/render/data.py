@@ -8,6 +8,7 @@ import json
 from patcher import __version__
 from patcher.findings import Finding
 from patcher.plan import FixResult, Plan
+from patcher.render.plain import json_path, json_value
 
 # What a script reads: "format" names this document, "format_version" changes only when a field
 # is removed or changes meaning (docs/plan.schema.json describes it); "version" is patcher's.
@@ -19,7 +20,7 @@ def edit_data(edit) -> dict:
     data = {"type": type(edit).__name__}
     for f in dataclasses.fields(edit):
         value = getattr(edit, f.name)
-        data[f.name] = list(value) if isinstance(value, tuple) else value
+        data[f.name] = json_path(value) if f.name in ("path", "to_path") else json_value(value)
     return data
 
 
@@ -31,7 +32,7 @@ def finding_data(finding: Finding, result: FixResult) -> dict:
         "message": finding.message,
         "why": finding.why,
         "location": {"file": loc.file, "line": loc.line, "column": loc.column,
-                     "document": loc.doc, "path": list(loc.path), "resource": loc.resource},
+                     "document": loc.doc, "path": json_path(loc.path), "resource": loc.resource},
         "status": result.status,
         "reason": result.reason,
         "fix": None,
@@ -57,4 +58,4 @@ def render_json(plan: Plan, diff: str) -> str:
                          "message": d.message, "hint": d.hint} for d in plan.diagnostics],
         "diff": diff,
     }
-    return json.dumps(data, indent=2, sort_keys=False) + "\n"
+    return json.dumps(data, indent=2, sort_keys=False, allow_nan=False) + "\n"

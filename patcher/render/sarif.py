@@ -11,7 +11,7 @@ from urllib.parse import quote
 from patcher import __version__
 from patcher.findings import Applicability, Finding, Severity
 from patcher.fix_changes import Originals, Replacement, fix_changes, replacements
-from patcher.plan import FixResult, Plan
+from patcher.plan import WITHHELD, FixResult, Plan
 from patcher.registry import Rule
 from patcher.render.rules import heading_anchor
 
@@ -62,8 +62,8 @@ def _region(r: Replacement) -> dict:
 
 
 def _fixes(finding: Finding, result: FixResult, originals: Originals) -> list[dict]:
-    if finding.fix is None or result.status.startswith("failed"):  # refused by verification: not offered
-        return []
+    if finding.fix is None or result.status.startswith("failed") or result.status == WITHHELD:
+        return []  # refused by verification, or relying on what could not be read: not offered
     if finding.fix.applicability == Applicability.DISPLAY_ONLY:
         return []  # shown to a human, never to be applied by a tool
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from patcher.plan import FAILED, FIXED, NO_FIX, SKIPPED_UNSAFE, WOULD_FIX, Plan
+from patcher.plan import FAILED, FIXED, NO_FIX, SKIPPED_UNSAFE, WITHHELD, WOULD_FIX, Plan
 
 
 def render_findings(plan: Plan, with_summary: bool = True) -> str:
@@ -70,10 +70,11 @@ def summary(plan: Plan) -> str:
         parts.append(f"{status[WOULD_FIX]} would be fixed, {changed}")
     left = [f"{status[SKIPPED_UNSAFE]} unsafe (--unsafe-fixes applies them)" if status[SKIPPED_UNSAFE] else "",
             f"{status[NO_FIX]} with no fix" if status[NO_FIX] else "",
-            f"{status[FAILED]} failed verification" if status[FAILED] else ""]
+            f"{status[FAILED]} failed verification" if status[FAILED] else "",
+            f"{status[WITHHELD]} withheld (they rely on what could not be read)" if status[WITHHELD] else ""]
     left = [part for part in left if part]
     if left:
-        remain = sum(status[s] for s in (SKIPPED_UNSAFE, NO_FIX, FAILED))
+        remain = sum(status[s] for s in (SKIPPED_UNSAFE, NO_FIX, FAILED, WITHHELD))
         parts.append(f"{remain} remain{'s' if remain == 1 else ''}: " + ", ".join(left))
     return "; ".join([found] + parts) + _hidden(plan)
 

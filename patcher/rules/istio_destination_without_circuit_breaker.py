@@ -38,6 +38,7 @@ from patcher.names import fqdn, host_matches, service_key
 from patcher.outputs import api_version, istio_dir, output_path, register
 from patcher.resources import Resource
 from patcher.rule import Context, RuleInfo
+from patcher.unread import needs
 from patcher.templating import render_template
 from patcher.topology import Service, Topology
 
@@ -56,6 +57,7 @@ RULE = RuleInfo(
 )
 
 HTTP_PREFIXES = ("http", "grpc", "http2")
+NEEDS = needs("DestinationRule")  # another DestinationRule for the host, unread, would compete
 
 
 def _destinations(topology: Topology) -> dict[tuple[str, str], Service]:
@@ -128,8 +130,9 @@ def _fill(ctx: Context, service: Service, dr: Resource) -> Fix | None:
     if "*" in host:
         return Fix(title, edits, Applicability.UNSAFE,
                    f"the DestinationRule's host {host} covers other Services too, whose traffic would "
-                   "be capped and ejected as well")
-    return Fix(title, edits, Applicability.SAFE, "it only adds limits to the one Service's own DestinationRule")
+                   "be capped and ejected as well", NEEDS)
+    return Fix(title, edits, Applicability.SAFE, "it only adds limits to the one Service's own DestinationRule",
+               NEEDS)
 
 
 def _create(ctx: Context, service: Service, path: str, version: str, taken: set[tuple[str, str]]) -> Fix:
@@ -141,7 +144,7 @@ def _create(ctx: Context, service: Service, path: str, version: str, taken: set[
         host=fqdn(namespace, name, ctx.topology.cluster_domain), traffic_policy=_policy(ctx, service))
     edits = (AddDocument(path, content),) + tuple(register(ctx.model, path))
     return Fix(f"add DestinationRule {namespace}/{name} to {path}", edits, Applicability.SAFE,
-               "no other DestinationRule applies to the host, so no policy is displaced")
+               "no other DestinationRule applies to the host, so no policy is displaced", NEEDS)
 
 
 def check(ctx: Context) -> Iterator[Finding]:

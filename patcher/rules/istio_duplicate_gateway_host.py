@@ -45,6 +45,7 @@ from patcher.model import Model
 from patcher.names import fqdn, service_key
 from patcher.routes import disjoint, forwarding, insertion_index, same_match
 from patcher.rule import Context, RuleInfo
+from patcher.unread import needs
 from patcher.topology import VirtualService
 
 RULE = RuleInfo(
@@ -187,6 +188,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                     # which of two same-match routes Istio uses depends on merge order: a human decides
                     message += f"; conflicting routes not copied: {', '.join(dropped)}"
                 safety, reason = _safety(keep, other, dropped)
-                fix = Fix(title, tuple(edits + _removal(ctx.model, other)), safety, reason)
+                fix = Fix(title, tuple(edits + _removal(ctx.model, other)), safety, reason,
+                          needs("VirtualService"))
             yield Finding(RULE.id, RULE.severity, message, res.location(("metadata", "name")), why, fix,
                           (kept.location(("metadata", "name")),))

@@ -32,6 +32,7 @@ from patcher.edits import MoveKey
 from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.rule import Context, RuleInfo
 
+
 RULE = RuleInfo(
     id="istio/misplaced-traffic-policy",
     severity=Severity.MEDIUM,
@@ -56,7 +57,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         edits = tuple(MoveKey(src.file, src.doc, ("spec",), k, ("spec", "trafficPolicy"), spec[k]) for k in misplaced)
         fix = None
         if src.editable and not clash and ("trafficPolicy" not in spec or isinstance(policy, dict)):
-            fix = Fix(f"move {', '.join(misplaced)} under spec.trafficPolicy", edits, Applicability.SAFE)
+            fix = Fix(f"move {', '.join(misplaced)} under spec.trafficPolicy", edits, Applicability.SAFE,
+                      needs=())  # the move reads nothing beyond the resource itself
         message = (f"DestinationRule {dr.namespace}/{dr.name} has {', '.join(misplaced)} directly under spec, "
                    "where Istio does not read it")
         if clash:

@@ -32,6 +32,7 @@ from patcher.edits import AddDocument
 from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.outputs import api_version, istio_dir, output_path, register
 from patcher.rule import Context, RuleInfo
+from patcher.unread import needs
 from patcher.templating import render_template
 
 RULE = RuleInfo(
@@ -48,6 +49,10 @@ RULE = RuleInfo(
            "Services reached from outside the mesh, clients the repository does not show). The finding "
            "names the blockers it sees.",
 )
+
+
+# a policy that exists but could not be read would compete with the new one
+NEEDS = needs("PeerAuthentication", "Namespace")
 
 
 def _strict_blockers(ctx: Context, namespace: str) -> list[str]:
@@ -91,9 +96,9 @@ def check(ctx: Context) -> Iterator[Finding]:
         title = f"add PeerAuthentication {namespace}/default with mTLS {mode} to {path}"
         if mode == "STRICT":
             fix = Fix(title, edits, Applicability.UNSAFE,
-                      "STRICT refuses plain-text calls: " + "; ".join(_strict_blockers(ctx, namespace)))
+                      "STRICT refuses plain-text calls: " + "; ".join(_strict_blockers(ctx, namespace)), NEEDS)
         else:
-            fix = Fix(title, edits, Applicability.SAFE, f"mode {mode} refuses no traffic")
+            fix = Fix(title, edits, Applicability.SAFE, f"mode {mode} refuses no traffic", NEEDS)
         message = f"namespace {namespace} has no PeerAuthentication: its services accept plain-text traffic"
         why = "Without mutual TLS any pod can call these services without an identity, unencrypted."
         yield Finding(RULE.id, RULE.severity, message, workloads[0].resource.location(), why, fix)

@@ -33,6 +33,7 @@ from patcher.edits import SetValue
 from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.names import service_key
 from patcher.rule import Context, RuleInfo
+from patcher.unread import needs
 
 RULE = RuleInfo(
     id="istio/route-to-missing-service",
@@ -82,6 +83,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 message = (f"VirtualService {res.namespace}/{res.name} routes to {host}, but namespace {key[0]} "
                            f"has no Service {key[1]}; it has {namesake}")
                 why = "Istio answers every request on this route with 503: no Service, no endpoints."
+                # a Service of that name that could not be read may be the route's real target
                 fix = Fix(f"route to {new}", (SetValue(res.source.file, res.source.doc, path, host, new),),
-                          Applicability.SAFE) if res.source.editable else None
+                          Applicability.SAFE, needs=needs("Service", namespace=key[0])) if res.source.editable else None
                 yield Finding(RULE.id, RULE.severity, message, res.location(path), why, fix)

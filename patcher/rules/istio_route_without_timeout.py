@@ -40,6 +40,7 @@ from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.durations import duration, seconds
 from patcher.rule import Context, RuleInfo
 
+
 RULE = RuleInfo(
     id="istio/route-without-timeout",
     severity=Severity.RECOMMENDED,
@@ -100,5 +101,6 @@ def check(ctx: Context) -> Iterator[Finding]:
                 edits.append(InsertKey(res.source.file, res.source.doc, path, "retries", retries))
             fix = None
             if res.source.editable:
-                fix = Fix("add " + " and ".join(missing), tuple(edits), *_safety(missing, retries))
+                fix = Fix("add " + " and ".join(missing), tuple(edits), *_safety(missing, retries),
+                          needs=())  # the route's own settings: nothing else is read
             yield Finding(RULE.id, RULE.severity, message, res.location(path), why, fix)

@@ -33,6 +33,7 @@ from typing import Iterator
 from patcher.edits import InsertItem, InsertKey
 from patcher.findings import Applicability, Finding, Fix, Location, Severity
 from patcher.rule import Context, RuleInfo
+from patcher.unread import INGRESS_CHAIN, needs
 from patcher.topology import Gateway, PortMapping, Server, Service, Topology
 
 RULE = RuleInfo(
@@ -47,6 +48,8 @@ RULE = RuleInfo(
 PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$")
 PROTOCOL_PREFIXES = {"http": "HTTP", "http2": "HTTP", "https": "HTTPS", "grpc": "GRPC", "tcp": "TCP",
                      "tls": "TLS"}
+# a port, NodePort or server that could not be read may be the missing layer, or the free port chosen
+NEEDS = needs(*INGRESS_CHAIN)
 WHY = "A client on the host can only reach the gateway through every layer: kind mapping, NodePort, Service port, Gateway server."
 
 
@@ -166,7 +169,7 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
         edits += _mapping_edit(topology, node_port, host_port)
     fixable = svc.source.editable or port is not None and port.node_port is not None
     title = f"expose port {server.number} on the host as localhost:{host_port}"
-    fix = Fix(title, tuple(edits), Applicability.SAFE) if fixable and edits else None
+    fix = Fix(title, tuple(edits), Applicability.SAFE, needs=NEEDS) if fixable and edits else None
     if not svc.source.editable and not fixable:
         message += f"; the Service comes from Helm release {svc.source.release}: {_values_hint(ctx, svc)}"
     return Finding(RULE.id, RULE.severity, message, loc, WHY, fix,
@@ -199,7 +202,7 @@ def _unserved(ctx: Context, service: Service, mapping: PortMapping) -> Finding |
     safe = protocol in ("HTTP", "GRPC", "TCP") and res.source.editable
     fix = Fix(f"add a {protocol} server on port {port.port} to Gateway {res.namespace}/{res.name}",
               (InsertItem(res.source.file, res.source.doc, ("spec", "servers"), server),),
-              Applicability.SAFE if safe else Applicability.DISPLAY_ONLY)
+              Applicability.SAFE if safe else Applicability.DISPLAY_ONLY, needs=NEEDS)
     config = mapping.config
     loc = _mapping_location(config, mapping)
     message = (f"host port {mapping.host_port} reaches ingress port {port.port} "

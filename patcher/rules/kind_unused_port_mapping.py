@@ -28,6 +28,7 @@ from typing import Iterator
 from patcher.edits import DeleteItem
 from patcher.findings import Applicability, Finding, Fix, Location, Severity
 from patcher.rule import Context, RuleInfo
+from patcher.unread import INGRESS_CHAIN, needs
 
 RULE = RuleInfo(
     id="kind/unused-port-mapping",
@@ -39,6 +40,10 @@ RULE = RuleInfo(
            "repository, a hostPort of a DaemonSet installed by hand), and removing it takes that offline "
            "once the cluster is recreated. Applied only with --unsafe-fixes.",
 )
+
+
+# a NodePort or hostPort that could not be read may be what the mapping serves
+NEEDS = needs(*INGRESS_CHAIN)
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -61,5 +66,6 @@ def check(ctx: Context) -> Iterator[Finding]:
                   (DeleteItem(config.file, config.document.index, mapping.path[:-1], mapping.index, old),),
                   Applicability.UNSAFE,
                   f"something installed from outside the repository may listen on containerPort "
-                  f"{mapping.container_port}; removing the mapping would cut host port {mapping.host_port} off")
+                  f"{mapping.container_port}; removing the mapping would cut host port {mapping.host_port} off",
+                  NEEDS)
         yield Finding(RULE.id, RULE.severity, message, loc, why, fix)

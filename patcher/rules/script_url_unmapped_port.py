@@ -27,6 +27,7 @@ from typing import Iterator
 from patcher.edits import ReplaceText
 from patcher.findings import Applicability, Finding, Fix, Location, Severity
 from patcher.rule import Context, RuleInfo
+from patcher.unread import INGRESS_CHAIN, SCRIPT, needs
 from patcher.scripts import LocalUrl
 from patcher.topology import Topology
 
@@ -40,6 +41,8 @@ RULE = RuleInfo(
 
 SCHEME_PROTOCOLS = {"http": ("HTTP", "HTTP2", "GRPC"), "https": ("HTTPS", "TLS")}
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# the ingress chain decides the new port; a script that could not be read may serve the old one
+NEEDS = needs(*INGRESS_CHAIN, SCRIPT)
 
 
 def _ingress_host_ports(topology: Topology) -> tuple[dict[int, set[str]], dict[int, int]]:
@@ -127,12 +130,14 @@ def check(ctx: Context) -> Iterator[Finding]:
             if url.virtual_host:
                 fix = Fix(f"use {new}", edit, Applicability.SAFE,
                           "the call names a virtual host, so it was meant for the ingress, which the host "
-                          f"reaches only as {new}")
+                          f"reaches only as {new}", NEEDS)
             elif port in _ingress_ports(topology):
                 fix = Fix(f"use {new}", edit, Applicability.SAFE,
-                          f"port {port} is a port of the ingress chain, which the host reaches only as {new}")
+                          f"port {port} is a port of the ingress chain, which the host reaches only as {new}",
+                          NEEDS)
             else:
                 fix = Fix(f"use {new}", edit, Applicability.UNSAFE,
                           f"nothing in the repository says port {port} was meant for the ingress: it may be "
-                          "a server started outside the repository, which the rewrite would stop reaching")
+                          "a server started outside the repository, which the rewrite would stop reaching",
+                          NEEDS)
         yield Finding(RULE.id, RULE.severity, message, loc, why, fix)

@@ -12,6 +12,8 @@ from typing import Any, Union
 
 import yaml
 
+from patcher.yamlbounds import Budget, TooLarge
+
 from .errors import YamlEditError, at_mark
 
 Node = yaml.Node
@@ -32,11 +34,19 @@ def _parse_error(exc: yaml.YAMLError) -> YamlEditError:
 
 
 def compose(text: str) -> list[Node]:
-    """Root nodes, one per document."""
+    """Root nodes, one per document; a text past patcher.yamlbounds' bounds is not edited (the
+    checks that follow walk its data as a tree)."""
+    budget = Budget(text)
+    roots = []
     try:
-        return list(yaml.compose_all(text, Loader=yaml.CSafeLoader))
+        for root in yaml.compose_all(text, Loader=yaml.CSafeLoader):
+            budget.spend(root)
+            roots.append(root)
     except yaml.YAMLError as exc:
         raise _parse_error(exc) from exc
+    except TooLarge as exc:
+        raise at_mark(exc.message, exc.node.start_mark) from None
+    return roots
 
 
 def documents(text: str) -> list[Document]:

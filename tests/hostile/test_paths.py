@@ -366,34 +366,6 @@ def test_output_naming_a_manifest_file_is_written(hostile) -> None:
     assert "+kind: DestinationRule" in added
 
 
-# --- the settings file, and files it names -----------------------------------------------
-
-def test_settings_file_linking_outside_is_refused(hostile) -> None:
-    hostile.write({"k8s/routes.yaml": ROUTES})
-    os.symlink(hostile.outside / "values.yaml", hostile.root / ".patcher.yaml")
-    outcome = _plan(hostile)
-    assert outcome.code == 2
-    assert ("error: .patcher.yaml: the settings file is a symbolic link leading outside the repository: not read"
-            in outcome.stderr)
-
-
-def test_settings_file_that_is_a_fifo_is_refused(hostile) -> None:
-    hostile.write({"k8s/routes.yaml": ROUTES})
-    os.mkfifo(hostile.root / ".patcher.yaml")
-    outcome = _plan(hostile)
-    assert outcome.code == 2
-    assert "error: .patcher.yaml: not a regular file (a FIFO): not read" in outcome.stderr
-
-
-@pytest.mark.parametrize("baseline", ["../outside/secret.txt", "/proc/self/environ"])
-def test_baseline_outside_named_by_the_settings_is_refused(hostile, baseline: str) -> None:
-    hostile.write({"k8s/routes.yaml": ROUTES, ".patcher.yaml": f"baseline: {baseline}\n"})
-    outcome = _plan(hostile)
-    assert outcome.code == 2
-    assert (f"error: .patcher.yaml: setting 'baseline' is '{baseline}', which is outside the repository: not read"
-            in outcome.stderr)
-
-
 # --- the writer and the kustomization walk, whatever path reaches them --------------------
 
 @pytest.mark.parametrize("path", ["../outside/np.yaml", "{outside}/np.yaml", "out/np.yaml", "k8s/../../outside/x.yaml"])
