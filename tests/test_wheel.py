@@ -158,7 +158,9 @@ def test_short_and_long_help(installed: Path, work: Path, command: list[str]) ->
 
 
 def test_shell_completion(installed: Path, work: Path) -> None:
-    script = patcher_cmd(installed, work, "--show-completion", "bash")
+    # the shell is named, not detected: `--show-completion` takes no value and detects the shell
+    # from the process tree, which a background or CI job may not have
+    script = patcher_cmd(installed, work, _PATCHER_COMPLETE="source_bash")
     assert script.returncode == 0
     assert "_patcher_completion" in script.stdout and "complete " in script.stdout
     words = patcher_cmd(installed, work, _PATCHER_COMPLETE="complete_bash", COMP_WORDS="patcher va", COMP_CWORD="1")

@@ -108,7 +108,8 @@ def test_alias_bomb_in_validate_and_apply(hostile):
 
 def test_alias_bomb_under_the_bound_is_fixed(hostile):
     # six levels: about 600,000 nodes, inside the bound; the fix is checked and made
-    hostile.write({"istio/web.yaml": route("web", "  labels:\n    bomb:\n" + laughs(6, 6))})
+    # under a field no check reads (labels must be strings: a bomb there is a malformed resource)
+    hostile.write({"istio/web.yaml": route("web", extra="      headers:\n        bomb:\n" + laughs(6, 10))})
     outcome = hostile.run("plan", "--format", "json", str(hostile.root))
     assert outcome.code == 1, outcome.output
     statuses = [f["status"] for f in json.loads(outcome.stdout)["findings"]]
@@ -204,9 +205,9 @@ spec:
 
 @pytest.mark.parametrize("format", ["json", "sarif", "markdown", "text"])
 def test_timestamps_binary_sets_odd_keys_and_nan_in_edited_documents(hostile, format):
-    # the route fix edits web.yaml (odd labels); the policy fix moves loadBalancer, odd values
+    # the route fix edits web.yaml (odd values under the route's headers); the policy fix moves loadBalancer, odd values
     # and all, so they appear in the fix's edits (JSON's "old")
-    hostile.write({"istio/web.yaml": route("web", "  labels:\n" + ODD_VALUES.replace("    ", "    ")),
+    hostile.write({"istio/web.yaml": route("web", extra="      headers:\n" + ODD_VALUES.replace("    ", "        ")),
                    "istio/dr.yaml": MISPLACED, "istio/api.yaml": route("api")})
     outcome = hostile.run("plan", "--format", format, "--unsafe-fixes", str(hostile.root))
     assert outcome.code == 1, outcome.output
@@ -219,7 +220,7 @@ def test_timestamps_binary_sets_odd_keys_and_nan_in_edited_documents(hostile, fo
                                    "blob": "aGVsbG8=", "members": ["a", "b"], "1": "one", "2024-02-02": "dated",
                                    "ratio": ".nan", "limit": ".inf", "floor": "-.inf"}
         statuses = {f["location"]["file"]: f["status"] for f in plan["findings"]}
-        assert statuses["istio/web.yaml"] == "would-fix"  # the odd labels do not fail the route's check
+        assert statuses["istio/web.yaml"] == "would-fix"  # the odd values do not fail the route's check
     elif format == "sarif":
         json.loads(outcome.stdout)
     assert "istio/web.yaml" in outcome.stdout
