@@ -119,7 +119,8 @@ def from_applications(applications: list, charts: tuple[str, ...]) -> list[Decla
             if path not in charts:
                 continue
             helm = source.get("helm") or {}
-            values = tuple(posixpath.normpath(posixpath.join(path, v)) for v in helm.get("valueFiles") or ())
+            values = tuple(str(v) if "://" in str(v) else posixpath.normpath(posixpath.join(path, str(v)))
+                           for v in helm.get("valueFiles") or ())
             inline = helm.get("values") if isinstance(helm.get("values"), str) else ""
             if isinstance(helm.get("valuesObject"), dict):
                 inline = json.dumps(helm["valuesObject"])  # JSON is YAML; valuesObject wins, as in Argo CD
@@ -129,7 +130,10 @@ def from_applications(applications: list, charts: tuple[str, ...]) -> list[Decla
 
 
 def _resolve_file(arg: str, script_dir: str, exists: Callable[[str], bool]) -> str:
-    """A path in a script: relative to the repository root, the script's folder or its parent."""
+    """A path in a script: relative to the repository root, the script's folder or its parent
+    (a URL stays as written)."""
+    if "://" in arg:
+        return arg
     candidates = [posixpath.normpath(c) for c in
                   (arg, posixpath.join(script_dir, arg), posixpath.join(posixpath.dirname(script_dir), arg))]
     return next((c for c in candidates if exists(c)), candidates[0])

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 from patcher.containment import boundary
 from patcher.kustomize_refs import is_remote, references, resolve
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 class Kustomization:
     file: str
     data: dict[str, Any]
+    # link -> the file read in its place (see discover): an entry naming a link means that file
+    links: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @cached_property
     def directory(self) -> str:
@@ -47,7 +49,8 @@ class Kustomization:
         out = []
         for index, entry in enumerate(self.data.get("resources") or []):
             if isinstance(entry, str) and not is_remote(entry):
-                out.append((index, posixpath.normpath(posixpath.join(self.directory, entry))))
+                path = posixpath.normpath(posixpath.join(self.directory, entry))
+                out.append((index, self.links.get(path, path)))
         return tuple(out)
 
     @cached_property
@@ -103,7 +106,7 @@ def read_kustomizations(workspace: "Workspace", cache: "ParseCache", deployed: f
                                               docs[0].key_position(problem.path)[0],
                                               hint="kustomize refuses it too: correct the field's type"))
                 continue
-            kustomizations.append(Kustomization(path, docs[0].data))
+            kustomizations.append(Kustomization(path, docs[0].data, dict(workspace.inventory.links)))
             diagnostics += reach.outside(path, docs[0])
     return kustomizations, _namespaces(kustomizations, deployed), diagnostics
 

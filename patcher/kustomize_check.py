@@ -32,7 +32,10 @@ def affected_kustomizations(root: Path, changes: Sequence[FileChange]) -> list[s
     check also builds those whose entries name a changed file from elsewhere: an overlay's base)."""
     folders: set[str] = set()
     for change in changes:
-        folder = posixpath.dirname(change.path)
+        normal = posixpath.normpath(change.path)
+        if normal.startswith(("/", "../")) or normal == "..":
+            continue  # outside the repository: the writer refuses it, and no folder of it is looked at
+        folder = posixpath.dirname(normal)
         while True:
             if any((root / folder / name).is_file() for name in KUSTOMIZATION_NAMES) or \
                     any(c.path == posixpath.join(folder, n) and c.new is not None for c in changes

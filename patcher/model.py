@@ -8,12 +8,14 @@ model and never change it.
 from __future__ import annotations
 
 import dataclasses
+import os
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from patcher.config import Config
+from patcher.containment import boundary, inside
 from patcher.durations import seconds
 from patcher.helm import (Release, from_applications, from_scripts, left_out, missing_dependencies,
                           releases_for, render)
@@ -21,10 +23,11 @@ from patcher.helm_process import DEFAULT_TIMEOUT
 from patcher.kustomize import Kustomization, included_files, read_kustomizations
 from patcher.merge_patch import strategic_merge
 from patcher.resources import Resource, Source, is_kind_cluster, is_resource
+from patcher.reading import read_regular
 from patcher.shapes import KIND_CLUSTER as KIND_CLUSTER_SHAPE, MAPPING as MAPPING_SHAPE, \
     STRING as STRING_SHAPE, check, resource_problem
 from patcher.scripts import HelmInstall, LocalUrl, forwarded_ports, helm_installs, injection_labelled, local_urls, served_ports
-from patcher.source import Diagnostic, PatcherError
+from patcher.source import Diagnostic, PatcherError, decode
 from patcher.unread import KIND_CLUSTER, Unread
 from patcher.validate import is_core
 from patcher.workspace import ParseCache, Workspace
@@ -115,8 +118,9 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
 
     charts = workspace.inventory.charts
     applications = [r for r in resources if r.kind == "Application" and r.group == "argoproj.io"]
+    limit = boundary(workspace.root)
     declared = from_applications(applications, charts) + from_scripts(
-        installs, charts, lambda p: p in workspace.texts or (workspace.root / p).is_file())
+        installs, charts, lambda p: p in workspace.texts or _exists_inside(limit, workspace.root / p))
     releases = releases_for(charts, declared, config["helm-releases"])
     diagnostics += [Diagnostic(i.file, f"helm release '{i.release}' installs chart '{i.chart}', which is not in the "
                                        "repository: not rendered, its resources are not analysed", i.line,
@@ -367,10 +371,7 @@ def _values(workspace: Workspace, release: Release, cache: ParseCache) -> dict[s
     for path in release.values:
         text = workspace.texts.get(path)
         if text is None:
-            full = workspace.root / path
-            if not full.is_file():
-                raise PatcherError(f"values file '{path}' does not exist", release.declared_in)
-            text = full.read_text(encoding="utf-8")
+            text = _read_values(workspace.root, path, release)
         docs = cache.documents(path, text)
         if docs and isinstance(docs[0].data, dict):
             merged = _deep_merge(merged, docs[0].data)
@@ -379,6 +380,50 @@ def _values(workspace: Workspace, release: Release, cache: ParseCache) -> dict[s
         if docs and isinstance(docs[0].data, dict):
             merged = _deep_merge(merged, docs[0].data)
     return merged or None
+
+
+def _read_values(root: Path, path: str, release: Release) -> str:
+    """A values file the repository names, read only when it is a regular file inside it: a
+    script's ``-f /etc/passwd`` or a settings entry ``../x.yaml`` is refused, and the release is
+    not rendered without it (defaults would render what is not deployed)."""
+    file, line, who = _declared(release)
+    not_rendered = f"release '{release.name}' of chart '{release.chart}' was not rendered"
+    if "://" in path:
+        raise PatcherError(f"{who}values file '{path}' is a URL, which patcher does not fetch, so {not_rendered}",
+                           file, line, hint="name the release's values in .patcher.yaml (helm-releases) to "
+                                            "analyse the chart with values from the repository")
+    full = inside(boundary(root), str(root / path))
+    if full is None:
+        raise PatcherError(f"{who}values file '{path}' is outside the repository: not read, so {not_rendered}",
+                           file, line, hint="patcher reads only files inside the repository; keep the values "
+                                            "file in it to have the chart analysed")
+    if not os.path.lexists(full):
+        raise PatcherError(f"{who}values file '{path}' does not exist, so {not_rendered}", file, line)
+    try:
+        return decode(read_regular(full, path), path)
+    except PatcherError as exc:
+        raise PatcherError(f"{who}values file '{path}': {exc.message}, so {not_rendered}", file, line,
+                           hint=exc.hint) from None
+    except OSError as exc:
+        raise PatcherError(f"{who}values file '{path}' cannot be read ({exc.strerror}), so {not_rendered}",
+                           file, line) from None
+
+
+def _exists_inside(limit: Path, path: Path) -> bool:
+    found = inside(limit, str(path))
+    return found is not None and os.path.lexists(found)
+
+
+def _declared(release: Release) -> tuple[str | None, int | None, str]:
+    """Where a release was declared, as (file, line, what in it): "deploy.sh:12" is a line of a
+    script, "apps.yaml: Application web" a document of a file."""
+    where = release.declared_in or release.chart + "/Chart.yaml"
+    file, sep, rest = where.rpartition(":")
+    if sep and rest.isdigit():
+        return file, int(rest), ""
+    if sep and rest.startswith(" "):
+        return file, None, rest.strip() + ": "
+    return where, None, ""
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -7,12 +7,18 @@ them. The settings file can name other paths.
 
 from __future__ import annotations
 
+import os
 import posixpath
+import stat
 from collections import Counter
 
+from patcher.containment import inside
+from patcher.discover import in_chart
 from patcher.edits import Edit, InsertItem
 from patcher.model import Model
-from patcher.resources import Resource
+from patcher.reading import kind_of
+from patcher.resources import Resource, is_resource
+from patcher.source import PatcherError
 
 
 def _editable(model: Model, *kinds: str) -> list[Resource]:
@@ -50,7 +56,7 @@ def manifests_dir(model: Model) -> str:
 def output_path(model: Model, key: str, default_dir: str, default_name: str) -> str:
     configured = model.config["outputs"].get(key)
     if configured:
-        return str(configured)
+        return posixpath.normpath(str(configured))
     return posixpath.join(default_dir, default_name) if default_dir else default_name
 
 
@@ -72,3 +78,54 @@ def api_version(model: Model, group: str, fallback: str) -> str:
     """The version of ``group`` the repository already uses most, so new files match."""
     seen = Counter(r.api_version for r in model.resources if r.group == group)
     return seen.most_common(1)[0][0] if seen else f"{group}/{fallback}"
+
+
+OUTPUT_HINT = "name a new YAML file inside the repository, or one that holds only Kubernetes manifests"
+
+
+def check_outputs(model: Model) -> None:
+    """Refuse an output setting that would append to something other than a manifest file.
+
+    The settings' own check keeps outputs relative, without ``..``, and YAML; what is
+    on disk is checked here: a folder link leading out of the repository, a link, a
+    FIFO, or a file with another job (a kustomization, a chart's, a values file, a
+    kind config) would be written through, blocked on or corrupted.
+    """
+    for key, configured in sorted(model.config["outputs"].items()):
+        if not configured:
+            continue
+        path = posixpath.normpath(str(configured))
+        problem = _not_a_manifest_file(model, path)
+        if problem:
+            raise PatcherError(f"setting 'outputs.{key}' is '{configured}': {problem}",
+                               model.config.source or ".patcher.yaml", hint=OUTPUT_HINT)
+
+
+def _not_a_manifest_file(model: Model, path: str) -> str:
+    root, inventory = model.root, model.workspace.inventory
+    if inside(root, path) is None:
+        return "it leads outside the repository (through a symbolic link)"
+    chart = next((c for c in inventory.charts if in_chart(c, path)), None)
+    if chart is not None:  # even a new file: in templates/ it would be a template, beside Chart.yaml the chart's
+        return f"it is in the Helm chart '{chart}'"
+    full = root / path
+    if not os.path.lexists(full):
+        return ""
+    mode = os.lstat(full).st_mode
+    if stat.S_ISLNK(mode):
+        return "it is a symbolic link, and patcher never writes through one"
+    if not stat.S_ISREG(mode):
+        return f"it is {kind_of(mode)}, not a manifest file"
+    if path in inventory.kustomizations:
+        return "it is a kustomization"
+    if any(path in release.values for release in model.releases):
+        return "it is a Helm values file"
+    if any(path in k.patch_files for k in model.kustomizations):
+        return "it is a Kustomize patch"
+    if any(k.file == path for k in model.kind_configs):
+        return "it is a kind cluster config"
+    if path not in model.documents:
+        return "patcher did not read it as YAML manifests (it is ignored, too large or not valid YAML)"
+    if any(d.data is not None and not is_resource(d.data) for d in model.documents[path]):
+        return "it holds YAML that is not Kubernetes manifests"
+    return ""

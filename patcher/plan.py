@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,11 +18,14 @@ from typing import Callable
 
 from patcher.analyse import Selection, Skips, analyse, unknown_ignores
 from patcher.config import Config
-from patcher.discover import discover
+from patcher.containment import inside
+from patcher.discover import OUTSIDE_LINK, discover, read_in_place
 from patcher.edits import (AddDocument, CreateFile, DeleteDocument, DeleteItem, Edit, InsertItem, InsertKey,
                            ReplaceText, edit_paths)
 from patcher.findings import Applicability, Finding
 from patcher.model import ParseCache, Workspace, build_model
+from patcher.outputs import check_outputs
+from patcher.reading import open_regular, read_regular
 from patcher.registry import all_rules
 from patcher.rules.schema_invalid_resource import RULE as SCHEMA_RULE
 from patcher.source import Diagnostic, PatcherError, decode
@@ -29,6 +33,7 @@ from patcher.transform import apply_edits
 from patcher.unread import Unread, gaps, withheld_reason
 from patcher.validate import Validator, schema_location
 from patcher.verify import verify_file
+from patcher.yamlread import read_documents
 
 MAX_PASSES = 8
 DEFAULT_MAX_SIZE = 5 * 1024 * 1024
@@ -81,23 +86,24 @@ def load_workspace(root: Path, progress: Progress | None = None,
                    max_size: int = DEFAULT_MAX_SIZE) -> tuple[Workspace, list[Diagnostic]]:
     inventory = discover(root)
     texts: dict[str, str] = {}
-    diagnostics = [Diagnostic(p, "symbolic link to a file outside the repository: not followed",
-                              level="note") for p in inventory.outside_links]
+    diagnostics = [Diagnostic(p, OUTSIDE_LINK, level="note") for p in inventory.outside_links]
+    diagnostics += inventory.unread
     paths = inventory.yaml + inventory.kustomizations + inventory.scripts
     for number, path in enumerate(paths, start=1):
         if progress:
             progress(number, len(paths), "reading")
-        full = root / path
         try:
-            size = full.stat().st_size
-            if size > max_size:
-                diagnostics.append(Diagnostic(path, f"skipped: {size} bytes is over the size limit of {max_size}",
-                                              hint="raise max-file-size in .patcher.yaml to read it"))
-                continue
-            text = decode(full.read_bytes(), path)
-            if "{{" in text and "templates" in path.split("/")[:-1]:
-                diagnostics.append(Diagnostic(path, "Helm template outside a chart (no Chart.yaml above it): "
-                                              "not rendered, not analysed", level="note"))
+            # discovery saw a regular file; the open checks again, in case it changed since
+            with open_regular(inside(root, path) or root / path, path) as handle:
+                size = os.fstat(handle.fileno()).st_size
+                if size > max_size:
+                    diagnostics.append(Diagnostic(path, f"skipped: {size} bytes is over the size limit of {max_size}",
+                                                  hint="raise max-file-size in .patcher.yaml to read it"))
+                    continue
+                text = decode(handle.read(), path)
+            template = _template_note(inventory.charts, path, text)
+            if template:
+                diagnostics.append(Diagnostic(path, template, level="note"))
                 continue
             texts[path] = text
         except PatcherError as exc:
@@ -106,6 +112,23 @@ def load_workspace(root: Path, progress: Progress | None = None,
             diagnostics.append(Diagnostic(path, f"cannot read: {exc.strerror}",
                                           hint="check the file's permissions"))
     return Workspace(root, texts, inventory), diagnostics
+
+
+def _template_note(charts: tuple[str, ...], path: str, text: str) -> str:
+    """Why a file with template braces is not read as YAML, when it looks like a Helm template."""
+    if "{{" not in text:
+        return ""
+    if "templates" in path.split("/")[:-1] and not any(c in ("", ".") or path.startswith(c + "/") for c in charts):
+        return "Helm template outside a chart (no Chart.yaml above it): not rendered, not analysed"
+    chart = next((c for c in charts if c in ("", ".") or path.startswith(c + "/")), None)
+    if chart is None:
+        return ""
+    try:
+        read_documents(text, path)
+        return ""  # braces inside YAML strings (an alert template in a ConfigMap): a manifest like any other
+    except PatcherError:
+        return (f"template braces in a file of chart '{chart}' outside its templates/: Helm renders only "
+                "templates/ (this file reaches the chart through .Files, if at all); not analysed")
 
 
 def make_plan(root: Path, config: Config, selection: Selection,
@@ -136,10 +159,12 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
                progress: Progress | None) -> Plan:
     workspace, diagnostics = load_workspace(root, progress, int(config["max-file-size"]))
     not_read = [Unread(f"{d.file} ({d.message})") for d in diagnostics]  # every one is a file left unread
+    diagnostics += read_in_place(workspace.inventory)
     validator = Validator(schema_location(root, config["schema-location"]), config["kubernetes-version"])
     cache = ParseCache()
     diagnostics += unknown_ignores(workspace.texts)
     model = build_model(workspace, config, cache, progress)
+    check_outputs(model)
     first_model = model
     derived = frozenset(r.id for r in all_rules() if r.info.derived)
     hidden: list[tuple[Finding, str]] = []
@@ -351,9 +376,12 @@ def _overlap(a: Edit, b: Edit) -> bool:
 
 
 def _read(root: Path, path: str, extra: dict[str, str | None]) -> str:
+    """A file a fix edits that the plan has not read (an output file .gitignore hides)."""
     if path not in extra:
-        full = root / path
-        extra[path] = decode(full.read_bytes(), path) if full.is_file() else None
+        full = inside(root, path)
+        if full is None:
+            raise PatcherError("a fix would edit a file outside the repository; refused", path)
+        extra[path] = decode(read_regular(full, path), path) if os.path.lexists(full) else None
     if extra[path] is None:
         raise FileNotFoundError(path)
     return extra[path]

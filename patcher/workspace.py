@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from patcher.discover import Inventory
+from patcher.discover import Inventory, in_chart
 from patcher.source import PatcherError
 from patcher.yamlread import Document, read_documents
 
@@ -35,7 +35,7 @@ class Workspace:
         return sorted(p for p in self.texts if p in set(self.inventory.scripts))
 
     def _in_chart(self, path: str) -> bool:
-        return any(c == "." or path.startswith(c + "/") for c in self.inventory.charts)
+        return any(in_chart(c, path) for c in self.inventory.charts)
 
 
 class ParseCache:

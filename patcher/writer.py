@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
+from patcher.containment import inside
 from patcher.plan import FileChange
 from patcher.source import PatcherError
 
@@ -71,6 +72,10 @@ def _check_unchanged(root: Path, change: FileChange) -> None:
     if path.is_symlink():
         raise PatcherError("refusing to write through a symbolic link", change.path,
                            hint="edit the link's target directly")
+    if inside(root, change.path) is None:
+        # the plan never makes such a change; this is the last line should one slip through
+        raise PatcherError("refusing to write outside the repository (the path leads out of it); "
+                           "nothing was written", change.path, hint="report this to patcher")
     if change.old is None:
         if path.exists():
             raise PatcherError("the file appeared on disk after it was planned", change.path,

@@ -119,16 +119,21 @@ def test_symlink_out_of_the_repository_is_not_followed(repo: Path, tmp_path: Pat
     assert still_analysed(data)
 
 
-def test_symlink_is_never_written_through(repo: Path) -> None:
+def test_symlinked_file_is_edited_where_it_is_never_through_the_link(repo: Path) -> None:
     target = repo / "k8s" / "kind-config.yaml"
     real = repo / "kind-real.yaml"
     target.rename(real)
     os.symlink(real, target)
+    planned = RUNNER.invoke(app, ["plan", str(repo)])
+    assert "diff --git a/kind-real.yaml b/kind-real.yaml" in planned.stdout
+    assert "k8s/kind-config.yaml" not in planned.stdout
+    assert "note: k8s/kind-config.yaml: symbolic link to 'kind-real.yaml', which is read in its place" in planned.stderr
     before = read_tree(repo)
     result = RUNNER.invoke(app, ["apply", str(repo)])
-    assert result.exit_code == 2
-    assert "k8s/kind-config.yaml: refusing to write through a symbolic link" in result.stderr
-    assert read_tree(repo) == before
+    assert result.exit_code == 1, result.stderr
+    assert "updated kind-real.yaml" in result.stderr
+    assert target.is_symlink() and os.readlink(target) == str(real)
+    assert read_tree(repo)["kind-real.yaml"] != before["kind-real.yaml"]
 
 
 def test_read_only_file_stops_the_apply_before_any_write(repo: Path) -> None:
