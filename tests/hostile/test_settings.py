@@ -174,4 +174,4 @@ def test_schema_location_on_the_command_line_may_be_anywhere(hostile) -> None:
     (hostile.outside / "schemas").mkdir()
     hostile.write({"istio/api.yaml": ROUTE})
     outcome = hostile.run("plan", "--schema-location", str(hostile.outside / "schemas"), str(hostile.root))
-    assert outcome.code == 1 and "has no timeout" in outcome.stdout, outcome.output  # the user's choice
+    assert outcome.code == 1 and "timeout: 30s" in outcome.stdout, outcome.output  # the user's choice
