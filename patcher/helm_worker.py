@@ -20,6 +20,8 @@ import signal
 import sys
 from typing import Any
 
+from patcher.no_network import forbid_network
+
 MEMORY_EXIT = 3  # Python itself ran out of memory (Go's own out-of-memory exit is 2, with a message)
 
 
@@ -86,6 +88,10 @@ def main(arguments: list[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is patcher's to handle: it kills this process
     _die_with_parent(parent)
     _limit_memory(memory)
+    # Rendering is offline, whatever a chart's values schema $refs: Go inherits the filter.
+    # Where it cannot be installed (not Linux), the worker's environment still sends
+    # proxied traffic nowhere; README's Security section says so.
+    forbid_network()
     try:
         import helm_python.chart  # noqa: F401  the Go runtime starts here, under the limit
         for line in sys.stdin.buffer:

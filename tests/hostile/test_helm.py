@@ -295,3 +295,41 @@ def test_links_reach_as_far_as_the_git_work_tree_holding_the_repository(tmp_path
     assert left == [LeftOut("chart/files/beside.txt", "a symbolic link leading outside the repository")]
     assert (copy / "files" / "common.txt").read_text() == "common"
     assert not (copy / "files" / "common.txt").is_symlink()
+
+
+def test_values_schema_ref_to_a_server_is_never_fetched(hostile: Hostile) -> None:
+    # Helm loads a values schema's $ref over HTTP, loopback included (no proxy setting reaches
+    # it): the engine's process has no network, so the server must see no connection at all
+    import http.server
+    import threading
+
+    connections: list[str] = []
+
+    class Schema(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            connections.append(self.path)
+            body = json.dumps({"type": "object", "required": [hostile.canary]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Schema)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/schema.json"
+        repository(hostile, {"evil/values.schema.json": json.dumps({"$ref": url}),
+                             "evil/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: evil}\n"})
+        before = hostile.snapshot_outside()
+        outcome = hostile.run("plan", "--format", "json", str(hostile.root))
+    finally:
+        server.shutdown()
+    assert connections == []
+    data = json.loads(outcome.stdout)
+    message = diagnostic(data, "evil/Chart.yaml")["message"]
+    assert message.startswith("Helm could not render the chart:") and "permission denied" in message, message
+    assert outcome.code == 1 and base_still_analysed(data)
+    hostile.assert_contained(outcome, before)
