@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from patcher.containment import boundary, inside, link_loop
+from patcher.schema_refs import MAX_SCHEMA_BYTES, SCHEMA_NAME, archive_reference, outside_reference
 
 OUTSIDE = "a symbolic link leading outside the repository"
 LOOP = "a symbolic link loop"
@@ -68,11 +69,33 @@ def _copy_folder(source: Path, rel: str, destination: Path | None, limit: Path, 
                 copy.mkdir()
             _copy_folder(target, entry_rel, copy, limit, ancestors | {target}, left_out)
             continue
+        why = _reaches_outside(target, name)
+        if why:
+            left_out.append(LeftOut(entry_rel, why))
+            continue
         if copy is not None:
             try:
                 shutil.copyfile(target, copy)
             except OSError as exc:
                 left_out.append(LeftOut(entry_rel, f"a file that cannot be read ({exc.strerror})"))
+
+
+def _reaches_outside(path: Path, name: str) -> str:
+    """Why Helm must not see a file that would make it load a document from elsewhere."""
+    try:
+        if name == SCHEMA_NAME:
+            with open(path, "rb") as handle:
+                text = handle.read(MAX_SCHEMA_BYTES + 1)
+            if len(text) > MAX_SCHEMA_BYTES:
+                return "a values schema too large to check for references outside itself"
+            found = outside_reference(text)
+            return f"a values schema that refers to '{found}', outside itself" if found else ""
+        if name.endswith((".tgz", ".tar.gz")):
+            found = archive_reference(path)
+            return f"a packed subchart holding {found}" if found else ""
+    except OSError:
+        return ""  # copying it fails next and says why
+    return ""
 
 
 def _resolve(path: Path, limit: Path, ancestors: frozenset[Path]) -> tuple[Path | None, int, str]:

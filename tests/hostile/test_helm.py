@@ -329,7 +329,66 @@ def test_values_schema_ref_to_a_server_is_never_fetched(hostile: Hostile) -> Non
         server.shutdown()
     assert connections == []
     data = json.loads(outcome.stdout)
-    message = diagnostic(data, "evil/Chart.yaml")["message"]
-    assert message.startswith("Helm could not render the chart:") and "permission denied" in message, message
+    assert diagnostic(data, "evil/Chart.yaml")["message"] == (
+        f"rendered without 1 path(s) Helm must not read: evil/values.schema.json (a values schema that refers to "
+        f"'{url}', outside itself)")
     assert outcome.code == 1 and base_still_analysed(data)
     hostile.assert_contained(outcome, before)
+
+
+@pytest.mark.parametrize("reference", ["file://{outside}/secret.txt", "file:///proc/self/environ",
+                                       "../../outside/schema.json", "https://example.com/s.json#/x"])
+def test_values_schema_referring_outside_itself_is_left_out(hostile: Hostile, reference: str) -> None:
+    (hostile.outside / "schema.json").write_text(json.dumps({"type": "object", "required": [hostile.canary]}))
+    ref = reference.replace("{outside}", str(hostile.outside))
+    schema = {"type": "object", "properties": {"a": {"$ref": "#/definitions/a"}, "b": {"$ref": ref}},
+              "definitions": {"a": {"type": "string"}}}
+    repository(hostile, {"evil/values.schema.json": json.dumps(schema),
+                         "evil/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: evil}\n"})
+    before = hostile.snapshot_outside()
+    outcome = hostile.run("plan", "--format", "json", str(hostile.root))
+    data = json.loads(outcome.stdout)
+    assert diagnostic(data, "evil/Chart.yaml")["message"] == (
+        "rendered without 1 path(s) Helm must not read: evil/values.schema.json (a values schema that refers to "
+        f"'{ref}', outside itself)")
+    assert outcome.code == 1 and base_still_analysed(data)
+    hostile.assert_contained(outcome, before)
+
+
+def test_values_schema_with_only_local_references_is_kept(hostile: Hostile) -> None:
+    schema = {"$id": "https://example.com/values.json", "type": "object", "required": ["name"],
+              "properties": {"name": {"$ref": "#/definitions/name"}}, "definitions": {"name": {"type": "string"}}}
+    repository(hostile, {"evil/values.schema.json": json.dumps(schema), "evil/values.yaml": "name: 7\n",
+                         "evil/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: evil}\n"})
+    _, data, _ = plan_json(hostile)
+    assert "got number, want string" in diagnostic(data, "evil/Chart.yaml")["message"]  # Helm checked it
+
+
+def test_packed_subchart_whose_schema_refers_outside_is_left_out(hostile: Hostile, tmp_path: Path) -> None:
+    import tarfile
+
+    sub = tmp_path / "sub"
+    (sub / "templates").mkdir(parents=True)
+    (sub / "Chart.yaml").write_text("apiVersion: v2\nname: sub\nversion: 0.1.0\n")
+    (sub / "values.schema.json").write_text(json.dumps({"$ref": "file:///proc/self/environ"}))
+    repository(hostile, {"evil/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: evil}\n"})
+    (hostile.root / "evil" / "charts").mkdir()
+    with tarfile.open(hostile.root / "evil" / "charts" / "sub-0.1.0.tgz", "w:gz") as archive:
+        archive.add(sub, arcname="sub")
+    outcome = hostile.run("plan", "--format", "json", str(hostile.root))
+    data = json.loads(outcome.stdout)
+    assert diagnostic(data, "evil/Chart.yaml")["message"] == (
+        "rendered without 1 path(s) Helm must not read: evil/charts/sub-0.1.0.tgz (a packed subchart holding "
+        "sub/values.schema.json, whose values schema refers to 'file:///proc/self/environ')")
+    assert hostile.canary not in outcome.output
+
+
+def test_the_engine_process_cannot_open_a_network_socket() -> None:
+    # the second line of defence behind the schema check: whatever a chart makes Go load
+    probe = ("import socket, sys; from patcher.no_network import forbid_network; why = forbid_network()\n"
+             "try:\n    socket.create_connection(('127.0.0.1', 9), timeout=5)\n"
+             "except PermissionError:\n    sys.exit(0)\n"
+             "except OSError as exc:\n    sys.exit(f'not refused by the filter: {exc} {why}')\n"
+             "sys.exit('connected')\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=WAIT)
+    assert done.returncode == 0, done.stderr
