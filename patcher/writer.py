@@ -12,6 +12,7 @@ that changed on disk since it was read is never overwritten.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Sequence
@@ -63,8 +64,15 @@ def _remove(temp: str) -> None:
 
 
 def write_text(path: Path, text: str) -> None:
-    """One file (a report, a baseline) written atomically: a reader never sees half of it."""
-    _atomic_write(path, _encode(text))
+    """One file the user named (a report, a baseline): a regular file is written atomically (a
+    reader never sees half of it), through a link to it, which stays a link; anything else
+    (/dev/stdout, a FIFO, a device) is written into, as a shell redirect would, never replaced."""
+    target = Path(os.path.realpath(path))
+    if os.path.exists(target) and not stat.S_ISREG(os.stat(target).st_mode):
+        with open(target, "wb") as out:
+            out.write(_encode(text))
+        return
+    _atomic_write(target, _encode(text))
 
 
 def _check_unchanged(root: Path, change: FileChange) -> None:

@@ -134,6 +134,32 @@ def test_output_file_dash_is_stdout(base: Path, base_outputs: dict, tmp_path: Pa
     assert (tmp_path / "p.txt").read_text() == base_outputs["text"]
 
 
+def test_output_file_through_a_link_writes_its_target_and_keeps_the_link(base: Path, base_outputs: dict,
+                                                                          tmp_path: Path) -> None:
+    (tmp_path / "report.json").write_text("old")
+    (tmp_path / "latest.json").symlink_to("report.json")
+    assert invoke("plan", base, "--output-file", f"json={tmp_path / 'latest.json'}").exit_code == 1
+    assert (tmp_path / "latest.json").is_symlink()
+    assert (tmp_path / "report.json").read_text() == base_outputs["json"]
+
+
+def test_output_file_that_is_a_fifo_is_written_into_not_replaced(base: Path, base_outputs: dict,
+                                                                 tmp_path: Path) -> None:
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    assert invoke("plan", base, "--output-file", f"json={fifo}").exit_code == 1
+    reader.join(60)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert received == [base_outputs["json"].encode()]
+
+
 def test_text_format_ends_with_the_summary(base_outputs: dict) -> None:
     text = base_outputs["text"]
     diff = json.loads(base_outputs["json"])["diff"]
