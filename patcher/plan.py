@@ -327,7 +327,7 @@ def _choose(findings: list[Finding], threshold: Applicability, applied: dict[str
 
 def _choose_among(findings: list[Finding], threshold: Applicability, applied: dict[str, int],
                   failures: dict[str, str]) -> list[Finding]:
-    taken: dict[str, list[Edit]] = {}  # by file; appended documents are left out: they overlap nothing
+    taken: dict[str, _Taken] = {}  # by file; appended documents are left out: they overlap nothing
     created: set[str] = set()
     chosen = []
     for finding in sorted(findings, key=lambda f: (-f.severity, f.sort_key())):
@@ -340,14 +340,39 @@ def _choose_among(findings: list[Finding], threshold: Applicability, applied: di
         if any(e.file in created for e in fix.edits if not isinstance(e, AddDocument)) or any(
                 isinstance(e, CreateFile) and e.file in taken for e in edits):
             continue
-        if any(_overlap(a, b) for a in edits for b in taken.get(a.file, ())):
+        if any(_overlap(a, b) for a in edits if a.file in taken for b in taken[a.file].candidates(a)):
             continue
         chosen.append(finding)
         for edit in edits:
-            taken.setdefault(edit.file, []).append(edit)
+            taken.setdefault(edit.file, _Taken()).add(edit)
             if isinstance(edit, CreateFile):
                 created.add(edit.file)
     return chosen
+
+
+class _Taken:
+    """The edits chosen so far in one file, indexed so that an edit is compared only with those
+    that can overlap it (a repository with thousands of edits in one file stays linear):
+    whole-file and whole-document edits with everything, the rest with edits of their document."""
+
+    WIDE = (CreateFile, DeleteDocument, ReplaceText)
+
+    def __init__(self) -> None:
+        self.all: list[Edit] = []
+        self.wide: list[Edit] = []
+        self.by_doc: dict[int, list[Edit]] = {}
+
+    def add(self, edit: Edit) -> None:
+        self.all.append(edit)
+        if isinstance(edit, self.WIDE):
+            self.wide.append(edit)
+        else:
+            self.by_doc.setdefault(getattr(edit, "doc", -1), []).append(edit)
+
+    def candidates(self, edit: Edit) -> list[Edit]:
+        if isinstance(edit, self.WIDE):
+            return self.all
+        return self.wide + self.by_doc.get(getattr(edit, "doc", -1), [])
 
 
 def _overlap(a: Edit, b: Edit) -> bool:
