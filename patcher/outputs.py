@@ -57,7 +57,15 @@ def output_path(model: Model, key: str, default_dir: str, default_name: str) -> 
     configured = model.config["outputs"].get(key)
     if configured:
         return posixpath.normpath(str(configured))
-    return posixpath.join(default_dir, default_name) if default_dir else default_name
+    default = posixpath.join(default_dir, default_name) if default_dir else default_name
+    # A default taken by a link, a FIFO or a file with another job is never written into: the
+    # generated file gets the next free name beside it instead (destination-rules-2.yaml).
+    stem, suffix = posixpath.splitext(default)
+    for number in range(1, 100):
+        candidate = default if number == 1 else f"{stem}-{number}{suffix}"
+        if not _not_a_manifest_file(model, candidate):
+            return candidate
+    return default
 
 
 def register(model: Model, path: str) -> list[Edit]:

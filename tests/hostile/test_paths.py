@@ -411,3 +411,23 @@ def test_diff_of_an_odd_file_name_applies_with_git(hostile, name: str, tmp_path_
     applied = hostile.run("apply", str(hostile.root))
     assert applied.code == 0, applied.output
     assert (copy / name).read_bytes() == (hostile.root / name).read_bytes() != ROUTES.encode()
+
+
+def test_a_default_output_path_taken_by_a_link_gets_the_next_free_name(hostile) -> None:
+    import shutil
+    from pathlib import Path
+
+    shutil.copytree(Path(__file__).resolve().parents[2] / "base", hostile.root, dirs_exist_ok=True)
+    link = hostile.root / "k8s" / "istio" / "destination-rules.yaml"
+    link.symlink_to("../../scripts/01-create-cluster.sh")
+    script = (hostile.root / "scripts" / "01-create-cluster.sh").read_bytes()
+    outcome = hostile.run("plan", "--unsafe-fixes", str(hostile.root))
+    assert outcome.code == 1, outcome.output
+    assert "+++ b/k8s/istio/destination-rules-2.yaml" in outcome.stdout
+    assert not any(line.startswith(("--- a/scripts/01-create-cluster.sh", "+++ b/scripts/01-create-cluster.sh",
+                                    "+++ b/k8s/istio/destination-rules.yaml"))
+                   for line in outcome.stdout.splitlines())
+    applied = hostile.run("apply", "--unsafe-fixes", str(hostile.root))
+    assert applied.code in (0, 1), applied.output
+    assert link.is_symlink() and (hostile.root / "scripts" / "01-create-cluster.sh").read_bytes() == script
+    assert "kind: DestinationRule" in (hostile.root / "k8s" / "istio" / "destination-rules-2.yaml").read_text()
