@@ -215,8 +215,11 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
     results = tuple(_result(f, threshold, applied, failures, left, withheld) for f in reported)
     unresolved = tuple(f for f in current if f.fix and f.identity in applied)
     # what the repository has, then what only the fixed texts show
-    told = tuple(dict.fromkeys(_told(first_model, selection) + tuple(skips.diagnostics)
-                               + _told(model, selection)))
+    # (a fix that moves lines moves a warning too: the same warning is not told twice)
+    first_told = _told(first_model, selection) + tuple(skips.diagnostics)
+    seen = {(d.file, d.message, d.level) for d in first_told}
+    told = tuple(dict.fromkeys(first_told + tuple(d for d in _told(model, selection)
+                                                  if (d.file, d.message, d.level) not in seen)))
     return Plan(root, tuple(reported), results, changes,
                 tuple(diagnostics) + told + tuple(validator.unchecked_note()), tuple(current),
                 unresolved, _unique(hidden))

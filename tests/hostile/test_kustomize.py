@@ -412,3 +412,18 @@ def test_a_monorepo_reference_outside_the_git_work_tree_skips_the_build_with_a_n
             "the repository: the Kustomize pre-check was skipped for it, `kubectl kustomize overlays/dev` was "
             "not run before writing") in outcome.stderr
     assert outcome.code == 1  # the warning
+
+
+def test_a_warning_is_told_once_when_a_fix_moves_its_line(hostile) -> None:
+    # the fixes add files to this kustomization's resources, which moves the outside entry down a
+    # line in the fixed text: the warning is the same one, not a second one at another line
+    import shutil
+
+    shutil.copytree(Path(__file__).resolve().parents[2] / "base", hostile.root, dirs_exist_ok=True)
+    kustomization = hostile.root / "k8s" / "kustomization.yaml"
+    kustomization.write_text(kustomization.read_text() + "patches:\n  - path: ../../outside/secret.txt\n")
+    before = hostile.snapshot_outside()
+    outcome = hostile.run("plan", "--unsafe-fixes", str(hostile.root))
+    hostile.assert_contained(outcome, before)
+    assert "+++ b/k8s/kustomization.yaml" in outcome.stdout
+    assert outcome.stderr.count("which is outside the repository: not read") == 1, outcome.stderr
