@@ -118,6 +118,9 @@ def _plan(run: Run, err: Console) -> Plan:
     config = load_config(root)
     if run.schema_location is not None:
         config = config.override("schema-location", command_line_location(run.schema_location))
+    for option, given in (("--rule", run.rule), ("--skip", run.skip)):
+        if given and not split(given):  # `--rule ''` must not quietly mean every rule
+            raise PatcherError(f"{option} was given no rule pattern", hint="`patcher rules` lists the rule ids")
     selection = Selection(split(run.rule), split(run.skip), _baseline(run, root, config))
     threshold = Applicability.UNSAFE if run.unsafe_fixes else Applicability.SAFE
     with DelayedProgress(err) as progress:

@@ -501,3 +501,10 @@ def test_a_selection_that_leaves_no_rule_is_an_error(repo: Path) -> None:
     assert (result.exit_code, result.stderr) == (2, (
         "error: no rule left to run: --rule script selects only rules that --skip or the settings' disable drop\n"
         "  hint: drop the --skip, or select other rules\n"))
+
+
+@pytest.mark.parametrize("option", ["--rule", "--skip"])
+def test_an_empty_rule_pattern_is_an_error(base: Path, option: str) -> None:
+    result = invoke("plan", base, option, "")
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {option} was given no rule pattern\n{HINT}"
