@@ -122,6 +122,13 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
     declared = from_applications(applications, charts) + from_scripts(
         installs, charts, lambda p: p in workspace.texts or _exists_inside(limit, workspace.root / p))
     releases = releases_for(charts, declared, config["helm-releases"])
+    # one release per chart is modelled; a second one must not pass unmentioned
+    modelled = {r.chart: r for r in releases}
+    diagnostics += [Diagnostic(d.where.split(":")[0], f"helm release '{d.name}' of chart '{d.chart}' is not analysed: "
+                               f"only one release per chart is, '{modelled[d.chart].name}' "
+                               f"({modelled[d.chart].declared_in or 'the default'})",
+                               _line(d.where), level="note")
+                    for d in declared if d.chart in modelled and modelled[d.chart].declared_in != d.where]
     diagnostics += [Diagnostic(i.file, f"helm release '{i.release}' installs chart '{i.chart}', which is not in the "
                                        "repository: not rendered, its resources are not analysed", i.line,
                                level="note")
@@ -346,6 +353,12 @@ def _left_out(workspace: Workspace, chart: str, cache: ParseCache) -> list[Diagn
     return [Diagnostic(f"{chart}/Chart.yaml", f"rendered without {len(missing)} path(s) Helm must not read: {listed}",
                        hint="the chart is rendered from a copy that leaves these out; if it needs one, put the "
                             "file itself in the chart", level="note")]
+
+
+def _line(where: str) -> int | None:
+    """The line of a ``file:line`` a declared release names, if it names one."""
+    tail = where.rpartition(":")[2]
+    return int(tail) if tail.isdigit() else None
 
 
 def _render_release(workspace: Workspace, release: Release, cache: ParseCache,

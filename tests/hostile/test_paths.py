@@ -431,3 +431,21 @@ def test_a_default_output_path_taken_by_a_link_gets_the_next_free_name(hostile) 
     assert applied.code in (0, 1), applied.output
     assert link.is_symlink() and (hostile.root / "scripts" / "01-create-cluster.sh").read_bytes() == script
     assert "kind: DestinationRule" in (hostile.root / "k8s" / "istio" / "destination-rules-2.yaml").read_text()
+
+
+def test_a_second_release_of_a_chart_is_named_in_a_note_not_passed_over(hostile) -> None:
+    import shutil
+    from pathlib import Path
+
+    shutil.copytree(Path(__file__).resolve().parents[2] / "base", hostile.root, dirs_exist_ok=True)
+    script = hostile.root / "scripts" / "03-deploy-app.sh"
+    lines = script.read_text().splitlines()
+    script.write_text("\n".join(lines + ["helm install second ./helm/app-stack -n other -f ../outside/values.yaml"])
+                      + "\n")
+    before = hostile.snapshot_outside()
+    outcome = hostile.run("plan", str(hostile.root))
+    hostile.assert_contained(outcome, before)
+    first = next(n for n, line in enumerate(lines, 1) if line.startswith("helm upgrade --install app-stack"))
+    assert (f"note: scripts/03-deploy-app.sh:{len(lines) + 1}: helm release 'second' of chart 'helm/app-stack' is "
+            f"not analysed: only one release per chart is, 'app-stack' (scripts/03-deploy-app.sh:{first})"
+            in outcome.stderr), outcome.stderr
