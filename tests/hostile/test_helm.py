@@ -134,8 +134,11 @@ def _busy_worker(pid: int) -> int:
 def test_ctrl_c_during_a_render_stops_patcher_and_its_engine(hostile: Hostile) -> None:
     repository(hostile, {"evil/templates/loop.yaml": NESTED_LOOP})
     env = {**os.environ, "PATCHER_CANARY": hostile.canary, "NO_COLOR": "1"}
+    # as from a terminal: a job started in the background without job control (CI may run the
+    # suite so) inherits SIGINT ignored, and Python then keeps ignoring it
     patcher = subprocess.Popen([sys.executable, "-m", "patcher", "plan", str(hostile.root)], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         worker = _busy_worker(patcher.pid)
         assert hostile.canary.encode() not in Path(f"/proc/{worker}/environ").read_bytes()
