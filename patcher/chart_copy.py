@@ -19,14 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from patcher.containment import boundary, inside, link_loop
+from patcher.reading import kind_of
 from patcher.schema_refs import MAX_SCHEMA_BYTES, SCHEMA_NAME, archive_reference, outside_reference
 
 OUTSIDE = "a symbolic link leading outside the repository"
 LOOP = "a symbolic link loop"
 DANGLING = "a symbolic link to nothing"
 VCS_DIRS = frozenset({".git", ".hg", ".svn"})
-FILE_TYPES = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
-              (stat.S_ISBLK, "a device"))
 
 
 @dataclass(frozen=True)
@@ -121,5 +120,4 @@ def _resolve(path: Path, limit: Path, ancestors: frozenset[Path]) -> tuple[Path 
         return (None, 0, LOOP) if target in ancestors else (target, mode, "")
     if stat.S_ISREG(mode):
         return target, mode, ""
-    kind = next((what for test, what in FILE_TYPES if test(mode)), "an unknown kind of file")
-    return None, 0, f"not a regular file but {kind}"
+    return None, 0, f"not a regular file but {kind_of(mode)}"

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from patcher.containment import inside, link_loop, regular_file
+from patcher.reading import read_regular
 from patcher.source import PatcherError, decode
 
 
@@ -39,8 +40,8 @@ def read_own_file(path: Path, name: str, limit: Path | None) -> str | None:
     if not regular_file(path):
         raise PatcherError("not a regular file (a FIFO, socket or device): not read", name,
                            hint="replace it with a plain file")
-    try:
-        data = path.read_bytes()
+    try:  # opened so that a file swapped for a FIFO or a link since the checks above is still refused
+        data = read_regular(Path(os.path.realpath(path)), name)
     except OSError as exc:
         raise PatcherError(f"cannot read: {exc.strerror}", name, hint="check the file's permissions") from None
     return decode(data, name)
