@@ -17,6 +17,7 @@ from typing import Any, Callable, Mapping
 from patcher.config import Config
 from patcher.containment import boundary, inside
 from patcher.durations import seconds
+from patcher.entrypoints import EntryPoints
 from patcher.helm import (Release, from_applications, from_scripts, left_out, missing_dependencies,
                           releases_for, render)
 from patcher.helm_process import DEFAULT_TIMEOUT
@@ -62,6 +63,7 @@ class Model:
     # resources left out as malformed (patcher.shapes): only the schema check reads them
     malformed: tuple[Resource, ...] = ()
     skipped: tuple[Diagnostic, ...] = ()  # why each document was left out: for the rules that read the model
+    entry_points: EntryPoints = EntryPoints()  # what deploys the repository (patcher.entrypoints)
 
     @property
     def root(self) -> Path:
