@@ -15,6 +15,13 @@ the problems base/ has is planted so that a plan does real work:
 - two pairs of VirtualServices route the same host on the same gateway;
 - no PeerAuthentication, DestinationRules for only some services.
 
+Beside the scripts, the tree is deployed the other ways real repositories use
+(see ``deployment_shapes``): a Taskfile and a PowerShell script, Argo CD
+Applications and an ApplicationSet (one Application installs a remote chart
+with inline values), an umbrella chart with vendored subcharts, a Kustomize
+overlay with a name suffix and its own namespace, and a ``legacy/`` folder that
+no entry point applies.
+
 Only the standard library is used; YAML is written as text from templates so
 that files look like hand-written ones (comments, mixed quoting, blank lines).
 """
@@ -790,6 +797,206 @@ kind delete cluster --name platform
     return files
 
 
+# --------------------------------------------------------------------------- other entry points
+
+OBSERVABILITY = (("collector", 4317), ("tempo", 3200), ("loki", 3100))  # subcharts of the umbrella
+
+
+def umbrella_files() -> dict[str, str]:
+    root = "helm/observability"
+    deps = "".join(f"  - name: {name}\n    version: 0.1.0\n" for name, _ in OBSERVABILITY)
+    files = {
+        f"{root}/Chart.yaml": ("apiVersion: v2\nname: observability\nversion: 0.3.0\n"
+                               f"description: Umbrella chart for tracing and logs\ndependencies:\n{deps}"),
+        f"{root}/values.yaml": ("global:\n  otlpPort: 4317\n" + "".join(
+            f"{name}:\n  enabled: true\n  replicas: 1\n" for name, _ in OBSERVABILITY)),
+    }
+    for name, port in OBSERVABILITY:
+        sub = f"{root}/charts/{name}"
+        files[f"{sub}/Chart.yaml"] = f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
+        files[f"{sub}/values.yaml"] = f"replicas: 1\nport: {port}\n"
+        files[f"{sub}/templates/all.yaml"] = f"""apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{{{ .Release.Name }}}}-{name}
+spec:
+  replicas: {{{{ .Values.replicas }}}}
+  selector:
+    matchLabels: {{app: {name}}}
+  template:
+    metadata:
+      labels: {{app: {name}}}
+    spec:
+      containers:
+        - name: {name}
+          image: grafana/{name}:latest
+          env:
+            - name: OTLP_ENDPOINT
+              value: "http://{{{{ .Release.Name }}}}-collector:{{{{ .Values.global.otlpPort }}}}"
+          ports:
+            - containerPort: {port}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{{{ .Release.Name }}}}-{name}
+spec:
+  selector: {{app: {name}}}
+  ports:
+    - name: grpc
+      port: {port}
+      targetPort: {port}
+"""
+    return files
+
+
+def deployment_shapes(groups: dict[str, list[Service]]) -> dict[str, str]:
+    files = {
+        "Taskfile.yml": """# go-task: `task up` builds the whole local platform
+version: '3'
+
+vars:
+  CLUSTER: platform
+  OBS_NS: observability
+
+tasks:
+  up:
+    cmds:
+      - task: cluster
+      - task: observability
+      - task: staging
+  cluster:
+    cmds:
+      - kind create cluster --name {{.CLUSTER}} --config cluster/kind-config.yaml
+  observability:
+    dir: helm
+    cmds:
+      - helm upgrade --install obs ./observability -n {{.OBS_NS}} --create-namespace
+  staging:
+    cmds:
+      - kustomize build k8s/overlays/staging | kubectl apply -f -
+      - kubectl label namespace search-staging istio-injection=enabled --overwrite
+  smoke:
+    cmds:
+      - curl -fsS -H 'Host: search.example.com' http://localhost/search/
+""",
+        "scripts/dev.ps1": """# Windows developers: the same as 03-deploy.sh
+$Namespace = "platform"
+Set-Location (Join-Path $PSScriptRoot "..")
+kubectl apply -k k8s/
+helm upgrade --install redis ./helm/redis `
+  --namespace $Namespace --create-namespace
+Invoke-WebRequest -Uri "http://localhost/storefront/" -Headers @{ Host = "storefront.example.com" }
+""",
+        "argocd/project.yaml": """apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata:
+  name: platform
+  namespace: argocd
+spec:
+  sourceRepos: ["*"]
+  destinations:
+    - namespace: "*"
+      server: https://kubernetes.default.svc
+""",
+        "argocd/groups.yaml": """# One Application per group folder
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: groups
+  namespace: argocd
+spec:
+  generators:
+    - git:
+        repoURL: https://git.example.com/platform/deploy.git
+        revision: main
+        directories:
+          - path: k8s/apps/*
+  template:
+    metadata:
+      name: '{{path.basename}}'
+    spec:
+      project: platform
+      source:
+        repoURL: https://git.example.com/platform/deploy.git
+        targetRevision: main
+        path: '{{path}}'
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: '{{path.basename}}'
+""",
+        "argocd/edge-gateway.yaml": """# A second ingress gateway from the public chart, for partner traffic
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: edge-gateway
+  namespace: argocd
+spec:
+  project: platform
+  source:
+    repoURL: https://istio-release.storage.googleapis.com/charts
+    chart: gateway
+    targetRevision: 1.22.3
+    helm:
+      releaseName: edge-gateway
+      values: |
+        service:
+          type: NodePort
+          ports:
+            - name: https
+              port: 443
+              targetPort: 443
+              nodePort: 32443
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: edge
+  syncPolicy:
+    syncOptions: [CreateNamespace=true]
+""",
+        "k8s/overlays/staging/kustomization.yaml": """apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: search-staging
+nameSuffix: -staging
+resources:
+  - ../../apps/search
+patches:
+  - target:
+      kind: Deployment
+    patch: |-
+      - op: replace
+        path: /spec/replicas
+        value: 1
+""",
+    }
+    first = next(iter(groups))
+    files["legacy/README.md"] = "Manifests from before the move to kustomize. Not applied any more.\n"
+    files["legacy/network-policy.yaml"] = f"""apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: allow-all-old
+  namespace: {first}
+spec:
+  podSelector: {{}}
+  ingress:
+    - {{}}
+"""
+    files["legacy/routes.yaml"] = f"""apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata:
+  name: {first}-old
+  namespace: {first}
+spec:
+  hosts: [old.example.com]
+  gateways: [istio-system/public-gateway]
+  http:
+    - route:
+        - destination:
+            host: {groups[first][0].name}
+"""
+    files.update(umbrella_files())
+    return files
+
+
 # --------------------------------------------------------------------------- main
 
 def generate(out: Path, seed: int = 1234, services: int = 200) -> int:
@@ -824,6 +1031,8 @@ def generate(out: Path, seed: int = 1234, services: int = 200) -> int:
             repo.write(rel, text)
     for rel, text in scripts(groups).items():
         repo.write(rel, text, executable=True)
+    for rel, text in deployment_shapes(groups).items():
+        repo.write(rel, text)
 
     istio = sorted(p for p in list(routing) + list(rules) + list(gateways()))
     istio_entries = "\n".join(f"  - {p[len('k8s/'):]}" for p in ["k8s/istio/ingress-gateway.yaml"] + istio)
