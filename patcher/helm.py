@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 from patcher import helm_process
 from patcher.chart_copy import LeftOut, copy_chart
 from patcher.containment import inside
-from patcher.deployed.charts import ChartGraph, archive_name, template_file
+from patcher.deployed.charts import ChartGraph, archive_member, archive_name, template_file
 from patcher.deployed.template_lines import start_lines
 from patcher.scripts import HelmInstall
 from patcher.source import PatcherError
@@ -39,6 +39,8 @@ class Release:
     linked: tuple[tuple[str, str], ...] = ()
     # (rendered prefix under the chart, repository path): where each dependency's templates are
     origins: tuple[tuple[str, str], ...] = ()
+    # (rendered prefix, archive, chart folder): dependencies loaded from a packaged copy of a folder
+    packed: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -220,9 +222,33 @@ def render(root: Path, release: Release, overrides: Mapping[str, str],
             continue
         rel = name[len(prefix):] if name.startswith(prefix) else name
         template = template_file(release.chart, rel, release.origins)
+        source = sources.get(name)
+        if source is None:
+            template, source = _packed_template(root, release, rel, template, overrides)
         docs = tuple(d for d in read_documents(text, template) if d.data is not None)
-        rendered.append(RenderedFile(template, docs, start_lines(sources.get(name), [d.data for d in docs])))
+        rendered.append(RenderedFile(template, docs, start_lines(source, [d.data for d in docs])))
     return rendered
+
+
+def _packed_template(root: Path, release: Release, rel: str, template: str,
+                     overrides: Mapping[str, str]) -> tuple[str, str | None]:
+    """A template Helm rendered from a packaged dependency: located at the chart folder it is a
+    copy of when that folder holds the same text (so its lines are right), else at the archive."""
+    for prefix, archive, _folder in release.packed:
+        if not rel.startswith(prefix + "/"):
+            continue
+        packed = archive_member(root, archive, rel[len(prefix) + 1:])
+        on_disk = overrides.get(template)
+        if on_disk is None:
+            full = inside(root, template)
+            try:
+                on_disk = full.read_text(encoding="utf-8", errors="replace") if full and full.is_file() else None
+            except OSError:
+                on_disk = None
+        if packed is not None and packed == on_disk:
+            return template, packed
+        return archive, None
+    return template, None
 
 
 def _template_texts(copy: Path, answer: Mapping[str, Any]) -> dict[str, str]:

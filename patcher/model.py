@@ -130,7 +130,8 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
     declared = from_applications(applications, charts) + from_scripts(
         installs, charts, lambda p: p in workspace.texts or _exists_inside(limit, workspace.root / p),
         graph, workspace.root)
-    releases = [dataclasses.replace(r, linked=graph.linked(r.chart), origins=graph.origins(r.chart))
+    releases = [dataclasses.replace(r, linked=graph.linked(r.chart), origins=graph.origins(r.chart),
+                                    packed=graph.packed(r.chart))
                 for r in releases_for(charts, declared, config["helm-releases"], graph.subcharts())]
     # one release per chart is modelled; a second one must not pass unmentioned
     modelled = {r.chart: r for r in releases}

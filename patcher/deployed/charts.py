@@ -101,6 +101,21 @@ class ChartGraph:
                 out += [(f"{inner}/{sub}", target) for sub, target in self.origins(dep.folder, depth + 1)]
         return tuple(out)
 
+    def packed(self, folder: str, depth: int = 0) -> tuple[tuple[str, str, str], ...]:
+        """(rendered prefix, archive, chart folder) for dependencies Helm loads from an archive
+        that is a packaged copy of a chart folder of the repository."""
+        info = self.charts.get(folder)
+        if info is None or depth > MAX_DEPTH:
+            return ()
+        out: list[tuple[str, str, str]] = []
+        for dep in info.dependencies:
+            inner = f"charts/{dep.key}"
+            if dep.folder is not None and dep.path.endswith(ARCHIVE_SUFFIXES):
+                out.append((inner, dep.path, dep.folder))
+            elif dep.folder is not None:
+                out += [(f"{inner}/{sub}", archive, target) for sub, archive, target in self.packed(dep.folder, depth + 1)]
+        return tuple(out)
+
 
 def template_file(chart: str, rendered: str, origins: tuple[tuple[str, str], ...]) -> str:
     """The repository file a rendered template name (relative to the chart) was rendered from."""
@@ -245,6 +260,26 @@ def _archive_name(root: Path, rel: str) -> str:
     except (OSError, PatcherError, tarfile.TarError, EOFError):
         return ""
     return ""
+
+
+def archive_member(root: Path, rel: str, inner: str) -> str | None:
+    """The text of ``inner`` (a path below the chart's top folder) in a chart archive, or None."""
+    full = readable_inside(boundary(root), str(root / rel))
+    if full is None:
+        return None
+    try:
+        data = read_regular(full, rel)
+        if len(data) > MAX_ARCHIVE_BYTES:
+            return None
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+            for member in archive:
+                parts = member.name.split("/", 1)
+                if len(parts) == 2 and parts[1] == inner and member.isfile() and member.size <= MAX_MEMBER_BYTES:
+                    handle = archive.extractfile(member)
+                    return handle.read().decode("utf-8", errors="replace") if handle else None
+    except (OSError, PatcherError, tarfile.TarError, EOFError):
+        return None
+    return None
 
 
 def archive_name(root: Path, rel: str) -> str:
