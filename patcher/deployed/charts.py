@@ -54,9 +54,9 @@ class ChartGraph:
     archives: Mapping[str, str]  # repository-relative .tgz -> the chart name its Chart.yaml gives
 
     def subcharts(self) -> frozenset[str]:
-        """Chart folders some other chart of the repository loads as a dependency."""
+        """Chart folders (of the inventory) some other chart of the repository loads as a dependency."""
         return frozenset(d.folder for info in self.charts.values() for d in info.dependencies
-                         if d.folder is not None and d.folder != info.folder)
+                         if d.folder in self.charts and d.folder != info.folder)
 
     def parents(self, folder: str) -> tuple[str, ...]:
         return tuple(sorted(info.folder for info in self.charts.values()
