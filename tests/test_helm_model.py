@@ -154,8 +154,9 @@ def test_documents_of_one_kind_are_placed_in_order_or_by_literal_name() -> None:
     assert start_lines(two, [doc("Service", "a"), doc("Service", "b")]) == (1, 6)
     conditional = "{{- if .Values.a }}\n" + two.replace("---\n", "{{- end }}\n---\n")
     assert start_lines(conditional, [doc("Service", "b")]) == (8,)
-    templated = "apiVersion: v1\nkind: {{ .Values.kind }}\nmetadata:\n  name: x\n"
-    assert start_lines(templated, [doc("Secret", "x")]) == (None,)
+    templated = "{{/* one document */}}\napiVersion: v1\nkind: {{ .Values.kind }}\nmetadata:\n  name: x\n"
+    assert start_lines(templated, [doc("Secret", "x")]) == (2,)
+    assert start_lines(templated + "---\n" + templated, [doc("Secret", "x"), doc("Secret", "y")]) == (None, None)
     assert start_lines(None, [doc("Secret", "x")]) == (None,)
 
 

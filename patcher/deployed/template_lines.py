@@ -4,8 +4,9 @@ A template is Go text, never YAML, so it is not parsed: its lines are only scann
 top-level ``kind:`` lines written literally (and the ``apiVersion:`` line that opens each such
 document). A rendered document of kind K is placed at the one literal ``kind: K`` document of its
 template, or at the n-th one when the template writes as many as were rendered, or at the one
-whose literal ``name:`` is the resource's name. When none of that decides (a templated kind, a
-conditional document), the line is unknown rather than guessed.
+whose literal ``name:`` is the resource's name; a template that renders one document and writes one
+``apiVersion:`` line (its kind templated) starts there. When none of that decides (a templated
+kind among several documents, a conditional document), the line is unknown rather than guessed.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ def start_lines(template: str | None, rendered: Sequence[Any]) -> tuple[int | No
     if template is None:
         return tuple(None for _ in rendered)
     candidates = _candidates(template)
+    versions = [n for n, line in enumerate(template.splitlines(), start=1) if API_VERSION.match(line)]
+    only = versions[0] if len(versions) == 1 and len(rendered) == 1 else None
     by_kind: dict[str, list[_Candidate]] = {}
     for candidate in candidates:
         by_kind.setdefault(candidate.kind, []).append(candidate)
@@ -80,5 +83,5 @@ def start_lines(template: str | None, rendered: Sequence[Any]) -> tuple[int | No
             meta = data.get("metadata") if isinstance(data, dict) else None
             name = meta.get("name") if isinstance(meta, dict) else None
             named = [c for c in options if isinstance(name, str) and _named(c, name)]
-            out.append(named[0].line if len(named) == 1 else None)
+            out.append(named[0].line if len(named) == 1 else only if not options else None)
     return tuple(out)
