@@ -18,7 +18,7 @@ from patcher.config import Config
 from patcher.containment import boundary, inside
 from patcher.durations import seconds
 from patcher.entrypoints import EntryPoints
-from patcher.deployed.charts import chart_graph
+from patcher.deployed.charts import ChartGraph, chart_graph
 from patcher.deployed.remote_charts import application_notes, install_notes
 from patcher.deployed.values_keys import values_duplicates
 from patcher.helm import (Release, chart_prefixes, from_applications, from_scripts, left_out,
@@ -267,7 +267,7 @@ def _deployed_paths(documents: Mapping[str, list[Document]]) -> frozenset[str]:
     return frozenset(paths)
 
 
-def _local_chart(argument: str, charts: tuple[str, ...], graph) -> bool:
+def _local_chart(argument: str, charts: tuple[str, ...], graph: ChartGraph) -> bool:
     """Whether a chart argument names a chart of the repository (by folder or Chart.yaml name)
     that some other line installs: then it is not a remote chart."""
     name = posixpath.basename(argument.rstrip("/"))
