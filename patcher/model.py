@@ -127,8 +127,9 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
     graph = chart_graph(workspace.root, charts, workspace.texts)
     applications = [r for r in resources if r.kind == "Application" and r.group == "argoproj.io"]
     limit = boundary(workspace.root)
-    declared = from_applications(applications, charts) + from_scripts(
-        installs, charts, lambda p: p in workspace.texts or _exists_inside(limit, workspace.root / p),
+    installable = charts + graph.vendored()  # a vendored subchart may also be installed on its own
+    declared = from_applications(applications, installable) + from_scripts(
+        installs, installable, lambda p: p in workspace.texts or _exists_inside(limit, workspace.root / p),
         graph, workspace.root)
     releases = [dataclasses.replace(r, linked=graph.linked(r.chart), origins=graph.origins(r.chart),
                                     packed=graph.packed(r.chart))
@@ -152,7 +153,8 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
     for number, release in enumerate(releases, start=1):
         if progress:
             progress(number, len(releases), "rendering charts")
-        diagnostics += _left_out(workspace, release.chart, cache)
+        for folder in dict.fromkeys((release.chart, *(f for _, f in release.linked))):
+            diagnostics += _left_out(workspace, folder, cache)  # file:// dependencies are copied the same way
         try:
             resources += admit.resources(_render_release(workspace, release, cache, admit, timeout))
         except PatcherError as exc:

@@ -88,6 +88,18 @@ def test_file_vendored_and_packaged_dependencies_are_subcharts(tmp_path: Path) -
         ("tools/jobs", "nightly", "batch"), ("lone", "lone", "default"), ("stack", "stack", "default")]
 
 
+def test_a_vendored_subchart_installed_on_its_own_is_matched(tmp_path: Path) -> None:
+    root = dependency_tree(tmp_path)
+    write(root, {"run.sh": "#!/bin/sh\nhelm install gate stack/charts/auth -n gate\n"})
+    workspace, _ = load_workspace(root)
+    graph = chart_graph(root, workspace.inventory.charts, {})
+    assert graph.vendored() == ("stack/charts/auth",)
+    model = build_model(workspace, load_config(root))
+    assert [(r.chart, r.name, r.namespace, r.declared_in) for r in model.releases][0] == (
+        "stack/charts/auth", "gate", "gate", "run.sh:2")
+    assert not [d for d in model.diagnostics if "not in this repository" in d.message]
+
+
 def test_releases_are_matched_by_chart_name_and_archive(tmp_path: Path) -> None:
     root = write(tmp_path, {
         "charts/storefront/Chart.yaml": chart_yaml("storefront-chart"),
@@ -112,6 +124,7 @@ def test_remote_chart_notes_name_chart_repository_and_version() -> None:
         HelmInstall("up.sh", 4, "cache", "oci://registry-1.docker.io/bitnamicharts/redis", None),
         HelmInstall("up.sh", 5, "certs", "cert-manager", "certs", repo="https://charts.jetstack.io", version="v1.14.4"),
         HelmInstall("up.sh", 6, "web", "./charts/web", None),
+        HelmInstall("up.sh", 7, "gone", "./charts/gone", None),
     ]
     notes = install_notes(installs, lambda i: i.chart == "./charts/web")
     assert [(n.file, n.line, n.level, n.message) for n in notes] == [
@@ -121,6 +134,8 @@ def test_remote_chart_notes_name_chart_repository_and_version() -> None:
                              "in this repository: its resources are not analysed"),
         ("up.sh", 5, "note", "chart 'cert-manager' from https://charts.jetstack.io (version v1.14.4) is not in this "
                              "repository: its resources are not analysed"),
+        ("up.sh", 7, "note", "helm release 'gone' installs './charts/gone', which is not a chart folder of this "
+                             "repository: not rendered, its resources are not analysed"),
     ]
 
 

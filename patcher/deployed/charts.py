@@ -58,6 +58,11 @@ class ChartGraph:
         return frozenset(d.folder for info in self.charts.values() for d in info.dependencies
                          if d.folder in self.charts and d.folder != info.folder)
 
+    def vendored(self) -> tuple[str, ...]:
+        """Chart folders vendored in another chart's charts/ folder (not charts of the inventory)."""
+        return tuple(sorted({d.path for info in self.charts.values() for d in info.dependencies
+                             if d.folder == d.path and d.path not in self.charts}))
+
     def parents(self, folder: str) -> tuple[str, ...]:
         return tuple(sorted(info.folder for info in self.charts.values()
                             if any(d.folder == folder for d in info.dependencies) and info.folder != folder))

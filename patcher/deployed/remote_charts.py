@@ -41,7 +41,13 @@ def install_notes(installs: Iterable[Any], local: Callable[[Any], bool]) -> list
     for install in installs:
         if local(install):
             continue
-        name, repo = _where_from(install.chart, getattr(install, "repo", None))
+        repo = getattr(install, "repo", None)
+        if not repo and install.chart.startswith((".", "/")):
+            out.append(Diagnostic(install.file, f"helm release '{install.release}' installs '{install.chart}', which is "
+                                  "not a chart folder of this repository: not rendered, its resources are not analysed",
+                                  install.line, level="note"))
+            continue
+        name, repo = _where_from(install.chart, repo)
         out.append(Diagnostic(install.file, _sentence(name, repo, getattr(install, "version", None)),
                               install.line, level="note"))
     return out
