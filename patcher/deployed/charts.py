@@ -12,6 +12,7 @@ installs it on its own.
 from __future__ import annotations
 
 import io
+import os
 import posixpath
 import tarfile
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from patcher.yamlread import read_documents
 ARCHIVE_SUFFIXES = (".tgz", ".tar.gz")
 MAX_ARCHIVE_BYTES = 16 << 20  # a chart archive larger than this is not a chart anyone vendors
 MAX_MEMBER_BYTES = 1 << 20
+MAX_MEMBERS = 2000
+MAX_UNPACKED_BYTES = 64 << 20
 MAX_DEPTH = 8  # nested dependencies deeper than this are a loop of file:// references
 
 
@@ -252,11 +255,11 @@ def _archive_name(root: Path, rel: str) -> str:
     if full is None:
         return ""
     try:
-        data = read_regular(full, rel)
-        if len(data) > MAX_ARCHIVE_BYTES:
+        data = _archive_bytes(full, rel)
+        if data is None:
             return ""
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
-            for member in archive:
+            for member in _members(archive):
                 parts = member.name.split("/")
                 if len(parts) == 2 and parts[1] == "Chart.yaml" and member.isfile() and member.size <= MAX_MEMBER_BYTES:
                     handle = archive.extractfile(member)
@@ -267,17 +270,34 @@ def _archive_name(root: Path, rel: str) -> str:
     return ""
 
 
+def _archive_bytes(full: Path, rel: str) -> bytes | None:
+    if os.stat(full).st_size > MAX_ARCHIVE_BYTES:
+        return None
+    return read_regular(full, rel)
+
+
+def _members(archive: tarfile.TarFile):
+    """The archive's first members, read no further than a chart's size: a small archive may
+    unpack to gigabytes, and only its chart files are wanted."""
+    unpacked = 0
+    for count, member in enumerate(archive):
+        unpacked += member.size
+        if count >= MAX_MEMBERS or unpacked > MAX_UNPACKED_BYTES:
+            return
+        yield member
+
+
 def archive_member(root: Path, rel: str, inner: str) -> str | None:
     """The text of ``inner`` (a path below the chart's top folder) in a chart archive, or None."""
     full = readable_inside(boundary(root), str(root / rel))
     if full is None:
         return None
     try:
-        data = read_regular(full, rel)
-        if len(data) > MAX_ARCHIVE_BYTES:
+        data = _archive_bytes(full, rel)
+        if data is None:
             return None
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
-            for member in archive:
+            for member in _members(archive):
                 parts = member.name.split("/", 1)
                 if len(parts) == 2 and parts[1] == inner and member.isfile() and member.size <= MAX_MEMBER_BYTES:
                     handle = archive.extractfile(member)
