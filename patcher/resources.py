@@ -20,6 +20,7 @@ class Source:
     # its paths under ``base`` live in that document under ``prefix``; others are not in the file
     base: tuple = ()
     prefix: tuple | None = None
+    line: int | None = None  # generated text: the template line where the resource starts, when known
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class Resource:
         in_file = self.file_path(path)
         if in_file is None:
             in_file = self.source.prefix or ()
-        line, column = self.document.key_position(in_file) if self.source.editable else (1, 1)
+        line, column = self.document.key_position(in_file) if self.source.editable else (self.source.line or 1, 1)
         return Location(self.source.file, line, column, self.source.doc, in_file, self.ref)
 
     def get(self, *path: str | int, default: Any = None) -> Any:
