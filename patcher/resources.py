@@ -20,6 +20,9 @@ class Source:
     # its paths under ``base`` live in that document under ``prefix``; others are not in the file
     base: tuple = ()
     prefix: tuple | None = None
+    # the entry points that deploy it ("script:line", "file: Application NAME"); () when the
+    # repository names none, or none reaches it
+    deployed_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,10 @@ class Resource:
     data: dict[str, Any]
     source: Source
     document: Document
+
+    @property
+    def deployed_by(self) -> tuple[str, ...]:
+        return self.source.deployed_by
 
     @property
     def group(self) -> str:
