@@ -318,3 +318,17 @@ def test_the_note_groups_many_undeployed_files_by_folder(tmp_path: Path) -> None
     assert [d.message for d in model.diagnostics if "no entry point deploys" in d.message] == [
         "8 resource(s) no entry point deploys, analysed only for their own defects (never as coverage, never "
         "paired with deployed ones): extra.yaml, legacy/ (7 files)"]
+
+
+def test_istioctl_install_deploys_the_operator_and_the_gateway_service_it_declares(tmp_path: Path) -> None:
+    root = write(tmp_path, {"mesh/operator.yaml": (
+        "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata:\n  name: control\n"
+        "  namespace: istio-system\nspec:\n  components:\n    ingressGateways:\n      - name: edge-in\n"
+        "        enabled: true\n        k8s:\n          service:\n            type: NodePort\n"
+        "            ports:\n              - {name: http2, port: 8088, targetPort: 8088, nodePort: 30888}\n"
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: beside-the-operator\n  namespace: tools\n")})
+    model = model_of(root, EntryPoints(istioctl=(IstioctlInstall("mesh/up.ps1", 4, ("mesh/operator.yaml",)),)))
+    assert sorted((r.ref, r.deployed_by) for r in model.resources) == [
+        ("IstioOperator istio-system/control", ("mesh/up.ps1:4",)),
+        ("Service istio-system/edge-in", ("mesh/up.ps1:4",))]
+    assert [r.ref for r in model.undeployed] == ["ConfigMap tools/beside-the-operator"]
