@@ -42,6 +42,7 @@ DOCUMENTS = {
                             Doc(1, {"apiVersion": "install.istio.io/v1alpha1", "kind": "IstioOperator",
                                     "metadata": {"name": "control"}})],
     "stale/np.yaml": docs("NetworkPolicy"),
+    "argo/apps.yaml": docs("Application", "Application"),
 }
 KUSTOMIZATIONS = [
     Kustomization("kust/base/kustomization.yaml", {"resources": ["api.yaml"], "bases": ["old-base.yaml"],
@@ -99,14 +100,16 @@ def test_apply_minus_k_of_a_folder_without_kustomization_deploys_nothing_and_say
 
 
 def test_argo_source_of_a_kustomization_and_of_a_folder_with_recurse_and_globs() -> None:
-    kust = ArgoSource("apps.yaml", 0, "api", "argo-dest", path="kust/overlay")
-    folder = ArgoSource("apps.yaml", 1, "web", "web-ns", path="deploy",
+    kust = ArgoSource("argo/apps.yaml", 0, "api", "argo-dest", path="kust/overlay")
+    folder = ArgoSource("argo/apps.yaml", 1, "web", "web-ns", path="deploy",
                         directory={"recurse": True, "include": "{*.yaml}", "exclude": "extra/deep/*"})
     found = reached(EntryPoints(applications=(kust, folder)))
-    assert found[("kust/base/api.yaml", 0)] == (Deployer("apps.yaml: Application api", "outer"),)
+    # the Applications themselves are deployed: someone applied them to start Argo CD on them
+    assert found[("argo/apps.yaml", 1)] == (Deployer("argo/apps.yaml: Application web"),)
+    assert found[("kust/base/api.yaml", 0)] == (Deployer("argo/apps.yaml: Application api", "outer"),)
     assert sorted({f for f, _ in found if f.startswith("deploy/")}) == [
         "deploy/extra/cache.yaml", "deploy/readme-values.yaml", "deploy/web.yaml"]
-    assert found[("deploy/web.yaml", 1)] == (Deployer("apps.yaml: Application web", "web-ns"),)
+    assert found[("deploy/web.yaml", 1)] == (Deployer("argo/apps.yaml: Application web", "web-ns"),)
 
 
 def test_a_chart_is_deployed_by_the_install_or_application_that_declared_its_release() -> None:
@@ -152,6 +155,20 @@ def test_an_unresolved_path_makes_everything_deployed_and_says_why() -> None:
     assert [(n.level, n.file, n.line, n.message) for n in result.notes] == [
         ("note", "up.sh", 8, "up.sh:8 applies a path patcher cannot resolve ('${MANIFESTS}/app'); every file "
                              "is treated as deployed")]
+
+
+def test_standard_input_may_carry_any_file_so_everything_is_deployed() -> None:
+    result = deployed_set(EntryPoints(applies=(Apply("up.ps1", 12, (), remote=("-",)),)), DOCUMENTS, KUSTOMIZATIONS)
+    assert result.everything
+    assert [n.message for n in result.notes] == [
+        "up.ps1:12 applies what it reads from standard input, which patcher cannot follow; every file is treated "
+        "as deployed"]
+
+
+def test_kubectl_delete_deploys_nothing() -> None:
+    result = deployed_set(EntryPoints(applies=(Apply("down.sh", 2, ("deploy",), verb="delete"),
+                                               Apply("up.sh", 2, ("stale/np.yaml",)))), DOCUMENTS, KUSTOMIZATIONS)
+    assert list(result.documents) == [("stale/np.yaml", 0)]
 
 
 def test_a_url_is_not_a_folder_of_the_repository() -> None:

@@ -118,16 +118,23 @@ class _Reach:
 
     def unknown(self, file: str, line: int | None, path: str, what: str = "applies a path") -> None:
         where = f"{file}:{line}" if line else file
+        if path == "-":
+            said = f"{where} applies what it reads from standard input, which patcher cannot follow"
+        else:
+            said = f"{where} {what} patcher cannot resolve ('{path}')"
         self.unknowns.append(Diagnostic(
-            file, f"{where} {what} patcher cannot resolve ('{path}'); every file is treated as deployed",
-            line, hint="write the path out, or assign the variable in the script, to have what is not "
-                       "deployed told apart", level="note"))
+            file, f"{said}; every file is treated as deployed", line,
+            hint="write the path out, or assign the variable in the script, to have what is not "
+                 "deployed told apart", level="note"))
 
     def apply(self, apply: Apply) -> None:
+        if apply.verb == "delete":
+            return
         where = f"{apply.file}:{apply.line}"
         for word in apply.remote:
-            if "://" not in word and UNRESOLVED.search(word):
-                self.unknown(apply.file, apply.line, word)
+            # standard input may carry any file of the repository (envsubst < f | kubectl apply -f -)
+            if "://" not in word and (word.strip() == "-" or UNRESOLVED.search(word)):
+                self.unknown(apply.file, apply.line, word.strip())
         for path in apply.paths:
             if UNRESOLVED.search(path):
                 self.unknown(apply.file, apply.line, path)
@@ -175,6 +182,9 @@ class _Reach:
             self.add_file(file, deployer)
 
     def argo(self, source: ArgoSource) -> None:
+        # the Application is itself an entry point: whoever bootstrapped Argo CD applied it
+        if source.file in self.documents:
+            self.add(source.file, source.doc, Deployer(source.where))
         if source.path is None:
             return  # a chart of a Helm repository, or another repository: not this one's files
         if UNRESOLVED.search(source.path):
