@@ -349,3 +349,15 @@ def test_istioctl_install_deploys_the_operator_and_the_gateway_service_it_declar
         ("IstioOperator istio-system/control", ("mesh/up.ps1:4",)),
         ("Service istio-system/edge-in", ("mesh/up.ps1:4",))]
     assert [r.ref for r in model.undeployed] == ["ConfigMap tools/beside-the-operator"]
+
+
+def test_the_schema_check_reads_what_is_not_deployed(tmp_path: Path) -> None:
+    root = write(tmp_path, {
+        "live/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: live\n",
+        "attic/svc.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: attic\n  namespace: tools\n"
+                          "spec:\n  ports:\n    - port: 80\n      protocl: TCP\n"})
+    model = model_of(root, EntryPoints(applies=(Apply("up.sh", 1, ("live",)),)))
+    assert [r.ref for r in model.undeployed] == ["Service tools/attic"]
+    found = analyse(model, Selection(("schema/invalid-resource",)))
+    assert [(f.location.file, f.location.line, "protocl" in f.message) for f in found] == [
+        ("attic/svc.yaml", 9, True)]
