@@ -130,6 +130,8 @@ class Topology:
 
     @cached_property
     def services(self) -> dict[tuple[str, str], Service]:
+        # variants of one Service (Model.variants) share a key: they never run together, so the
+        # last in file order stands for the object wherever a route or selector looks it up
         out = {}
         for r in self.model.of_kind("Service"):
             if r.group:
