@@ -361,3 +361,18 @@ def test_the_schema_check_reads_what_is_not_deployed(tmp_path: Path) -> None:
     found = analyse(model, Selection(("schema/invalid-resource",)))
     assert [(f.location.file, f.location.line, "protocl" in f.message) for f in found] == [
         ("attic/svc.yaml", 9, True)]
+
+
+def test_kubectl_apply_k_of_one_overlay_deploys_the_shared_base_into_its_namespace(tmp_path: Path) -> None:
+    root = write(tmp_path, {
+        "kube/base/kustomization.yaml": "resources: [rates.yaml]\n",
+        "kube/base/rates.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: rates\n",
+        "kube/overlays/eu/kustomization.yaml": "namespace: fx-eu\nresources: [../../base]\n",
+        "kube/overlays/us/kustomization.yaml": "namespace: fx-us\nresources: [../../base, us-only.yaml]\n",
+        "kube/overlays/us/us-only.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: us-only\n"})
+    model = model_of(root, EntryPoints(applies=(Apply("tasks/Taskfile.yml", 14, ("kube/overlays/us",),
+                                                      kustomize=True),)))
+    assert sorted((r.ref, r.deployed_by) for r in model.resources) == [
+        ("ConfigMap fx-us/rates", ("tasks/Taskfile.yml:14",)), ("ConfigMap fx-us/us-only", ("tasks/Taskfile.yml:14",))]
+    # without entry points the shared base lands where the first root puts it, as before
+    assert [r.ref for r in model_of(root, None).resources if r.name == "rates"] == ["ConfigMap fx-eu/rates"]
