@@ -126,7 +126,8 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                         KindConfig(path, doc))
             elif path not in patches and admit.named(path, doc):
                 deployers = deployed.deployers(path, doc.index)
-                namespace = _namespace(deployers) or namespaces.get(path, "default")
+                # reached by an entry point: the namespace it gives (kubectl -f reads no kustomization's)
+                namespace = (_namespace(deployers) or "default") if deployers else namespaces.get(path, "default")
                 diagnostics += _namespace_choice(path, doc, deployers)
                 resources.append(_resource(doc, Source(path, doc.index, True,
                                                        deployed_by=tuple(d.where for d in deployers)), namespace))
