@@ -165,6 +165,7 @@ def _gap(rule: Rule, culprit: Resource | KindConfig) -> Unread:
 def _without(context: Context, culprit: Resource | KindConfig) -> Context:
     model = dataclasses.replace(context.model,
                                 resources=tuple(r for r in context.model.resources if r is not culprit),
+                                undeployed=tuple(r for r in context.model.undeployed if r is not culprit),
                                 kind_configs=tuple(k for k in context.model.kind_configs if k is not culprit))
     return Context(model, build_topology(model), context.config)
 

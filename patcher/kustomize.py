@@ -152,6 +152,37 @@ def included_files(kust: Kustomization, kustomizations: list[Kustomization]) -> 
     return files
 
 
+def closure(kust: Kustomization, kustomizations: list[Kustomization]) -> dict[str, str | None]:
+    """Every file building ``kust`` deploys (through ``resources``, ``bases`` and ``components``,
+    kustomizations included), with the namespace the outermost kustomization on the way sets.
+    Patch files are not listed: they change resources, they are none."""
+    by_dir = {k.directory: k for k in kustomizations}
+    files: dict[str, str | None] = {}
+    pending = [(kust, kust.namespace)]
+    seen = {kust.directory}
+    while pending:
+        current, namespace = pending.pop()
+        for target in _building(current):
+            if target in by_dir:
+                if target not in seen:
+                    seen.add(target)
+                    pending.append((by_dir[target], namespace or by_dir[target].namespace))
+            else:
+                files.setdefault(target, namespace)
+    return files
+
+
+def _building(kust: Kustomization) -> list[str]:
+    """Repository-relative targets of a kustomization's resources, bases and components."""
+    out = [target for _, target in kust.entries()]
+    for key in ("bases", "components"):
+        for entry in kust.data.get(key) or []:
+            if isinstance(entry, str) and not is_remote(entry):
+                path = posixpath.normpath(posixpath.join(kust.directory, entry))
+                out.append(kust.links.get(path, path))
+    return out
+
+
 def _namespaces(kustomizations: list[Kustomization], deployed: frozenset[str]) -> dict[str, str]:
     """File -> namespace that the kustomization including it sets; the outermost wins, and
     among several roots sharing a base, the one an Application deploys."""

@@ -17,6 +17,8 @@ from typing import Any, Callable, Mapping
 from patcher.config import Config
 from patcher.containment import boundary, inside
 from patcher.durations import seconds
+from patcher.deployed.deployed_set import DeployedSet, Deployer, deployed_set
+from patcher.deployed.variants import Identity, variant_notes, variants as find_variants
 from patcher.entrypoints import EntryPoints
 from patcher.deployed.charts import ChartGraph, chart_graph
 from patcher.deployed.remote_charts import application_notes, install_notes
@@ -67,6 +69,11 @@ class Model:
     malformed: tuple[Resource, ...] = ()
     skipped: tuple[Diagnostic, ...] = ()  # why each document was left out: for the rules that read the model
     entry_points: EntryPoints = EntryPoints()  # what deploys the repository (patcher.entrypoints)
+    # resources no entry point deploys: read for their own defects only, never paired or counted as cover
+    undeployed: tuple[Resource, ...] = ()
+    unused_kind_configs: tuple[KindConfig, ...] = ()  # kind configs no `kind create cluster --config` names
+    variants: Mapping[Identity, tuple[Resource, ...]] = field(default_factory=dict)  # one object, several files
+    deployed: DeployedSet = DeployedSet()
 
     @property
     def root(self) -> Path:
@@ -75,9 +82,21 @@ class Model:
     def of_kind(self, *kinds: str) -> list[Resource]:
         return [r for r in self.resources if r.kind in kinds]
 
+    @property
+    def own_defect_resources(self) -> tuple[Resource, ...]:
+        """Deployed and undeployed resources: for rules that judge a resource by itself alone."""
+        return self.resources + self.undeployed
+
+    def own_of_kind(self, *kinds: str) -> list[Resource]:
+        return [r for r in self.own_defect_resources if r.kind in kinds]
+
 
 def build_model(workspace: Workspace, config: Config, cache: ParseCache | None = None,
-                progress: Callable[[int, int, str], None] | None = None) -> Model:
+                progress: Callable[[int, int, str], None] | None = None,
+                entry_points: EntryPoints | None = None) -> Model:
+    """The model of ``workspace``; ``entry_points`` are the records of what deploys it (none: the
+    repository is deployed as a whole)."""
+    entry_points = entry_points if entry_points is not None else EntryPoints()
     cache = cache or ParseCache()
     diagnostics: list[Diagnostic] = []
     unread: list[Unread] = []
@@ -96,18 +115,27 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
     diagnostics += kdiags
     unread += [Unread(f"{d.file} (kustomization not read)") for d in kdiags if d.level == "error"]
     admit = _Admission(unread)
+    deployed = deployed_set(entry_points, documents, kustomizations, workspace.inventory.charts,
+                            [p for p, docs in documents.items() if any(is_kind_cluster(d.data) for d in docs)])
+    diagnostics += deployed.notes
 
     kind_configs: list[KindConfig] = []
+    unused_kind_configs: list[KindConfig] = []
     resources: list[Resource] = []
     patches = frozenset().union(*(k.patch_files for k in kustomizations))
     for path, docs in documents.items():
         for doc in docs:
             if is_kind_cluster(doc.data):
                 if admit.kind_config(path, doc):
-                    kind_configs.append(KindConfig(path, doc))
+                    (kind_configs if deployed.kind_config_used(path) else unused_kind_configs).append(
+                        KindConfig(path, doc))
             elif path not in patches and admit.named(path, doc):
-                resources.append(_resource(doc, Source(path, doc.index, True),
-                                           namespaces.get(path, "default")))
+                deployers = deployed.deployers(path, doc.index)
+                # reached by an entry point: the namespace it gives (kubectl -f reads no kustomization's)
+                namespace = (_namespace(deployers) or "default") if deployers else namespaces.get(path, "default")
+                diagnostics += _namespace_choice(path, doc, deployers)
+                resources.append(_resource(doc, Source(path, doc.index, True,
+                                                       deployed_by=tuple(d.where for d in deployers)), namespace))
 
     resources = admit.resources(_patched(admit.resources(resources), kustomizations, documents))
     resources += _operator_gateways(resources)
@@ -156,7 +184,8 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
         for folder in dict.fromkeys((release.chart, *(f for _, f in release.linked))):
             diagnostics += _left_out(workspace, folder, cache)  # file:// dependencies are copied the same way
         try:
-            resources += admit.resources(_render_release(workspace, release, cache, admit, timeout))
+            by = tuple(d.where for d in deployed.release_deployers(release.declared_in))
+            resources += admit.resources(_render_release(workspace, release, cache, admit, timeout, by))
         except PatcherError as exc:
             diagnostics.append(Diagnostic.of(exc, release.chart))
             unread.append(Unread(f"chart {release.chart} (release {release.name}/{release.namespace}) "
@@ -169,10 +198,54 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                         for name in missing]
         unread += [Unread(f"dependency '{name}' of chart {release.chart} (missing from charts/)") for name in missing]
     diagnostics += _ignored_kinds(resources)
-    return Model(workspace, config, documents, tuple(resources), tuple(kind_configs),
+    live = [r for r in resources if deployed.everything or r.deployed_by]
+    undeployed = [r for r in resources if not (deployed.everything or r.deployed_by)]
+    diagnostics += _undeployed_note(undeployed)
+    variants = find_variants(resources)
+    diagnostics += variant_notes(variants)
+    return Model(workspace, config, documents, tuple(live), tuple(kind_configs),
                  tuple(kustomizations), tuple(urls), tuple(releases), tuple(diagnostics),
                  frozenset(forwarded), frozenset(served), frozenset(labelled), tuple(unread),
-                 tuple(admit.malformed), tuple(admit.skipped))
+                 tuple(admit.malformed), tuple(admit.skipped), entry_points, tuple(undeployed),
+                 tuple(unused_kind_configs), variants, deployed)
+
+
+def _namespace(deployers: tuple[Deployer, ...]) -> str | None:
+    """The namespace entry points give a document that names none: the first one's (by where)."""
+    return next((d.namespace for d in deployers if d.namespace), None)
+
+
+def _namespace_choice(path: str, doc: Document, deployers: tuple[Deployer, ...]) -> list[Diagnostic]:
+    """A document entry points deploy into several namespaces is several objects; the model holds
+    one, in the first namespace: say so rather than pick silently."""
+    meta = doc.data.get("metadata") if isinstance(doc.data, dict) else None
+    if isinstance(meta, dict) and meta.get("namespace"):
+        return []
+    given = {d.namespace or "default": d.where for d in reversed(deployers)}
+    if len(given) < 2:
+        return []
+    listed = ", ".join(f"{ns} ({where})" for ns, where in sorted(given.items(), key=lambda i: i[1]))
+    return [Diagnostic(path, f"document {doc.index + 1} is deployed into {len(given)} namespaces: {listed}; "
+                             f"it is analysed in {_namespace(deployers) or 'default'} only", level="note")]
+
+
+MOST_LISTED = 6  # files named one by one in the note on what is not deployed; beyond, folders
+
+
+def _undeployed_note(undeployed: list[Resource]) -> list[Diagnostic]:
+    """One note naming what no entry point deploys, by file (by folder when there are many)."""
+    if not undeployed:
+        return []
+    names = sorted({f"release {r.source.release}" if r.source.release else r.source.file for r in undeployed})
+    if len(names) > MOST_LISTED:
+        folders: dict[str, int] = {}
+        for name in names:
+            top = name if name.startswith("release ") or "/" not in name else name.split("/")[0] + "/"
+            folders[top] = folders.get(top, 0) + 1
+        names = [f"{top} ({n} files)" if n > 1 else top for top, n in sorted(folders.items())]
+    return [Diagnostic(".", f"{len(undeployed)} resource(s) no entry point deploys, analysed only for their own "
+                            f"defects (never as coverage, never paired with deployed ones): {', '.join(names)}",
+                       hint="deploy them from a script or an Application, or remove them", level="note")]
 
 
 class _Admission:
@@ -380,7 +453,7 @@ def _line(where: str) -> int | None:
 
 
 def _render_release(workspace: Workspace, release: Release, cache: ParseCache,
-                    admit: _Admission, timeout: float) -> list[Resource]:
+                    admit: _Admission, timeout: float, deployed_by: tuple[str, ...] = ()) -> list[Resource]:
     prefixes = chart_prefixes(release)
     overrides = {p: t for p, t in workspace.texts.items() if p.startswith(prefixes)}
     values = _values(workspace, release, cache)
@@ -393,7 +466,7 @@ def _render_release(workspace: Workspace, release: Release, cache: ParseCache,
             if not admit.named(rendered_file.template, doc, editable=False) or _is_test_hook(doc.data):
                 continue
             source = Source(rendered_file.template, doc.index, False,
-                            f"{release.name}/{release.namespace}", line=line)
+                            f"{release.name}/{release.namespace}", line=line, deployed_by=deployed_by)
             resources.append(_resource(doc, source, release.namespace))
     return resources
 

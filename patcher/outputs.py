@@ -130,7 +130,7 @@ def _not_a_manifest_file(model: Model, path: str) -> str:
         return "it is a Helm values file"
     if any(path in k.patch_files for k in model.kustomizations):
         return "it is a Kustomize patch"
-    if any(k.file == path for k in model.kind_configs):
+    if any(k.file == path for k in model.kind_configs + model.unused_kind_configs):
         return "it is a kind cluster config"
     if path not in model.documents:
         return "patcher did not read it as YAML manifests (it is ignored, too large or not valid YAML)"

@@ -173,7 +173,7 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
     first = analyse(model, selection, derived=False, hidden=hidden, progress=progress, skips=skips)
     _withhold(first, not_read + list(model.unread) + skips.unread, withheld)
     if any(r.id == SCHEMA_RULE.id for r in selection.rules(config)):
-        for resource in model.resources + model.malformed:  # counted for the note on what had no schema to check against
+        for resource in model.own_defect_resources + model.malformed:  # counted for the note on what had no schema to check against
             validator.covers(resource.data)
     if not _choose(_eligible(first, withheld), threshold, {}, {}):
         first = sorted(first + analyse(model, selection, derived=True, hidden=hidden, progress=progress,

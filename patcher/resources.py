@@ -21,6 +21,9 @@ class Source:
     base: tuple = ()
     prefix: tuple | None = None
     line: int | None = None  # generated text: the template line where the resource starts, when known
+    # the entry points that deploy it ("script:line", "file: Application NAME"); () when the
+    # repository names none, or none reaches it
+    deployed_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,10 @@ class Resource:
     data: dict[str, Any]
     source: Source
     document: Document
+
+    @property
+    def deployed_by(self) -> tuple[str, ...]:
+        return self.source.deployed_by
 
     @property
     def group(self) -> str:

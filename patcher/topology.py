@@ -130,6 +130,8 @@ class Topology:
 
     @cached_property
     def services(self) -> dict[tuple[str, str], Service]:
+        # variants of one Service (Model.variants) share a key: they never run together, so the
+        # last in file order stands for the object wherever a route or selector looks it up
         out = {}
         for r in self.model.of_kind("Service"):
             if r.group:
@@ -179,8 +181,17 @@ class Topology:
 
     @cached_property
     def virtual_services(self) -> list[VirtualService]:
+        return self._virtual_services(self.model.of_kind("VirtualService"))
+
+    @cached_property
+    def own_virtual_services(self) -> list[VirtualService]:
+        """Every VirtualService, the undeployed too: for rules that judge one by itself alone
+        (its destinations resolve against the deployed Services)."""
+        return self._virtual_services(self.model.own_of_kind("VirtualService"))
+
+    def _virtual_services(self, resources: list[Resource]) -> list[VirtualService]:
         out = []
-        for r in self.model.of_kind("VirtualService"):
+        for r in resources:
             if not r.group.startswith("networking.istio.io"):
                 continue
             gateways = tuple(gateway_key(str(g), r.namespace) for g in (r.get("spec", "gateways") or ["mesh"]))

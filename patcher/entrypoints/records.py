@@ -126,6 +126,15 @@ class ArgoSource:
 
 
 @dataclass(frozen=True)
+class KindCreate:
+    """``kind create cluster [--config FILE]``: the cluster a script creates, from that config."""
+
+    file: str
+    line: int
+    config: str | None  # repository-relative, as resolved; None without --config (kind's defaults)
+
+
+@dataclass(frozen=True)
 class EntryPoints:
     applies: tuple[Apply, ...] = ()
     patches: tuple[Patch, ...] = ()
@@ -135,6 +144,7 @@ class EntryPoints:
     helm: tuple[HelmInstall, ...] = ()
     istioctl: tuple[IstioctlInstall, ...] = ()
     applications: tuple[ArgoSource, ...] = ()
+    kind_clusters: tuple[KindCreate, ...] = ()
 
     @property
     def deploys(self) -> bool:

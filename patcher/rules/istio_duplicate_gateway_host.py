@@ -39,6 +39,7 @@ from __future__ import annotations
 import copy
 from typing import Iterator
 
+from patcher.deployed.variants import same_object
 from patcher.edits import DeleteDocument, DeleteItem, InsertItem
 from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.model import Model
@@ -172,7 +173,11 @@ def _label(vs: VirtualService, route) -> str:
 def check(ctx: Context) -> Iterator[Finding]:
     for group in _groups(ctx.topology.virtual_services):
         keep = max(group, key=lambda vs: (len(vs.routes), [-ord(c) for c in _order(vs)[0]]))
-        for other in (vs for vs in group if vs is not keep):
+        # variants of one object never run together: one is never reported against its other
+        # version, and no merge is offered where removing a document would take routes away
+        # from the other version's deployment
+        versions = any(same_object(a.resource, b.resource) for a in group for b in group)
+        for other in (vs for vs in group if vs is not keep and not same_object(vs.resource, keep.resource)):
             res, kept = other.resource, keep.resource
             hosts = sorted(set(other.hosts) & set(keep.hosts))
             message = (f"VirtualService {res.namespace}/{res.name} routes host {', '.join(hosts)} on the same "
@@ -181,7 +186,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             fix = None
             covered = set(other.hosts) <= set(keep.hosts) and set(other.gateways) <= set(keep.gateways)
             plain = not any(k in res.data.get("spec", {}) for k in ("tcp", "tls"))
-            if covered and plain and res.source.editable and kept.source.editable:
+            if covered and plain and not versions and res.source.editable and kept.source.editable:
                 edits, dropped = _merge(keep, other, ctx.topology.cluster_domain)
                 title = f"merge its routes into {kept.name} and remove it"
                 if dropped:

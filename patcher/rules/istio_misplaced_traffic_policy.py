@@ -45,7 +45,7 @@ POLICY_KEYS = ("loadBalancer", "connectionPool", "outlierDetection", "tls", "por
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    for dr in ctx.model.of_kind("DestinationRule"):
+    for dr in ctx.model.own_of_kind("DestinationRule"):  # a defect of the resource alone: deployed or not
         spec = dr.get("spec") or {}
         misplaced = [k for k in POLICY_KEYS if k in spec]
         if not misplaced or not dr.group.startswith("networking.istio.io"):

@@ -79,7 +79,7 @@ def _safety(missing: list[str], retries: dict) -> tuple[Applicability, str]:
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    for vs in ctx.topology.virtual_services:
+    for vs in ctx.topology.own_virtual_services:  # each route on its own: deployed or not, every variant
         res = vs.resource
         for route in vs.routes:
             if "route" not in route.data:
