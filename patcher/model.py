@@ -17,7 +17,8 @@ from typing import Any, Callable, Mapping
 from patcher.config import Config
 from patcher.containment import boundary, inside
 from patcher.durations import seconds
-from patcher.entrypoints import EntryPoints
+from patcher.entrypoints import ArgoSource, EntryPoints, HelmInstall
+from patcher.entrypoints.read import read_entry_points
 from patcher.helm import (Release, from_applications, from_scripts, left_out, missing_dependencies,
                           releases_for, render)
 from patcher.helm_process import DEFAULT_TIMEOUT
@@ -27,7 +28,7 @@ from patcher.resources import Resource, Source, is_kind_cluster, is_resource
 from patcher.reading import read_regular
 from patcher.shapes import KIND_CLUSTER as KIND_CLUSTER_SHAPE, MAPPING as MAPPING_SHAPE, \
     STRING as STRING_SHAPE, check, resource_problem
-from patcher.scripts import HelmInstall, LocalUrl, forwarded_ports, helm_installs, injection_labelled, local_urls, served_ports
+from patcher.scripts import LocalUrl, forwarded_ports, injection_labelled, local_urls, served_ports
 from patcher.source import Diagnostic, PatcherError, decode
 from patcher.unread import KIND_CLUSTER, Unread
 from patcher.validate import is_core
@@ -87,7 +88,10 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
             unread.append(Unread(f"{path} (not parsed)"))
             continue
         diagnostics += _duplicate_keys(path, documents[path])
-    kustomizations, namespaces, kdiags = read_kustomizations(workspace, cache, _deployed_paths(documents))
+    entry_points, entry_notes = read_entry_points(workspace, documents)
+    diagnostics += entry_notes
+    kustomizations, namespaces, kdiags = read_kustomizations(workspace, cache,
+                                                             _deployed_paths(entry_points.applications))
     diagnostics += kdiags
     unread += [Unread(f"{d.file} (kustomization not read)") for d in kdiags if d.level == "error"]
     admit = _Admission(unread)
@@ -107,7 +111,6 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
     resources = admit.resources(_patched(admit.resources(resources), kustomizations, documents))
     resources += _operator_gateways(resources)
     urls: list[LocalUrl] = []
-    installs: list[HelmInstall] = []
     forwarded: set[tuple[str, int]] = set()
     served: set[int] = set()
     labelled: set[str] = set()
@@ -115,11 +118,13 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
         served |= served_ports(workspace.texts[path])
         labelled |= injection_labelled(workspace.texts[path])
         urls += local_urls(workspace.texts[path], path)
-        installs += helm_installs(workspace.texts[path], path)
         forwarded |= {(path, port) for port in forwarded_ports(workspace.texts[path])}
 
+    installs = _modelled_installs(entry_points.helm)
     charts = workspace.inventory.charts
-    applications = [r for r in resources if r.kind == "Application" and r.group == "argoproj.io"]
+    admitted = {(r.source.file, r.source.doc) for r in resources if r.kind == "Application"}
+    applications = [a for a in entry_points.applications if (a.file, a.doc) in admitted
+                    or a.file in documents and _generated(documents[a.file], a.doc)]
     limit = boundary(workspace.root)
     declared = from_applications(applications, charts) + from_scripts(
         installs, charts, lambda p: p in workspace.texts or _exists_inside(limit, workspace.root / p))
@@ -158,7 +163,20 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
     return Model(workspace, config, documents, tuple(resources), tuple(kind_configs),
                  tuple(kustomizations), tuple(urls), tuple(releases), tuple(diagnostics),
                  frozenset(forwarded), frozenset(served), frozenset(labelled), tuple(unread),
-                 tuple(admit.malformed), tuple(admit.skipped))
+                 tuple(admit.malformed), tuple(admit.skipped), entry_points)
+
+
+def _modelled_installs(installs: tuple[HelmInstall, ...]) -> list[HelmInstall]:
+    """The installs whose release and chart are known: a chart named by a variable the script
+    never sets is not guessed, nor a release ``--generate-name`` makes up."""
+    return [i for i in installs if i.release and i.chart
+            and i.release not in i.unresolved and i.chart not in i.unresolved]
+
+
+def _generated(docs: list[Document], index: int) -> bool:
+    """Whether a document is an ApplicationSet (its Applications are not resources of the files)."""
+    data = docs[index].data if index < len(docs) else None
+    return isinstance(data, dict) and data.get("kind") == "ApplicationSet"
 
 
 class _Admission:
@@ -237,22 +255,9 @@ ANALYSED_CUSTOM_KINDS = {"Gateway", "VirtualService", "DestinationRule", "PeerAu
                          "ServiceEntry", "Sidecar", "AuthorizationPolicy", "Application", "IstioOperator"}
 
 
-def _deployed_paths(documents: Mapping[str, list[Document]]) -> frozenset[str]:
+def _deployed_paths(applications: tuple[ArgoSource, ...]) -> frozenset[str]:
     """Repository folders Argo CD Applications deploy (their source paths)."""
-    paths = set()
-    for docs in documents.values():
-        for doc in docs:
-            data = doc.data
-            if not (isinstance(data, dict) and data.get("kind") == "Application"
-                    and str(data.get("apiVersion", "")).startswith("argoproj.io/")):
-                continue
-            if resource_problem(data, "Application"):
-                continue  # reported, and left out, when the model admits resources
-            spec = data.get("spec") or {}
-            for source in spec.get("sources") or [spec.get("source") or {}]:
-                if isinstance(source, dict) and source.get("path"):
-                    paths.add(posixpath.normpath(str(source["path"])))
-    return frozenset(paths)
+    return frozenset(a.path or "." for a in applications if a.path is not None)
 
 
 def _local_chart(argument: str, charts: tuple[str, ...]) -> bool:

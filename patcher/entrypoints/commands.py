@@ -371,7 +371,8 @@ class _Line:
                         unresolved.append(readable(pair))
                     sets.append((flag, key, readable(text)))
         self.found.helm.append(HelmInstall(
-            self.line.file, self.line.line, readable(release), readable(chart), namespace, tuple(values),
+            self.line.file, self.line.line, readable(release), _rooted(readable(chart)), namespace,
+            tuple(_rooted(v) for v in values),
             tuple(sets), any(f == "--create-namespace" for f, _ in flags), _last(flags, "--repo"),
             _last(flags, "--version"), self.state.cwd, tuple(unresolved), templated))
 
@@ -418,6 +419,11 @@ class _Line:
             unresolved.append(readable(name))
             name = None
         self.found.kind_clusters.append(KindCreate(self.line.file, self.line.line, config, name, tuple(unresolved)))
+
+
+def _rooted(word: str) -> str:
+    """A path the script wrote from its own folder, as written from the repository root."""
+    return (change_folder("", word) or word) if word.startswith(ROOTED) else word
 
 
 def _command(stage: list[str]) -> list[str]:
