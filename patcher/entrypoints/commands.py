@@ -58,6 +58,7 @@ KINDS = {"svc": "Service", "service": "Service", "services": "Service", "deploy"
          "iop": "IstioOperator", "istiooperator": "IstioOperator", "app": "Application",
          "application": "Application", "applications": "Application"}
 REDIRECT_DUP = re.compile(r"(?<![^\s])\d*>&(?:\d+|-)|&>>?")
+OPERATOR = re.compile(r"&&|\|\||;;|[;&|()]")
 PORT = re.compile(r"^(?P<local>\d+)?(?::(?P<remote>[\w-]+))?$")
 
 
@@ -95,11 +96,14 @@ def read_commands(lines: list[CommandLine], paths: Paths = Paths()) -> Found:
 def words_of(text: str) -> list[str]:
     """The words of a command line, with ``;``, ``&&``, ``||``, ``|`` and ``&`` as words of their own."""
     try:
-        lexer = shlex.shlex(REDIRECT_DUP.sub(" ", text), posix=True, punctuation_chars=";&|")
+        lexer = shlex.shlex(REDIRECT_DUP.sub(" ", text), posix=True, punctuation_chars=";&|()")
         lexer.whitespace_split = True
-        return list(lexer)
+        words = list(lexer)
     except ValueError:
         return []
+    # shlex keeps a run of operators together (");" "|&"): one word per operator
+    return [part for word in words
+            for part in (OPERATOR.findall(word) if word and set(word) <= set(";&|()") else [word])]
 
 
 class _Line:
@@ -111,21 +115,19 @@ class _Line:
 
     def run(self) -> None:
         stages: list[list[str]] = [[]]
-        pipelines: list[list[list[str]]] = []
-        for word in words_of(self.line.text):
-            if word in (";", "&&", "||", "&"):
-                pipelines.append(stages)
+        saved: list[str | None] = []
+        for word in [*words_of(self.line.text), ";"]:
+            if word in (";", "&&", "||", "&", ";;", "(", ")"):
+                self.pipeline(stages)
                 stages = [[]]
+                if word == "(":
+                    saved.append(self.state.cwd)  # a subshell's cd ends with it
+                elif word == ")" and saved:
+                    self.state.cwd = saved.pop()
             elif word == "|":
                 stages.append([])
             else:
                 stages[-1].append(word)
-        pipelines.append(stages)
-        for pipeline in pipelines:
-            for index, stage in enumerate(pipeline):
-                words = _command(stage)
-                if words:
-                    self.command(words, pipeline[index - 1] if index else None)
         if self.remote:
             things = ", ".join(dict.fromkeys(self.remote))
             self.found.notes.append(Diagnostic(self.line.file, f"{things}: not in this repository, not analysed",
@@ -133,6 +135,12 @@ class _Line:
         if self.inline:
             self.found.notes.append(Diagnostic(self.line.file, f"manifest written inline in {self.line.file}:"
                                                f"{self.line.line} is not analysed", self.line.line, level="note"))
+
+    def pipeline(self, stages: list[list[str]]) -> None:
+        for index, stage in enumerate(stages):
+            words = _command(stage)
+            if words:
+                self.command(words, stages[index - 1] if index else None)
 
     def command(self, words: list[str], before: list[str] | None) -> None:
         program = posixpath.basename(words[0])

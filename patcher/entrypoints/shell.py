@@ -201,7 +201,8 @@ PS_ENV = re.compile(r"\$env:([A-Za-z_][A-Za-z0-9_]*)", re.I)
 
 def _ps1_lines(path: str, text: str) -> list[CommandLine]:
     folder = posixpath.dirname(path)
-    lines = _ps1_logical(_rooted(text, folder))
+    # PowerShell escapes with a backtick; a backslash is a Windows path separator
+    lines = _ps1_logical(_rooted(text.replace("\\", "/"), folder))
     variables: dict[str, str] = {}
     for _, code in lines:
         match = PS_ASSIGN.match(code)
@@ -216,8 +217,7 @@ def _ps1_lines(path: str, text: str) -> list[CommandLine]:
     for number, code in lines:
         if not code.strip() or PS_ASSIGN.match(code):
             continue
-        # PowerShell escapes with a backtick; a backslash is a Windows path separator
-        substituted = substitute(_ps1_vars(code).replace("\\", "/"), variables)
+        substituted = substitute(_ps1_vars(code), variables)
         out.append(CommandLine(path, number, substituted, state.cwd, None, "ps1"))
         follow_cd(state, substituted)
     return out
@@ -291,7 +291,7 @@ def _includes(path: str, text: str, texts: Mapping[str, str]) -> list[tuple[str,
 def _taskfile_lines(path: str, text: str, texts: Mapping[str, str], cwd: str | None,
                     seen: tuple[str, ...], outer: Mapping[str, str]) -> list[CommandLine]:
     data, node = _load_task(text)
-    if not isinstance(data, dict) or not isinstance(data.get("tasks"), dict):
+    if not isinstance(data, dict):
         return []
     folder = posixpath.dirname(path)
     special = {"ROOT_DIR": ROOTED, "TASKFILE_DIR": ROOTED + ("/" + folder if folder else ""),
@@ -300,7 +300,8 @@ def _taskfile_lines(path: str, text: str, texts: Mapping[str, str], cwd: str | N
     global_env = _task_vars(data.get("env"), {**special, **global_vars})
     out: list[CommandLine] = []
     tasks_node = _node_at(node, ("tasks",))
-    for name, task in data["tasks"].items():
+    tasks = data.get("tasks") if isinstance(data.get("tasks"), dict) else {}
+    for name, task in tasks.items():
         task = {"cmds": [task]} if isinstance(task, str) else {"cmds": task} if isinstance(task, list) else task
         if not isinstance(task, dict):
             continue
@@ -370,8 +371,10 @@ def _task_vars(block: Any, scope: Mapping[str, str]) -> dict[str, str]:
 
 
 def _template(text: str, scope: Mapping[str, str]) -> str:
-    text = TEMPLATE.sub(lambda m: scope[m.group(1)] if m.group(1) in scope else _opaque(m.group(0)), text)
-    return ANY_TEMPLATE.sub(lambda m: _opaque(m.group(0)), text)
+    def repl(match: re.Match) -> str:
+        known = TEMPLATE.fullmatch(match.group(0))
+        return scope[known.group(1)] if known and known.group(1) in scope else _opaque(match.group(0))
+    return ANY_TEMPLATE.sub(repl, text)
 
 
 def _node_at(node: Any, path: tuple) -> Any:
@@ -522,7 +525,7 @@ def substitute(code: str, variables: Mapping[str, str]) -> str:
 
 # what shlex would split or unquote, inside a command substitution kept as one unknown word
 _OPAQUE = str.maketrans({c: chr(0xE000 + i) for i, c in enumerate(" \t;&|()<>'\"\\")})
-_CLEAR = {v: k for k, v in _OPAQUE.items()}
+_CLEAR = {ord(v): chr(k) for k, v in _OPAQUE.items()}
 
 
 def _opaque(text: str) -> str:
