@@ -198,5 +198,5 @@ def _unrendered(value: Any) -> bool:
 
 
 def _describe(values: Mapping[str, Any]) -> str:
-    shown = {k: v for k, v in values.items() if isinstance(v, (str, int)) and not k.startswith("path.")}
+    shown = {k: v for k, v in values.items() if isinstance(v, (str, int)) and not k.startswith(("path.", "path["))}
     return ", ".join(f"{k}={v}" for k, v in sorted(shown.items())) or "a generated Application"
