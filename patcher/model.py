@@ -135,7 +135,9 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                                f"only one release per chart is, '{modelled[d.chart].name}' "
                                f"({modelled[d.chart].declared_in or 'the default'})",
                                _line(d.where), level="note")
-                    for d in declared if d.chart in modelled and modelled[d.chart].declared_in != d.where]
+                    for d in declared if d.chart in modelled and modelled[d.chart].declared_in != d.where
+                    # the same release installed from two scripts (a .sh and its .ps1 twin) is one release
+                    and _release_of(d) != _release_of(modelled[d.chart])]
     diagnostics += [Diagnostic(i.file, f"helm release '{i.release}' installs chart '{i.chart}', which is not in the "
                                        "repository: not rendered, its resources are not analysed", i.line,
                                level="note")
@@ -164,6 +166,11 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                  tuple(kustomizations), tuple(urls), tuple(releases), tuple(diagnostics),
                  frozenset(forwarded), frozenset(served), frozenset(labelled), tuple(unread),
                  tuple(admit.malformed), tuple(admit.skipped), entry_points)
+
+
+def _release_of(release) -> tuple:
+    """What makes a release the one it is, wherever it is declared (a Declared or a Release)."""
+    return release.name, release.namespace or "default", tuple(release.values), release.inline
 
 
 def _modelled_installs(installs: tuple[HelmInstall, ...]) -> list[HelmInstall]:

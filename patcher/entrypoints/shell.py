@@ -197,12 +197,16 @@ def _rooted(text: str, folder: str) -> str:
 # --- PowerShell -----------------------------------------------------------------------------
 
 PS_ENV = re.compile(r"\$env:([A-Za-z_][A-Za-z0-9_]*)", re.I)
+# `(Join-Path A B)` of two plain words: the path A/B
+JOIN_PATH = re.compile(r"""\(\s*Join-Path\s+(?:-Path\s+)?(["']?)([^\s"'()]+)\1\s+(?:-ChildPath\s+)?(["']?)([^\s"'()]+)\3\s*\)""",
+                       re.I)
 
 
 def _ps1_lines(path: str, text: str) -> list[CommandLine]:
     folder = posixpath.dirname(path)
     # PowerShell escapes with a backtick; a backslash is a Windows path separator
-    lines = _ps1_logical(_rooted(text.replace("\\", "/"), folder))
+    lines = _ps1_logical(JOIN_PATH.sub(lambda m: f"{m.group(2)}/{m.group(4)}",
+                                       _rooted(text.replace("\\", "/"), folder)))
     variables: dict[str, str] = {}
     for _, code in lines:
         match = PS_ASSIGN.match(code)
