@@ -203,3 +203,29 @@ def test_makefile_recipes_with_make_variables() -> None:
     text = ("NS ?= orbit\nKUBECTL := kubectl --context kind-$(NS)\nOVERLAY = overlays/lab\n"
             "deploy:\n\t@$(KUBECTL) apply -k ${OVERLAY} -n $(NS)\n\t-$(MAKE) smoke\n")
     assert applies(text, "Makefile") == [Apply("Makefile", 5, ("overlays/lab",), kustomize=True, namespace="orbit")]
+
+
+def test_a_manifest_piped_from_another_command_is_named_in_a_note() -> None:
+    result = found("envsubst < k8s/app.yaml | kubectl apply -f -\n")
+    assert result.applies == [Apply("deploy.sh", 1, (), remote=("-",))]
+    assert [n.message for n in result.notes] == ["what `envsubst` writes into kubectl in deploy.sh:1 is not analysed"]
+
+
+def test_a_variable_assigned_two_values_is_not_known() -> None:
+    script = 'if [ -n "$CI" ]; then\n  NS=ci\nelse\n  NS=lab\nfi\nkubectl apply -f k8s -n "$NS"\n'
+    assert applies(script) == [Apply("deploy.sh", 6, ("k8s",), unresolved=("$NS",))]
+    assert applies(script.replace("NS=lab", "NS=ci"))[0].namespace == "ci"
+
+
+def test_a_variable_given_a_default_keeps_the_value_the_file_set() -> None:
+    assert applies('NS=prod\nNS="${NS:-lab}"\nkubectl apply -f k8s -n "$NS"\n')[0].namespace == "prod"
+
+
+def test_a_make_variable_last_assignment_wins_and_conditional_ones_do_not_override() -> None:
+    text = "NS = a\nNS = b\nNS ?= c\nup:\n\tkubectl apply -f k8s -n $(NS)\n"
+    assert applies(text, "Makefile")[0].namespace == "b"
+
+
+def test_a_powershell_variable_set_from_a_command_is_not_known() -> None:
+    script = '$Ns = Read-Host "namespace"\n$Dir = "k8s"\nkubectl apply -f $Dir -n $Ns\n'
+    assert applies(script, "up.ps1") == [Apply("up.ps1", 3, ("k8s",), unresolved=("$Ns",))]

@@ -276,7 +276,10 @@ class _Line:
             return [r for r in resolved if r], False, [readable(f) for f, r in zip(files, resolved) if r is None]
         if self.line.heredoc is not None:
             self.inline = True
-            return [], False, ["-"]
+        elif program:
+            self.found.notes.append(Diagnostic(self.line.file, f"what `{program}` writes into kubectl in "
+                                               f"{self.line.file}:{self.line.line} is not analysed",
+                                               self.line.line, level="note"))
         return [], False, ["-"]
 
     def namespace_create(self, word: str) -> None:

@@ -210,7 +210,7 @@ def _ps1_lines(path: str, text: str) -> list[CommandLine]:
     variables: dict[str, str] = {}
     for _, code in lines:
         match = PS_ASSIGN.match(code)
-        if match:
+        if match and re.match(r"""^\s*(?:["'$]|-?\d+\s*$)""", match.group(2)):  # a string or a number, not a command
             value = _single_word(match.group(2))
             if value is not None:
                 value = _expand(_ps1_vars(value), variables)
@@ -435,33 +435,35 @@ def _single_word(value: str) -> str | None:
 
 def _assignments(text: str, make: bool = False) -> dict[str, str]:
     """Variables the file assigns a value that can be known: a literal, a ``${X:-default}``, or
-    (in file order) a text made of variables already known. A make variable is the rest of its line."""
+    (in file order) a text made of variables already known. A make variable is the rest of its
+    line, and its last assignment wins (``?=`` only when unset); a shell variable assigned two
+    different values, or once something unknown, is not known (which branch runs is not)."""
     variables: dict[str, str] = {}
+    unknown: set[str] = set()
     for line in text.splitlines():
         if make and line.startswith("\t"):
             continue
         match = ASSIGN.match(line)
         if not match:
             continue
-        if make:
-            value = _code(match.group(2)).strip()
-        else:
-            value = _single_word(match.group(2))
-            if value is None:
-                continue
-        defaulted = DEFAULTED.match(value)
-        if defaulted:
-            value = defaulted.group(1)
-        if "`" in value:
+        name = match.group(1)
+        value = _code(match.group(2)).strip() if make else _single_word(match.group(2))
+        if make and "?=" in line[:match.start(2)] and name in variables:
             continue
-        if "$" in value:
-            expanded = _expand(value, variables)
-            if expanded is None:
-                continue
-            value = expanded
-        if value or not make:
-            variables[match.group(1)] = value
-    return variables
+        defaulted = DEFAULTED.match(value) if value is not None else None
+        if defaulted:
+            # NAME="${NAME:-x}" keeps a value the file gave NAME before
+            value = variables[name] if variables.get(name) and value.startswith("${" + name) else defaulted.group(1)
+        if value is not None and ("`" in value or "$" in value):
+            value = None if "`" in value else _expand(value, variables)
+        if value is None or make and not value:
+            if not make:
+                unknown.add(name)
+            continue
+        if not make and name in variables and variables[name] != value and variables[name] != "":
+            unknown.add(name)
+        variables[name] = value
+    return {k: v for k, v in variables.items() if k not in unknown}
 
 
 def _expand(word: str, variables: Mapping[str, str]) -> str | None:
