@@ -73,7 +73,7 @@ def test_a_subshell_cd_does_not_move_the_script() -> None:
 
 
 def test_a_heredoc_is_named_in_a_note_and_its_lines_are_not_commands() -> None:
-    script = "kubectl apply -f - <<EOF\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: kubectl\nEOF\n"
+    script = "kubectl apply -f - <<EOF\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kubectl\nEOF\n"
     result = found(script)
     assert result.applies == [Apply("deploy.sh", 1, (), remote=("-",))]
     assert [(n.line, n.message) for n in result.notes] == [
@@ -229,3 +229,23 @@ def test_a_make_variable_last_assignment_wins_and_conditional_ones_do_not_overri
 def test_a_powershell_variable_set_from_a_command_is_not_known() -> None:
     script = '$Ns = Read-Host "namespace"\n$Dir = "k8s"\nkubectl apply -f $Dir -n $Ns\n'
     assert applies(script, "up.ps1") == [Apply("up.ps1", 3, ("k8s",), unresolved=("$Ns",))]
+
+
+def test_a_manifest_redirected_into_kubectl() -> None:
+    assert applies("kubectl apply -f - < k8s/app.yaml\n") == [Apply("deploy.sh", 1, ("k8s/app.yaml",))]
+
+
+def test_a_namespace_written_inline_is_read_with_its_labels() -> None:
+    script = ("NS=orbit\ncat <<EOF | kubectl apply -f -\napiVersion: v1\nkind: Namespace\nmetadata:\n"
+              "  name: $NS\n  labels:\n    istio-injection: enabled\nEOF\nkubectl apply -f k8s\n")
+    result = found(script)
+    assert result.namespaces == [NamespaceCreate("deploy.sh", 2, "orbit")]
+    assert result.labels == [NamespaceLabel("deploy.sh", 2, ("orbit",), {"istio-injection": "enabled"})]
+    assert [a.line for a in result.applies] == [2, 10]
+    assert result.notes == []
+
+
+def test_a_quoted_heredoc_is_not_expanded() -> None:
+    script = "NS=orbit\nkubectl apply -f - <<'EOF'\nkind: Namespace\nmetadata: {name: $NS}\nEOF\n"
+    assert [(n.line, n.message) for n in found(script).notes] == [
+        (2, "manifest written inline in deploy.sh:2 is not analysed")]

@@ -112,3 +112,18 @@ def test_powershell_records() -> None:
     assert found.applies == [Apply("ops/deploy.ps1", 8, ("overlays/lab",), kustomize=True, namespace="orbit"),
                              Apply("ops/deploy.ps1", 12, (), remote=("k8s/app.yaml",))]
     assert [(h.release, h.chart, h.namespace, h.cwd) for h in found.helm] == [("web", "./charts/web", "orbit", "")]
+
+
+def test_discovery_reads_taskfiles_as_yaml_and_scripts_and_ps1_as_scripts(tmp_path) -> None:
+    from patcher.discover import discover
+    from patcher.plan import load_workspace
+
+    for name in ("Taskfile.yml", "ops/db.Taskfile.yml", "ops/up.ps1", "ops/notes.yml"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("version: '3'\n" if name.endswith(".yml") else "kubectl apply -f k8s\n")
+    inventory = discover(tmp_path)
+    assert (inventory.yaml, inventory.scripts) == (("Taskfile.yml", "ops/db.Taskfile.yml", "ops/notes.yml"),
+                                                   ("Taskfile.yml", "ops/db.Taskfile.yml", "ops/up.ps1"))
+    workspace, diagnostics = load_workspace(tmp_path)
+    assert (sorted(workspace.texts), diagnostics) == (
+        ["Taskfile.yml", "ops/db.Taskfile.yml", "ops/notes.yml", "ops/up.ps1"], [])

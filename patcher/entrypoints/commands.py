@@ -112,6 +112,7 @@ class _Line:
         self.state = _State(line.cwd)
         self.remote: list[str] = []
         self.inline = False
+        self.redirect: str | None = None
 
     def run(self) -> None:
         stages: list[list[str]] = [[]]
@@ -139,6 +140,8 @@ class _Line:
     def pipeline(self, stages: list[list[str]]) -> None:
         for index, stage in enumerate(stages):
             words = _command(stage)
+            # `kubectl apply -f - < FILE` reads FILE
+            self.redirect = next((stage[i + 1] for i, w in enumerate(stage[:-1]) if w == "<"), None)
             if words:
                 self.command(words, stages[index - 1] if index else None)
 
@@ -248,6 +251,9 @@ class _Line:
     def stdin(self, before: list[str]) -> tuple[list[str], bool, list[str]] | None:
         """What ``-f -`` reads: (paths, built by kustomize, what is not modelled); None when the
         stage before is a command of its own that is recorded instead (a namespace)."""
+        if not before and self.redirect is not None:
+            resolved = self.path(self.redirect)
+            return ([resolved], False, []) if resolved is not None else ([], False, [readable(self.redirect)])
         program = posixpath.basename(before[0]) if before else ""
         args = before[1:]
         if program == "kustomize" and args[:1] == ["build"]:
@@ -275,12 +281,32 @@ class _Line:
                 return [r for r in resolved if r], False, []
             return [r for r in resolved if r], False, [readable(f) for f, r in zip(files, resolved) if r is None]
         if self.line.heredoc is not None:
-            self.inline = True
+            self.written_inline(self.line.heredoc)
         elif program:
             self.found.notes.append(Diagnostic(self.line.file, f"what `{program}` writes into kubectl in "
                                                f"{self.line.file}:{self.line.line} is not analysed",
                                                self.line.line, level="note"))
         return [], False, ["-"]
+
+    def written_inline(self, text: str) -> None:
+        """A manifest written in the script: its Namespaces are read (with their labels), anything
+        else is named in a note."""
+        try:
+            docs = [d for d in yaml.safe_load_all(text) if d is not None]
+        except yaml.YAMLError:
+            docs = [None]
+        for doc in docs:
+            metadata = doc.get("metadata") if isinstance(doc, dict) else None
+            name = metadata.get("name") if isinstance(metadata, dict) else None
+            if not (isinstance(doc, dict) and doc.get("kind") == "Namespace" and isinstance(name, str)) \
+                    or UNKNOWN in name or "$" in name:
+                self.inline = True
+                continue
+            self.found.namespaces.append(NamespaceCreate(self.line.file, self.line.line, name))
+            labels = metadata.get("labels")
+            if isinstance(labels, dict) and labels:
+                self.found.labels.append(NamespaceLabel(self.line.file, self.line.line, (name,),
+                                                        {str(k): str(v) for k, v in labels.items()}))
 
     def namespace_create(self, word: str) -> None:
         name = self.value(word)

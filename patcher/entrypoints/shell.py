@@ -120,6 +120,8 @@ def _shell_lines(path: str, text: str, kind: str) -> list[CommandLine]:
         body, end = _heredoc(code, physical, number)
         if end:
             skip_until = (end, "")
+            if not HEREDOC.search(code).group(1):  # <<EOF expands variables, <<'EOF' does not
+                body = substitute(body, variables)
         substituted = substitute(code, variables)
         out.append(CommandLine(path, number, substituted, state.cwd if kind != "make" else folder, body, kind))
         if kind != "make":
