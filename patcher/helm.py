@@ -109,7 +109,7 @@ def from_applications(sources: list[ArgoSource], charts: tuple[str, ...]) -> lis
     """Argo CD Application sources whose path is a chart of this repository."""
     out = []
     for source in sources:
-        path = source.path if source.path else ("." if source.path == "" else None)
+        path = source.path
         if path is None or path not in charts:
             continue
         helm = source.helm

@@ -264,7 +264,7 @@ ANALYSED_CUSTOM_KINDS = {"Gateway", "VirtualService", "DestinationRule", "PeerAu
 
 def _deployed_paths(applications: tuple[ArgoSource, ...]) -> frozenset[str]:
     """Repository folders Argo CD Applications deploy (their source paths)."""
-    return frozenset(a.path or "." for a in applications if a.path is not None)
+    return frozenset(a.path for a in applications if a.path is not None)
 
 
 def _local_chart(argument: str, charts: tuple[str, ...]) -> bool:

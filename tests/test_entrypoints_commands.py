@@ -249,3 +249,7 @@ def test_a_quoted_heredoc_is_not_expanded() -> None:
     script = "NS=orbit\nkubectl apply -f - <<'EOF'\nkind: Namespace\nmetadata: {name: $NS}\nEOF\n"
     assert [(n.line, n.message) for n in found(script).notes] == [
         (2, "manifest written inline in deploy.sh:2 is not analysed")]
+
+
+def test_the_repository_root_is_a_dot() -> None:
+    assert applies("cd ..\nkubectl apply -k .\n", "ops/up.sh") == [Apply("ops/up.sh", 2, (".",), kustomize=True)]

@@ -62,10 +62,8 @@ def _application(file: str, index: int, data: Mapping[str, Any], folders: frozen
             continue
         path = None
         if isinstance(source.get("path"), str) and source["path"].strip():
-            normal = posixpath.normpath(source["path"].strip().strip("/"))
-            path = "" if normal == "." else normal
-            if path not in folders and path != "":
-                path = None
+            normal = posixpath.normpath(source["path"].strip().strip("/") or ".")
+            path = normal if normal == "." or normal in folders else None
         chart = source.get("chart")
         out.append(ArgoSource(
             file, index, name, namespace, path, str(source.get("repoURL") or ""),

@@ -173,7 +173,7 @@ class _Line:
         if value is None or value.startswith("~"):
             return None
         if value.startswith(ROOTED):
-            return change_folder("", value)
+            return change_folder("", value) or "."
         if value.startswith("/") or re.match(r"^[A-Za-z]:[/\\]", value):
             return None
         cwd = self.state.cwd
@@ -182,9 +182,9 @@ class _Line:
         here = change_folder(cwd, value)
         from_root = change_folder("", value)
         for candidate in (here, from_root):
-            if candidate is not None and self.paths.exists(candidate):
-                return candidate
-        return here
+            if candidate is not None and self.paths.exists(candidate or "."):
+                return candidate or "."  # the repository root is "." (as a chart at the root is)
+        return None if here is None else here or "."
 
     # --- kubectl --------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ class Apply:
 
     file: str
     line: int
-    paths: tuple[str, ...]  # repository-relative files or folders
+    paths: tuple[str, ...]  # repository-relative files or folders ("." is the root)
     kustomize: bool = False  # -k, or a kustomize build piped into kubectl
     recursive: bool = False  # -R: folders are read with their subfolders
     namespace: str | None = None
