@@ -253,3 +253,15 @@ def test_a_quoted_heredoc_is_not_expanded() -> None:
 
 def test_the_repository_root_is_a_dot() -> None:
     assert applies("cd ..\nkubectl apply -k .\n", "ops/up.sh") == [Apply("ops/up.sh", 2, (".",), kustomize=True)]
+
+
+@pytest.mark.parametrize("line", [
+    "kubectl apply --dry-run=client -f k8s/app.yaml",
+    "kubectl apply -f k8s/app.yaml --dry-run=server",
+    "kubectl diff -f k8s/app.yaml",
+    "helm upgrade --install web charts/web --dry-run",
+    "helm install web charts/web --dry-run=server",
+])
+def test_a_dry_run_deploys_nothing(line: str) -> None:
+    result = found(line + "\n")
+    assert (result.applies, result.helm) == ([], [])

@@ -194,6 +194,8 @@ class _Line:
             return
         verb = positional[0]
         namespace, unresolved = self.namespace(flags)
+        if verb in ("apply", "create", "replace", "diff") and _dry_run(flags) or verb == "diff":
+            return  # shown, not deployed
         if verb in ("apply", "create", "replace") and any(
                 f in ("-f", "--filename", "-k", "--kustomize") for f, _ in flags):
             self.apply(verb, flags, namespace, unresolved, before)
@@ -382,6 +384,8 @@ class _Line:
         if not words or words[0] not in (("template",) if templated else ("install", "upgrade")):
             return
         flags, positional = _flags(words[1:], HELM_VALUE_FLAGS, set())
+        if not templated and _dry_run(flags):
+            return  # rendered and shown, not installed
         generated = any(f == "--generate-name" or f == "-g" for f, _ in flags)
         if len(positional) < (1 if generated or templated else 2):
             return
