@@ -110,3 +110,12 @@ def test_go_template_parameters() -> None:
     found, notes = sources(text)
     assert [(s.application, s.namespace, s.path) for s in found] == [("app-a", "a", "apps/a"), ("app-b", "b", "apps/b")]
     assert notes == []
+
+
+def test_a_generated_application_that_is_malformed_is_named_in_a_note() -> None:
+    text = ("apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: s}\nspec:\n"
+            "  generators: [{list: {elements: [{ns: 3}]}}]\n  template:\n    metadata: {name: x}\n"
+            "    spec:\n      destination: [1]\n      source: {path: apps/a}\n")
+    assert [n.message for n in sources(text)[1]] == [
+        "ApplicationSet s: the Application for ns=3 is malformed (spec.destination is a list, not a mapping): "
+        "not analysed"]

@@ -127,3 +127,17 @@ def test_discovery_reads_taskfiles_as_yaml_and_scripts_and_ps1_as_scripts(tmp_pa
     workspace, diagnostics = load_workspace(tmp_path)
     assert (sorted(workspace.texts), diagnostics) == (
         ["Taskfile.yml", "ops/db.Taskfile.yml", "ops/notes.yml", "ops/up.ps1"], [])
+
+
+def test_taskfiles_that_include_each_other_are_each_read_once() -> None:
+    texts = {"a/Taskfile.yml": "includes: {b: ../b}\ntasks:\n  up:\n    cmds: kubectl apply -f a.yaml\n",
+             "b/Taskfile.yml": "includes: {a: ../a}\ntasks:\n  up: kubectl apply -f b.yaml\n"}
+    assert lines_of(texts) == [("a/Taskfile.yml", 4, "kubectl apply -f a.yaml", "a"),
+                               # included without a dir: run in the folder of the Taskfile that includes it
+                               ("b/Taskfile.yml", 3, "kubectl apply -f b.yaml", "a")]
+
+
+def test_strange_taskfiles_give_no_lines_and_no_crash() -> None:
+    for text in ("[]\n", "tasks: [a, b]\n", "tasks:\n  up:\n    cmds: {task: x}\n", "tasks:\n  up: 3\n",
+                 "vars: [1]\nenv: 2\nincludes: [x]\ntasks:\n  up:\n    dir: [x]\n    cmds: [[1], {cmd: 2}]\n"):
+        assert lines_of({"Taskfile.yml": text}) == []

@@ -105,6 +105,12 @@ def _application_set(file: str, doc: Document, data: Mapping[str, Any],
                                         line, level="note"))
                 continue
             app = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", **rendered}
+            problem = resource_problem(app, "Application")
+            if problem:
+                notes.append(Diagnostic(file, f"ApplicationSet {name}: the Application for {_describe(values)} "
+                                              f"is malformed ({problem.message}): not analysed", line,
+                                        level="note"))
+                continue
             out += _application(file, doc.index, app, folders)
     return out, notes
 

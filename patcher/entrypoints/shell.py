@@ -75,23 +75,29 @@ def dialect(path: str) -> str:
 
 def read_scripts(paths: list[str], texts: Mapping[str, str]) -> list[CommandLine]:
     """Every command line of the scripts, in file order; a Taskfile that another includes is
-    read as part of it (with the folder the include gives), not again on its own."""
+    read as part of it (with the folder the include gives), not again on its own (unless only
+    includes that loop reach it)."""
     included = set()
     for path in paths:
         if is_taskfile(path):
             included |= {inc for inc, _ in _includes(path, texts.get(path, ""), texts)}
     lines: list[CommandLine] = []
-    for path in paths:
-        if path in included or path not in texts:
+    read: set[str] = set()
+    for path in [p for p in paths if p not in included] + [p for p in paths if p in included]:
+        if path in read or path not in texts:
             continue
-        lines += script_lines(path, texts[path], texts)
-    return lines
+        if is_taskfile(path):
+            lines += _taskfile_lines(path, texts[path], texts, posixpath.dirname(path), (), {}, read)
+        else:
+            lines += script_lines(path, texts[path], texts)
+    return sorted(lines, key=lambda line: (paths.index(line.file) if line.file in paths else len(paths),
+                                           line.file, line.line))
 
 
 def script_lines(path: str, text: str, texts: Mapping[str, str] | None = None) -> list[CommandLine]:
     kind = dialect(path)
     if kind == "task":
-        return _taskfile_lines(path, text, texts or {}, posixpath.dirname(path), (), {})
+        return _taskfile_lines(path, text, texts or {}, posixpath.dirname(path), (), {}, set())
     if kind == "ps1":
         return _ps1_lines(path, text)
     return _shell_lines(path, text, kind)
@@ -295,7 +301,8 @@ def _includes(path: str, text: str, texts: Mapping[str, str]) -> list[tuple[str,
 
 
 def _taskfile_lines(path: str, text: str, texts: Mapping[str, str], cwd: str | None,
-                    seen: tuple[str, ...], outer: Mapping[str, str]) -> list[CommandLine]:
+                    seen: tuple[str, ...], outer: Mapping[str, str], read: set[str]) -> list[CommandLine]:
+    read.add(path)
     data, node = _load_task(text)
     if not isinstance(data, dict):
         return []
@@ -329,8 +336,8 @@ def _taskfile_lines(path: str, text: str, texts: Mapping[str, str], cwd: str | N
                 cmd_text, cmd_node = cmd, _node_at(task_node, ("cmds", index))
             else:
                 continue
-            if cmd_node is None and isinstance(task_node, yaml.ScalarNode):
-                cmd_node = task_node
+            if cmd_node is None:  # `task: cmd` or `cmds: cmd`, written as one string
+                cmd_node = task_node if isinstance(task_node, yaml.ScalarNode) else _node_at(task_node, ("cmds",))
             out += _task_cmd(path, cmd_text, cmd_node, scope, task_cwd)
     for target, entry in _includes(path, text, texts):
         if target in seen:
@@ -339,7 +346,7 @@ def _taskfile_lines(path: str, text: str, texts: Mapping[str, str], cwd: str | N
         if isinstance(entry.get("dir"), str):
             include_cwd = change_folder(folder, _template(entry["dir"], {**special, **global_vars}))
         include_vars = _task_vars(entry.get("vars"), {**special, **global_vars})
-        out += _taskfile_lines(target, texts[target], texts, include_cwd, seen + (path,), include_vars)
+        out += _taskfile_lines(target, texts[target], texts, include_cwd, seen + (path,), include_vars, read)
     return out
 
 
