@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from patcher.entrypoints import Apply, HelmInstall
 from patcher.entrypoints.commands import Paths, read_commands
 from patcher.entrypoints.shell import read_scripts, script_lines
@@ -141,3 +144,16 @@ def test_strange_taskfiles_give_no_lines_and_no_crash() -> None:
     for text in ("[]\n", "tasks: [a, b]\n", "tasks:\n  up:\n    cmds: {task: x}\n", "tasks:\n  up: 3\n",
                  "vars: [1]\nenv: 2\nincludes: [x]\ntasks:\n  up:\n    dir: [x]\n    cmds: [[1], {cmd: 2}]\n"):
         assert lines_of({"Taskfile.yml": text}) == []
+
+
+WORDS = ["kubectl", "apply", "create", "-f", "-k", "-n", "-R", "-", "|", "&&", ";", "(", ")", "$(", "`", "'", '"',
+         "\\", "`\n", "<<EOF", "EOF", "\n", "cd", "pushd", "popd", "helm", "install", "--set", "a=b,c", "istioctl",
+         "kind", "create", "cluster", "--config", "patch", "svc", "-p", "{", "}", "{{.X}}", "$X", "${X:-y}",
+         "port-forward", "svc/x", "80:8080", "label", "ns", "k=v", "k-", "X=1", "kustomize", "build", "cat", "<",
+         "tasks:", "  up:", "    cmds:", "      - ", "includes:", "vars:", "dir:", "\t", "#", "Set-Location", "$env:X"]
+
+
+@given(st.lists(st.sampled_from(WORDS), max_size=40), st.sampled_from(["s.sh", "Makefile", "s.ps1", "Taskfile.yml"]))
+def test_any_script_is_read_without_a_crash(words: list[str], path: str) -> None:
+    text = " ".join(words)
+    read_commands(read_scripts([path], {path: text}), Paths(lambda p: True, lambda p: "spec: {}\n"))
