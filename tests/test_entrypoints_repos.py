@@ -61,10 +61,13 @@ def test_ep_taskfile_entry_points() -> None:
         (tasks, 17, "kubectl apply -f https://example.org/crds/ledger-crds.yaml: not in this repository, not analysed")]
 
 
-def test_ep_taskfile_plan_finds_the_unmapped_taskfile_curl() -> None:
-    result = plan(REPOS / "ep-taskfile", "script/url-unmapped-port")
-    assert [(f.rule, f.location.file, f.location.line) for f in result.findings] == [
-        ("script/url-unmapped-port", "Taskfile.yml", 28)]
+def test_ep_taskfile_plan_finds_the_unmapped_taskfile_curl_and_the_route_without_timeout() -> None:
+    result = plan(REPOS / "ep-taskfile")
+    assert [(f.rule, f.location.file, f.location.line, f.location.column) for f in result.findings] == [
+        ("script/url-unmapped-port", "Taskfile.yml", 28, 19),
+        ("istio/route-without-timeout", "manifests/base/routes.yaml", 9, 7)]
+    assert result.findings[0].message == ("http://localhost:8088 targets port 8088, which kind does not map onto "
+                                          "the ingress (mapped: 31880)")
 
 
 def test_ep_argo_entry_points() -> None:
