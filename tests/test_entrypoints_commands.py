@@ -265,3 +265,10 @@ def test_the_repository_root_is_a_dot() -> None:
 def test_a_dry_run_deploys_nothing(line: str) -> None:
     result = found(line + "\n")
     assert (result.applies, result.helm) == ([], [])
+
+
+def test_a_heredoc_after_a_continued_command() -> None:
+    script = ("kubectl apply \\\n  -n lab -f - <<EOF\nkind: Namespace\nmetadata: {name: lab}\nEOF\n"
+              "kubectl apply -f k8s\n")
+    result = found(script)
+    assert (result.namespaces, [a.line for a in result.applies]) == ([NamespaceCreate("deploy.sh", 1, "lab")], [1, 6])

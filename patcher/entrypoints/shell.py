@@ -112,9 +112,9 @@ def _shell_lines(path: str, text: str, kind: str) -> list[CommandLine]:
     state = _State(folder)
     out: list[CommandLine] = []
     physical = text.splitlines()
-    skip_until: tuple[int, str] | None = None
+    heredoc_end = 0  # the lines of a heredoc are its command's input, not commands
     for number, line in _logical_lines(text):
-        if skip_until and number <= skip_until[0]:
+        if number <= heredoc_end:
             continue
         code = _code(line)
         if kind == "make":
@@ -123,9 +123,9 @@ def _shell_lines(path: str, text: str, kind: str) -> list[CommandLine]:
             code = code.lstrip("\t").lstrip("@-+ \t").replace("$$", "$")
         if not code.strip() or ASSIGN.match(code) and " " not in code.strip():
             continue
-        body, end = _heredoc(code, physical, number)
+        body, end = _heredoc(code, physical, number + _continued(physical, number))
         if end:
-            skip_until = (end, "")
+            heredoc_end = end
             if not HEREDOC.search(code).group(1):  # <<EOF expands variables, <<'EOF' does not
                 body = substitute(body, variables)
         substituted = substitute(code, variables)
@@ -135,8 +135,17 @@ def _shell_lines(path: str, text: str, kind: str) -> list[CommandLine]:
     return out
 
 
+def _continued(physical: list[str], number: int) -> int:
+    """How many lines continue line ``number`` (1-based) with a trailing backslash."""
+    count = 0
+    while number - 1 + count < len(physical) and physical[number - 1 + count].rstrip().endswith("\\"):
+        count += 1
+    return count
+
+
 def _heredoc(code: str, physical: list[str], number: int) -> tuple[str | None, int]:
-    """The body of a ``<<EOF`` heredoc that starts on the line, and its last line number."""
+    """The body of a ``<<EOF`` heredoc on the command that ends on line ``number``, and its last
+    line number."""
     match = HEREDOC.search(code)
     if not match or "<<<" in code:
         return None, 0
