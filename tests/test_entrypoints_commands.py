@@ -272,3 +272,8 @@ def test_a_heredoc_after_a_continued_command() -> None:
               "kubectl apply -f k8s\n")
     result = found(script)
     assert (result.namespaces, [a.line for a in result.applies]) == ([NamespaceCreate("deploy.sh", 1, "lab")], [1, 6])
+
+
+def test_a_path_above_the_script_folder_and_the_repository_is_remote() -> None:
+    assert applies('kubectl apply -f "$(dirname "$0")/../../x.yaml"\n', "ops/up.sh") == [
+        Apply("ops/up.sh", 1, (), remote=("../x.yaml",))]

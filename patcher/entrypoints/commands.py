@@ -20,7 +20,7 @@ import yaml
 
 from patcher.entrypoints.records import (Apply, HelmInstall, IstioctlInstall, KindCreate, NamespaceCreate,
                                          NamespaceLabel, Patch, PortForward)
-from patcher.entrypoints.shell import ROOTED, UNKNOWN, CommandLine, _State, change_folder, follow_cd, readable
+from patcher.entrypoints.shell import ROOTED, UNKNOWN, CommandLine, WorkingFolder, change_folder, follow_cd, readable
 from patcher.source import Diagnostic
 
 PREFIXES = {"sudo", "exec", "env", "time", "command", "then", "do", "else", "elif", "if", "while", "until",
@@ -109,7 +109,7 @@ def words_of(text: str) -> list[str]:
 class _Line:
     def __init__(self, line: CommandLine, paths: Paths, found: Found) -> None:
         self.line, self.paths, self.found = line, paths, found
-        self.state = _State(line.cwd)
+        self.state = WorkingFolder(line.cwd)
         self.remote: list[str] = []
         self.inline = False
         self.redirect: str | None = None
@@ -173,7 +173,7 @@ class _Line:
         if value is None or value.startswith("~"):
             return None
         if value.startswith(ROOTED):
-            return change_folder("", value) or "."
+            return _dot(change_folder("", value))
         if value.startswith("/") or re.match(r"^[A-Za-z]:[/\\]", value):
             return None
         cwd = self.state.cwd
@@ -181,10 +181,10 @@ class _Line:
             return None
         here = change_folder(cwd, value)
         from_root = change_folder("", value)
-        for candidate in (here, from_root):
-            if candidate is not None and self.paths.exists(candidate or "."):
-                return candidate or "."  # the repository root is "." (as a chart at the root is)
-        return None if here is None else here or "."
+        for candidate in (_dot(here), _dot(from_root)):
+            if candidate is not None and self.paths.exists(candidate):
+                return candidate
+        return _dot(here)
 
     # --- kubectl --------------------------------------------------------------------------
 
@@ -460,6 +460,11 @@ class _Line:
             unresolved.append(readable(name))
             name = None
         self.found.kind_clusters.append(KindCreate(self.line.file, self.line.line, config, name, tuple(unresolved)))
+
+
+def _dot(path: str | None) -> str | None:
+    """The repository root is "." in records, as a chart at the root is."""
+    return None if path is None else path or "."
 
 
 def _rooted(word: str) -> str:

@@ -51,7 +51,7 @@ class CommandLine:
 
 
 @dataclass
-class _State:
+class WorkingFolder:
     cwd: str | None
     stack: list[str | None] = field(default_factory=list)
 
@@ -109,7 +109,7 @@ def _shell_lines(path: str, text: str, kind: str) -> list[CommandLine]:
     folder = posixpath.dirname(path)
     text = _rooted(text, folder)
     variables = _assignments(text, make=kind == "make")
-    state = _State(folder)
+    state = WorkingFolder(folder)
     out: list[CommandLine] = []
     physical = text.splitlines()
     heredoc_end = 0  # the lines of a heredoc are its command's input, not commands
@@ -158,7 +158,7 @@ def _heredoc(code: str, physical: list[str], number: int) -> tuple[str | None, i
     return "\n".join(body) + "\n", len(physical)
 
 
-def follow_cd(state: _State, code: str) -> None:
+def follow_cd(state: WorkingFolder, code: str) -> None:
     """Move the working folder as the line's ``cd``/``pushd``/``popd`` would; a ``cd`` inside a
     subshell ``( ... )`` or a ``$( ... )`` does not move the script."""
     if code.lstrip().startswith("("):
@@ -233,7 +233,7 @@ def _ps1_lines(path: str, text: str) -> list[CommandLine]:
                 value = _expand(_ps1_vars(value), variables)
                 if value is not None:
                     variables[match.group(1)] = value
-    state = _State(folder)
+    state = WorkingFolder(folder)
     out = []
     for number, code in lines:
         if not code.strip() or PS_ASSIGN.match(code):
@@ -364,7 +364,7 @@ def _task_cmd(path: str, text: str, node: Any, scope: Mapping[str, str], cwd: st
     start = node.start_mark.line + 1 if node is not None else 1
     block = node is not None and getattr(node, "style", None) in ("|", ">")
     offset = 1 if block else 0
-    state = _State(cwd)
+    state = WorkingFolder(cwd)
     out = []
     for index, line in _logical_lines(_template(text, scope)):
         code = _code(line)
@@ -557,7 +557,10 @@ def _opaque(text: str) -> str:
 
 
 def readable(word: str) -> str:
-    """A word as the script wrote it, for a message."""
+    """A word as the script wrote it, for a message; a path from the script's own folder is
+    written from the repository root."""
+    if word.startswith(ROOTED):
+        word = posixpath.normpath(word[len(ROOTED):].lstrip("/") or ".")
     return word.replace(UNKNOWN, "").translate(_CLEAR)
 
 
