@@ -127,7 +127,7 @@ def _candidates(arg: str, script_dir: str, cwd: str | None) -> list[str]:
     """Where a relative path of a script may be: the folder the command runs in (a ``cd``), the
     repository root, the script's folder or its parent."""
     written = [arg, posixpath.join(script_dir, arg), posixpath.join(posixpath.dirname(script_dir), arg)]
-    if cwd:
+    if cwd is not None and cwd != script_dir:  # the script moved (`cd`): its own folder is tried as before
         written.insert(0, posixpath.join(cwd, arg))
     return [posixpath.normpath(c) for c in written]
 
