@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from helpers import copy_tree, read_tree
+from helpers import BASE_NOTE, copy_tree, read_tree
 from patcher.cli import app
 from patcher.registry import all_rules
 
@@ -32,10 +32,6 @@ BASE_RULES = {
 APP_VS = "k8s/istio/virtual-services/app-vs.yaml"
 FRONTEND_VS = "k8s/istio/frontend-virtualservice.yaml"
 LEVELS = {"critical": "error", "medium": "warning", "recommended": "note"}
-# the one note on the base sample: its Istio addons are applied from a URL
-ADDONS_NOTE = {"file": "scripts/02-install-istio.sh", "line": 17, "column": None, "level": "note", "hint": "",
-               "message": "kubectl apply -f https://raw.githubusercontent.com/istio/istio/release-1.22/samples/"
-                          "addons/${addon}.yaml: not in this repository, not analysed"}
 
 
 @pytest.fixture
@@ -160,7 +156,7 @@ def test_json_lists_every_planted_problem(repo: Path) -> None:
     data = json.loads(result.stdout)
     assert rules_found(data) == BASE_RULES
     assert len(data["findings"]) == 20
-    assert data["diagnostics"] == [ADDONS_NOTE]
+    assert data["diagnostics"] == [BASE_NOTE]
     assert {c["file"]: c["action"] for c in data["changes"]} == {
         "k8s/istio/destination-rules.yaml": "create",
         FRONTEND_VS: "delete",
@@ -284,7 +280,7 @@ def test_patcher_yaml_disable_drops_a_rule(repo: Path) -> None:
     (repo / ".patcher.yaml").write_text("disable:\n  - istio/route-without-timeout\n  - kind/unused-port-mapping\n")
     data = plan_json(repo)
     assert rules_found(data) == BASE_RULES - {ROUTE, "kind/unused-port-mapping"}
-    assert data["diagnostics"] == [ADDONS_NOTE]  # the settings file is not read as a manifest
+    assert data["diagnostics"] == [BASE_NOTE]  # the settings file is not read as a manifest
 
 
 def test_pyproject_tool_patcher_table(repo: Path) -> None:
