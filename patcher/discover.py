@@ -23,12 +23,13 @@ from pathlib import Path, PurePosixPath
 import pathspec
 
 from patcher.containment import inside, link_loop, readable_inside
+from patcher.entrypoints.shell import is_taskfile
 from patcher.reading import kind_of, open_regular, read_regular
 from patcher.source import Diagnostic, PatcherError
 
 YAML_SUFFIXES = (".yaml", ".yml")
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-SCRIPT_SUFFIXES = (".sh", ".bash")
+SCRIPT_SUFFIXES = (".sh", ".bash", ".ps1")
 MAKEFILES = ("Makefile", "makefile", "GNUmakefile")
 SKIP_DIRS = (".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__")
 # the folders of a chart Helm renders or loads as dependencies; the chart's own
@@ -140,6 +141,8 @@ class _Walk:
             self.kustomizations.append(rel)
         elif name.endswith(YAML_SUFFIXES):
             self.yaml.append(rel)
+            if is_taskfile(name):
+                self.scripts.append(rel)  # its tasks' commands are read like a script's lines
         elif _is_script(directory / name, name):
             self.scripts.append(rel)
 
@@ -193,7 +196,8 @@ def _script_name(name: str) -> bool:
 
 
 def _is_script(path: Path, name: str) -> bool:
-    """Shell scripts, and Makefiles: their recipes are shell, and often curl the ingress."""
+    """Shell and PowerShell scripts, and Makefiles: their recipes are shell, and often curl the
+    ingress. (Taskfiles are YAML files, and scripts as well.)"""
     if _script_name(name):
         return True
     if "." in name:

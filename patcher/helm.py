@@ -21,7 +21,7 @@ from patcher.chart_copy import LeftOut, copy_chart
 from patcher.containment import inside
 from patcher.deployed.charts import ChartGraph, archive_member, archive_name, template_file
 from patcher.deployed.template_lines import start_lines
-from patcher.scripts import HelmInstall
+from patcher.entrypoints.records import ArgoSource, HelmInstall
 from patcher.source import PatcherError
 from patcher.yamlread import Document, read_documents
 
@@ -51,14 +51,13 @@ class RenderedFile:
 
 
 def _match_chart(chart_arg: str, script: str, charts: tuple[str, ...], graph: ChartGraph | None = None,
-                 root: Path | None = None) -> str | None:
-    """A chart argument as written in a script, resolved against the charts we know: by path,
-    by folder name, by the name its Chart.yaml gives (``repo/NAME``), and a packaged archive of
-    a chart folder by the name inside it."""
+                 root: Path | None = None, cwd: str | None = None) -> str | None:
+    """A chart argument as written in a script, resolved against the charts we know: by path
+    (from the folder the command runs in), by folder name, by the name its Chart.yaml gives
+    (``repo/NAME``), and a packaged archive of a chart folder by the name inside it."""
     arg = chart_arg.rstrip("/")
     script_dir = posixpath.dirname(script)
-    candidates = [posixpath.normpath(c) for c in
-                  (arg, posixpath.join(script_dir, arg), posixpath.join(posixpath.dirname(script_dir), arg))]
+    candidates = _candidates(arg, script_dir, cwd)
     for normal in candidates:
         if normal in charts:
             return normal
@@ -124,46 +123,48 @@ def from_scripts(installs: list[HelmInstall], charts: tuple[str, ...],
                  root: Path | None = None) -> list[Declared]:
     out = []
     for install in installs:
-        chart = _match_chart(install.chart, install.file, charts, graph, root)
+        chart = _match_chart(install.chart, install.file, charts, graph, root, install.cwd)
         if chart is None:
             continue
         script_dir = posixpath.dirname(install.file)
-        values = tuple(_resolve_file(v, script_dir, exists) for v in install.values)
+        values = tuple(_resolve_file(v, script_dir, exists, install.cwd) for v in install.values)
         out.append(Declared(chart, install.release, install.namespace, values, f"{install.file}:{install.line}"))
     return out
 
 
-def from_applications(applications: list, charts: tuple[str, ...]) -> list[Declared]:
-    """Argo CD Applications whose source path is a chart of this repository."""
+def from_applications(sources: list[ArgoSource], charts: tuple[str, ...]) -> list[Declared]:
+    """Argo CD Application sources whose path is a chart of this repository."""
     out = []
-    for app in applications:
-        spec = app.data.get("spec") or {}
-        sources = spec.get("sources") or [spec.get("source") or {}]
-        namespace = (spec.get("destination") or {}).get("namespace")
-        for source in sources:
-            if not isinstance(source, dict) or not source.get("path"):
-                continue
-            path = posixpath.normpath(str(source["path"]))
-            if path not in charts:
-                continue
-            helm = source.get("helm") or {}
-            values = tuple(str(v) if "://" in str(v) else posixpath.normpath(posixpath.join(path, str(v)))
-                           for v in helm.get("valueFiles") or ())
-            inline = helm.get("values") if isinstance(helm.get("values"), str) else ""
-            if isinstance(helm.get("valuesObject"), dict):
-                inline = json.dumps(helm["valuesObject"])  # JSON is YAML; valuesObject wins, as in Argo CD
-            out.append(Declared(path, str(helm.get("releaseName") or app.name), namespace, values,
-                                f"{app.source.file}: Application {app.name}", inline))
+    for source in sources:
+        path = source.path
+        if path is None or path not in charts:
+            continue
+        helm = source.helm
+        values = tuple(str(v) if "://" in str(v) else posixpath.normpath(posixpath.join(path, str(v)))
+                       for v in helm.get("valueFiles") or ())
+        inline = helm.get("values") if isinstance(helm.get("values"), str) else ""
+        if isinstance(helm.get("valuesObject"), dict):
+            inline = json.dumps(helm["valuesObject"])  # JSON is YAML; valuesObject wins, as in Argo CD
+        out.append(Declared(path, str(helm.get("releaseName") or source.application), source.namespace, values,
+                            source.where, inline))
     return out
 
 
-def _resolve_file(arg: str, script_dir: str, exists: Callable[[str], bool]) -> str:
-    """A path in a script: relative to the repository root, the script's folder or its parent
-    (a URL stays as written)."""
+def _candidates(arg: str, script_dir: str, cwd: str | None) -> list[str]:
+    """Where a relative path of a script may be: the folder the command runs in (a ``cd``), the
+    repository root, the script's folder or its parent."""
+    written = [arg, posixpath.join(script_dir, arg), posixpath.join(posixpath.dirname(script_dir), arg)]
+    if cwd is not None and cwd != script_dir:  # the script moved (`cd`): its own folder is tried as before
+        written.insert(0, posixpath.join(cwd, arg))
+    return [posixpath.normpath(c) for c in written]
+
+
+def _resolve_file(arg: str, script_dir: str, exists: Callable[[str], bool], cwd: str | None = None) -> str:
+    """A path in a script: relative to the folder it runs in, the repository root, the script's
+    folder or its parent (a URL stays as written)."""
     if "://" in arg:
         return arg
-    candidates = [posixpath.normpath(c) for c in
-                  (arg, posixpath.join(script_dir, arg), posixpath.join(posixpath.dirname(script_dir), arg))]
+    candidates = _candidates(arg, script_dir, cwd)
     return next((c for c in candidates if exists(c)), candidates[0])
 
 

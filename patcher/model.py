@@ -19,7 +19,8 @@ from patcher.containment import boundary, inside
 from patcher.durations import seconds
 from patcher.deployed.deployed_set import DeployedSet, Deployer, deployed_set
 from patcher.deployed.variants import Identity, variant_notes, variants as find_variants
-from patcher.entrypoints import EntryPoints
+from patcher.entrypoints import ArgoSource, EntryPoints, HelmInstall
+from patcher.entrypoints.read import read_entry_points
 from patcher.deployed.charts import ChartGraph, chart_graph
 from patcher.deployed.remote_charts import application_notes, install_notes
 from patcher.deployed.values_keys import values_duplicates
@@ -32,7 +33,7 @@ from patcher.resources import Resource, Source, is_kind_cluster, is_resource
 from patcher.reading import read_regular
 from patcher.shapes import KIND_CLUSTER as KIND_CLUSTER_SHAPE, MAPPING as MAPPING_SHAPE, \
     STRING as STRING_SHAPE, check, resource_problem
-from patcher.scripts import HelmInstall, LocalUrl, forwarded_ports, helm_installs, injection_labelled, local_urls, served_ports
+from patcher.scripts import LocalUrl, forwarded_ports, injection_labelled, local_urls, served_ports
 from patcher.source import Diagnostic, PatcherError, decode
 from patcher.unread import KIND_CLUSTER, Unread
 from patcher.validate import is_core
@@ -96,7 +97,6 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                 entry_points: EntryPoints | None = None) -> Model:
     """The model of ``workspace``; ``entry_points`` are the records of what deploys it (none: the
     repository is deployed as a whole)."""
-    entry_points = entry_points if entry_points is not None else EntryPoints()
     cache = cache or ParseCache()
     diagnostics: list[Diagnostic] = []
     unread: list[Unread] = []
@@ -111,7 +111,11 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
             continue
         duplicates[path] = _duplicate_keys(path, documents[path])
         diagnostics += duplicates[path]
-    kustomizations, namespaces, kdiags = read_kustomizations(workspace, cache, _deployed_paths(documents))
+    if entry_points is None:
+        entry_points, entry_notes = read_entry_points(workspace, documents)
+        diagnostics += entry_notes
+    kustomizations, namespaces, kdiags = read_kustomizations(workspace, cache,
+                                                             _deployed_paths(entry_points.applications))
     diagnostics += kdiags
     unread += [Unread(f"{d.file} (kustomization not read)") for d in kdiags if d.level == "error"]
     admit = _Admission(unread)
@@ -140,7 +144,6 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
     resources = admit.resources(_patched(admit.resources(resources), kustomizations, documents))
     resources += _operator_gateways(resources)
     urls: list[LocalUrl] = []
-    installs: list[HelmInstall] = []
     forwarded: set[tuple[str, int]] = set()
     served: set[int] = set()
     labelled: set[str] = set()
@@ -148,12 +151,15 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
         served |= served_ports(workspace.texts[path])
         labelled |= injection_labelled(workspace.texts[path])
         urls += local_urls(workspace.texts[path], path)
-        installs += helm_installs(workspace.texts[path], path)
         forwarded |= {(path, port) for port in forwarded_ports(workspace.texts[path])}
 
+    installs = _modelled_installs(entry_points.helm)
     charts = workspace.inventory.charts
     graph = chart_graph(workspace.root, charts, workspace.texts)
-    applications = [r for r in resources if r.kind == "Application" and r.group == "argoproj.io"]
+    app_resources = [r for r in resources if r.kind == "Application" and r.group == "argoproj.io"]
+    admitted = {(r.source.file, r.source.doc) for r in app_resources}
+    applications = [a for a in entry_points.applications if (a.file, a.doc) in admitted
+                    or a.file in documents and _generated(documents[a.file], a.doc)]
     limit = boundary(workspace.root)
     installable = charts + graph.vendored()  # a vendored subchart may also be installed on its own
     declared = from_applications(applications, installable) + from_scripts(
@@ -168,11 +174,13 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                                f"only one release per chart is, '{modelled[d.chart].name}' "
                                f"({modelled[d.chart].declared_in or 'the default'})",
                                _line(d.where), level="note")
-                    for d in declared if d.chart in modelled and modelled[d.chart].declared_in != d.where]
+                    for d in declared if d.chart in modelled and modelled[d.chart].declared_in != d.where
+                    # the same release installed from two scripts (a .sh and its .ps1 twin) is one release
+                    and _release_of(d) != _release_of(modelled[d.chart])]
     matched = {d.where for d in declared}
     diagnostics += install_notes(installs, lambda i: f"{i.file}:{i.line}" in matched
                                  or _local_chart(i.chart, charts, graph))
-    diagnostics += application_notes(applications)
+    diagnostics += application_notes(app_resources)
     # a values file's repeated keys are reported once, as what Helm does with them
     said_for_values = {id(d) for r in releases for v in r.values for d in duplicates.get(v, ())}
     diagnostics = [d for d in diagnostics if id(d) not in said_for_values]
@@ -246,6 +254,25 @@ def _undeployed_note(undeployed: list[Resource]) -> list[Diagnostic]:
     return [Diagnostic(".", f"{len(undeployed)} resource(s) no entry point deploys, analysed only for their own "
                             f"defects (never as coverage, never paired with deployed ones): {', '.join(names)}",
                        hint="deploy them from a script or an Application, or remove them", level="note")]
+
+
+
+def _release_of(release) -> tuple:
+    """What makes a release the one it is, wherever it is declared (a Declared or a Release)."""
+    return release.name, release.namespace or "default", tuple(release.values), release.inline
+
+
+def _modelled_installs(installs: tuple[HelmInstall, ...]) -> list[HelmInstall]:
+    """The installs whose release and chart are known: a chart named by a variable the script
+    never sets is not guessed, nor a release ``--generate-name`` makes up."""
+    return [i for i in installs if i.release and i.chart
+            and i.release not in i.unresolved and i.chart not in i.unresolved]
+
+
+def _generated(docs: list[Document], index: int) -> bool:
+    """Whether a document is an ApplicationSet (its Applications are not resources of the files)."""
+    data = docs[index].data if index < len(docs) else None
+    return isinstance(data, dict) and data.get("kind") == "ApplicationSet"
 
 
 class _Admission:
@@ -324,22 +351,9 @@ ANALYSED_CUSTOM_KINDS = {"Gateway", "VirtualService", "DestinationRule", "PeerAu
                          "ServiceEntry", "Sidecar", "AuthorizationPolicy", "Application", "IstioOperator"}
 
 
-def _deployed_paths(documents: Mapping[str, list[Document]]) -> frozenset[str]:
+def _deployed_paths(applications: tuple[ArgoSource, ...]) -> frozenset[str]:
     """Repository folders Argo CD Applications deploy (their source paths)."""
-    paths = set()
-    for docs in documents.values():
-        for doc in docs:
-            data = doc.data
-            if not (isinstance(data, dict) and data.get("kind") == "Application"
-                    and str(data.get("apiVersion", "")).startswith("argoproj.io/")):
-                continue
-            if resource_problem(data, "Application"):
-                continue  # reported, and left out, when the model admits resources
-            spec = data.get("spec") or {}
-            for source in spec.get("sources") or [spec.get("source") or {}]:
-                if isinstance(source, dict) and source.get("path"):
-                    paths.add(posixpath.normpath(str(source["path"])))
-    return frozenset(paths)
+    return frozenset(a.path for a in applications if a.path is not None)
 
 
 def _local_chart(argument: str, charts: tuple[str, ...], graph: ChartGraph) -> bool:

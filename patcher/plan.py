@@ -88,7 +88,8 @@ def load_workspace(root: Path, progress: Progress | None = None,
     texts: dict[str, str] = {}
     diagnostics = [Diagnostic(p, OUTSIDE_LINK, level="note") for p in inventory.outside_links]
     diagnostics += inventory.unread
-    paths = inventory.yaml + inventory.kustomizations + inventory.scripts
+    # a Taskfile is a YAML file and a script: read once
+    paths = tuple(dict.fromkeys(inventory.yaml + inventory.kustomizations + inventory.scripts))
     for number, path in enumerate(paths, start=1):
         if progress:
             progress(number, len(paths), "reading")

@@ -11,6 +11,8 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from patcher.entrypoints.shell import _assignments, _code, _expand, _logical_lines
+
 LOCAL_URL = re.compile(
     r"(?P<scheme>https?)://(?P<host>localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::(?P<port>\d+))?"
     r"(?![A-Za-z0-9.-])"
@@ -18,15 +20,6 @@ LOCAL_URL = re.compile(
     r"|(?<![\w/.@-])(?P<bare>localhost|127\.0\.0\.1):(?P<bareport>\d+)(?![\w.-])"
 )
 # shell (NAME=value) and make (NAME = value, NAME ?= value, NAME := value) assignments
-ASSIGN = re.compile(r"^\s*(?:export\s+|readonly\s+|local\s+|override\s+)?([A-Za-z_][A-Za-z0-9_]*)"
-                    r"(?:=|\s*[:?+]?=\s*)(.*)$")
-DEFAULTED = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?-(.*)\}$")
-VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$\(([A-Za-z_][A-Za-z0-9_]*)\)"
-                 r"|\$([A-Za-z_][A-Za-z0-9_]*)")
-
-HELM_VALUE_FLAGS = {"-n", "--namespace", "-f", "--values", "--set", "--set-string", "--set-file",
-                    "--version", "--timeout", "--kube-context", "--kubeconfig", "-o", "--output",
-                    "--description", "--repo", "--post-renderer", "--set-json"}
 
 
 @dataclass(frozen=True)
@@ -58,20 +51,6 @@ class HelmInstall:
     version: str | None = None  # --version
 
 
-def _code(line: str) -> str:
-    """The line without its trailing comment: a # outside quotes, at the start or after a blank."""
-    quote = None
-    for index, char in enumerate(line):
-        if quote:
-            if char == quote:
-                quote = None
-        elif char in "'\"":
-            quote = char
-        elif char == "#" and (index == 0 or line[index - 1] in " \t;"):
-            return line[:index]
-    return line
-
-
 VIRTUAL_HOST = re.compile(r"""(?:-H|--header)\s*=?\s*['"]?Host:|--resolve\b|--connect-to\b""", re.I)
 # tools whose host:port/path arguments are image or registry references, not URLs
 IMAGE_TOOLS = {"docker", "podman", "nerdctl", "buildah", "skopeo", "crane", "kind", "ctr", "oras", "regctl"}
@@ -80,7 +59,8 @@ IMAGE_TOOLS = {"docker", "podman", "nerdctl", "buildah", "skopeo", "crane", "kin
 def _command(line: str) -> str:
     """The program a line runs (after `sudo`, `env X=1`, `exec`), or ""."""
     for word in line.replace(";", " ").split():
-        if word in ("sudo", "exec", "env", "time", "command", "then", "do", "&&", "||") or "=" in word:
+        # "- cmd" and "cmd: cmd" are how a Taskfile lists a task's commands
+        if word in ("sudo", "exec", "env", "time", "command", "then", "do", "&&", "||", "-", "cmd:") or "=" in word:
             continue
         return word.rsplit("/", 1)[-1]
     return ""
@@ -176,112 +156,12 @@ def injection_labelled(text: str) -> set[str]:
     return found
 
 
-def _assignments(text: str) -> dict[str, str]:
-    variables: dict[str, str] = {}
-    for line in text.splitlines():
-        match = ASSIGN.match(line)
-        if not match:
-            continue
-        try:
-            words = shlex.split(match.group(2), comments=True)
-        except ValueError:
-            continue
-        if len(words) != 1:
-            continue
-        value = words[0]
-        defaulted = DEFAULTED.match(value)
-        if defaulted:
-            value = defaulted.group(1)
-        if "$" not in value and "`" not in value:
-            variables[match.group(1)] = value
-    return variables
-
-
-def _expand(word: str, variables: dict[str, str]) -> str | None:
-    if re.search(r"\$\((?![A-Za-z_][A-Za-z0-9_]*\))", word) or "`" in word:
-        return None  # a command's output cannot be known without running it (make's $(VAR) is fine)
-    def repl(match: re.Match) -> str:
-        name = match.group(1) or match.group(3) or match.group(4)
-        if name in variables:
-            return variables[name]
-        if match.group(2) is not None:
-            return match.group(2)
-        raise KeyError(name)
-    try:
-        return VAR.sub(repl, word)
-    except KeyError:
-        return None
-
-
-def _logical_lines(text: str) -> list[tuple[int, str]]:
-    """Join backslash-continued lines, keeping the first line's number."""
-    lines: list[tuple[int, str]] = []
-    pending, start = "", 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not pending:
-            start = number
-        if line.rstrip().endswith("\\"):
-            pending += line.rstrip()[:-1] + " "
-            continue
-        lines.append((start, pending + line))
-        pending = ""
-    if pending:
-        lines.append((start, pending))
-    return lines
-
-
 def helm_installs(text: str, path: str) -> list[HelmInstall]:
-    variables = _assignments(text)
-    installs = []
-    for number, line in _logical_lines(text):
-        if "helm" not in line:
-            continue
-        try:
-            lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|")
-            lexer.whitespace_split = True
-            words = list(lexer)
-        except ValueError:
-            continue
-        for start in [i for i, w in enumerate(words) if w == "helm" or w.endswith("/helm")]:
-            parsed = _parse_helm(words[start + 1:], variables)
-            if parsed:
-                release, chart, namespace, values, repo, version = parsed
-                installs.append(HelmInstall(path, number, release, chart, namespace, values, repo, version))
-    return installs
+    """The Helm releases a script installs whose release and chart it names (see
+    patcher.entrypoints.commands, which reads every form)."""
+    from patcher.entrypoints.commands import read_commands
+    from patcher.entrypoints.shell import script_lines
 
-
-def _parse_helm(words: list[str], variables: dict[str, str]):
-    if not words or words[0] not in ("install", "upgrade"):
-        return None
-    positional: list[str] = []
-    namespace, values = None, []
-    repo = version = None
-    i = 1
-    while i < len(words):
-        word = words[i]
-        if word in (";", "&&", "||", "|"):
-            break
-        if word.startswith("-"):
-            flag, _, inline = word.partition("=")
-            value = inline if inline else (words[i + 1] if flag in HELM_VALUE_FLAGS and i + 1 < len(words) else None)
-            if flag in HELM_VALUE_FLAGS and not inline:
-                i += 1
-            if flag in ("-n", "--namespace") and value:
-                namespace = _expand(value, variables)
-            elif flag == "--repo" and value:
-                repo = _expand(value, variables)
-            elif flag == "--version" and value:
-                version = _expand(value, variables)
-            elif flag in ("-f", "--values") and value:
-                expanded = _expand(value, variables)
-                if expanded:
-                    values.append(expanded)
-        else:
-            positional.append(word)
-        i += 1
-    if len(positional) < 2:
-        return None
-    release, chart = (_expand(positional[0], variables), _expand(positional[1], variables))
-    if not release or not chart:
-        return None
-    return release, chart, namespace, tuple(values), repo, version
+    return [HelmInstall(i.file, i.line, i.release, i.chart, i.namespace, i.values, i.repo, i.version)
+            for i in read_commands(script_lines(path, text)).helm
+            if i.release and not i.templated and not {i.release, i.chart} & set(i.unresolved)]

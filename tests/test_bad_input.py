@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from helpers import copy_tree, read_tree
+from helpers import BASE_ADDONS_MESSAGE, BASE_NOTE, copy_tree, read_tree
 from patcher.cli import app
 
 REPO = Path(__file__).resolve().parent.parent
@@ -67,7 +67,7 @@ def test_byte_order_mark_is_read_and_kept(repo: Path) -> None:
     script = repo / "k8s" / "kind-config.yaml"
     script.write_bytes(b"\xef\xbb\xbf" + script.read_bytes())
     code, data = plan_json(repo)
-    assert data["diagnostics"] == [] and still_analysed(data)
+    assert data["diagnostics"] == [BASE_NOTE] and still_analysed(data)
     assert RUNNER.invoke(app, ["apply", "--unsafe-fixes", str(repo)]).exit_code == 0
     assert script.read_bytes().startswith(b"\xef\xbb\xbf")
     assert b"hostPort: 8081" not in script.read_bytes()
@@ -178,7 +178,7 @@ def test_unknown_kinds_and_custom_resources_are_counted(repo: Path) -> None:
     code, data = plan_json(repo)
     notes = [d for d in data["diagnostics"] if d["level"] == "note"]
     assert [n["message"] for n in notes] == [
-        "3 custom resource(s) of kinds patcher does not analyse: Certificate (2), Widget (1)"]
+        BASE_ADDONS_MESSAGE, "3 custom resource(s) of kinds patcher does not analyse: Certificate (2), Widget (1)"]
     assert still_analysed(data)
 
 
@@ -194,14 +194,14 @@ def test_braces_inside_strings_are_fine(repo: Path) -> None:
     (repo / "k8s" / "alert.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alerts\n"
                                              "data:\n  summary: '{{ $labels.instance }} is down'\n")
     _, data = plan_json(repo)
-    assert data["diagnostics"] == []
+    assert data["diagnostics"] == [BASE_NOTE]
 
 
 def test_empty_file_and_comment_only_document(repo: Path) -> None:
     (repo / "k8s" / "empty.yaml").write_text("")
     (repo / "k8s" / "comments.yaml").write_text("# nothing here yet\n---\n# still nothing\n")
     code, data = plan_json(repo)
-    assert data["diagnostics"] == [] and still_analysed(data)
+    assert data["diagnostics"] == [BASE_NOTE] and still_analysed(data)
 
 
 def test_bad_input_never_prints_a_traceback(repo: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from helpers import copy_tree, read_tree
+from helpers import BASE_NOTE, BASE_NOTE_TEXT, copy_tree, read_tree
 from patcher.analyse import Selection
 from patcher.cli import app
 from patcher.config import load_config
@@ -211,7 +211,7 @@ def test_the_same_file_twice_or_a_folder_is_an_error(repo: Path, tmp_path: Path)
 def test_apply_writes_its_report_to_a_file(repo: Path, tmp_path: Path) -> None:
     result = invoke("apply", repo, "--rule", UNUSED, "--unsafe-fixes", "--output-file", f"json={tmp_path / 'a.json'}")
     assert result.exit_code == 0
-    assert result.stderr == "updated k8s/kind-config.yaml\n2 findings (2 medium); 2 fixed, changing 1 file\n"
+    assert result.stderr == BASE_NOTE_TEXT + "updated k8s/kind-config.yaml\n2 findings (2 medium); 2 fixed, changing 1 file\n"
     data = json.loads((tmp_path / "a.json").read_text())
     assert [f["rule"] for f in data["findings"]] == [UNUSED, UNUSED]
     assert data["changes"] == [{"file": "k8s/kind-config.yaml", "action": "modify"}]
@@ -221,7 +221,7 @@ def test_apply_with_a_format_on_stdout_still_says_what_it_wrote(repo: Path) -> N
     result = invoke("apply", repo, "--rule", UNUSED, "--unsafe-fixes", "-f", "json", "--statistics")
     assert result.exit_code == 0
     assert [f["rule"] for f in json.loads(result.stdout)["findings"]] == [UNUSED, UNUSED]
-    assert result.stderr == ("    2  kind/unused-port-mapping  medium       fixable\n"
+    assert result.stderr == (BASE_NOTE_TEXT + "    2  kind/unused-port-mapping  medium       fixable\n"
                              "updated k8s/kind-config.yaml\n2 findings (2 medium); 2 fixed, changing 1 file\n")
 
 
@@ -309,7 +309,8 @@ def test_an_ignore_comment_naming_an_unknown_rule_is_a_warning(repo: Path) -> No
          "message": f"ignore comment names unknown rule '{ROUTE}s' (did you mean '{ROUTE}'?)",
          "hint": "`patcher rules` lists the rule ids"},
         {"level": "warning", "file": APP_VS, "line": 9, "column": 57,
-         "message": "ignore comment names unknown rule 'nope'", "hint": "`patcher rules` lists the rule ids"}]
+         "message": "ignore comment names unknown rule 'nope'", "hint": "`patcher rules` lists the rule ids"},
+        BASE_NOTE]
     text = invoke("plan", repo, "--rule", "script")
     assert text.stderr.startswith(f"warning: {APP_VS}:9:21: ignore comment names unknown rule '{ROUTE}s' "
                                   f"(did you mean '{ROUTE}'?)\n" + HINT)
@@ -319,7 +320,7 @@ def test_an_ignore_comment_may_name_a_family(repo: Path) -> None:
     _comment(repo, "istio")
     data = json.loads(invoke("plan", repo, "--rule", ROUTE, "-f", "json").stdout)
     assert [f["location"]["file"] for f in data["findings"]] == ["k8s/istio/frontend-virtualservice.yaml"]
-    assert data["diagnostics"] == []
+    assert data["diagnostics"] == [BASE_NOTE]
 
 
 @pytest.mark.parametrize("entry, hidden, left", [
@@ -369,7 +370,7 @@ def test_a_baseline_hides_known_findings_until_they_change(repo: Path, tmp_path:
     baseline = tmp_path / "baseline.json"
     written = invoke("plan", repo, "--write-baseline", baseline)
     assert written.exit_code == 1  # this run still shows what it found
-    assert written.stderr.startswith(f"baseline: 20 findings recorded in {baseline}\n")
+    assert written.stderr.startswith(f"baseline: 20 findings recorded in {baseline}\n" + BASE_NOTE_TEXT)
     assert written.stderr.endswith(SUMMARY + "\n")
     data = json.loads(baseline.read_text())
     assert data["tool"] == "patcher" and data["baseline-version"] == 1
@@ -381,7 +382,7 @@ def test_a_baseline_hides_known_findings_until_they_change(repo: Path, tmp_path:
 
     hidden = invoke("plan", repo, "--baseline", baseline)
     assert (hidden.exit_code, hidden.stdout, hidden.stderr) == (
-        0, "", "no findings; 20 hidden (20 by the baseline)\n")
+        0, "", BASE_NOTE_TEXT + "no findings; 20 hidden (20 by the baseline)\n")
 
     # the same mapping with another host port: same identity, new message -> shown again
     kind = repo / "k8s/kind-config.yaml"
@@ -400,7 +401,7 @@ def test_the_settings_name_the_baseline_relative_to_the_repository(repo: Path, t
     assert invoke("plan", repo, "--write-baseline", repo / "patcher-baseline.json").exit_code == 1
     (repo / ".patcher.yaml").write_text("baseline: patcher-baseline.json\n")
     result = invoke("plan", repo, "--rule", "kind")
-    assert (result.exit_code, result.stderr) == (0, "no findings; 3 hidden (3 by the baseline)\n")
+    assert (result.exit_code, result.stderr) == (0, BASE_NOTE_TEXT + "no findings; 3 hidden (3 by the baseline)\n")
     # --write-baseline keeps what the baseline hid: the new file records every current finding
     assert invoke("plan", repo, "--write-baseline", tmp_path / "again.json").exit_code == 0
     assert (tmp_path / "again.json").read_text() == (repo / "patcher-baseline.json").read_text()
@@ -462,6 +463,7 @@ def test_statistics_count_the_findings_per_rule(base: Path, base_outputs: dict) 
     result = invoke("plan", base, "--rule", "istio,kind", "--statistics")
     assert result.exit_code == 1
     assert result.stderr == (
+        BASE_NOTE_TEXT +
         "    7  istio/route-without-timeout                recommended  fixable\n"
         "    6  istio/destination-without-circuit-breaker  recommended  fixable\n"
         "    2  kind/unused-port-mapping                   medium       fixable\n"
@@ -472,7 +474,7 @@ def test_statistics_count_the_findings_per_rule(base: Path, base_outputs: dict) 
         "4 remain: 4 unsafe (--unsafe-fixes applies them)\n")
     assert result.stdout.startswith("diff --git ")  # the patch on stdout is unchanged
     text = invoke("plan", base, "--rule", "schema", "--statistics", "-f", "text")
-    assert text.stdout == "no findings\n"
+    assert text.stdout == BASE_NOTE_TEXT + "no findings\n"
 
 
 def test_statistics_without_fixes_leave_the_column_empty(tmp_path: Path) -> None:

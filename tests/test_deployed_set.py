@@ -255,7 +255,7 @@ def test_dep_scripts_findings_no_variant_pair_no_stale_coverage_stale_defects_ke
 
 
 def test_dep_scripts_without_entry_points_everything_pairs_as_before() -> None:
-    model = model_of(REPO, None)
+    model = model_of(REPO, EntryPoints())
     assert model.undeployed == () and all(r.deployed_by == () for r in model.resources)
     duplicates = [f for f in findings(model) if f[0] == "istio/duplicate-gateway-host"]
     # the stale route pairs with each live one, the two versions of ledger-routes never with each other
@@ -322,9 +322,9 @@ def test_a_release_is_deployed_by_its_install_and_not_without_one(tmp_path: Path
     applied_only = model_of(root, EntryPoints(applies=(Apply("ops/up.sh", 2, ("k8s",)),)))
     assert [r.ref for r in applied_only.resources] == ["ConfigMap default/settings"]
     assert [(r.ref, r.source.file) for r in applied_only.undeployed] == [
-        ("Service pos/till-main", "charts/till/templates/service.yaml")]
+        ("Service default/till", "charts/till/templates/service.yaml")]  # no install: the default release
     assert ("1 resource(s) no entry point deploys, analysed only for their own defects (never as coverage, never "
-            "paired with deployed ones): release till-main/pos") in [d.message for d in applied_only.diagnostics]
+            "paired with deployed ones): release till/default") in [d.message for d in applied_only.diagnostics]
 
 
 def test_the_note_groups_many_undeployed_files_by_folder(tmp_path: Path) -> None:

@@ -230,7 +230,9 @@ def test_a_subchart_installed_on_its_own_is_a_release_and_its_failure_an_error(t
     model = model_of(root)
     assert [(r.chart, r.name, r.namespace) for r in model.releases] == [("basket", "solo", "solo"),
                                                                        ("stack", "stack", "default")]
-    assert [r.ref for r in model.resources] == ["Service default/b-eu-2"]
+    # the umbrella renders its subchart, but no entry point installs it: not deployed
+    assert [r.ref for r in model.resources] == []
+    assert [r.ref for r in model.undeployed] == ["Service default/b-eu-2"]
     assert [(d.file, d.message) for d in model.diagnostics if d.level == "error"] == [
         ("basket/Chart.yaml", 'Helm could not render the chart: basket/templates/svc.yaml:4:37 executing '
                               '"basket/templates/svc.yaml" at <.Values.global.zone>: nil pointer evaluating '

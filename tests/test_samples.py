@@ -90,7 +90,8 @@ def test_every_fixed_resource_validates(sample, shared) -> None:
     apply(copy, unsafe=True)
     workspace, diagnostics = load_workspace(copy)
     model = build_model(workspace, load_config(copy))
-    assert diagnostics == [] and model.diagnostics == ()
+    # notes name what the repository deploys from elsewhere (the base installs Istio's addons by URL)
+    assert diagnostics == [] and [d for d in model.diagnostics if d.level != "note"] == []
     validator = Validator(str(shared / "schemas"))
     problems = {}
     unchecked = []

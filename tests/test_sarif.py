@@ -278,7 +278,8 @@ def test_sarif_multitool_accepts_the_base_log_and_every_fixture_log(multitool: P
     (unreadable / "k8s" / "broken.yaml").write_text("a: [1\n", encoding="utf-8")
     (unreadable / "k8s" / "tabs.yaml").write_text("a:\n\tb: 1\n", encoding="utf-8")
     logs["unreadable"] = _log(unreadable)[0]
-    assert len(logs["unreadable"]["runs"][0]["invocations"][0]["toolExecutionNotifications"]) == 2
+    # the two files, and the base's note (its Istio addons are applied from a URL)
+    assert len(logs["unreadable"]["runs"][0]["invocations"][0]["toolExecutionNotifications"]) == 3
     for case in CASES:
         repo = copy_tree(case / "before", tmp_path / "repos" / case.relative_to(FIXTURES))
         logs[str(case.relative_to(FIXTURES))] = _log(repo, f"{case.parent.parent.name}/{case.parent.name}")[0]

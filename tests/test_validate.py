@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from helpers import copy_tree, read_tree
+from helpers import BASE_NOTE_TEXT, copy_tree, read_tree
 from patcher.cli import app
 from patcher.validate import Validator
 
@@ -183,7 +183,7 @@ def test_unknown_kind_at_a_url_is_not_an_error(schema_server: str, tmp_path: Pat
 def test_validate_command_on_base(shared: Path) -> None:
     result = RUNNER.invoke(app, ["validate", str(REPO / "base"), "--schema-location", str(shared / "schemas")])
     assert result.exit_code == 0, result.stdout
-    assert result.stdout == "no findings\n"
+    assert result.stdout == BASE_NOTE_TEXT + "no findings\n"
 
 
 def test_validate_command_names_resource_field_and_reason(shared: Path, tmp_path: Path) -> None:

@@ -21,12 +21,13 @@ class Apply:
 
     file: str
     line: int
-    paths: tuple[str, ...]  # repository-relative files or folders
+    paths: tuple[str, ...]  # repository-relative files or folders ("." is the root)
     kustomize: bool = False  # -k, or a kustomize build piped into kubectl
     recursive: bool = False  # -R: folders are read with their subfolders
     namespace: str | None = None
     remote: tuple[str, ...] = ()  # URLs, paths outside the repository, unresolved words: not modelled
     verb: str = "apply"
+    unresolved: tuple[str, ...] = ()  # words that could not be known (a namespace from $(...)), as written
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Patch:
     type: str = "strategic"  # strategic | merge | json
     patch: Any = None  # the parsed patch (a mapping, or a JSON 6902 list); None when unreadable
     patch_file: str | None = None  # repository-relative, for --patch-file
+    unresolved: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,17 @@ class NamespaceCreate:
 
 
 @dataclass(frozen=True)
+class KindCreate:
+    """``kind create cluster [--name N] [--config FILE]``: the kind config the cluster is made from."""
+
+    file: str
+    line: int
+    config: str | None  # repository-relative; None: kind's default cluster (or a config not in the repository)
+    name: str | None = None
+    unresolved: tuple[str, ...] = ()  # a --config that is a URL, outside the repository, or unknown
+
+
+@dataclass(frozen=True)
 class NamespaceLabel:
     """``kubectl label namespace NS k=v [k2-]``: a value None removes the label."""
 
@@ -58,6 +71,7 @@ class NamespaceLabel:
     line: int
     namespaces: tuple[str, ...]
     labels: Mapping[str, str | None] = field(default_factory=dict)
+    unresolved: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,8 @@ class PortForward:
     target: str  # as written: svc/NAME, service/NAME, deploy/NAME, pod/NAME or NAME (a pod)
     namespace: str | None
     ports: tuple[tuple[int, str], ...]  # (local port, remote port or port name as written)
+    address: str | None = None  # --address, as written
+    unresolved: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,6 +102,10 @@ class HelmInstall:
     create_namespace: bool = False
     repo: str | None = None  # --repo URL
     version: str | None = None
+    cwd: str | None = ""  # the folder the command runs in (a script's `cd`), None when unknown
+    # words that could not be known, as written: a release or chart among them is not modelled
+    unresolved: tuple[str, ...] = ()
+    templated: bool = False  # `helm template ... | kubectl apply -f -`: applied without a release record
 
 
 @dataclass(frozen=True)
@@ -97,6 +117,7 @@ class IstioctlInstall:
     files: tuple[str, ...] = ()  # repository-relative IstioOperator files
     sets: tuple[tuple[str, str], ...] = ()  # (key, value) as written, profile included
     revision: str | None = None
+    unresolved: tuple[str, ...] = ()
 
     @property
     def profile(self) -> str:
@@ -123,15 +144,6 @@ class ArgoSource:
     @property
     def where(self) -> str:
         return f"{self.file}: Application {self.application}"
-
-
-@dataclass(frozen=True)
-class KindCreate:
-    """``kind create cluster [--config FILE]``: the cluster a script creates, from that config."""
-
-    file: str
-    line: int
-    config: str | None  # repository-relative, as resolved; None without --config (kind's defaults)
 
 
 @dataclass(frozen=True)
