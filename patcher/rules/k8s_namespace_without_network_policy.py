@@ -33,6 +33,7 @@ from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.outputs import manifests_dir, output_path, register
 from patcher.rule import Context, RuleInfo
 from patcher.templating import render_template
+from patcher.callgraph import Call, Caller
 from patcher.topology import Service, Topology, Workload, workload_key
 
 RULE = RuleInfo(
@@ -70,22 +71,6 @@ def _labels(topology: Topology, workload: Workload) -> dict:
     """The labels that pick the workload's pods: a Service's selector when one exists."""
     services = topology.services_by_workload.get(workload_key(workload), [])
     return sorted(services, key=lambda s: s.key)[0].selector if services else workload.pod_labels
-
-
-def _entry_sources(topology: Topology, namespace: str) -> dict[tuple[str, str], list[tuple[dict, str, int | None]]]:
-    """Service -> (ingress pod labels, ingress namespace, port) for routes from a gateway."""
-    out: dict[tuple[str, str], list] = {}
-    for vs in topology.virtual_services:
-        gateways = [topology.gateways[g] for g in vs.gateways if g in topology.gateways]
-        for route in vs.routes:
-            for dest in route.destinations:
-                if dest.service is None or dest.service.resource.namespace != namespace:
-                    continue
-                for gateway in gateways:
-                    for ingress in topology.ingress_services(gateway):
-                        out.setdefault(dest.service.key, []).append(
-                            (gateway.selector, ingress.resource.namespace, dest.port))
-    return out
 
 
 def _exposed(ctx: Context, namespace: str) -> dict[tuple[str, str], list[dict]]:
@@ -139,36 +124,73 @@ def _policies(ctx: Context, namespace: str) -> list[str]:
                             {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
                                 "to": [{"namespaceSelector": {"matchLabels": {NS_LABEL: ctx.config["istio-namespace"]}}}],
                                 "ports": [{"protocol": "TCP", "port": 15012}]}]}))
-    entries = _entry_sources(topology, namespace)
     exposed = _exposed(ctx, namespace)
-    calls = [c for c in topology.calls if c.callee.resource.namespace == namespace]
-    targets = sorted(set(entries) | set(exposed) | {c.callee.key for c in calls})
+    calls = [c for c in topology.calls if c.target_namespace == namespace and c.caller.known]
+    targets = sorted(set(exposed) | {c.target_key for c in calls})
     for key in targets:
-        service = topology.services[key]
         rules = list(exposed.get(key, []))
-        for labels, ingress_ns, port in entries.get(key, []):
-            rule = {"from": [_peer(labels, ingress_ns, namespace)], "ports": _target_ports(topology, service, port)}
+        for call in (c for c in calls if c.target_key == key):
+            rule = {"from": [_peer(_caller_labels(topology, call.caller), call.caller.namespace, namespace)],
+                    "ports": _callee_ports(topology, call)}
             if rule not in rules:
                 rules.append(rule)
-        for call in (c for c in calls if c.callee.key == key):
-            rule = {"from": [_peer(_labels(topology, call.caller), call.caller.resource.namespace, namespace)],
-                    "ports": _target_ports(topology, service, call.port)}
-            if rule not in rules:
-                rules.append(rule)
+        selector = _callee_labels(topology, key, calls)
         docs.append(_policy(f"allow-ingress-to-{key[1]}", namespace, f"Who may call {key[1]}",
-                            {"podSelector": {"matchLabels": dict(service.selector)}, "policyTypes": ["Ingress"],
+                            {"podSelector": {"matchLabels": dict(selector)}, "policyTypes": ["Ingress"],
                              "ingress": rules}))
-    by_caller: dict[tuple[str, str], list] = {}
+    by_caller: dict[tuple[str, str], list[Call]] = {}
     for call in topology.calls:
-        if call.caller.resource.namespace == namespace:
-            by_caller.setdefault(call.caller.key, []).append(call)
+        if call.caller.workload is not None and call.caller.namespace == namespace:
+            by_caller.setdefault(call.caller.workload.key, []).append(call)
     for caller_key, own in sorted(by_caller.items(), key=lambda item: item[0]):
-        egress = [{"to": [_peer(c.callee.selector, c.callee.resource.namespace, namespace)],
-                   "ports": _target_ports(topology, c.callee, c.port)} for c in own]
+        egress = []
+        for c in own:
+            labels = c.callee.selector if c.callee is not None else _labels(topology, c.pods)
+            rule = {"to": [_peer(labels, c.target_namespace, namespace)], "ports": _callee_ports(topology, c)}
+            if rule not in egress:
+                egress.append(rule)
         docs.append(_policy(f"allow-egress-from-{caller_key[1]}", namespace, f"What {caller_key[1]} may call",
-                            {"podSelector": {"matchLabels": dict(_labels(topology, own[0].caller))},
+                            {"podSelector": {"matchLabels": dict(_labels(topology, own[0].caller.workload))},
                              "policyTypes": ["Egress"], "egress": egress}))
     return docs
+
+
+def _caller_labels(topology: Topology, caller: Caller) -> dict:
+    """The pods a rule lets in: a workload's (by its Service's selector), or the labels a
+    Gateway selects its ingress pods by."""
+    if caller.workload is not None and caller.kind != "ingress-gateway":
+        return _labels(topology, caller.workload)
+    return caller.selector
+
+
+def _callee_ports(topology: Topology, call: Call) -> list[dict[str, Any]]:
+    if call.callee is not None:
+        return _target_ports(topology, call.callee, call.port)
+    if call.port is not None:
+        return [{"protocol": "TCP", "port": call.port}]
+    assert call.pods is not None
+    return [{"protocol": "TCP", "port": port} for port in sorted({p for p, _ in call.pods.container_ports})]
+
+
+def _callee_labels(topology: Topology, key: tuple[str, str], calls: list[Call]) -> dict:
+    service = topology.services.get(key)
+    if service is not None:
+        return service.selector
+    pods = next(c.pods for c in calls if c.callee is None and c.target_key == key)
+    return _labels(topology, pods)
+
+
+def _blind_spots(topology: Topology, namespace: str) -> list[str]:
+    """Flows of the namespace the call graph cannot turn into an allow rule: default-deny would
+    cut them off, so the policies must not be applied as they are."""
+    out = []
+    for caller in sorted({str(c.caller) for c in topology.calls
+                          if c.target_namespace == namespace and not c.caller.known}):
+        out.append(f"{caller} calls into the namespace and its pods cannot be named")
+    hosts = sorted({u.host for u in topology.call_graph.unresolved if u.caller.namespace == namespace})
+    if hosts:
+        out.append(f"calls to {', '.join(hosts)} reach no Service of the repository (external or not in it)")
+    return out
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -184,8 +206,14 @@ def check(ctx: Context) -> Iterator[Finding]:
                    "every pod may reach every other")
         why = "Without policy a compromised pod reaches every service and database; nothing records who calls whom."
         edits = tuple(AddDocument(path, doc) for doc in docs) + tuple(register(ctx.model, path))
-        fix = Fix(f"add {len(docs)} NetworkPolicies for namespace {namespace} to {path}", edits,
-                  Applicability.UNSAFE,
-                  f"default-deny blocks every flow not listed; the {len(topology.calls)} call(s) patcher "
-                  "derived from the repository may not be all that the application makes")
+        blind = _blind_spots(topology, namespace)
+        title = f"add {len(docs)} NetworkPolicies for namespace {namespace} to {path}"
+        if blind:
+            # a caller the policies cannot name would be cut off: the app would go offline
+            fix = Fix(title, edits, Applicability.DISPLAY_ONLY,
+                      "default-deny would cut off flows patcher cannot allow: " + "; ".join(blind))
+        else:
+            fix = Fix(title, edits, Applicability.UNSAFE,
+                      f"default-deny blocks every flow not listed; the {len(topology.calls)} call(s) patcher "
+                      "derived from the repository may not be all that the application makes")
         yield Finding(RULE.id, RULE.severity, message, workloads[0].resource.location(), why, fix)
