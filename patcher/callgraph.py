@@ -188,8 +188,9 @@ class _Builder:
         if routed and in_mesh is not False:
             for dest_host, dest_port, dest_ns, dest_evidence in routed:
                 self._direct(caller, dest_host, dest_port, dest_ns,
-                             Evidence(dest_evidence.file, dest_evidence.line, dest_evidence.path,
-                                      f"{evidence.what}, routed by {dest_evidence.what}"))
+                             Evidence(evidence.file, evidence.line, evidence.path,
+                                      f"{evidence.what}, routed by {dest_evidence.what} at "
+                                      f"{dest_evidence.file}:{dest_evidence.line}"))
             if in_mesh is True:
                 return
         self._direct(caller, host, port, namespace, evidence)
@@ -401,13 +402,20 @@ class _Builder:
         for resource in self.model.of_kind("Telemetry", "AuthorizationPolicy"):
             scope = None if resource.namespace == root else resource.namespace
             spec = resource.get("spec") or {}
-            named = [str((spec.get("provider") or {}).get("name"))] if resource.kind == "AuthorizationPolicy" else [
-                str(p.get("name")) for section in ("tracing", "accessLogging", "metrics")
-                for item in spec.get(section) or [] if isinstance(item, dict)
-                for p in item.get("providers") or [] if isinstance(p, dict)]
-            for name in named:
-                if name in providers:
-                    endpoints.append(providers[name] + (scope,))
+            if resource.kind == "AuthorizationPolicy":
+                named = [(("spec", "provider", "name"), (spec.get("provider") or {}).get("name"))] \
+                    if spec.get("action") == "CUSTOM" and isinstance(spec.get("provider"), dict) else []
+            else:
+                named = [(("spec", section, i, "providers", j, "name"), p.get("name"))
+                         for section in ("tracing", "accessLogging", "metrics")
+                         for i, item in enumerate(spec.get(section) or []) if isinstance(item, dict)
+                         for j, p in enumerate(item.get("providers") or []) if isinstance(p, dict)]
+            for path, name in named:
+                if str(name) in providers:
+                    host, port, declared = providers[str(name)]
+                    evidence = self._evidence(resource, path, f"{resource.kind} {resource.namespace}/{resource.name} "
+                                                              f"provider {name}, declared at {declared.file}:{declared.line}")
+                    endpoints.append((host, port, evidence, scope))
         if not endpoints:
             return
         for workload in self.topology.workloads:
