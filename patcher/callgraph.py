@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 from patcher.containment import boundary, inside
 from patcher.names import selects, service_key
 from patcher.reading import read_regular
+from patcher.source import PatcherError
+from patcher.yamlread import read_documents
 
 if TYPE_CHECKING:
     from patcher.topology import Service, Topology, Workload
@@ -266,7 +268,7 @@ class _Builder:
         if not candidates:
             return None
         _, _, kust, index, gen = max(candidates, key=lambda c: c[1])
-        docs = self.model.documents.get(kust.file) or []
+        docs = self.model.documents.get(kust.file) or self._documents(kust.file)
         out = []
         for j, literal in enumerate(gen.get("literals") or []):
             key, sep, value = str(literal).partition("=")
@@ -284,6 +286,13 @@ class _Builder:
                     out.append((key.strip(), value.strip(),
                                 Evidence(path, number, (), f"configMapGenerator {name} env file key {key.strip()}")))
         return out
+
+    def _documents(self, path: str) -> list:
+        text = self._text(path)
+        try:
+            return read_documents(text, path) if text is not None else []
+        except PatcherError:  # reported where the kustomization is read
+            return []
 
     def _text(self, path: str) -> str | None:
         text = self.model.workspace.texts.get(path)
