@@ -14,7 +14,7 @@ from typing import Any
 from patcher.callgraph import Call, CallGraph, build_call_graph, workload_key
 from patcher.deployed.injection import Injection, NamespaceFacts, read_injection
 from patcher.model import KindConfig, Model
-from patcher.names import gateway_key, selects, service_key
+from patcher.names import gateway_key, host_matches, selects, service_key
 from patcher.resources import Resource
 from patcher.source import Diagnostic
 
@@ -405,7 +405,11 @@ def call_notes(topology: Topology) -> list[Diagnostic]:
         key = service_key(host, namespace, topology.cluster_domain)
         callers = sorted({str(i.caller) for i in items})
         who = ", ".join(callers[:3]) + (f" and {len(callers) - 3} more" if len(callers) > 3 else "")
-        if key is None:
+        entry = next((e for e in topology.model.of_kind("ServiceEntry") if e.group.startswith("networking.istio.io")
+                      and any(host_matches(str(h), host) for h in e.get("spec", "hosts") or [])), None)
+        if entry is not None:
+            why = f"declared outside the cluster by ServiceEntry {entry.namespace}/{entry.name}: not in this repository"
+        elif key is None:
             why = "an external host: not in this repository"
         elif key[0] in releases:
             release = releases[key[0]]

@@ -213,3 +213,14 @@ def test_script_namespace_labels_put_workloads_in_the_mesh(tmp_path: Path) -> No
     labelled = EntryPoints(labels=(NamespaceLabel("up.sh", 3, ("front",), {"istio-injection": "enabled"}),))
     t = topology_of(tmp_path, files, labelled)
     assert [r[3] for r in rows(t)] == [("books", "ledger-v2")]
+
+
+def test_a_service_entry_names_where_an_unresolved_host_is_declared(tmp_path: Path) -> None:
+    env = "          env:\n            - name: BANK_URL\n              value: https://api.bank.example.org/v2\n"
+    entry = ("apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: bank, namespace: front}\n"
+             "spec:\n  hosts: ['*.bank.example.org']\n  ports: [{number: 443, name: https, protocol: TLS}]\n"
+             "  resolution: DNS\n  location: MESH_EXTERNAL\n")
+    t = topology_of(tmp_path, {"a.yaml": deployment("teller", "front", "app: teller", env), "se.yaml": entry})
+    assert [d.message for d in t.call_notes] == [
+        "workload front/teller call(s) api.bank.example.org, declared outside the cluster by ServiceEntry "
+        "front/bank: not in this repository; the call graph (and the NetworkPolicies derived from it) cannot name it"]

@@ -10,13 +10,14 @@ Example:
 
     # namespace shop: web, cart, catalog, redis; no NetworkPolicy
 
-Fixed example (derived from the routing and the call graph):
+Fixed example (derived from the call graph: environment and envFrom configuration,
+mesh routes and mirrors, the ingress gateway, Prometheus scrapes, mesh telemetry):
 
     default-deny-all                 # podSelector {}, Ingress + Egress denied
     allow-dns-egress                 # every pod -> kube-dns :53
     allow-istio-control-plane-egress # sidecars -> istiod :15012 (when Istio is used)
     allow-ingress-to-web             # ingress gateway pods -> web :8080
-    allow-ingress-to-cart            # web -> cart :7070
+    allow-ingress-to-cart            # web -> cart :7070, Prometheus -> cart :9102 (scrape)
     (NodePort/LoadBalancer Services stay open to all, Ingress backends to every namespace)
     allow-egress-from-web            # web -> cart :7070, catalog :9000
 
@@ -48,7 +49,9 @@ RULE = RuleInfo(
            "patcher reads from the repository (environment URLs, routes, ingress) cannot be known to be "
            "complete (a service address in a config file, a database reached by a library default, a "
            "probe or an operator from another namespace). Applied only with --unsafe-fixes, after a "
-           "review of the allow rules.",
+           "review of the allow rules. Display-only (never applied) when the call graph shows a flow no "
+           "allow rule can name: a caller whose pods are not in the repository (an ingress gateway or a "
+           "Prometheus it does not hold), or a call to a host that is no Service of the repository.",
 )
 
 NS_LABEL = "kubernetes.io/metadata.name"
