@@ -36,14 +36,16 @@ from patcher.yamlread import read_documents
 if TYPE_CHECKING:
     from patcher.topology import Service, Topology, Workload
 
-URL = re.compile(r"[a-z][a-z0-9+.-]*://(?:[^@/\s]*@)?(?P<host>[A-Za-z0-9.-]+)(?::(?P<port>\d+))?")
+URL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*)://(?:[^@/\s]*@)?(?P<host>[A-Za-z0-9.-]+)(?::(?P<port>\d+))?")
+# URIs that name no host to connect to (Istio's kubernetes://apis/... owner, file and socket paths)
+LOCAL_SCHEMES = {"kubernetes", "file", "unix", "k8s"}
 HOST_PORT = re.compile(r"^(?P<host>[A-Za-z0-9][A-Za-z0-9.-]*)(?::(?P<port>\d+))?$")
 HOST_NAMES = re.compile(r"(HOST|ADDR|ADDRESS|ENDPOINT|SERVER|URL|URI|SERVICE)S?$", re.IGNORECASE)
 IP = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 SELF = ("localhost", "127.0.0.1", "0.0.0.0", "::1")
 NOT_HOSTS = {"true", "false", "yes", "no", "on", "off", "none", "null", "enabled", "disabled"}
 SCRAPE, SCRAPE_PORT = "prometheus.io/scrape", "prometheus.io/port"
-TRACERS = ("zipkin", "lightstep", "datadog", "openCensusAgent", "tlsSettings")
+TRACERS = ("zipkin", "lightstep", "datadog", "openCensusAgent")
 
 
 @dataclass(frozen=True)
@@ -127,10 +129,10 @@ def workload_key(workload: "Workload") -> tuple[str, str, str]:
 
 
 def _targets(name: str, value: str, env: Mapping[str, str]) -> list[tuple[str, int | None]]:
-    found = [(m.group("host"), int(m.group("port")) if m.group("port") else None)
-             for m in URL.finditer(value)]
-    if found:
-        return found
+    matches = list(URL.finditer(value))
+    if matches:
+        return [(m.group("host"), int(m.group("port")) if m.group("port") else None)
+                for m in matches if m.group("scheme").lower() not in LOCAL_SCHEMES]
     if HOST_NAMES.search(name):
         match = HOST_PORT.match(value.strip())
         if match and match.group("host").lower() not in NOT_HOSTS and not match.group("host").isdigit():
@@ -145,9 +147,18 @@ def _targets(name: str, value: str, env: Mapping[str, str]) -> list[tuple[str, i
 def _containers(workload: "Workload") -> Iterator[tuple[tuple, dict]]:
     pod = workload.resource.get(*workload.pod_path) or {}
     for key in ("containers", "initContainers"):
-        for index, container in enumerate(pod.get(key) or []):
+        for index, container in enumerate(_list(pod.get(key))):
             if isinstance(container, dict):
                 yield workload.pod_path + (key, index), container
+
+
+def _list(value: Any) -> list:
+    """A list field as a list; anything else (a malformed field) holds nothing to read."""
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _int(value: Any) -> int | None:
@@ -216,23 +227,23 @@ class _Builder:
     # -- mesh VirtualServices ----------------------------------------------------------------
     def _routes(self, vs) -> Iterator[tuple[str, int | None, Evidence]]:
         """Every destination (and mirror) of a VirtualService's http, tcp and tls routes."""
-        spec = vs.resource.get("spec") or {}
+        spec = _dict(vs.resource.get("spec"))
         for section in ("http", "tcp", "tls"):
-            for i, route in enumerate(spec.get(section) or []):
+            for i, route in enumerate(_list(spec.get(section))):
                 if not isinstance(route, dict):
                     continue
-                for j, entry in enumerate(route.get("route") or []):
+                for j, entry in enumerate(_list(route.get("route"))):
                     dest = entry.get("destination") if isinstance(entry, dict) else None
                     if isinstance(dest, dict) and dest.get("host"):
-                        yield (str(dest["host"]), _int((dest.get("port") or {}).get("number")),
+                        yield (str(dest["host"]), _int(_dict(dest.get("port")).get("number")),
                                self._evidence(vs.resource, ("spec", section, i, "route", j, "destination", "host"),
                                               f"VirtualService {vs.resource.namespace}/{vs.resource.name}"))
                 mirrors = [(("mirror",), route.get("mirror"))] + [
                     (("mirrors", k, "destination"), m.get("destination")) for k, m in
-                    enumerate(route.get("mirrors") or []) if isinstance(m, dict)]
+                    enumerate(_list(route.get("mirrors"))) if isinstance(m, dict)]
                 for path, mirror in mirrors:
                     if isinstance(mirror, dict) and mirror.get("host"):
-                        yield (str(mirror["host"]), _int((mirror.get("port") or {}).get("number")),
+                        yield (str(mirror["host"]), _int(_dict(mirror.get("port")).get("number")),
                                self._evidence(vs.resource, ("spec", section, i) + path + ("host",),
                                               f"mirror of VirtualService {vs.resource.namespace}/{vs.resource.name}"))
 
@@ -252,7 +263,7 @@ class _Builder:
         """(key, value, evidence) of a ConfigMap: the model's, else a kustomize generator's."""
         resource = self.config_maps.get((namespace, name))
         if resource is not None:
-            data = resource.get("data") or {}
+            data = _dict(resource.get("data"))
             return [(str(k), str(v), self._evidence(resource, ("data", k), f"ConfigMap {namespace}/{name} key {k}"))
                     for k, v in data.items() if isinstance(v, (str, int)) and not isinstance(v, bool)]
         return self._generated(namespace, name)
@@ -260,7 +271,7 @@ class _Builder:
     def _generated(self, namespace: str, name: str) -> list[tuple[str, str, Evidence]] | None:
         candidates = []
         for kust in self.model.kustomizations:
-            for index, gen in enumerate(kust.data.get("configMapGenerator") or []):
+            for index, gen in enumerate(_list(kust.data.get("configMapGenerator"))):
                 if isinstance(gen, dict) and gen.get("name") == name:
                     ns = gen.get("namespace") or kust.namespace
                     candidates.append((ns in (None, namespace), ns == namespace, kust, index, gen))
@@ -270,14 +281,14 @@ class _Builder:
         _, _, kust, index, gen = max(candidates, key=lambda c: c[1])
         docs = self.model.documents.get(kust.file) or self._documents(kust.file)
         out = []
-        for j, literal in enumerate(gen.get("literals") or []):
+        for j, literal in enumerate(_list(gen.get("literals"))):
             key, sep, value = str(literal).partition("=")
             if sep:
                 path = ("configMapGenerator", index, "literals", j)
                 line = docs[0].key_position(path)[0] if docs else None
                 out.append((key.strip(), value.strip(), Evidence(kust.file, line, path,
                                                                  f"configMapGenerator {name} literal {key.strip()}")))
-        envs = list(gen.get("envs") or []) + ([gen["env"]] if isinstance(gen.get("env"), str) else [])
+        envs = _list(gen.get("envs")) + ([gen["env"]] if isinstance(gen.get("env"), str) else [])
         for entry in envs:
             path = posixpath.normpath(posixpath.join(kust.directory, str(entry)))
             for number, line_text in enumerate((self._text(path) or "").splitlines(), start=1):
@@ -307,13 +318,13 @@ class _Builder:
     def _environment(self, workload: "Workload", path: tuple, container: dict) -> list[tuple[str, str, Evidence]]:
         r, ns = workload.resource, workload.resource.namespace
         out: list[tuple[str, str, Evidence]] = []
-        for i, source in enumerate(container.get("envFrom") or []):
+        for i, source in enumerate(_list(container.get("envFrom"))):
             ref = source.get("configMapRef") if isinstance(source, dict) else None
             if isinstance(ref, dict) and ref.get("name"):
                 prefix = str(source.get("prefix") or "")
                 found = self._config_map(ns, str(ref["name"]))
                 out += [(prefix + k, v, e) for k, v, e in found or []]
-        for i, entry in enumerate(container.get("env") or []):
+        for i, entry in enumerate(_list(container.get("env"))):
             if not isinstance(entry, dict) or not entry.get("name"):
                 continue
             name = str(entry["name"])
@@ -321,7 +332,7 @@ class _Builder:
             if isinstance(value, (str, int)) and not isinstance(value, bool):
                 out.append((name, str(value), self._evidence(r, path + ("env", i, "value"), f"env {name}")))
                 continue
-            ref = (entry.get("valueFrom") or {}).get("configMapKeyRef") if isinstance(entry.get("valueFrom"), dict) else None
+            ref = _dict(entry.get("valueFrom")).get("configMapKeyRef")
             if isinstance(ref, dict) and ref.get("name") and ref.get("key"):
                 for key, value, evidence in self._config_map(ns, str(ref["name"])) or []:
                     if key == str(ref["key"]):
@@ -385,16 +396,16 @@ class _Builder:
         providers: dict[str, tuple[str, int | None, Evidence]] = {}
         defaults: set[str] = set()
         for op in self.model.of_kind("IstioOperator"):
-            mesh = op.get("spec", "meshConfig") or {}
-            tracing = (mesh.get("defaultConfig") or {}).get("tracing") or {} if isinstance(mesh, dict) else {}
+            mesh = _dict(op.get("spec", "meshConfig"))
+            tracing = _dict(_dict(mesh.get("defaultConfig")).get("tracing"))
             for tracer in TRACERS:
-                address = (tracing.get(tracer) or {}).get("address") if isinstance(tracing.get(tracer), dict) else None
+                address = _dict(tracing.get(tracer)).get("address")
                 if address:
                     host, port = _host_port(address)
                     endpoints.append((host, port, self._evidence(
                         op, ("spec", "meshConfig", "defaultConfig", "tracing", tracer, "address"),
                         f"IstioOperator {op.name} tracing"), None))
-            for i, provider in enumerate(mesh.get("extensionProviders") or [] if isinstance(mesh, dict) else []):
+            for i, provider in enumerate(_list(mesh.get("extensionProviders"))):
                 if not isinstance(provider, dict) or not provider.get("name"):
                     continue
                 for kind, body in provider.items():
@@ -404,21 +415,22 @@ class _Builder:
                         providers[str(provider["name"])] = (service, _int(body.get("port")), self._evidence(
                             op, ("spec", "meshConfig", "extensionProviders", i, kind, "service"),
                             f"IstioOperator {op.name} provider {provider['name']}"))
-            for kind, names in ((mesh.get("defaultProviders") or {}) if isinstance(mesh, dict) else {}).items():
-                defaults |= {str(n) for n in names or [] if isinstance(names, list)}
+            chosen = mesh.get("defaultProviders")
+            for names in chosen.values() if isinstance(chosen, dict) else []:
+                defaults |= {str(n) for n in _list(names)}
         for name in sorted(defaults & set(providers)):
             endpoints.append(providers[name] + (None,))
         for resource in self.model.of_kind("Telemetry", "AuthorizationPolicy"):
             scope = None if resource.namespace == root else resource.namespace
-            spec = resource.get("spec") or {}
+            spec = _dict(resource.get("spec"))
             if resource.kind == "AuthorizationPolicy":
                 named = [(("spec", "provider", "name"), (spec.get("provider") or {}).get("name"))] \
                     if spec.get("action") == "CUSTOM" and isinstance(spec.get("provider"), dict) else []
             else:
                 named = [(("spec", section, i, "providers", j, "name"), p.get("name"))
                          for section in ("tracing", "accessLogging", "metrics")
-                         for i, item in enumerate(spec.get(section) or []) if isinstance(item, dict)
-                         for j, p in enumerate(item.get("providers") or []) if isinstance(p, dict)]
+                         for i, item in enumerate(_list(spec.get(section))) if isinstance(item, dict)
+                         for j, p in enumerate(_list(item.get("providers"))) if isinstance(p, dict)]
             for path, name in named:
                 if str(name) in providers:
                     host, port, declared = providers[str(name)]

@@ -302,7 +302,8 @@ class Topology:
     @cached_property
     def call_notes(self) -> list[Diagnostic]:
         """One note per destination that names no Service of the repository, and per caller
-        the repository does not hold (a Prometheus, an ingress gateway it does not show)."""
+        the repository does not hold (a Prometheus, an ingress gateway it does not show), for
+        the application namespaces (platform ones get no derived policy)."""
         return call_notes(self)
 
     @cached_property
@@ -394,9 +395,11 @@ def _injects_by_default(model: Model) -> bool:
 
 def call_notes(topology: Topology) -> list[Diagnostic]:
     graph = topology.call_graph
+    # told where policy is derived: the application's namespaces (the graph keeps the rest)
+    apps = set(topology.application_namespaces)
     releases = {h.namespace: h for h in topology.model.entry_points.helm if h.namespace}
     by_host: dict[str, list] = {}
-    for item in graph.unresolved:
+    for item in (u for u in graph.unresolved if u.caller.namespace in apps):
         by_host.setdefault(item.host.lower(), []).append(item)
     notes = []
     for host, items in sorted(by_host.items()):
@@ -421,7 +424,7 @@ def call_notes(topology: Topology) -> list[Diagnostic]:
                                 "NetworkPolicies derived from it) cannot name it", first.evidence.line, level="note"))
     unknown: dict[str, list[Call]] = {}
     for call in graph.calls:
-        if not call.caller.known:
+        if not call.caller.known and call.target_namespace in apps:
             unknown.setdefault(str(call.caller), []).append(call)
     for who, calls in sorted(unknown.items()):
         targets = sorted({f"{c.target_key[0]}/{c.target_key[1]}" for c in calls})
