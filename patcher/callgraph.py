@@ -390,21 +390,40 @@ class _Builder:
                 self.calls.setdefault(key, Call(caller, None, port, evidence, workload))
 
     # -- tracing and telemetry ---------------------------------------------------------------
+    def _mesh_configs(self) -> Iterator[tuple[Any, dict, tuple, str]]:
+        """(resource, mesh config, its path, label): an IstioOperator's meshConfig, and the mesh
+        ConfigMap istiod reads (``data.mesh``, as a rendered istiod chart writes it)."""
+        for op in self.model.of_kind("IstioOperator"):
+            if op.group.startswith("install.istio.io"):
+                yield op, _dict(op.get("spec", "meshConfig")), ("spec", "meshConfig"), f"IstioOperator {op.name}"
+        for cm in self.config_maps.values():
+            text = _dict(cm.get("data")).get("mesh")
+            if not isinstance(text, str):
+                continue
+            try:
+                docs = read_documents(text, f"{cm.source.file} (data.mesh)")
+            except PatcherError:
+                continue  # not a mesh config after all: nothing to read
+            mesh = docs[0].data if docs and isinstance(docs[0].data, dict) else {}
+            if mesh.keys() & {"defaultConfig", "extensionProviders", "defaultProviders"}:
+                yield cm, mesh, ("data", "mesh"), f"ConfigMap {cm.namespace}/{cm.name} mesh"
+
     def telemetry(self) -> None:
         endpoints: list[tuple[str, int | None, Evidence, str | None]] = []  # host, port, evidence, scope namespace
         root = self.model.config["istio-namespace"]
         providers: dict[str, tuple[str, int | None, Evidence]] = {}
         defaults: set[str] = set()
-        for op in self.model.of_kind("IstioOperator"):
-            mesh = _dict(op.get("spec", "meshConfig"))
+        for op, mesh, base, label in self._mesh_configs():
+            def where(path: tuple, what: str, op=op, base=base, label=label) -> Evidence:
+                # a mesh config held as text (a ConfigMap's data.mesh) has no inner YAML path
+                return self._evidence(op, base + path if op.kind == "IstioOperator" else base, f"{label} {what}")
             tracing = _dict(_dict(mesh.get("defaultConfig")).get("tracing"))
             for tracer in TRACERS:
                 address = _dict(tracing.get(tracer)).get("address")
                 if address:
-                    host, port = _host_port(address)
-                    endpoints.append((host, port, self._evidence(
-                        op, ("spec", "meshConfig", "defaultConfig", "tracing", tracer, "address"),
-                        f"IstioOperator {op.name} tracing"), None))
+                    host, port = _host_port(str(address))
+                    endpoints.append((host, port, where(("defaultConfig", "tracing", tracer, "address"), "tracing"),
+                                      None))
             for i, provider in enumerate(_list(mesh.get("extensionProviders"))):
                 if not isinstance(provider, dict) or not provider.get("name"):
                     continue
@@ -412,9 +431,8 @@ class _Builder:
                     if isinstance(body, dict) and body.get("service"):
                         service = str(body["service"])
                         service = service.split("/", 1)[1] + "." + service.split("/", 1)[0] if "/" in service else service
-                        providers[str(provider["name"])] = (service, _int(body.get("port")), self._evidence(
-                            op, ("spec", "meshConfig", "extensionProviders", i, kind, "service"),
-                            f"IstioOperator {op.name} provider {provider['name']}"))
+                        providers[str(provider["name"])] = (service, _int(body.get("port")), where(
+                            ("extensionProviders", i, kind, "service"), f"provider {provider['name']}"))
             chosen = mesh.get("defaultProviders")
             for names in chosen.values() if isinstance(chosen, dict) else []:
                 defaults |= {str(n) for n in _list(names)}

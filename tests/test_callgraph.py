@@ -224,3 +224,13 @@ def test_a_service_entry_names_where_an_unresolved_host_is_declared(tmp_path: Pa
     assert [d.message for d in t.call_notes] == [
         "workload front/teller call(s) api.bank.example.org, declared outside the cluster by ServiceEntry "
         "front/bank: not in this repository; the call graph (and the NetworkPolicies derived from it) cannot name it"]
+
+
+def test_mesh_config_map_of_a_rendered_istiod(tmp_path: Path) -> None:
+    mesh = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\ndata:\n  mesh: |-\n"
+            "    defaultConfig:\n      tracing:\n        zipkin:\n          address: jaeger.obs:9411\n")
+    ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: books\n  labels: {istio-injection: enabled}\n"
+    t = topology_of(tmp_path, {"mesh.yaml": mesh, "ns.yaml": ns, "obs.yaml": service("jaeger", "obs", "app: j", 9411),
+                               "a.yaml": deployment("ledger", "books", "app: ledger")})
+    assert rows(t) == [("sidecar", "books", "ledger", ("obs", "jaeger"), 9411,
+                        "mesh.yaml:5 (ConfigMap istio-system/istio mesh tracing)")]
