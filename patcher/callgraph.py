@@ -46,6 +46,7 @@ SELF = ("localhost", "127.0.0.1", "0.0.0.0", "::1")
 NOT_HOSTS = {"true", "false", "yes", "no", "on", "off", "none", "null", "enabled", "disabled"}
 SCRAPE, SCRAPE_PORT = "prometheus.io/scrape", "prometheus.io/port"
 TRACERS = ("zipkin", "lightstep", "datadog", "openCensusAgent")
+TRACING_SET = re.compile(r"^(?:spec\.)?meshConfig\.defaultConfig\.tracing\.(?P<tracer>\w+)\.address$")
 
 
 @dataclass(frozen=True)
@@ -190,14 +191,13 @@ class _Builder:
             return  # a workload calling itself through its own Service needs no allowance
         self.calls.setdefault((caller.key, service.key, port), Call(caller, service, port, evidence))
 
-    def _host(self, caller: Caller, host: str, port: int | None, namespace: str, evidence: Evidence,
-              reroute: bool = True) -> None:
+    def _host(self, caller: Caller, host: str, port: int | None, namespace: str, evidence: Evidence) -> None:
         """A call to ``host`` as the caller's sidecar routes it, or as written without one."""
         host = host.strip().rstrip(".")
         if not host or host.lower() in SELF:
             return
         in_mesh = self.topology.in_mesh(caller.workload) if caller.workload is not None else False
-        routed = self.mesh_routes.get(self._host_key(host, namespace)) if reroute else None
+        routed = self.mesh_routes.get(self._host_key(host, namespace))
         if routed and in_mesh is not False:
             for dest_host, dest_port, dest_ns, dest_evidence in routed:
                 self._direct(caller, dest_host, dest_port, dest_ns,
@@ -373,21 +373,30 @@ class _Builder:
 
     # -- Prometheus --------------------------------------------------------------------------
     def scrapes(self) -> None:
-        scraped = [w for w in self.topology.workloads if str(_pod_annotations(w).get(SCRAPE, "")).lower() == "true"]
+        """Pods whose template, or a Service in front of them, asks to be scraped."""
+        scraped: list[tuple["Workload", int | None, Evidence]] = []
+        for workload in self.topology.workloads:
+            annotations = _pod_annotations(workload)
+            if str(annotations.get(SCRAPE, "")).lower() == "true":
+                port = _int(annotations.get(SCRAPE_PORT))
+                path = workload.pod_path[:-1] + ("metadata", "annotations", SCRAPE_PORT if port else SCRAPE)
+                scraped.append((workload, port, self._evidence(workload.resource, path, f"annotation {SCRAPE}")))
+        for service in self.topology.services.values():
+            annotations = _dict(service.resource.get("metadata", "annotations"))
+            if str(annotations.get(SCRAPE, "")).lower() == "true":
+                port = _int(annotations.get(SCRAPE_PORT))
+                evidence = self._evidence(service.resource, ("metadata", "annotations", SCRAPE_PORT if port else SCRAPE),
+                                          f"Service annotation {SCRAPE}")
+                scraped += [(w, port, evidence) for w in self.topology.workloads_of(service)]
         if not scraped:
             return
         servers = [w for w in self.topology.workloads if _is_prometheus(w)]
         callers = [_caller_of(w, "prometheus") for w in servers] or [Caller("prometheus", None, (), None, "Prometheus")]
-        for workload in scraped:
-            annotations = _pod_annotations(workload)
-            port = _int(annotations.get(SCRAPE_PORT))
-            path = workload.pod_path[:-1] + ("metadata", "annotations", SCRAPE_PORT if port else SCRAPE)
-            evidence = self._evidence(workload.resource, path, f"annotation {SCRAPE}")
+        for workload, port, evidence in scraped:
             for caller in callers:
                 if caller.workload is workload:
                     continue
-                key = (caller.key, workload.key, port)
-                self.calls.setdefault(key, Call(caller, None, port, evidence, workload))
+                self.calls.setdefault((caller.key, workload.key, port), Call(caller, None, port, evidence, workload))
 
     # -- tracing and telemetry ---------------------------------------------------------------
     def _mesh_configs(self) -> Iterator[tuple[Any, dict, tuple, str]]:
@@ -436,6 +445,13 @@ class _Builder:
             chosen = mesh.get("defaultProviders")
             for names in chosen.values() if isinstance(chosen, dict) else []:
                 defaults |= {str(n) for n in _list(names)}
+        for install in self.model.entry_points.istioctl:
+            for key, value in install.sets:
+                match = TRACING_SET.match(key)
+                if match and match.group("tracer") in TRACERS and value:
+                    host, port = _host_port(value)
+                    endpoints.append((host, port, Evidence(install.file, install.line, (),
+                                                           f"istioctl install --set {key}"), None))
         for name in sorted(defaults & set(providers)):
             endpoints.append(providers[name] + (None,))
         for resource in self.model.of_kind("Telemetry", "AuthorizationPolicy"):

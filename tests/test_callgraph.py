@@ -234,3 +234,23 @@ def test_mesh_config_map_of_a_rendered_istiod(tmp_path: Path) -> None:
                                "a.yaml": deployment("ledger", "books", "app: ledger")})
     assert rows(t) == [("sidecar", "books", "ledger", ("obs", "jaeger"), 9411,
                         "mesh.yaml:5 (ConfigMap istio-system/istio mesh tracing)")]
+
+
+def test_a_scraped_service_means_its_pods(tmp_path: Path) -> None:
+    scraped = service("ledger", "books", "app: ledger", 6100).replace(
+        "  namespace: books\n", "  namespace: books\n  annotations: {prometheus.io/scrape: 'true', prometheus.io/port: '9200'}\n")
+    prom = deployment("prom", "obs", "app: prom").replace("ghcr.io/x/prom:1", "quay.io/prometheus/prometheus:v2.53.0")
+    t = topology_of(tmp_path, {"s.yaml": scraped, "a.yaml": deployment("ledger", "books", "app: ledger"), "p.yaml": prom})
+    assert rows(t) == [("prometheus", "obs", "prom", ("books", "ledger"), 9200,
+                        "s.yaml:6 (Service annotation prometheus.io/scrape)")]
+
+
+def test_istioctl_set_tracing_address(tmp_path: Path) -> None:
+    from patcher.entrypoints.records import IstioctlInstall
+    ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: books\n  labels: {istio-injection: enabled}\n"
+    t = topology_of(tmp_path, {"ns.yaml": ns, "obs.yaml": service("jaeger", "obs", "app: j", 9411),
+                               "a.yaml": deployment("ledger", "books", "app: ledger")},
+                    EntryPoints(istioctl=(IstioctlInstall("up.sh", 7, (), (
+                        ("meshConfig.defaultConfig.tracing.zipkin.address", "jaeger.obs:9411"),)),)))
+    assert rows(t) == [("sidecar", "books", "ledger", ("obs", "jaeger"), 9411,
+                        "up.sh:7 (istioctl install --set meshConfig.defaultConfig.tracing.zipkin.address)")]
