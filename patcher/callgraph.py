@@ -100,11 +100,13 @@ class Call:
     pods: "Workload | None" = field(default=None, compare=False)  # the pods called, when callee is None
 
     @property
-    def target_key(self) -> tuple[str, str]:
+    def target_key(self) -> tuple[str, ...]:
+        """(namespace, name) of the Service called, or (namespace, workload, "pods") for pods
+        called directly: a Service and a workload may share a name and select other pods."""
         if self.callee is not None:
             return self.callee.key
         assert self.pods is not None
-        return self.pods.key
+        return self.pods.key + ("pods",)
 
     @property
     def target_namespace(self) -> str:

@@ -153,7 +153,7 @@ def test_prometheus_scrape_annotations(tmp_path: Path) -> None:
     prom = deployment("prom", "obs", "app: prom").replace("ghcr.io/x/prom:1", "prom/prometheus:v2.51.0")
     t = topology_of(tmp_path, {"a.yaml": deployment("ledger", "books", "app: ledger", template_meta=SCRAPED),
                                "p.yaml": prom})
-    assert rows(t) == [("prometheus", "obs", "prom", ("books", "ledger"), 9102,
+    assert rows(t) == [("prometheus", "obs", "prom", ("books", "ledger", "pods"), 9102,
                         "a.yaml:12 (annotation prometheus.io/scrape)")]
     assert t.calls[0].callee is None and t.calls[0].pods.resource.name == "ledger"
 
@@ -162,7 +162,7 @@ def test_prometheus_not_in_the_repository(tmp_path: Path) -> None:
     exporter = deployment("exp", "obs", "app: exp").replace("ghcr.io/x/exp:1", "prom/node-exporter:v1.8.0")
     t = topology_of(tmp_path, {"a.yaml": deployment("ledger", "books", "app: ledger", template_meta=SCRAPED),
                                "e.yaml": exporter})
-    assert rows(t) == [("prometheus", None, "Prometheus", ("books", "ledger"), 9102,
+    assert rows(t) == [("prometheus", None, "Prometheus", ("books", "ledger", "pods"), 9102,
                         "a.yaml:12 (annotation prometheus.io/scrape)")]
     assert not t.calls[0].caller.known
 
@@ -241,7 +241,7 @@ def test_a_scraped_service_means_its_pods(tmp_path: Path) -> None:
         "  namespace: books\n", "  namespace: books\n  annotations: {prometheus.io/scrape: 'true', prometheus.io/port: '9200'}\n")
     prom = deployment("prom", "obs", "app: prom").replace("ghcr.io/x/prom:1", "quay.io/prometheus/prometheus:v2.53.0")
     t = topology_of(tmp_path, {"s.yaml": scraped, "a.yaml": deployment("ledger", "books", "app: ledger"), "p.yaml": prom})
-    assert rows(t) == [("prometheus", "obs", "prom", ("books", "ledger"), 9200,
+    assert rows(t) == [("prometheus", "obs", "prom", ("books", "ledger", "pods"), 9200,
                         "s.yaml:6 (Service annotation prometheus.io/scrape)")]
 
 

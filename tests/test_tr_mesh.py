@@ -43,7 +43,7 @@ def test_call_graph() -> None:
     assert [(c.caller.kind, c.caller.namespace, c.caller.name, c.target_key, c.port) for c in t.calls] == [
         ("ingress-gateway", "edge", "edge-ingress", ("tills", "checkout-ui"), 80),
         ("ingress-gateway", "edge", "edge-ingress", ("tills", "checkout-ui-shadow"), 8000),  # the mirror
-        ("prometheus", "metrics-lab", "scraper", ("pantry", "basket"), 9464),
+        ("prometheus", "metrics-lab", "scraper", ("pantry", "basket", "pods"), 9464),
         *sidecars,
         ("workload", "pantry", "basket", ("pantry", "stockdb"), 5433),  # generator env file
         # generator literal; in the mesh, basket-split sends calls to basket to the canary
@@ -99,9 +99,10 @@ def test_plan_findings() -> None:
 
     pantry_net = [f for f in result.findings if f.rule == NETWORK and "pantry" in f.message][0]
     assert pantry_net.fix.reason == ("default-deny would cut off flows patcher cannot allow: calls to "
-                                     "api.paygate.example.com reach no Service of the repository (external or not in it)")
+                                     "api.paygate.example.com reach no Service of the repository (external or not in it); "
+                                     "Service(s) basket have no caller in the call graph: whoever calls them is cut off")
     policies = _policies(pantry_net)
-    assert policies["allow-ingress-to-basket"]["ingress"] == [  # Prometheus scrapes the pods' metrics port
+    assert policies["allow-ingress-to-basket-pods"]["ingress"] == [  # Prometheus scrapes the pods
         {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "metrics-lab"}},
                    "podSelector": {"matchLabels": {"role": "scraper"}}}],
          "ports": [{"protocol": "TCP", "port": 9464}]}]

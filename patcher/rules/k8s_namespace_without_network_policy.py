@@ -17,7 +17,8 @@ mesh routes and mirrors, the ingress gateway, Prometheus scrapes, mesh telemetry
     allow-dns-egress                 # every pod -> kube-dns :53
     allow-istio-control-plane-egress # sidecars -> istiod :15012 (when Istio is used)
     allow-ingress-to-web             # ingress gateway pods -> web :8080
-    allow-ingress-to-cart            # web -> cart :7070, Prometheus -> cart :9102 (scrape)
+    allow-ingress-to-cart            # web -> cart :7070
+    allow-ingress-to-cart-pods       # Prometheus -> cart's pods :9102 (a scrape)
     (NodePort/LoadBalancer Services stay open to all, Ingress backends to every namespace)
     allow-egress-from-web            # web -> cart :7070, catalog :9000
 
@@ -138,7 +139,8 @@ def _policies(ctx: Context, namespace: str) -> list[str]:
             if rule not in rules:
                 rules.append(rule)
         selector = _callee_labels(topology, key, calls)
-        docs.append(_policy(f"allow-ingress-to-{key[1]}", namespace, f"Who may call {key[1]}",
+        name = "-".join(key[1:])  # a workload's pods called directly: allow-ingress-to-NAME-pods
+        docs.append(_policy(f"allow-ingress-to-{name}", namespace, f"Who may call {name}",
                             {"podSelector": {"matchLabels": dict(selector)}, "policyTypes": ["Ingress"],
                              "ingress": rules}))
     by_caller: dict[tuple[str, str], list[Call]] = {}
@@ -175,12 +177,20 @@ def _callee_ports(topology: Topology, call: Call) -> list[dict[str, Any]]:
     return [{"protocol": "TCP", "port": port} for port in sorted({p for p, _ in call.pods.container_ports})]
 
 
-def _callee_labels(topology: Topology, key: tuple[str, str], calls: list[Call]) -> dict:
+def _callee_labels(topology: Topology, key: tuple[str, ...], calls: list[Call]) -> dict:
     service = topology.services.get(key)
     if service is not None:
         return service.selector
     pods = next(c.pods for c in calls if c.callee is None and c.target_key == key)
     return _labels(topology, pods)
+
+
+def _uncalled(ctx: Context, namespace: str) -> list[str]:
+    """Services of the namespace that nothing in the call graph calls: their callers are unknown."""
+    topology = ctx.topology
+    called = {c.callee.key for c in topology.calls if c.callee is not None} | set(_exposed(ctx, namespace))
+    return sorted(s.resource.name for key, s in topology.services.items()
+                  if key[0] == namespace and s.selector and key not in called)
 
 
 def _blind_spots(topology: Topology, namespace: str) -> list[str]:
@@ -211,12 +221,13 @@ def check(ctx: Context) -> Iterator[Finding]:
         edits = tuple(AddDocument(path, doc) for doc in docs) + tuple(register(ctx.model, path))
         blind = _blind_spots(topology, namespace)
         title = f"add {len(docs)} NetworkPolicies for namespace {namespace} to {path}"
-        if blind:
-            # a caller the policies cannot name would be cut off: the app would go offline
-            fix = Fix(title, edits, Applicability.DISPLAY_ONLY,
-                      "default-deny would cut off flows patcher cannot allow: " + "; ".join(blind))
-        else:
-            fix = Fix(title, edits, Applicability.UNSAFE,
-                      f"default-deny blocks every flow not listed; the {len(topology.calls)} call(s) patcher "
-                      "derived from the repository may not be all that the application makes")
+        # a caller or destination the policies cannot name would be cut off: the app would go offline
+        applicability = Applicability.DISPLAY_ONLY if blind else Applicability.UNSAFE
+        reason = ("default-deny would cut off flows patcher cannot allow: " + "; ".join(blind) if blind else
+                  f"default-deny blocks every flow not listed; the {len(topology.calls)} call(s) patcher "
+                  "derived from the repository may not be all that the application makes")
+        idle = _uncalled(ctx, namespace)
+        if idle:
+            reason += f"; Service(s) {', '.join(idle)} have no caller in the call graph: whoever calls them is cut off"
+        fix = Fix(title, edits, applicability, reason)
         yield Finding(RULE.id, RULE.severity, message, workloads[0].resource.location(), why, fix)
