@@ -30,12 +30,12 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from patcher.callgraph import Call, Caller
 from patcher.edits import AddDocument
 from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.outputs import manifests_dir, output_path, register
 from patcher.rule import Context, RuleInfo
 from patcher.templating import render_template
-from patcher.callgraph import Call, Caller
 from patcher.topology import Service, Topology, Workload, workload_key
 
 RULE = RuleInfo(
