@@ -84,6 +84,9 @@ def analyse(model: Model, selection: Selection, derived: bool | None = None,
     findings: list[Finding] = []
     skips = skips if skips is not None else Skips()
     rules = [r for r in selection.rules(model.config) if derived is None or r.info.derived == derived]
+    if any(r.info.derived for r in rules):
+        # what the call graph could not resolve: said once, where the policies derived from it are made
+        skips.diagnostics.extend(d for d in context.topology.call_notes if d not in skips.diagnostics)
     for number, rule in enumerate(rules, start=1):
         if progress:
             progress(number, len(rules), "analysing")

@@ -348,7 +348,8 @@ def _gap(kind: str, what: str, namespace: str | None) -> Unread:
 
 
 ANALYSED_CUSTOM_KINDS = {"Gateway", "VirtualService", "DestinationRule", "PeerAuthentication",
-                         "ServiceEntry", "Sidecar", "AuthorizationPolicy", "Application", "IstioOperator"}
+                         "ServiceEntry", "Sidecar", "AuthorizationPolicy", "Application", "IstioOperator",
+                         "Telemetry"}
 
 
 def _deployed_paths(applications: tuple[ArgoSource, ...]) -> frozenset[str]:

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from patcher.callgraph import Call, calls_of, workload_key
+from patcher.callgraph import Call, CallGraph, build_call_graph, workload_key
+from patcher.deployed.injection import Injection, NamespaceFacts, read_injection
 from patcher.model import KindConfig, Model
-from patcher.names import gateway_key, selects, service_key
+from patcher.names import gateway_key, host_matches, selects, service_key
 from patcher.resources import Resource
+from patcher.source import Diagnostic
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod")
 
@@ -301,8 +303,37 @@ class Topology:
         return {hp: w for w in self.workloads for _, hp in w.container_ports if hp}
 
     @cached_property
+    def call_graph(self) -> CallGraph:
+        return build_call_graph(self)
+
+    @cached_property
     def calls(self) -> list[Call]:
-        return calls_of(self)
+        return list(self.call_graph.calls)
+
+    @cached_property
+    def call_notes(self) -> list[Diagnostic]:
+        """One note per destination that names no Service of the repository, and per caller
+        the repository does not hold (a Prometheus, an ingress gateway it does not show), for
+        the application namespaces (platform ones get no derived policy)."""
+        return call_notes(self)
+
+    @cached_property
+    def injection(self) -> Injection:
+        return read_injection(_namespace_facts(self.model), _injects_by_default(self.model))
+
+    def in_mesh(self, workload: Workload) -> bool | None:
+        """Whether the workload's pods get an Istio sidecar; None when the repository does not show."""
+        annotations = workload.resource.get(*(workload.pod_path[:-1] + ("metadata", "annotations"))) \
+            if workload.pod_path[:-1] else workload.resource.get("metadata", "annotations")
+        pod = workload.resource.get(*workload.pod_path) or {}
+        return self.injection.pod(workload.resource.namespace, workload.pod_labels or {},
+                                  annotations if isinstance(annotations, dict) else {},
+                                  pod.get("hostNetwork") is True)
+
+    @cached_property
+    def mesh_namespaces(self) -> list[str]:
+        """Namespaces labelled (or defaulted) into the mesh."""
+        return self.injection.mesh_namespaces
 
     @cached_property
     def application_namespaces(self) -> list[str]:
@@ -341,6 +372,76 @@ class Topology:
             if m.container_port == node_port:
                 return m.host_port
         return None
+
+
+def _namespace_facts(model: Model) -> list[NamespaceFacts]:
+    """What the repository says about namespace labels: creations, manifests, then scripts'
+    ``kubectl label`` (the last word, as when the scripts run after the manifests)."""
+    facts = [NamespaceFacts(c.name, f"{c.file}:{c.line}", {}, True) for c in model.entry_points.namespaces]
+    facts += [NamespaceFacts(h.namespace, f"{h.file}:{h.line}", {}, True) for h in model.entry_points.helm
+              if h.create_namespace and h.namespace]
+    for ns in model.of_kind("Namespace"):
+        labels = ns.get("metadata", "labels") or {}
+        loc = ns.location()
+        facts.append(NamespaceFacts(ns.name, f"{loc.file}:{loc.line}",
+                                    {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},
+                                    True))
+    if model.entry_points.labels:
+        for record in model.entry_points.labels:
+            for name in record.namespaces:
+                facts.append(NamespaceFacts(name, f"{record.file}:{record.line}", dict(record.labels)))
+    else:  # until the entry points are read, the scripts' injection labels as patcher.scripts finds them
+        facts += [NamespaceFacts(name, "a script", {"istio-injection": "enabled"})
+                  for name in sorted(model.injection_labelled)]
+    return facts
+
+
+def _injects_by_default(model: Model) -> bool:
+    key = ("values", "sidecarInjectorWebhook", "enableNamespacesByDefault")
+    found = any(op.get("spec", *key) is True for op in model.of_kind("IstioOperator")
+                if op.group.startswith("install.istio.io"))
+    return found or any(k == ".".join(key) and v.lower() == "true"
+                        for install in model.entry_points.istioctl for k, v in install.sets)
+
+
+def call_notes(topology: Topology) -> list[Diagnostic]:
+    graph = topology.call_graph
+    # told where policy is derived: the application's namespaces (the graph keeps the rest)
+    apps = set(topology.application_namespaces)
+    releases = {h.namespace: h for h in topology.model.entry_points.helm if h.namespace}
+    by_host: dict[str, list] = {}
+    for item in (u for u in graph.unresolved if u.caller.namespace in apps):
+        by_host.setdefault(item.host.lower(), []).append(item)
+    notes = []
+    for host, items in sorted(by_host.items()):
+        first = items[0]
+        namespace = first.caller.namespace or "default"
+        key = service_key(host, namespace, topology.cluster_domain)
+        callers = sorted({str(i.caller) for i in items})
+        who = ", ".join(callers[:3]) + (f" and {len(callers) - 3} more" if len(callers) > 3 else "")
+        entry = next((e for e in topology.model.of_kind("ServiceEntry") if e.group.startswith("networking.istio.io")
+                      and any(host_matches(str(h), host) for h in e.get("spec", "hosts") or [])), None)
+        if entry is not None:
+            why = f"declared outside the cluster by ServiceEntry {entry.namespace}/{entry.name}: not in this repository"
+        elif key is None:
+            why = "an external host: not in this repository"
+        elif key[0] in releases:
+            release = releases[key[0]]
+            why = (f"no such Service in the repository; namespace {key[0]} gets helm release '{release.release}' "
+                   f"(chart {release.chart}): not in this repository")
+        else:
+            why = f"no Service {key[1]} in namespace {key[0]} in the repository: not in this repository"
+        notes.append(Diagnostic(first.evidence.file, f"{who} call(s) {host}, {why}; the call graph (and the "
+                                "NetworkPolicies derived from it) cannot name it", first.evidence.line, level="note"))
+    unknown: dict[str, list[Call]] = {}
+    for call in graph.calls:
+        if not call.caller.known and call.target_namespace in apps:
+            unknown.setdefault(str(call.caller), []).append(call)
+    for who, calls in sorted(unknown.items()):
+        targets = sorted({f"{c.target_key[0]}/{c.target_key[1]}" for c in calls})
+        notes.append(Diagnostic(calls[0].evidence.file, f"{who} calls {', '.join(targets)}: its pods are not in this "
+                                "repository, so no policy can name them", calls[0].evidence.line, level="note"))
+    return notes
 
 
 def build_topology(model: Model) -> Topology:

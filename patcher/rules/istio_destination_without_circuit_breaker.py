@@ -1,7 +1,7 @@
 """A Service that traffic is routed or called to, with no circuit breaker.
 
-What it finds: a Service that a VirtualService routes to, or that a workload
-calls (see the call graph), with no DestinationRule whose trafficPolicy sets
+What it finds: a Service that a VirtualService routes to, or that a workload of
+the mesh calls (see the call graph), with no DestinationRule whose trafficPolicy sets
 both ``connectionPool`` and ``outlierDetection``.
 
 Why it matters: without a connection cap and outlier ejection, one slow or
@@ -63,7 +63,11 @@ NEEDS = needs("DestinationRule")  # another DestinationRule for the host, unread
 def _destinations(topology: Topology) -> dict[tuple[str, str], Service]:
     found = {d.service.key: d.service for vs in topology.virtual_services for r in vs.routes
              for d in r.destinations if d.service is not None}
-    found.update({c.callee.key: c.callee for c in topology.calls})
+    # a DestinationRule acts in the caller's proxy: only calls made from the mesh count
+    found.update({c.callee.key: c.callee for c in topology.calls if c.callee is not None and (
+        c.caller.kind == "ingress-gateway"
+        or (c.caller.kind == "workload" and c.caller.workload is not None
+            and topology.in_mesh(c.caller.workload) is True))})
     return found
 
 

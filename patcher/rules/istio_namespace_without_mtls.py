@@ -1,7 +1,7 @@
 """An application namespace in an Istio mesh with no mutual TLS policy.
 
-What it finds: a namespace that runs application workloads, in a repository
-that uses Istio, with no PeerAuthentication for the namespace and none
+What it finds: a namespace that runs application workloads in the Istio mesh
+(labelled for sidecar injection, or pods that ask for a sidecar), with no PeerAuthentication for the namespace and none
 mesh-wide (in Istio's root namespace, without a selector).
 
 Why it matters: without STRICT mTLS, services accept plain-text traffic, so
@@ -58,14 +58,15 @@ NEEDS = needs("PeerAuthentication", "Namespace")
 def _strict_blockers(ctx: Context, namespace: str) -> list[str]:
     """What a STRICT policy in ``namespace`` would cut off, as far as the model shows."""
     blockers = []
-    labels = {}
-    for ns in ctx.model.of_kind("Namespace"):
-        if ns.name == namespace:
-            labels = ns.get("metadata", "labels") or {}
-    if labels.get("istio-injection") != "enabled" and "istio.io/rev" not in labels \
-            and namespace not in ctx.model.injection_labelled:
-        blockers.append(f"namespace {namespace} is not labelled for sidecar injection in the repository, "
-                        "so its pods may run without a sidecar")
+    topology = ctx.topology
+    outside = sorted(w.resource.name for w in topology.workloads_in(namespace) if topology.in_mesh(w) is not True)
+    if outside:
+        blockers.append(f"workload(s) {', '.join(outside)} of namespace {namespace} may run without a sidecar")
+    callers = sorted({str(c.caller) for c in topology.calls if c.target_namespace == namespace
+                      and (c.caller.workload is None or topology.in_mesh(c.caller.workload) is not True)
+                      and c.caller.kind != "ingress-gateway"})
+    if callers:
+        blockers.append(f"caller(s) {', '.join(callers)} may have no sidecar")
     ingress = {s.key for s in ctx.topology.all_ingress_services}
     exposed = sorted(s.resource.name for s in ctx.topology.services.values()
                      if s.resource.namespace == namespace and s.type in ("NodePort", "LoadBalancer")
@@ -89,7 +90,10 @@ def check(ctx: Context) -> Iterator[Finding]:
     for namespace in topology.application_namespaces:
         if namespace in covered:
             continue
-        workloads = topology.workloads_in(namespace)
+        # mTLS is between sidecars: a namespace outside the mesh (or not known to be in it) has none to set
+        workloads = [w for w in topology.workloads_in(namespace) if topology.in_mesh(w) is True]
+        if not workloads:
+            continue
         content = render_template("peer-authentication.yaml.j2", rule=RULE.id, namespace=namespace, mode=mode,
                                   api_version=api_version(ctx.model, "security.istio.io", "v1"))
         edits = (AddDocument(path, content),) + tuple(register(ctx.model, path))

@@ -10,13 +10,15 @@ Example:
 
     # namespace shop: web, cart, catalog, redis; no NetworkPolicy
 
-Fixed example (derived from the routing and the call graph):
+Fixed example (derived from the call graph: environment and envFrom configuration,
+mesh routes and mirrors, the ingress gateway, Prometheus scrapes, mesh telemetry):
 
     default-deny-all                 # podSelector {}, Ingress + Egress denied
     allow-dns-egress                 # every pod -> kube-dns :53
     allow-istio-control-plane-egress # sidecars -> istiod :15012 (when Istio is used)
     allow-ingress-to-web             # ingress gateway pods -> web :8080
     allow-ingress-to-cart            # web -> cart :7070
+    allow-ingress-to-cart-pods       # Prometheus -> cart's pods :9102 (a scrape)
     (NodePort/LoadBalancer Services stay open to all, Ingress backends to every namespace)
     allow-egress-from-web            # web -> cart :7070, catalog :9000
 
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from patcher.callgraph import Call, Caller
 from patcher.edits import AddDocument
 from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.outputs import manifests_dir, output_path, register
@@ -47,7 +50,9 @@ RULE = RuleInfo(
            "patcher reads from the repository (environment URLs, routes, ingress) cannot be known to be "
            "complete (a service address in a config file, a database reached by a library default, a "
            "probe or an operator from another namespace). Applied only with --unsafe-fixes, after a "
-           "review of the allow rules.",
+           "review of the allow rules. Display-only (never applied) when the call graph shows a flow no "
+           "allow rule can name: a caller whose pods are not in the repository (an ingress gateway or a "
+           "Prometheus it does not hold), or a call to a host that is no Service of the repository.",
 )
 
 NS_LABEL = "kubernetes.io/metadata.name"
@@ -70,22 +75,6 @@ def _labels(topology: Topology, workload: Workload) -> dict:
     """The labels that pick the workload's pods: a Service's selector when one exists."""
     services = topology.services_by_workload.get(workload_key(workload), [])
     return sorted(services, key=lambda s: s.key)[0].selector if services else workload.pod_labels
-
-
-def _entry_sources(topology: Topology, namespace: str) -> dict[tuple[str, str], list[tuple[dict, str, int | None]]]:
-    """Service -> (ingress pod labels, ingress namespace, port) for routes from a gateway."""
-    out: dict[tuple[str, str], list] = {}
-    for vs in topology.virtual_services:
-        gateways = [topology.gateways[g] for g in vs.gateways if g in topology.gateways]
-        for route in vs.routes:
-            for dest in route.destinations:
-                if dest.service is None or dest.service.resource.namespace != namespace:
-                    continue
-                for gateway in gateways:
-                    for ingress in topology.ingress_services(gateway):
-                        out.setdefault(dest.service.key, []).append(
-                            (gateway.selector, ingress.resource.namespace, dest.port))
-    return out
 
 
 def _exposed(ctx: Context, namespace: str) -> dict[tuple[str, str], list[dict]]:
@@ -139,36 +128,82 @@ def _policies(ctx: Context, namespace: str) -> list[str]:
                             {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
                                 "to": [{"namespaceSelector": {"matchLabels": {NS_LABEL: ctx.config["istio-namespace"]}}}],
                                 "ports": [{"protocol": "TCP", "port": 15012}]}]}))
-    entries = _entry_sources(topology, namespace)
     exposed = _exposed(ctx, namespace)
-    calls = [c for c in topology.calls if c.callee.resource.namespace == namespace]
-    targets = sorted(set(entries) | set(exposed) | {c.callee.key for c in calls})
+    calls = [c for c in topology.calls if c.target_namespace == namespace and c.caller.known]
+    targets = sorted(set(exposed) | {c.target_key for c in calls})
     for key in targets:
-        service = topology.services[key]
         rules = list(exposed.get(key, []))
-        for labels, ingress_ns, port in entries.get(key, []):
-            rule = {"from": [_peer(labels, ingress_ns, namespace)], "ports": _target_ports(topology, service, port)}
+        for call in (c for c in calls if c.target_key == key):
+            rule = {"from": [_peer(_caller_labels(topology, call.caller), call.caller.namespace, namespace)],
+                    "ports": _callee_ports(topology, call)}
             if rule not in rules:
                 rules.append(rule)
-        for call in (c for c in calls if c.callee.key == key):
-            rule = {"from": [_peer(_labels(topology, call.caller), call.caller.resource.namespace, namespace)],
-                    "ports": _target_ports(topology, service, call.port)}
-            if rule not in rules:
-                rules.append(rule)
-        docs.append(_policy(f"allow-ingress-to-{key[1]}", namespace, f"Who may call {key[1]}",
-                            {"podSelector": {"matchLabels": dict(service.selector)}, "policyTypes": ["Ingress"],
+        selector = _callee_labels(topology, key, calls)
+        name = "-".join(key[1:])  # a workload's pods called directly: allow-ingress-to-NAME-pods
+        docs.append(_policy(f"allow-ingress-to-{name}", namespace, f"Who may call {name}",
+                            {"podSelector": {"matchLabels": dict(selector)}, "policyTypes": ["Ingress"],
                              "ingress": rules}))
-    by_caller: dict[tuple[str, str], list] = {}
+    by_caller: dict[tuple[str, str], list[Call]] = {}
     for call in topology.calls:
-        if call.caller.resource.namespace == namespace:
-            by_caller.setdefault(call.caller.key, []).append(call)
+        if call.caller.workload is not None and call.caller.namespace == namespace:
+            by_caller.setdefault(call.caller.workload.key, []).append(call)
     for caller_key, own in sorted(by_caller.items(), key=lambda item: item[0]):
-        egress = [{"to": [_peer(c.callee.selector, c.callee.resource.namespace, namespace)],
-                   "ports": _target_ports(topology, c.callee, c.port)} for c in own]
+        egress = []
+        for c in own:
+            labels = c.callee.selector if c.callee is not None else _labels(topology, c.pods)
+            rule = {"to": [_peer(labels, c.target_namespace, namespace)], "ports": _callee_ports(topology, c)}
+            if rule not in egress:
+                egress.append(rule)
         docs.append(_policy(f"allow-egress-from-{caller_key[1]}", namespace, f"What {caller_key[1]} may call",
-                            {"podSelector": {"matchLabels": dict(_labels(topology, own[0].caller))},
+                            {"podSelector": {"matchLabels": dict(_labels(topology, own[0].caller.workload))},
                              "policyTypes": ["Egress"], "egress": egress}))
     return docs
+
+
+def _caller_labels(topology: Topology, caller: Caller) -> dict:
+    """The pods a rule lets in: a workload's (by its Service's selector), or the labels a
+    Gateway selects its ingress pods by."""
+    if caller.workload is not None and caller.kind != "ingress-gateway":
+        return _labels(topology, caller.workload)
+    return caller.selector
+
+
+def _callee_ports(topology: Topology, call: Call) -> list[dict[str, Any]]:
+    if call.callee is not None:
+        return _target_ports(topology, call.callee, call.port)
+    if call.port is not None:
+        return [{"protocol": "TCP", "port": call.port}]
+    assert call.pods is not None
+    return [{"protocol": "TCP", "port": port} for port in sorted({p for p, _ in call.pods.container_ports})]
+
+
+def _callee_labels(topology: Topology, key: tuple[str, ...], calls: list[Call]) -> dict:
+    service = topology.services.get(key)
+    if service is not None:
+        return service.selector
+    pods = next(c.pods for c in calls if c.callee is None and c.target_key == key)
+    return _labels(topology, pods)
+
+
+def _uncalled(ctx: Context, namespace: str) -> list[str]:
+    """Services of the namespace that nothing in the call graph calls: their callers are unknown."""
+    topology = ctx.topology
+    called = {c.callee.key for c in topology.calls if c.callee is not None} | set(_exposed(ctx, namespace))
+    return sorted(s.resource.name for key, s in topology.services.items()
+                  if key[0] == namespace and s.selector and key not in called)
+
+
+def _blind_spots(topology: Topology, namespace: str) -> list[str]:
+    """Flows of the namespace the call graph cannot turn into an allow rule: default-deny would
+    cut them off, so the policies must not be applied as they are."""
+    out = []
+    for caller in sorted({str(c.caller) for c in topology.calls
+                          if c.target_namespace == namespace and not c.caller.known}):
+        out.append(f"{caller} calls into the namespace and its pods cannot be named")
+    hosts = sorted({u.host for u in topology.call_graph.unresolved if u.caller.namespace == namespace})
+    if hosts:
+        out.append(f"calls to {', '.join(hosts)} reach no Service of the repository (external or not in it)")
+    return out
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -184,8 +219,15 @@ def check(ctx: Context) -> Iterator[Finding]:
                    "every pod may reach every other")
         why = "Without policy a compromised pod reaches every service and database; nothing records who calls whom."
         edits = tuple(AddDocument(path, doc) for doc in docs) + tuple(register(ctx.model, path))
-        fix = Fix(f"add {len(docs)} NetworkPolicies for namespace {namespace} to {path}", edits,
-                  Applicability.UNSAFE,
+        blind = _blind_spots(topology, namespace)
+        title = f"add {len(docs)} NetworkPolicies for namespace {namespace} to {path}"
+        # a caller or destination the policies cannot name would be cut off: the app would go offline
+        applicability = Applicability.DISPLAY_ONLY if blind else Applicability.UNSAFE
+        reason = ("default-deny would cut off flows patcher cannot allow: " + "; ".join(blind) if blind else
                   f"default-deny blocks every flow not listed; the {len(topology.calls)} call(s) patcher "
                   "derived from the repository may not be all that the application makes")
+        idle = _uncalled(ctx, namespace)
+        if idle:
+            reason += f"; Service(s) {', '.join(idle)} have no caller in the call graph: whoever calls them is cut off"
+        fix = Fix(title, edits, applicability, reason)
         yield Finding(RULE.id, RULE.severity, message, workloads[0].resource.location(), why, fix)
