@@ -113,6 +113,8 @@ ROUTED = {
         "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: shop, namespace: shop}\n"
         "spec:\n  hosts: [shop.example.com]\n  http:\n    - route:\n        - destination: {host: frontend}\n"
         "      timeout: 5s\n      retries: {attempts: 2}\n"),
+    # deployed, so that the route pairs with the Services (a file no entry point applies never does)
+    "scripts/09-deploy-shop.sh": "#!/bin/sh\nkubectl apply -f k8s/shop.yaml -f k8s/frontend.yaml\n",
 }
 MISSING = "[istio/route-to-missing-service] VirtualService shop/shop routes to frontend"
 
