@@ -20,6 +20,10 @@ class Source:
     # its paths under ``base`` live in that document under ``prefix``; others are not in the file
     base: tuple = ()
     prefix: tuple | None = None
+    # built by kustomize (patcher.deployed.kustomize_build): the root folder that built it, and the
+    # patch files selecting it; where a patch sets a field, an edit to that field here has no effect
+    kustomize_root: str | None = None
+    patched_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ class BuiltResource:
     data: dict[str, Any]  # as built, the origin annotations removed
     file: str  # repository-relative: the document that defines it, or the generating kustomization
     doc: int | None  # its document in ``file``; None: generated (no document holds it)
+    document: Document | None  # that document; for a generated one, the kustomization's
     patched_by: tuple[str, ...] = ()  # patch files (or kustomizations, for inline patches) that select it
 
 
@@ -219,14 +220,17 @@ def _traced(scope: _Scope, cache: "ParseCache", root: str, texts: dict[str, str 
         data = _stripped(data)
         if isinstance(origin, dict) and isinstance(origin.get("path"), str):
             file = posixpath.normpath(posixpath.join(rel_root, origin["path"]))
-            index = _document_index(cache, scope.repo(file), texts.get(file), data)
-        elif isinstance(origin, dict) and isinstance(origin.get("configuredIn"), str):
-            file, index = posixpath.normpath(posixpath.join(rel_root, origin["configuredIn"])), None
+            source = _source_document(cache, scope.repo(file), texts.get(file), data)
+            index = None if source is None else source.index
         else:
-            file, index = posixpath.join(rel_root, "kustomization.yaml"), None
-        original = _original_name(cache, scope.repo(file), texts.get(file), index)
+            configured = origin.get("configuredIn") if isinstance(origin, dict) else None
+            file = posixpath.normpath(posixpath.join(rel_root, configured)) if isinstance(configured, str) \
+                else _kustomization_file(rel_root, texts)
+            docs = _documents(cache, scope.repo(file), texts.get(file))
+            source, index = (docs[0] if docs else None), None
+        original = _original_name(source) if index is not None else None
         patched = _patched_by(cache, scope, rel_root, texts, transformations, data, original)
-        out.append(BuiltResource(data, scope.repo(file), index, patched))
+        out.append(BuiltResource(data, scope.repo(file), index, source, patched))
     return out
 
 
@@ -260,7 +264,12 @@ def _documents(cache: "ParseCache", path: str, text: str | None) -> list[Documen
         return []
 
 
-def _document_index(cache: "ParseCache", path: str, text: str | None, built: dict[str, Any]) -> int | None:
+def _kustomization_file(folder: str, texts: dict[str, str | None]) -> str:
+    names = [posixpath.join(folder, n) for n in KUSTOMIZATION_NAMES]
+    return next((n for n in names if texts.get(n) is not None), names[0])
+
+
+def _source_document(cache: "ParseCache", path: str, text: str | None, built: dict[str, Any]) -> Document | None:
     """Which document of ``path`` a built resource comes from: kustomize names the file, not the
     document. Same kind and group, and the longest original name the built one contains (a
     prefix and suffix wrap it); the first such document when names do not tell."""
@@ -276,15 +285,12 @@ def _document_index(cache: "ParseCache", path: str, text: str | None, built: dic
         candidates.append((original == name, bool(original) and original in name, len(original), -doc.index, doc))
     if not candidates:
         return None
-    return max(candidates, key=lambda c: c[:4])[4].index
+    return max(candidates, key=lambda c: c[:4])[4]
 
 
-def _original_name(cache: "ParseCache", path: str, text: str | None, index: int | None) -> str | None:
-    if index is None:
-        return None
-    for doc in _documents(cache, path, text):
-        if doc.index == index and isinstance(doc.data, dict) and isinstance(doc.data.get("metadata"), dict):
-            return str(doc.data["metadata"].get("name", ""))
+def _original_name(doc: Document | None) -> str | None:
+    if doc is not None and isinstance(doc.data, dict) and isinstance(doc.data.get("metadata"), dict):
+        return str(doc.data["metadata"].get("name", ""))
     return None
 
 
