@@ -109,6 +109,7 @@ class _Scope:
         self.boundary = boundary(workspace.root)
         prefix = Path(os.path.realpath(workspace.root)).relative_to(self.boundary).as_posix()
         self.prefix = "" if prefix == "." else prefix
+        self.read = frozenset(workspace.inventory.yaml) | frozenset(workspace.inventory.kustomizations)
 
     def rel(self, path: str) -> str:
         return posixpath.join(self.prefix, path) if self.prefix and path else (self.prefix or path)
@@ -120,9 +121,12 @@ class _Scope:
         return posixpath.relpath(rel or ".", self.prefix)
 
     def text(self, rel: str) -> str | None:
-        held = self.workspace.texts.get(self.repo(rel))
+        repo = self.repo(rel)
+        held = self.workspace.texts.get(repo)
         if held is not None:
             return held
+        if repo in self.read:
+            return None  # read into the workspace once, gone from it now: a fix deletes it
         path = inside(self.boundary, rel)
         if path is None or not regular_file(path):
             return None
@@ -228,10 +232,23 @@ def _traced(scope: _Scope, cache: "ParseCache", root: str, texts: dict[str, str 
                 else _kustomization_file(rel_root, texts)
             docs = _documents(cache, scope.repo(file), texts.get(file))
             source, index = (docs[0] if docs else None), None
+        if index is not None:
+            data = _ordered(data, source.data)
         original = _original_name(source) if index is not None else None
         patched = _patched_by(cache, scope, rel_root, texts, transformations, data, original)
         out.append(BuiltResource(data, scope.repo(file), index, source, patched))
     return out
+
+
+def _ordered(built: Any, written: Any) -> Any:
+    """``built`` with its keys in the order the source document writes them (kustomize sorts
+    them): a fix that copies part of a resource then reads like the file it copies from."""
+    if isinstance(built, dict) and isinstance(written, dict):
+        keys = [k for k in written if k in built] + [k for k in built if k not in written]
+        return {k: _ordered(built[k], written.get(k)) for k in keys}
+    if isinstance(built, list) and isinstance(written, list):
+        return [_ordered(b, written[i] if i < len(written) else None) for i, b in enumerate(built)]
+    return built
 
 
 def _loaded(value: Any) -> Any:
