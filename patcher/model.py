@@ -359,7 +359,8 @@ def _built_resource(workspace: Workspace, build: RootBuild, item: BuiltResource)
     editable = item.doc is not None and item.document is not None and item.file in workspace.texts
     document = item.document or Document(0, data, None)
     source = Source(item.file, item.doc if item.doc is not None else 0, editable,
-                    kustomize_root=build.root, patched_by=item.patched_by)
+                    kustomize_root=build.root, patched_by=item.patched_by,
+                    patched_paths=item.patched_paths)
     meta = data["metadata"]
     namespace = "" if data["kind"] in CLUSTER_SCOPED else meta.get("namespace") or "default"
     return Resource(data["apiVersion"], data["kind"], meta["name"], str(namespace), data, source, document)

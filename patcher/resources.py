@@ -24,6 +24,7 @@ class Source:
     # patch files selecting it; where a patch sets a field, an edit to that field here has no effect
     kustomize_root: str | None = None
     patched_by: tuple[str, ...] = ()
+    patched_paths: tuple[tuple, ...] = ()  # the paths those patches set (a merged list as a whole)
 
 
 @dataclass(frozen=True)

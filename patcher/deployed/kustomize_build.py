@@ -49,6 +49,7 @@ class BuiltResource:
     doc: int | None  # its document in ``file``; None: generated (no document holds it)
     document: Document | None  # that document; for a generated one, the kustomization's
     patched_by: tuple[str, ...] = ()  # patch files (or kustomizations, for inline patches) that select it
+    patched_paths: tuple[tuple, ...] = ()  # the paths those patches set
 
 
 @dataclass(frozen=True)
@@ -235,8 +236,8 @@ def _traced(scope: _Scope, cache: "ParseCache", root: str, texts: dict[str, str 
         if index is not None:
             data = _ordered(data, source.data)
         original = _original_name(source) if index is not None else None
-        patched = _patched_by(cache, scope, rel_root, texts, transformations, data, original)
-        out.append(BuiltResource(data, scope.repo(file), index, source, patched))
+        patched, paths = _patched_by(cache, scope, rel_root, texts, transformations, data, original)
+        out.append(BuiltResource(data, scope.repo(file), index, source, patched, paths))
     return out
 
 
@@ -317,35 +318,45 @@ def _group(api_version: Any) -> str:
 
 
 def _patched_by(cache: "ParseCache", scope: _Scope, rel_root: str, texts: dict[str, str | None],
-                transformations: Any, built: dict[str, Any], original: str | None) -> tuple[str, ...]:
-    """The patches that select this resource, from the kustomizations whose patch transformers ran
-    on it (kustomize's transformer annotations list every patch transformer of a kustomization,
-    whether it matched or not: which patch selects the resource is decided here, erring toward
-    "patched": a label or annotation selector, or a target without a name, counts)."""
+                transformations: Any, built: dict[str, Any],
+                original: str | None) -> tuple[tuple[str, ...], tuple[tuple, ...]]:
+    """The patches that select this resource, and the paths they set, from the kustomizations
+    whose patch transformers ran on it (kustomize's transformer annotations list every patch
+    transformer of a kustomization, whether it matched or not: which patch selects the resource
+    is decided here, erring toward "patched": a label or annotation selector, or a target
+    without a name, counts)."""
     if not isinstance(transformations, list):
-        return ()
+        return (), ()
     kustomizations = dict.fromkeys(
         posixpath.normpath(posixpath.join(rel_root, t["configuredIn"])) for t in transformations
         if isinstance(t, dict) and isinstance(t.get("configuredIn"), str)
         and (t.get("configuredBy") or {}).get("kind") == "PatchTransformer")
     names = {str((built.get("metadata") or {}).get("name", "")), original or ""} - {""}
     found: list[str] = []
+    paths: list[tuple] = []
     for kust in kustomizations:
         docs = _documents(cache, scope.repo(kust), texts.get(kust))
         if not docs or not isinstance(docs[0].data, dict):
             continue
-        folder = posixpath.dirname(kust)
-        for patch_file, target in _patches(docs[0].data, folder, cache, scope, texts):
-            if _selects(target, built, names):
-                found.append(scope.repo(patch_file) if patch_file else scope.repo(kust))
-    return tuple(dict.fromkeys(found))
+        for patch in _patches(docs[0].data, posixpath.dirname(kust), cache, scope, texts):
+            if _selects(patch.target, built, names):
+                found.append(scope.repo(patch.file) if patch.file else scope.repo(kust))
+                paths += patch.paths
+    return tuple(dict.fromkeys(found)), tuple(dict.fromkeys(paths))
+
+
+@dataclass(frozen=True)
+class _Patch:
+    file: str | None  # None: inline in the kustomization
+    target: dict[str, Any]
+    paths: tuple[tuple, ...]  # what it sets in its target (a list it merges counts as a whole)
 
 
 def _patches(data: dict[str, Any], folder: str, cache: "ParseCache", scope: _Scope,
-             texts: dict[str, str | None]) -> list[tuple[str | None, dict[str, Any]]]:
-    """(patch file or None for an inline patch, target) of each patch a kustomization applies;
-    a strategic-merge patch without a target selects what its documents name."""
-    out: list[tuple[str | None, dict[str, Any]]] = []
+             texts: dict[str, str | None]) -> list[_Patch]:
+    """Each patch a kustomization applies; a strategic-merge patch without a target selects
+    what its documents name."""
+    out: list[_Patch] = []
     for key in _PATCH_FIELDS:
         entries = data.get(key) if isinstance(data.get(key), list) else []
         for entry in entries:
@@ -355,14 +366,41 @@ def _patches(data: dict[str, Any], folder: str, cache: "ParseCache", scope: _Sco
                 continue
             path = entry.get("path") if isinstance(entry.get("path"), str) else None
             file = posixpath.normpath(posixpath.join(folder, path)) if path else None
+            body = texts.get(file) if file else entry.get("patch") if isinstance(entry.get("patch"), str) else None
+            docs = _documents(cache, scope.repo(file) if file else f"{folder} (inline patch)", body)
             target = entry.get("target")
             if isinstance(target, dict):
-                out.append((file, target))
+                out.append(_Patch(file, target, tuple(p for d in docs for p in _set_paths(d.data))))
                 continue
-            body = texts.get(file) if file else entry.get("patch") if isinstance(entry.get("patch"), str) else None
-            for doc in _documents(cache, scope.repo(file) if file else f"{folder} (inline patch)", body):
+            for doc in docs:
                 if isinstance(doc.data, dict) and isinstance(doc.data.get("metadata"), dict):
-                    out.append((file, {"kind": doc.data.get("kind"), "name": doc.data["metadata"].get("name")}))
+                    out.append(_Patch(file, {"kind": doc.data.get("kind"), "name": doc.data["metadata"].get("name")},
+                                      tuple(_set_paths(doc.data))))
+    return out
+
+
+def _set_paths(patch: Any) -> list[tuple]:
+    """The paths a patch sets: a JSON 6902 patch's operation paths, a strategic-merge patch's
+    leaves (its identity, kind and name, left out)."""
+    if isinstance(patch, list):
+        return [tuple(int(p) if p.isdigit() else p.replace("~1", "/").replace("~0", "~")
+                      for p in op["path"].split("/")[1:])
+                for op in patch if isinstance(op, dict) and isinstance(op.get("path"), str)]
+    if not isinstance(patch, dict):
+        return []
+    out: list[tuple] = []
+
+    def walk(node: dict, prefix: tuple) -> None:
+        for key, value in node.items():
+            path = prefix + (key,)
+            if path in (("apiVersion",), ("kind",), ("metadata", "name")):
+                continue
+            if isinstance(value, dict) and value and "$patch" not in value:
+                walk(value, path)
+            else:
+                out.append(path)
+
+    walk(patch, ())
     return out
 
 
