@@ -251,7 +251,7 @@ def _overridden(findings: list[Finding], model, withheld: dict[str, str]) -> Non
     """Note the findings whose fix edits a field a Kustomize patch sets (patcher.deployed.overridden)."""
     for finding in findings:
         if finding.fix is not None and finding.identity not in withheld:
-            reason = overridden(finding.fix.edits, model.resources)
+            reason = overridden(finding.fix.edits, model.resources, finding.location.resource)
             if reason:
                 withheld[finding.identity] = reason
 

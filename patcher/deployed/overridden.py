@@ -15,12 +15,17 @@ from patcher.edits import DeleteItem, DeleteKey, InsertItem, InsertKey, MoveKey,
 from patcher.resources import Resource
 
 
-def overridden(edits: Iterable, resources: Iterable[Resource]) -> str | None:
-    """Why an edit among ``edits`` has no effect on what kustomize builds, or None."""
+def overridden(edits: Iterable, resources: Iterable[Resource], subject: str = "") -> str | None:
+    """Why an edit among ``edits`` has no effect on what kustomize builds, or None. ``subject``
+    (a resource's ref) is the variant the finding is about: in its own document only that
+    variant counts (another overlay building the same base may patch the field for itself)."""
+    resources = list(resources)
+    own = {(r.source.file, r.source.doc) for r in resources if subject and r.ref == subject}
     patched: dict[tuple[str, int], list[Resource]] = {}
     for resource in resources:
-        if resource.source.patched_paths and resource.source.editable:
-            patched.setdefault((resource.source.file, resource.source.doc), []).append(resource)
+        key = (resource.source.file, resource.source.doc)
+        if resource.source.patched_paths and resource.source.editable and (key not in own or resource.ref == subject):
+            patched.setdefault(key, []).append(resource)
     if not patched:
         return None
     for edit in edits:
