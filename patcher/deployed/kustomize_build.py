@@ -13,6 +13,7 @@ refused, and the model falls back to its own approximation for it.
 
 from __future__ import annotations
 
+import json
 import os
 import posixpath
 import re
@@ -186,11 +187,24 @@ def _build(kubectl: str, scope: _Scope, root: str, texts: dict[str, str | None])
 
 
 def _message(stderr: str, prefixes: list[str]) -> str:
+    """kustomize's own words: kubectl wraps them in a log line (time, process id) that differs
+    every run, as a quoted string or an indented ``<`` block."""
+    found = re.search(r'"command failed" err=(.*)', stderr, re.S)
+    if found:
+        body = found.group(1).strip()
+        if body.startswith('"'):
+            try:
+                body = json.loads(body.splitlines()[0])  # a Go quoted string reads as JSON
+            except ValueError:
+                body = body.strip('"')
+        elif body.startswith("<"):
+            body = body[1:].rstrip().removesuffix(">")
+        stderr = body
     for prefix in prefixes:  # the copy's paths, as the repository names them
         stderr = stderr.replace(prefix, "")
     lines = [line.strip() for line in stderr.splitlines()
              if line.strip() and not line.lstrip().startswith("# Warning")]
-    return " ".join(lines[:3])[:400] or "no message"
+    return " ".join(lines[:4])[:400] or "no message"
 
 
 def with_build_metadata(text: str) -> str:
