@@ -308,3 +308,19 @@ def test_overridden_looks_at_the_variant_the_finding_is_about(tmp_path: Path) ->
         "Deployment green/ledger (built by green) gets spec.replicas from green/scale.yaml")
     beside = InsertKey("base/app.yaml", 0, ("spec",), "minReadySeconds", 5)
     assert overridden([beside], model.resources, "Deployment green/ledger") is None
+
+
+def test_a_component_alone_is_no_root_and_helm_inflation_is_not_built(tmp_path: Path) -> None:
+    root = write(tmp_path, {
+        "parts/kustomization.yaml": ("apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+                                     "patches:\n  - path: scale.yaml\n"),
+        "parts/scale.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ledger\nspec:\n  replicas: 4\n",
+        "charts/kustomization.yaml": "helmCharts:\n  - name: redis\n    version: 19.0.0\n",
+    })
+    workspace, _ = load_workspace(root)
+    assert kustomization_roots(workspace, workspace.inventory.kustomizations) == ["charts"]
+    assert [(d.file, d.level, d.message) for d in model_of(root).diagnostics] == [(
+        "charts/kustomization.yaml", "note",
+        "not built: charts/kustomization.yaml inflates Helm charts (helmCharts), which patcher does not build "
+        "through kustomize; patcher's own merge approximates this root (JSON 6902 patches, generators and "
+        "replacements are not applied)")]

@@ -78,7 +78,15 @@ def kustomization_roots(workspace: "Workspace", kustomizations: Sequence[str]) -
         folder = posixpath.dirname(path)
         found = closure(scope.boundary, scope.rel(folder), scope.texts)
         included |= {f for f in found.files if posixpath.dirname(f) != scope.rel(folder)}
-    return sorted({posixpath.dirname(p) for p in kustomizations if scope.rel(p) not in included})
+    return sorted({posixpath.dirname(p) for p in kustomizations
+                   if scope.rel(p) not in included and not _component(scope.text(scope.rel(p)))})
+
+
+def _component(text: str | None) -> bool:
+    """A Component is built only as part of the kustomization that includes it: alone, its
+    patches may have nothing to patch."""
+    data = _loaded(text)
+    return isinstance(data, dict) and data.get("kind") == "Component"
 
 
 def build_roots(workspace: "Workspace", cache: "ParseCache", kubectl: str, roots: Iterable[str]) -> list[RootBuild]:
@@ -92,6 +100,11 @@ def build_roots(workspace: "Workspace", cache: "ParseCache", kubectl: str, roots
             out.append(RootBuild(root, files, refused=_refusal(scope, found)))
             continue
         texts = {f: scope.text(f) for f in sorted(found.files)}
+        helm = next((f for f in texts if posixpath.basename(f) in KUSTOMIZATION_NAMES and _inflates(texts[f])), None)
+        if helm is not None:
+            out.append(RootBuild(root, files, refused=f"{scope.repo(helm)} inflates Helm charts (helmCharts), "
+                                                      "which patcher does not build through kustomize"))
+            continue
         key = ("kustomize build", root, tuple(texts.items()))
         try:
             built = cache.rendered(key, lambda: _build(kubectl, scope, root, texts))
@@ -140,6 +153,11 @@ class _Scope:
     def texts(self, rel: str) -> list[str]:
         text = self.text(rel)
         return [] if text is None else [text]
+
+
+def _inflates(text: str | None) -> bool:
+    data = _loaded(text)
+    return isinstance(data, dict) and bool(data.get("helmCharts") or data.get("helmChartInflationGenerator"))
 
 
 def _refusal(scope: _Scope, found: Closure) -> str:
