@@ -322,7 +322,8 @@ class _Built:
                                                                     "build them", level="note"))
             return out
         files = [k.file for k in kustomizations]
-        chosen = kustomization_roots(workspace, files) if roots is None else roots
+        folders = {posixpath.dirname(f) for f in files}  # a deployed folder without a kustomization is no root
+        chosen = kustomization_roots(workspace, files) if roots is None else [r for r in roots if r in folders]
         covered: set[str] = set()
         for build in build_roots(workspace, cache, kubectl, chosen):
             if build.built:
