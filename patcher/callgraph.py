@@ -266,9 +266,23 @@ class _Builder:
         resource = self.config_maps.get((namespace, name))
         if resource is not None:
             data = _dict(resource.get("data"))
-            return [(str(k), str(v), self._evidence(resource, ("data", k), f"ConfigMap {namespace}/{name} key {k}"))
+            made = self._generator_evidence(resource)
+            return [(str(k), str(v), made.get(str(k)) or
+                     self._evidence(resource, ("data", k), f"ConfigMap {namespace}/{name} key {k}"))
                     for k, v in data.items() if isinstance(v, (str, int)) and not isinstance(v, bool)]
         return self._generated(namespace, name)
+
+    def _generator_evidence(self, resource) -> dict[str, Evidence]:
+        """Key -> where it is written, for a ConfigMap kustomize generated (its source is the
+        kustomization, its name the generator's with a hash): the literal or env-file line."""
+        kust = next((k for k in self.model.kustomizations if k.file == resource.source.file), None)
+        if kust is None:
+            return {}
+        for gen in _list(kust.data.get("configMapGenerator")):
+            base = str(gen.get("name") or "") if isinstance(gen, dict) else ""
+            if base and (resource.name == base or base in resource.name):
+                return {key: evidence for key, _, evidence in self._generated(resource.namespace, base) or ()}
+        return {}
 
     def _generated(self, namespace: str, name: str) -> list[tuple[str, str, Evidence]] | None:
         candidates = []

@@ -178,6 +178,8 @@ def _follow(boundary: Path, folder: str, kustomization: str, ref: Reference,
         found.files.add(target)
     elif os.path.lexists(real):
         found.refused.append(Refusal(kustomization, ref, NOT_REGULAR))
+    elif texts(target):  # not on disk yet: a file a fix adds, which the build must see
+        found.files.add(target)
     elif ref.kind != FILE and looks_like_host(ref.entry):
         found.refused.append(Refusal(kustomization, ref, REMOTE))
     return None  # missing: the build fails with or without the change

@@ -31,6 +31,7 @@ _STDERR_TAIL = 4096
 class Build:
     returncode: int | None  # None: it did not finish within the time limit and was killed
     stderr: str  # its last lines
+    stdout: str = ""  # what it built, when asked for (``keep_output``)
 
 
 def environment(scratch: Path, refused_proxy: str) -> dict[str, str]:
@@ -55,14 +56,16 @@ def refusing_port() -> Iterator[str]:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
-def build(kubectl: str, folder: Path, env: dict[str, str], scratch: Path) -> Build:
-    """``kubectl kustomize FOLDER``; its output is not needed, only whether it built. Killed with
-    everything it started when the time limit passes or patcher is interrupted."""
+def build(kubectl: str, folder: Path, env: dict[str, str], scratch: Path, keep_output: bool = False) -> Build:
+    """``kubectl kustomize FOLDER``; its output is kept only when the caller reads it (the model
+    does, the pre-apply check needs only whether it built). Killed with everything it started
+    when the time limit passes or patcher is interrupted."""
     log = scratch / "tmp" / "kustomize.stderr"
-    with open(log, "wb") as err:
+    built = scratch / "tmp" / "kustomize.stdout"
+    with open(log, "wb") as err, open(built if keep_output else os.devnull, "wb") as out:
         try:
             process = subprocess.Popen([kubectl, "kustomize", str(folder)], stdin=subprocess.DEVNULL,
-                                       stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=scratch,
+                                       stdout=out, stderr=err, env=env, cwd=scratch,
                                        start_new_session=True)
         except OSError as exc:
             raise PatcherError(f"cannot run {kubectl}: {exc.strerror or exc}; nothing was written",
@@ -77,7 +80,9 @@ def build(kubectl: str, folder: Path, env: dict[str, str], scratch: Path) -> Bui
                 _kill(process)
     with open(log, "rb") as err:
         err.seek(max(0, os.path.getsize(log) - _STDERR_TAIL))
-        return Build(code, err.read().decode("utf-8", "replace"))
+        tail = err.read().decode("utf-8", "replace")
+    output = built.read_text(encoding="utf-8", errors="replace") if keep_output and code == 0 else ""
+    return Build(code, tail, output)
 
 
 def _kill(process: subprocess.Popen) -> None:

@@ -12,9 +12,10 @@ import os
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from patcher.config import Config
+from patcher.deployed.kustomize_build import BuiltResource, RootBuild, build_roots, kubectl_path, kustomization_roots
 from patcher.containment import boundary, inside
 from patcher.durations import seconds
 from patcher.deployed.deployed_set import DeployedSet, Deployer, deployed_set
@@ -94,9 +95,11 @@ class Model:
 
 def build_model(workspace: Workspace, config: Config, cache: ParseCache | None = None,
                 progress: Callable[[int, int, str], None] | None = None,
-                entry_points: EntryPoints | None = None) -> Model:
-    """The model of ``workspace``; ``entry_points`` are the records of what deploys it (none: the
-    repository is deployed as a whole)."""
+                entry_points: EntryPoints | None = None,
+                kustomize_roots: Iterable[str] | None = None) -> Model:
+    """The model of ``workspace``; ``entry_points`` are the records of what deploys it (None: read
+    them from the repository); ``kustomize_roots`` the kustomization root folders to build (None:
+    the deployed ones, every root when nothing is concluded undeployed)."""
     cache = cache or ParseCache()
     diagnostics: list[Diagnostic] = []
     unread: list[Unread] = []
@@ -122,26 +125,34 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
     deployed = deployed_set(entry_points, documents, kustomizations, workspace.inventory.charts,
                             [p for p, docs in documents.items() if any(is_kind_cluster(d.data) for d in docs)])
     diagnostics += deployed.notes
+    if kustomize_roots is None and not deployed.everything:
+        kustomize_roots = sorted(deployed.roots)
+    built = _Built.of(workspace, cache, kustomizations, kustomize_roots, deployed.roots)
+    diagnostics += built.diagnostics
+    unread += built.unread
 
     kind_configs: list[KindConfig] = []
     unused_kind_configs: list[KindConfig] = []
     resources: list[Resource] = []
     patches = frozenset().union(*(k.patch_files for k in kustomizations))
     for path, docs in documents.items():
+        resources += built.resources.pop(path, [])
         for doc in docs:
             if is_kind_cluster(doc.data):
                 if admit.kind_config(path, doc):
                     (kind_configs if deployed.kind_config_used(path) else unused_kind_configs).append(
                         KindConfig(path, doc))
-            elif path not in patches and admit.named(path, doc):
+            elif path not in patches and path not in built.covered and admit.named(path, doc):
                 deployers = deployed.deployers(path, doc.index)
                 # reached by an entry point: the namespace it gives (kubectl -f reads no kustomization's)
                 namespace = (_namespace(deployers) or "default") if deployers else namespaces.get(path, "default")
                 diagnostics += _namespace_choice(path, doc, deployers)
                 resources.append(_resource(doc, Source(path, doc.index, True,
                                                        deployed_by=tuple(d.where for d in deployers)), namespace))
+    resources += [r for path in sorted(built.resources) for r in built.resources[path]]
 
-    resources = admit.resources(_patched(admit.resources(resources), kustomizations, documents))
+    hand = [k for k in kustomizations if k.file not in built.covered]
+    resources = admit.resources(_patched(admit.resources(resources), hand, documents))
     resources += _operator_gateways(resources)
     urls: list[LocalUrl] = []
     forwarded: set[tuple[str, int]] = set()
@@ -389,6 +400,81 @@ def _operator_gateways(resources: list[Resource]) -> list[Resource]:
             source = dataclasses.replace(op.source, base=("spec", "ports"), prefix=prefix)
             out.append(Resource("v1", "Service", name, namespace, data, source, op.document))
     return out
+
+
+NO_KUBECTL = ("kubectl not found: Kustomize roots are approximated by patcher's own merge, JSON 6902 patches, "
+              "generators and replacements are not applied")
+
+
+@dataclass
+class _Built:
+    """The kustomization roots kustomize built: their resources by source file, and the files
+    they cover (read through the build, never again as plain documents)."""
+
+    resources: dict[str, list[Resource]] = field(default_factory=dict)
+    covered: frozenset[str] = frozenset()
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    unread: list[Unread] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, workspace: Workspace, cache: ParseCache, kustomizations: list[Kustomization],
+           roots: Iterable[str] | None,
+           deployers: Mapping[str, tuple[Deployer, ...]] | None = None) -> "_Built":
+        """``deployers``: the entry points that build each root (patcher.deployed.deployed_set)."""
+        out = cls()
+        if not kustomizations:
+            return out
+        kubectl = kubectl_path()
+        if kubectl is None:
+            out.diagnostics.append(Diagnostic(".", NO_KUBECTL, hint="install kubectl to have `kubectl kustomize` "
+                                                                    "build them", level="note"))
+            return out
+        files = [k.file for k in kustomizations]
+        folders = {posixpath.dirname(f) for f in files}  # a deployed folder without a kustomization is no root
+        chosen = kustomization_roots(workspace, files) if roots is None else [r for r in roots if r in folders]
+        covered: set[str] = set()
+        for build in build_roots(workspace, cache, kubectl, chosen):
+            if build.built:
+                covered |= build.files
+                for item in build.resources:
+                    resource = _built_resource(workspace, build, item, (deployers or {}).get(build.root, ()))
+                    if resource is not None:
+                        out.resources.setdefault(resource.source.file, []).append(resource)
+            else:
+                out._not_built(build, files)
+        out.covered = frozenset(covered)
+        for listed in out.resources.values():
+            listed.sort(key=lambda r: (r.source.doc, r.source.kustomize_root or ""))
+        return out
+
+    def _not_built(self, build: RootBuild, files: list[str]) -> None:
+        kustomization = next((f for f in files if posixpath.dirname(f) == build.root),
+                             posixpath.join(build.root, "kustomization.yaml"))
+        if build.refused:
+            self.diagnostics.append(Diagnostic(kustomization, f"not built: {build.refused}; patcher's own merge "
+                                                              "approximates this root (JSON 6902 patches, generators "
+                                                              "and replacements are not applied)", level="note"))
+            return
+        self.diagnostics.append(Diagnostic(kustomization, f"{build.error}; its files are read as plain manifests",
+                                           hint="kustomize refuses it too: correct it so that `kubectl kustomize "
+                                                f"{build.root or '.'}` builds"))
+        self.unread.append(Unread(f"kustomization root {build.root or '.'} (does not build)"))
+
+
+def _built_resource(workspace: Workspace, build: RootBuild, item: BuiltResource,
+                    deployers: tuple[Deployer, ...] = ()) -> Resource | None:
+    data = item.data
+    if not is_resource(data):
+        return None  # kustomize names everything it emits; a generateName object routes nowhere by name
+    editable = item.doc is not None and item.document is not None and item.file in workspace.texts
+    document = item.document or Document(0, data, None)
+    source = Source(item.file, item.doc if item.doc is not None else 0, editable,
+                    kustomize_root=build.root, patched_by=item.patched_by,
+                    patched_paths=item.patched_paths, deployed_by=tuple(d.where for d in deployers))
+    meta = data["metadata"]
+    # the build's namespace (kustomize's own, or the document's), else the one `kubectl -n` gives
+    namespace = "" if data["kind"] in CLUSTER_SCOPED else meta.get("namespace") or _namespace(deployers) or "default"
+    return Resource(data["apiVersion"], data["kind"], meta["name"], str(namespace), data, source, document)
 
 
 def _patched(resources: list[Resource], kustomizations, documents) -> list[Resource]:

@@ -30,6 +30,7 @@ from patcher.registry import all_rules
 from patcher.rules.schema_invalid_resource import RULE as SCHEMA_RULE
 from patcher.source import Diagnostic, PatcherError, decode
 from patcher.transform import apply_edits
+from patcher.deployed.overridden import overridden
 from patcher.unread import Unread, gaps, withheld_reason
 from patcher.validate import Validator, schema_location
 from patcher.verify import verify_file
@@ -173,6 +174,7 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
     withheld: dict[str, str] = {}  # finding identity -> why its fix is withheld
     first = analyse(model, selection, derived=False, hidden=hidden, progress=progress, skips=skips)
     _withhold(first, not_read + list(model.unread) + skips.unread, withheld)
+    _overridden(first, model, withheld)
     if any(r.id == SCHEMA_RULE.id for r in selection.rules(config)):
         for resource in model.own_defect_resources + model.malformed:  # counted for the note on what had no schema to check against
             validator.covers(resource.data)
@@ -181,6 +183,7 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
                                        skips=skips),
                        key=lambda f: (-f.severity, f.sort_key()))
         _withhold(first, not_read + list(model.unread) + skips.unread, withheld)
+        _overridden(first, model, withheld)
     # else the routing changes first, and policy derived from it is found (and reported) on the fixed routing
     texts: dict[str, str | None] = dict(workspace.texts)
     extra_read: dict[str, str | None] = {}
@@ -202,6 +205,7 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
         hidden_now: list[tuple[Finding, str]] = []
         current = analyse(model, selection, hidden=hidden_now, skips=skips)
         _withhold(current, not_read + list(model.unread) + skips.unread, withheld)
+        _overridden(current, model, withheld)
         # what only exists once a fix is in: policy for a Service a corrected route reaches, a
         # merged route's missing timeout, a mapping a moved port left unused
         later.update((f.identity, f) for f in current
@@ -242,6 +246,15 @@ def _withhold(findings: list[Finding], unread: list[Unread], withheld: dict[str,
             found = gaps(finding.fix.needs, unread)
             if found:
                 withheld[finding.identity] = withheld_reason(found)
+
+
+def _overridden(findings: list[Finding], model, withheld: dict[str, str]) -> None:
+    """Note the findings whose fix edits a field a Kustomize patch sets (patcher.deployed.overridden)."""
+    for finding in findings:
+        if finding.fix is not None and finding.identity not in withheld:
+            reason = overridden(finding.fix.edits, model.resources, finding.location.resource)
+            if reason:
+                withheld[finding.identity] = reason
 
 
 def _eligible(findings: list[Finding], withheld: dict[str, str]) -> list[Finding]:

@@ -24,6 +24,11 @@ class Source:
     # the entry points that deploy it ("script:line", "file: Application NAME"); () when the
     # repository names none, or none reaches it
     deployed_by: tuple[str, ...] = ()
+    # built by kustomize (patcher.deployed.kustomize_build): the root folder that built it, and the
+    # patch files selecting it; where a patch sets a field, an edit to that field here has no effect
+    kustomize_root: str | None = None
+    patched_by: tuple[str, ...] = ()
+    patched_paths: tuple[tuple, ...] = ()  # the paths those patches set (a merged list as a whole)
 
 
 @dataclass(frozen=True)

@@ -377,5 +377,6 @@ def test_kubectl_apply_k_of_one_overlay_deploys_the_shared_base_into_its_namespa
     # applied as a file, with -f: no kustomization places it
     by_file = model_of(root, EntryPoints(applies=(Apply("x.sh", 3, ("kube/overlays/us/us-only.yaml",)),)))
     assert [r.ref for r in by_file.resources] == ["ConfigMap default/us-only"]
-    # without entry points the shared base lands where the first root puts it, as before
-    assert [r.ref for r in model_of(root, None).resources if r.name == "rates"] == ["ConfigMap fx-eu/rates"]
+    # without entry points every root is built: the shared base is one object in each overlay's namespace
+    assert [r.ref for r in model_of(root, EntryPoints()).resources if r.name == "rates"] == [
+        "ConfigMap fx-eu/rates", "ConfigMap fx-us/rates"]

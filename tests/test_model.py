@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from patcher.config import load_config
 from patcher.model import build_model
 from patcher.plan import load_workspace
@@ -66,7 +68,11 @@ def test_settings_name_the_release(tmp_path: Path) -> None:
     assert services(model_of(root)) == {"dmz/edge-web": 8080}
 
 
-def test_kustomize_patches_are_not_resources_and_namespaces_apply(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kubectl", [True, False], ids=["kustomize", "hand-merge"])
+def test_kustomize_patches_are_not_resources_and_namespaces_apply(tmp_path: Path, kubectl: bool,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    if not kubectl:
+        monkeypatch.setattr("patcher.model.kubectl_path", lambda: None)
     root = write(tmp_path, {
         "base/kustomization.yaml": "resources: [svc.yaml]\n",
         "base/svc.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  ports: [{port: 80}]\n",
@@ -77,7 +83,9 @@ def test_kustomize_patches_are_not_resources_and_namespaces_apply(tmp_path: Path
     })
     model = model_of(root)
     [service] = model.of_kind("Service")
-    assert (service.namespace, [p["port"] for p in service.data["spec"]["ports"]]) == ("prod", [80, 81])
+    # kustomize puts the patch's new list items first; patcher's own merge appends them
+    ports = [81, 80] if kubectl else [80, 81]
+    assert (service.namespace, [p["port"] for p in service.data["spec"]["ports"]]) == ("prod", ports)
     assert [(r.kind, r.namespace, r.name) for r in model.of_kind("Namespace")] == [("Namespace", "", "prod")]
 
 
@@ -89,7 +97,10 @@ def test_argo_cd_inline_values(tmp_path: Path) -> None:
     assert services(model_of(root)) == {"shop/web-web": 7000}
 
 
-def test_strategic_merge_patches_reach_the_model(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kubectl", [True, False], ids=["kustomize", "hand-merge"])
+def test_strategic_merge_patches_reach_the_model(tmp_path: Path, kubectl: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not kubectl:
+        monkeypatch.setattr("patcher.model.kubectl_path", lambda: None)
     root = write(tmp_path, {
         "base/kustomization.yaml": "resources: [app.yaml]\n",
         "base/app.yaml": (
@@ -104,7 +115,8 @@ def test_strategic_merge_patches_reach_the_model(tmp_path: Path) -> None:
     })
     [deployment] = model_of(root).of_kind("Deployment")
     env = deployment.data["spec"]["template"]["spec"]["containers"][0]["env"]
-    assert env == [{"name": "DB_HOST", "value": "db"}, {"name": "CACHE_URL", "value": "redis://cache:6379"}]
+    db, cache = {"name": "DB_HOST", "value": "db"}, {"name": "CACHE_URL", "value": "redis://cache:6379"}
+    assert env == ([cache, db] if kubectl else [db, cache])
     assert deployment.source.file == "base/app.yaml"
     assert (root / "base" / "app.yaml").read_text().count("CACHE_URL") == 0
 

@@ -42,6 +42,8 @@ class DeployedSet:
     kind_configs: frozenset[str] | None = None  # kind config files a script creates a cluster from; None: all
     everything: bool = True  # nothing is concluded undeployed (no entry point, or one patcher cannot resolve)
     notes: tuple[Diagnostic, ...] = ()
+    # kustomization root folder -> the entry points that build it (kubectl apply -k, an Application path)
+    roots: Mapping[str, tuple[Deployer, ...]] = field(default_factory=dict)
 
     def deployers(self, file: str, doc: int) -> tuple[Deployer, ...]:
         return self.documents.get((file, doc), ())
@@ -90,9 +92,11 @@ def deployed_set(entry_points: EntryPoints, documents: Mapping[str, Sequence[Any
     kinds, kind_notes = _kind_configs(entry_points, frozenset(kind_configs))
     by_document = {key: tuple(sorted(set(found), key=lambda d: (d.where, d.namespace or "")))
                    for key, found in reach.found.items()}
+    roots = {root: tuple(sorted(set(found), key=lambda d: (d.where, d.namespace or "")))
+             for root, found in reach.roots.items()}
     return DeployedSet(by_document, frozenset(installs), kinds,
                        not entry_points.deploys or bool(reach.unknowns),
-                       tuple(reach.unknowns) + tuple(reach.notes) + tuple(kind_notes))
+                       tuple(reach.unknowns) + tuple(reach.notes) + tuple(kind_notes), roots)
 
 
 class _Reach:
@@ -105,6 +109,7 @@ class _Reach:
         self.found: dict[tuple[str, int], list[Deployer]] = {}
         self.unknowns: list[Diagnostic] = []
         self.notes: list[Diagnostic] = []
+        self.roots: dict[str, list[Deployer]] = {}
 
     def is_chart(self, path: str) -> bool:
         return _normal(path) in self.charts
@@ -163,6 +168,7 @@ class _Reach:
                                          "which holds no kustomization patcher read: nothing of it is counted "
                                          "as deployed", _line(where), level="warning"))
             return
+        self.roots.setdefault(path, []).append(deployer)
         for file, namespace in closure(kust, self.kustomizations).items():
             self.add_file(file, Deployer(deployer.where, namespace or deployer.namespace))
 

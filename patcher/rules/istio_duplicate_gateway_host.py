@@ -133,7 +133,7 @@ def _merge(keep: VirtualService, other: VirtualService, domain: str) -> tuple[li
 
 def _removal(model: Model, vs: VirtualService) -> list:
     src = vs.resource.source
-    edits: list = [DeleteDocument(src.file, src.doc, vs.resource.data)]
+    edits: list = [DeleteDocument(src.file, src.doc, vs.resource.document.data)]
     documents = [d for d in model.documents.get(src.file, []) if d.data is not None]
     if len(documents) == 1:
         for kust in model.kustomizations:

@@ -85,7 +85,7 @@ area = Path(os.environ.get("HOME", "/nonexistent")).parent
 files = sorted(p.relative_to(area).as_posix() for p in area.rglob("*") if p.is_file()) if area.is_dir() else []
 code = 0
 if {real!r}:
-    code = subprocess.run([{real!r}, *sys.argv[1:]], stdout=subprocess.DEVNULL).returncode
+    code = subprocess.run([{real!r}, *sys.argv[1:]]).returncode  # its output is what the model reads
 with record.open("a") as out:
     out.write(json.dumps({{"argv": sys.argv[1:], "env": dict(os.environ), "files": files, "code": code}}) + "\\n")
 if {hang_from_call!r} is not None and calls + 1 >= {hang_from_call!r}:
@@ -98,6 +98,11 @@ sys.exit(code)
 
 def _calls(record: Path) -> list[dict]:
     return [json.loads(line) for line in record.read_text().splitlines()] if record.exists() else []
+
+
+def _prechecks(calls: list[dict]) -> list[dict]:
+    """The pre-apply check's builds; the model's own (patcher.deployed.kustomize_build) are the others."""
+    return [c for c in calls if Path(c["env"]["HOME"]).parent.name.startswith("patcher-kustomize-")]
 
 
 def _on_path(folder: Path) -> dict[str, str]:
@@ -226,12 +231,13 @@ def test_a_temporary_folder_that_cannot_be_used_is_an_error_naming_it(hostile, m
 
 # 2. The child's environment and its time limit ---------------------------------------------------
 
+@needs_kubectl
 def test_kubectl_gets_no_credentials_kubeconfig_or_proxy(hostile, tmp_path_factory) -> None:
     root = hostile.write(_routed("k8s"))
     kubeconfig = hostile.outside / "kubeconfig"
     kubeconfig.write_text(f"token: {hostile.canary}\n")
     stand_in = tmp_path_factory.mktemp("bin")
-    record = _stand_in(stand_in)
+    record = _stand_in(stand_in, real=REAL_KUBECTL)  # real: the model reads what it builds
     secrets = {"KUBECONFIG": str(kubeconfig), "GITHUB_TOKEN": hostile.canary, "GH_TOKEN": hostile.canary,
                "AWS_SECRET_ACCESS_KEY": hostile.canary, "GOOGLE_APPLICATION_CREDENTIALS": str(kubeconfig),
                "AZURE_CLIENT_SECRET": hostile.canary, "HTTPS_PROXY": f"http://user:{hostile.canary}@proxy:3128",
@@ -241,7 +247,8 @@ def test_kubectl_gets_no_credentials_kubeconfig_or_proxy(hostile, tmp_path_facto
     assert outcome.code == 0, outcome.output
     hostile.assert_contained(outcome, before)
     calls = _calls(record)
-    assert [c["argv"][0] for c in calls] == ["kustomize", "kustomize"]  # before and after the change
+    assert [c["argv"][0] for c in _prechecks(calls)] == ["kustomize", "kustomize"]  # before and after the change
+    assert len(calls) == 4  # and the model's builds, before and after the fix
     for call in calls:
         env = call["env"]
         assert hostile.canary not in json.dumps(env)
@@ -374,7 +381,7 @@ def test_a_monorepo_subfolder_builds_with_what_it_names_outside_the_folder(hosti
     hostile.assert_contained(outcome, before)
     assert outcome.code == 0, outcome.output
     assert "note:" not in outcome.stderr
-    calls = _calls(record)
+    calls = _prechecks(_calls(record))
     assert [(Path(c["argv"][1]).relative_to(Path(c["env"]["HOME"]).parent).as_posix(), c["code"])
             for c in calls] == [("tree/services/shop/overlays/dev", 0)] * 2  # real kubectl built it, twice
     assert [f for f in calls[0]["files"] if f.startswith("tree/")] == [
@@ -392,7 +399,7 @@ def test_an_overlay_naming_a_changed_base_is_built_too(hostile, tmp_path_factory
     record = _stand_in(stand_in, real=REAL_KUBECTL)
     outcome = hostile.run("apply", str(root), *RULE, env=_on_path(stand_in))
     assert outcome.code == 0, outcome.output
-    built = sorted((Path(c["argv"][1]).name, c["code"]) for c in _calls(record))
+    built = sorted((Path(c["argv"][1]).name, c["code"]) for c in _prechecks(_calls(record)))
     assert built == [("base", 0), ("base", 0), ("dev", 0), ("dev", 0)]
 
 
