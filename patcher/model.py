@@ -16,6 +16,7 @@ from typing import Any, Callable, Mapping
 
 from patcher.config import Config
 from patcher.containment import boundary, inside
+from patcher.deployed.ingress import model_ingress
 from patcher.durations import seconds
 from patcher.entrypoints import EntryPoints
 from patcher.helm import (Release, from_applications, from_scripts, left_out, missing_dependencies,
@@ -64,6 +65,10 @@ class Model:
     malformed: tuple[Resource, ...] = ()
     skipped: tuple[Diagnostic, ...] = ()  # why each document was left out: for the rules that read the model
     entry_points: EntryPoints = EntryPoints()  # what deploys the repository (patcher.entrypoints)
+    # (namespace, name) of an ingress gateway Service an installer declares -> its pods' labels
+    gateway_pods: Mapping[tuple[str, str], Mapping[str, str]] = field(default_factory=dict)
+    # the note, when Gateways exist but their ingress Service is not known: rules conclude nothing from it
+    ingress_unknown: str | None = None
 
     @property
     def root(self) -> Path:
@@ -105,7 +110,6 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                                            namespaces.get(path, "default")))
 
     resources = admit.resources(_patched(admit.resources(resources), kustomizations, documents))
-    resources += _operator_gateways(resources)
     urls: list[LocalUrl] = []
     installs: list[HelmInstall] = []
     forwarded: set[tuple[str, int]] = set()
@@ -154,11 +158,32 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                                    hint="run `helm dependency build` on the chart", level="warning")
                         for name in missing]
         unread += [Unread(f"dependency '{name}' of chart {release.chart} (missing from charts/)") for name in missing]
+    entry_points = _entry_points(workspace)
+    ingress = model_ingress(resources, entry_points, charts, lambda path: _values_data(workspace, cache, path))
+    resources = list(ingress.resources)
+    diagnostics += ingress.diagnostics
     diagnostics += _ignored_kinds(resources)
     return Model(workspace, config, documents, tuple(resources), tuple(kind_configs),
                  tuple(kustomizations), tuple(urls), tuple(releases), tuple(diagnostics),
                  frozenset(forwarded), frozenset(served), frozenset(labelled), tuple(unread),
-                 tuple(admit.malformed), tuple(admit.skipped))
+                 tuple(admit.malformed), tuple(admit.skipped), entry_points, ingress.pod_labels, ingress.unknown)
+
+
+def _entry_points(workspace: Workspace) -> EntryPoints:
+    """What deploys the repository; the entry-point readers (patcher.entrypoints) fill it."""
+    return EntryPoints()
+
+
+def _values_data(workspace: Workspace, cache: ParseCache, path: str) -> Any:
+    """A values file of the repository a helm line names, parsed; None when it is not one."""
+    text = workspace.texts.get(path)
+    if text is None:
+        return None
+    try:
+        docs = cache.documents(path, text)
+    except PatcherError:
+        return None
+    return docs[0].data if docs else {}
 
 
 class _Admission:
@@ -258,33 +283,6 @@ def _deployed_paths(documents: Mapping[str, list[Document]]) -> frozenset[str]:
 def _local_chart(argument: str, charts: tuple[str, ...]) -> bool:
     name = posixpath.basename(argument.rstrip("/"))
     return any(posixpath.basename(c) == name for c in charts)
-
-
-def _operator_gateways(resources: list[Resource]) -> list[Resource]:
-    """The gateway Services an IstioOperator declares (``istioctl install -f``), as Services.
-
-    Only gateways whose Service ports are written out: the ports and NodePorts
-    are then facts of the repository, and a fix edits them where they are written.
-    """
-    out = []
-    for op in resources:
-        if op.kind != "IstioOperator" or not op.group.startswith("install.istio.io"):
-            continue
-        for index, gateway in enumerate(op.get("spec", "components", "ingressGateways", default=[]) or []):
-            service = (gateway.get("k8s") or {}).get("service") if isinstance(gateway, dict) else None
-            if gateway.get("enabled") is False or not isinstance(service, dict) or not service.get("ports"):
-                continue
-            name = str(gateway.get("name") or "istio-ingressgateway")
-            labels = {"app": name, "istio": "ingressgateway"} if name == "istio-ingressgateway" else {"app": name}
-            labels.update(gateway.get("label") or {})
-            namespace = str(gateway.get("namespace") or op.get("spec", "namespace") or "istio-system")
-            data = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": namespace},
-                    "spec": {"type": service.get("type", "LoadBalancer"), "selector": labels,
-                             "ports": service["ports"]}}
-            prefix = ("spec", "components", "ingressGateways", index, "k8s", "service", "ports")
-            source = dataclasses.replace(op.source, base=("spec", "ports"), prefix=prefix)
-            out.append(Resource("v1", "Service", name, namespace, data, source, op.document))
-    return out
 
 
 def _patched(resources: list[Resource], kustomizations, documents) -> list[Resource]:

@@ -20,6 +20,10 @@ class Source:
     # its paths under ``base`` live in that document under ``prefix``; others are not in the file
     base: tuple = ()
     prefix: tuple | None = None
+    # of a list at ``base``, only the first ``written`` items are in the file (the rest are defaults)
+    written: int | None = None
+    line: int | None = None  # where a resource declared by a command or defaults is declared
+    declared_by: str | None = None  # what declares a Service not written out ("istioctl install (x.sh:3)")
 
 
 @dataclass(frozen=True)
@@ -45,13 +49,21 @@ class Resource:
         if self.source.prefix is None:
             return path
         base = self.source.base
-        return self.source.prefix + path[len(base):] if path[:len(base)] == base else None
+        if path[:len(base)] != base:
+            return None
+        rest = path[len(base):]
+        if self.source.written is not None and rest and isinstance(rest[0], int) and rest[0] >= self.source.written:
+            return None
+        return self.source.prefix + rest
 
     def location(self, path: YamlPath = ()) -> Location:
         in_file = self.file_path(path)
         if in_file is None:
             in_file = self.source.prefix or ()
-        line, column = self.document.key_position(in_file) if self.source.editable else (1, 1)
+        if self.source.editable:
+            line, column = self.document.key_position(in_file)
+        else:
+            line, column = (self.source.line or 1, 1)
         return Location(self.source.file, line, column, self.source.doc, in_file, self.ref)
 
     def get(self, *path: str | int, default: Any = None) -> Any:

@@ -137,6 +137,7 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
     if port is not None and port.node_port and topology.mapped_host_port(port.node_port) is not None:
         return None
     edits: list = []
+    written = True
     waiting = topology.waiting_mapping(server.number) if port is None or port.node_port is None else None
     if port is None:
         node_port = waiting.container_port if waiting else alloc.node_port()
@@ -150,14 +151,18 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
             message = (f"{where}, but the ingress Service {svc.namespace}/{svc.name} has no port "
                        f"{server.number} and kind maps no host port to it")
         item = _like_siblings({"name": _port_name(server), "port": server.number, "targetPort": server.number,
-                               "nodePort": node_port, "protocol": "TCP"}, svc.get("spec", "ports") or [])
+                               "nodePort": node_port, "protocol": "TCP"},
+                              _written_ports(svc))
         edits.append(InsertItem(svc.source.file, svc.source.doc, svc.file_path(("spec", "ports")), item))
     elif port.node_port is None:
         node_port = waiting.container_port if waiting else alloc.node_port()
         message = (f"{where}, but port {server.number} of the ingress Service {svc.namespace}/{svc.name} "
                    f"has no fixed nodePort, so kind cannot map a host port to it")
-        edits.append(InsertKey(svc.source.file, svc.source.doc, svc.file_path(("spec", "ports", port.index)), "nodePort",
-                               node_port))
+        at = svc.file_path(("spec", "ports", port.index))
+        if at is None:
+            written = False  # a default port the declaration does not write: no item to add the key to
+        else:
+            edits.append(InsertKey(svc.source.file, svc.source.doc, at, "nodePort", node_port))
     else:
         node_port = port.node_port
         message = (f"{where} (NodePort {node_port} of {svc.namespace}/{svc.name}), but kind maps no "
@@ -167,13 +172,27 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
     else:
         host_port = alloc.host_port(server.number)
         edits += _mapping_edit(topology, node_port, host_port)
-    fixable = svc.source.editable or port is not None and port.node_port is not None
+    fixable = svc.source.editable and written or port is not None and port.node_port is not None
     title = f"expose port {server.number} on the host as localhost:{host_port}"
     fix = Fix(title, tuple(edits), Applicability.SAFE, needs=NEEDS) if fixable and edits else None
-    if not svc.source.editable and not fixable:
-        message += f"; the Service comes from Helm release {svc.source.release}: {_values_hint(ctx, svc)}"
+    if not fixable:
+        message += (f"; the Service comes from Helm release {svc.source.release}: {_values_hint(ctx, svc)}"
+                    if svc.source.release else f"; the Service is declared by {svc.source.declared_by or svc.source.file}: "
+                    "add the port (with a fixed nodePort) there")
     return Finding(RULE.id, RULE.severity, message, loc, WHY, fix,
                    (svc.location(("spec", "ports")),))
+
+
+def _written_ports(svc) -> list:
+    """The ports as the file writes them (a declaration's own items, not the defaults merged in)."""
+    at = svc.file_path(("spec", "ports"))
+    if svc.source.prefix is None or at is None:
+        return svc.get("spec", "ports") or []
+    node = svc.document.data
+    for key in at:
+        ok = isinstance(node, dict) and key in node or isinstance(node, list) and isinstance(key, int) and key < len(node)
+        node = node[key] if ok else []
+    return node if isinstance(node, list) else []
 
 
 def _values_hint(ctx: Context, svc) -> str:
