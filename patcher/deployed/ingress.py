@@ -281,9 +281,13 @@ def _patched(resources: list[Resource], patches: tuple[Patch, ...], diagnostics)
         source = target.source
         if spec_before.get("ports") != spec_after.get("ports") or spec_before.get("type") != spec_after.get("type"):
             # the ports are decided last on the script's line: editing the declaration would not change them
-            source = Source(patch.file, 0, False, line=patch.line,
-                            declared_by=f"{source.declared_by or target.source.file}, patched by kubectl patch "
-                                        f"({patch.file}:{patch.line})")
+            declared = source.declared_by or target.source.file
+            here = f"{patch.file}:{patch.line}"
+            if source.line is not None and declared.endswith(")") and ", patched by kubectl patch (" in declared:
+                declared = f"{declared[:-1]}, {here})"  # patched again by a later line
+            else:
+                declared = f"{declared}, patched by kubectl patch ({here})"
+            source = Source(patch.file, 0, False, line=patch.line, declared_by=declared)
         out[index] = dataclasses.replace(target, data=data, source=source)
     return out
 

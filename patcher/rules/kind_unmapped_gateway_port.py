@@ -178,7 +178,7 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
     if not fixable:
         message += (f"; the Service comes from Helm release {svc.source.release}: {_values_hint(ctx, svc)}"
                     if svc.source.release else f"; the Service is declared by {svc.source.declared_by or svc.source.file}: "
-                    "add the port (with a fixed nodePort) there")
+                    + ("add the port (with a fixed nodePort) there" if port is None else "pin its nodePort there"))
     return Finding(RULE.id, RULE.severity, message, loc, WHY, fix,
                    (svc.location(("spec", "ports")),))
 
