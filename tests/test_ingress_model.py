@@ -337,13 +337,21 @@ def test_loadbalancer_nodeport_mapped_by_kind_is_reachable(tmp_path) -> None:
     assert finding_rows(plan(tmp_path, *PORT_RULES)) == []
 
 
-def test_loadbalancer_without_a_fixed_nodeport_is_not_reachable_through_kind(tmp_path) -> None:
-    write(tmp_path, {"svc.yaml": LB.format(node=""), "gw.yaml": GATEWAY.format(selector="gw"),
-                     "kind.yaml": KIND.format(node=30777)})
+def test_loadbalancer_port_without_a_fixed_nodeport_is_not_reachable_through_kind(tmp_path) -> None:
+    service = LB.format(node=", nodePort: 30777") + "    - {name: http-admin, port: 8481, targetPort: 8481}\n"
+    gateway = GATEWAY.format(selector="gw") + "    - port: {number: 8481, name: http-admin, protocol: HTTP}\n" \
+                                              "      hosts: ['*']\n"
+    write(tmp_path, {"svc.yaml": service, "gw.yaml": gateway, "kind.yaml": KIND.format(node=30777)})
     rows = finding_rows(plan(tmp_path, "kind/unmapped-gateway-port"))
     assert [(r["file"], r["message"]) for r in rows] == [
-        ("gw.yaml", "Gateway shop/front serves port 80, but port 80 of the ingress Service edge/gw has no fixed "
+        ("gw.yaml", "Gateway shop/front serves port 8481, but port 8481 of the ingress Service edge/gw has no fixed "
                     "nodePort, so kind cannot map a host port to it")]
+
+
+def test_loadbalancer_kind_does_not_map_is_reached_through_its_external_ip(tmp_path) -> None:
+    write(tmp_path, {"svc.yaml": LB.format(node=""), "gw.yaml": GATEWAY.format(selector="gw"),
+                     "kind.yaml": KIND.format(node=30777)})
+    assert finding_rows(plan(tmp_path, "kind/unmapped-gateway-port")) == []
 
 
 def test_url_through_a_port_forward_of_another_script_is_not_a_finding(tmp_path, records) -> None:

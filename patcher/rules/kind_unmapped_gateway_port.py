@@ -8,7 +8,9 @@ or without a kind mapping onto it, a kind mapping of the server's port onto a
 NodePort no Service has, and a mapped ingress port that no Gateway serves.
 When kind already maps the server's port to a free containerPort, that
 containerPort becomes the new Service port's NodePort instead of a second
-mapping.
+mapping. A LoadBalancer ingress Service is judged like a NodePort one (it has
+NodePorts too) when kind maps some of its NodePorts; when kind maps none, the
+host reaches it through its external IP or a port-forward, and it is not judged.
 
 Why it matters: the Gateway looks configured, but `curl localhost:<port>` is
 refused, because one layer in front of it was never opened.
@@ -234,6 +236,17 @@ def _mapping_location(config, mapping: PortMapping) -> Location:
     return Location(config.file, line, column, config.document.index, mapping.path)
 
 
+def _through_kind(topology: Topology, service: Service) -> bool:
+    """Whether the host is meant to reach this ingress Service through kind's mappings: a NodePort
+    Service, or a LoadBalancer one (which has NodePorts too) some of whose NodePorts kind maps. A
+    LoadBalancer none of whose NodePorts is mapped is reached through its external IP (cloud-provider-kind,
+    MetalLB) or a port-forward, which kind's config does not show."""
+    if service.type == "NodePort":
+        return True
+    return service.type == "LoadBalancer" and any(
+        p.node_port and topology.mapped_host_port(p.node_port) is not None for p in service.ports)
+
+
 def check(ctx: Context) -> Iterator[Finding]:
     topology = ctx.topology
     if not ctx.model.kind_configs:
@@ -242,7 +255,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     alloc = _Allocator(topology, int(low), int(high))
     seen: set[tuple] = set()
     for _, gateway in sorted(topology.gateways.items()):
-        services = [s for s in topology.ingress_services(gateway) if s.type in ("NodePort", "LoadBalancer")]
+        services = [s for s in topology.ingress_services(gateway) if _through_kind(topology, s)]
         for service in services[:1]:
             for server in gateway.servers:
                 if (service.key, server.number) in seen:
