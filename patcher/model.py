@@ -159,7 +159,8 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                         for name in missing]
         unread += [Unread(f"dependency '{name}' of chart {release.chart} (missing from charts/)") for name in missing]
     entry_points = _entry_points(workspace)
-    ingress = model_ingress(resources, entry_points, charts, lambda path: _values_data(workspace, cache, path))
+    ingress = model_ingress(resources, entry_points, charts,
+                            lambda path, file: _values_data(workspace, cache, path, file))
     resources = list(ingress.resources)
     diagnostics += ingress.diagnostics
     diagnostics += _ignored_kinds(resources)
@@ -174,8 +175,12 @@ def _entry_points(workspace: Workspace) -> EntryPoints:
     return EntryPoints()
 
 
-def _values_data(workspace: Workspace, cache: ParseCache, path: str) -> Any:
-    """A values file of the repository a helm line names, parsed; None when it is not one."""
+def _values_data(workspace: Workspace, cache: ParseCache, path: str, file: str) -> Any:
+    """A values file of the repository a helm line names, parsed; None when it is not one. The
+    path is read as helm does from the repository root, the script's folder or its parent."""
+    here = posixpath.dirname(file)
+    candidates = (path, posixpath.join(here, path), posixpath.join(posixpath.dirname(here), path))
+    path = next((posixpath.normpath(p) for p in candidates if posixpath.normpath(p) in workspace.texts), path)
     text = workspace.texts.get(path)
     if text is None:
         return None

@@ -229,6 +229,25 @@ def test_helm_line_installing_the_gateway_chart(tmp_path, records) -> None:
     assert (svc.source.file, svc.source.line, svc.source.editable) == ("up.sh", 5, False)
 
 
+def test_values_file_beside_the_script_and_values_object_over_values(tmp_path, records) -> None:
+    write(tmp_path, {"ops/gw-values.yaml": "service:\n  type: NodePort\n"})
+    records(EntryPoints(
+        helm=(HelmInstall("ops/up.sh", 3, "side-gw", "istio/gateway", "side", values=("gw-values.yaml",)),),
+        applications=(ArgoSource("argo/gw.yaml", 0, "gw", "north", repo_url=gateway_chart.REPOSITORY,
+                                 chart="gateway", helm={"values": "service: {type: ClusterIP}\n",
+                                                        "valuesObject": {"name": "north-gw"}}),)))
+    model = model_of(tmp_path)
+    assert ingress(model, "side-gw").data["spec"]["type"] == "NodePort"
+    assert ingress(model, "north-gw").data["spec"]["type"] == "LoadBalancer"
+
+
+def test_strange_operator_fields_are_not_read_and_do_not_crash() -> None:
+    spec = {"values": ["x"], "components": {"ingressGateways": [{"name": "g", "label": "x", "k8s": {
+        "overlays": {"kind": "Service"}, "service": "NodePort"}}]}}
+    assert [g.name for g in operator_gateways(spec)] == ["g"]
+    assert operator_gateways({"components": "none"}) != []
+
+
 def test_a_set_on_a_list_index_replaces_the_list_as_helm_does(tmp_path, records) -> None:
     records(EntryPoints(helm=(HelmInstall("up.sh", 2, "gw", "istio/gateway", "gw",
                                           sets=(("--set", "service.ports[0].nodePort", "30555"),)),)))

@@ -20,7 +20,7 @@ import dataclasses
 import json
 import posixpath
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from patcher.deployed import gateway_chart
 from patcher.deployed.istio_operator import UnknownProfile, gateways as operator_gateways, set_value, typed
@@ -32,8 +32,9 @@ from patcher.source import Diagnostic
 from patcher.source import PatcherError
 from patcher.yamlread import Document, read_documents
 
-# a values file's parsed content, or None when it cannot be read (then the Service is not known)
-ReadValues = Callable[[str], Any]
+# (a values file as a helm line writes it, the file of that line) -> its parsed content, or None
+# when it cannot be read (then the Service is not known)
+ReadValues = Callable[[str, str], Any]
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class Ingress:
 
 
 def model_ingress(resources: list[Resource], entry_points: EntryPoints, charts: tuple[str, ...] = (),
-                  read_values: ReadValues = lambda path: None) -> Ingress:
+                  read_values: ReadValues = lambda path, file: None) -> Ingress:
     """The model's resources with the ingress gateway Services the entry points declare.
     ``charts`` are the repository's chart folders (a helm line naming one is rendered, not
     modelled here); ``read_values`` parses a values file a helm line names."""
@@ -153,7 +154,7 @@ def _helm(install: HelmInstall, read_values: ReadValues, unmodelled):
     where = f"{install.file}:{install.line}"
     layers = []
     for path in install.values:
-        data = read_values(path)
+        data = read_values(path, install.file)
         if not isinstance(data, dict):
             unmodelled.append(where)  # a values file patcher cannot read may set the Service
             return
@@ -192,12 +193,14 @@ def _helm_set(values: dict, flag: str, key: str, raw: str) -> None:
 
 
 def _argo(source: ArgoSource, resources: list[Resource], unmodelled, diagnostics):
-    helm = source.helm if isinstance(source.helm, dict) else {}
+    helm = dict(source.helm) if isinstance(source.helm, Mapping) else {}
     if helm.get("valueFiles"):
         unmodelled.append(source.where)  # files of the chart or of another source: not in the model
         return
     layers: list[Any] = []
-    if isinstance(helm.get("values"), str):
+    if isinstance(helm.get("valuesObject"), dict):
+        layers.append(helm["valuesObject"])  # Argo CD uses it instead of values when both are set
+    elif isinstance(helm.get("values"), str):
         try:
             docs = read_documents(helm["values"], source.file)
         except PatcherError:
@@ -208,8 +211,6 @@ def _argo(source: ArgoSource, resources: list[Resource], unmodelled, diagnostics
         layers.append(docs[0].data or {})
     elif isinstance(helm.get("values"), dict):
         layers.append(helm["values"])
-    if isinstance(helm.get("valuesObject"), dict):
-        layers.append(helm["valuesObject"])
     params: dict[str, Any] = {}
     for param in helm.get("parameters") or []:
         if isinstance(param, dict) and param.get("name"):

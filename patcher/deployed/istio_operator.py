@@ -96,11 +96,10 @@ def gateways(spec: Any, sets: tuple[tuple[str, str], ...] = ()) -> list[Operator
     profile = istio_profiles.profile(name)
     if profile is None:
         raise UnknownProfile(name)
-    values = ((spec.get("values") or {}).get("gateways") or {}).get(istio_profiles.NAME) or {}
-    values = values if isinstance(values, dict) else {}
-    namespace = str(spec.get("namespace") or ((spec.get("values") or {}).get("global") or {}).get("istioNamespace")
+    values = _map(_map(_map(spec.get("values")).get("gateways")).get(istio_profiles.NAME))
+    namespace = str(spec.get("namespace") or _map(_map(spec.get("values")).get("global")).get("istioNamespace")
                     or istio_profiles.NAMESPACE)
-    entries = (spec.get("components") or {}).get("ingressGateways")
+    entries = _map(spec.get("components")).get("ingressGateways")
     if isinstance(entries, list):
         listed = [(i, e) for i, e in enumerate(entries) if isinstance(e, dict)]
     else:
@@ -117,8 +116,9 @@ def _gateway(entry: dict, index: int | None, profile, values: dict, namespace: s
     name = str(entry.get("name") or istio_profiles.NAME)
     # a gateway named otherwise is selected by its own name, unless its label says more
     labels = dict(istio_profiles.LABELS) if name == istio_profiles.NAME else {"app": name}
-    labels.update({str(k): str(v) for k, v in (values.get("labels") or {}).items()} if name == istio_profiles.NAME else {})
-    labels.update({str(k): str(v) for k, v in (entry.get("label") or {}).items()})
+    if name == istio_profiles.NAME:
+        labels.update({str(k): str(v) for k, v in _map(values.get("labels")).items()})
+    labels.update({str(k): str(v) for k, v in _map(entry.get("label")).items()})
     ports = values.get("ports") if isinstance(values.get("ports"), list) else istio_profiles.ports(profile)
     data = {"apiVersion": "v1", "kind": "Service",
             "metadata": {"name": name, "namespace": str(entry.get("namespace") or namespace), "labels": dict(labels)},
@@ -128,7 +128,7 @@ def _gateway(entry: dict, index: int | None, profile, values: dict, namespace: s
     ports_at: tuple | None = None
     written = 0
     problems: list[str] = []
-    k8s = entry.get("k8s") if isinstance(entry.get("k8s"), dict) else {}
+    k8s = _map(entry.get("k8s"))
     service = k8s.get("service")
     if isinstance(service, dict):
         own = service.get("ports")
@@ -139,11 +139,13 @@ def _gateway(entry: dict, index: int | None, profile, values: dict, namespace: s
         if isinstance(own, list) and own:
             data["spec"]["ports"] = _written_first(data["spec"]["ports"], own)
             ports_at, written = path + ("k8s", "service", "ports"), len(own)
-    for o, overlay in enumerate(k8s.get("overlays") or []):
+    overlays = k8s.get("overlays") if isinstance(k8s.get("overlays"), list) else []
+    for o, overlay in enumerate(overlays):
         if not isinstance(overlay, dict) or overlay.get("kind") != "Service" \
                 or overlay.get("name") not in (None, name):
             continue
-        for p, patch in enumerate(overlay.get("patches") or []):
+        patches = overlay.get("patches") if isinstance(overlay.get("patches"), list) else []
+        for p, patch in enumerate(patches):
             if not isinstance(patch, dict) or not isinstance(patch.get("path"), str):
                 continue
             where = path + ("k8s", "overlays", o, "patches", p)
@@ -158,6 +160,12 @@ def _gateway(entry: dict, index: int | None, profile, values: dict, namespace: s
             elif target.startswith("spec.ports"):
                 ports_at = None  # one port changed here, the list written elsewhere: no single place to edit
     return OperatorGateway(name, data["metadata"]["namespace"], data, labels, ports_at, written, path, tuple(problems))
+
+
+def _map(value: Any) -> dict:
+    """A mapping of the operator, or nothing when it is written as something else (istioctl
+    refuses that; the model just does not read it)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _written_first(merged: list, own: list) -> list:
