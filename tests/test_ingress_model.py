@@ -198,6 +198,25 @@ def test_a_set_on_the_gateway_makes_the_operator_file_not_the_place_to_edit(tmp_
     assert (svc.source.file, svc.source.editable, svc.source.line) == ("install.sh", False, 7)
 
 
+def test_operator_naming_only_a_profile_gets_the_profile_gateway(tmp_path, records) -> None:
+    write(tmp_path, {"mesh/iop.yaml": "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata:\n"
+                                      "  name: x\nspec:\n  profile: demo\n"})
+    records(EntryPoints())
+    svc = ingress(model_of(tmp_path))
+    assert [p["port"] for p in svc.data["spec"]["ports"]] == [15021, 80, 443, 31400, 15443]
+    assert (svc.source.file, svc.source.editable, svc.location().line) == ("mesh/iop.yaml", False, 5)
+
+
+def test_two_operator_files_merge_and_are_not_edited(tmp_path, records) -> None:
+    write(tmp_path, {"istio/op.yaml": OPERATOR.format(more=""),
+                     "istio/kind.yaml": "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata:\n"
+                                        "  name: y\nspec:\n  profile: demo\n"})
+    records(EntryPoints(istioctl=(IstioctlInstall("up.sh", 2, files=("istio/op.yaml", "istio/kind.yaml")),)))
+    svc = ingress(model_of(tmp_path))
+    assert [p["port"] for p in svc.data["spec"]["ports"]] == [80, 15021, 443, 31400, 15443]
+    assert (svc.source.file, svc.source.editable) == ("istio/kind.yaml", False)
+
+
 def test_disabled_and_custom_gateways(tmp_path, records) -> None:
     write(tmp_path, {"op.yaml": "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata:\n  name: x\n"
                                 "spec:\n  profile: minimal\n  components:\n    ingressGateways:\n"

@@ -96,10 +96,13 @@ def _istioctl(resources, installs: tuple[IstioctlInstall, ...], diagnostics, unm
         for op in chosen:
             spec = gateway_chart._merge(spec, op.get("spec") or {})
         yield from _from_operator(chosen[-1] if chosen else None, spec, install.sets, install,
-                                  diagnostics, unmodelled)
+                                  diagnostics, unmodelled, len(chosen) <= 1)
 
 
-def _from_operator(op: Resource | None, spec, sets, install: IstioctlInstall | None, diagnostics, unmodelled):
+def _from_operator(op: Resource | None, spec, sets, install: IstioctlInstall | None, diagnostics, unmodelled,
+                   single: bool = True):
+    """``single``: the spec is this operator's alone (not merged from several -f files), so its
+    paths are paths of its document."""
     where = f"{install.file}:{install.line}" if install else f"{op.source.file}"
     try:
         found = operator_gateways(spec, sets)
@@ -117,16 +120,17 @@ def _from_operator(op: Resource | None, spec, sets, install: IstioctlInstall | N
         file = op.source.file if op else install.file
         for problem in gateway.problems:
             diagnostics.append(Diagnostic(file, f"ingress gateway '{gateway.name}': {problem}; not applied",
-                                          op.document.key_position(gateway.path)[0] if op and gateway.path else None,
+                                          op.document.key_position(gateway.path)[0] if op and gateway.path and single
+                                          else None,
                                           level="warning"))
         declared = f"istioctl install ({install.file}:{install.line})" if install else f"IstioOperator {file}"
-        if op is not None and gateway.ports_at is not None and not overridden:
+        if op is not None and gateway.ports_at is not None and not overridden and single:
             source = dataclasses.replace(op.source, base=("spec", "ports"), prefix=gateway.ports_at,
                                          written=gateway.written, declared_by=declared)
             document = op.document
-        elif op is not None and gateway.path and not overridden:
-            source = Source(op.source.file, op.source.doc, False, line=op.document.key_position(gateway.path)[0],
-                            declared_by=declared)
+        elif op is not None and not overridden:
+            line = op.document.key_position(gateway.path if single and gateway.path else ("spec",))[0]
+            source = Source(op.source.file, op.source.doc, False, line=line, declared_by=declared)
             document = op.document
         else:
             source = Source(install.file, 0, False, line=install.line, declared_by=declared)
