@@ -149,7 +149,7 @@ def _skipped(rule: Rule, culprit: Resource | KindConfig, exc: Exception) -> Diag
         file, line, what = culprit.file, culprit.document.line_of(())[0], "the kind cluster config"
     else:
         loc = culprit.location()
-        file, line, what = loc.file, (loc.line if culprit.source.editable else None), culprit.ref
+        file, line, what = loc.file, (loc.line if culprit.source.editable or culprit.source.line else None), culprit.ref
     return Diagnostic(file, f"rule {rule.id} cannot read {what} ({type(exc).__name__}: {exc}): skipped it",
                       line, hint="a field has a shape patcher does not expect; check its types", level="error")
 

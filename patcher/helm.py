@@ -19,6 +19,8 @@ from typing import Any, Callable, Mapping
 from patcher import helm_process
 from patcher.chart_copy import LeftOut, copy_chart
 from patcher.containment import inside
+from patcher.deployed.charts import ChartGraph, archive_member, archive_name, template_file
+from patcher.deployed.template_lines import start_lines
 from patcher.scripts import HelmInstall
 from patcher.source import PatcherError
 from patcher.yamlread import Document, read_documents
@@ -32,25 +34,48 @@ class Release:
     values: tuple[str, ...] = ()  # repository-relative values files
     declared_in: str | None = None  # file:line that said so
     inline: str = ""  # values written in place (an Argo CD Application's helm.values), as YAML text
+    # (path in the chart copy, repository chart folder): file:// dependencies, placed in charts/
+    # as `helm dependency build` would
+    linked: tuple[tuple[str, str], ...] = ()
+    # (rendered prefix under the chart, repository path): where each dependency's templates are
+    origins: tuple[tuple[str, str], ...] = ()
+    # (rendered prefix, archive, chart folder): dependencies loaded from a packaged copy of a folder
+    packed: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
 class RenderedFile:
     template: str  # repository-relative template path
     documents: tuple[Document, ...]
+    lines: tuple[int | None, ...] = ()  # per document: the template line it starts at, when known
 
 
-def _match_chart(chart_arg: str, script: str, charts: tuple[str, ...]) -> str | None:
-    """A chart argument as written in a script, resolved against the charts we know."""
+def _match_chart(chart_arg: str, script: str, charts: tuple[str, ...], graph: ChartGraph | None = None,
+                 root: Path | None = None) -> str | None:
+    """A chart argument as written in a script, resolved against the charts we know: by path,
+    by folder name, by the name its Chart.yaml gives (``repo/NAME``), and a packaged archive of
+    a chart folder by the name inside it."""
     arg = chart_arg.rstrip("/")
     script_dir = posixpath.dirname(script)
-    candidates = [arg, posixpath.join(script_dir, arg), posixpath.join(posixpath.dirname(script_dir), arg)]
-    for candidate in candidates:
-        normal = posixpath.normpath(candidate)
+    candidates = [posixpath.normpath(c) for c in
+                  (arg, posixpath.join(script_dir, arg), posixpath.join(posixpath.dirname(script_dir), arg))]
+    for normal in candidates:
         if normal in charts:
             return normal
+    if graph is not None and arg.endswith((".tgz", ".tar.gz")):
+        for normal in candidates:
+            name = graph.archives.get(normal) or (archive_name(root, normal) if root is not None else "")
+            named = graph.named(name)
+            if len(named) == 1:
+                return named[0]
+        return None
+    if "://" in arg:
+        return None  # oci:// and other remote references are never a folder here
     tails = [c for c in charts if posixpath.basename(c) == posixpath.basename(arg)]
-    return tails[0] if len(tails) == 1 else None
+    if len(tails) == 1:
+        return tails[0]
+    named = graph.named(posixpath.basename(arg)) if graph is not None else ()
+    return named[0] if len(named) == 1 and not tails else None
 
 
 @dataclass(frozen=True)
@@ -66,8 +91,10 @@ class Declared:
 
 
 def releases_for(charts: tuple[str, ...], declared: list[Declared],
-                 configured: list[dict[str, Any]]) -> list[Release]:
-    """One release per chart: the settings first, then what the repository declares, else defaults."""
+                 configured: list[dict[str, Any]], subcharts: frozenset[str] = frozenset()) -> list[Release]:
+    """One release per chart: the settings first, then what the repository declares, else defaults.
+    A chart another chart loads as a dependency (``subcharts``) gets no default release: Helm
+    renders it with its parent."""
     releases: list[Release] = []
     covered: set[str] = set()
     for entry in configured:
@@ -86,17 +113,18 @@ def releases_for(charts: tuple[str, ...], declared: list[Declared],
                                 item.inline))
         covered.add(item.chart)
     for chart in charts:
-        if chart not in covered:
+        if chart not in covered and chart not in subcharts:
             releases.append(Release(chart, posixpath.basename(chart if chart != "." else "chart"),
                                     "default"))
     return releases
 
 
 def from_scripts(installs: list[HelmInstall], charts: tuple[str, ...],
-                 exists: Callable[[str], bool]) -> list[Declared]:
+                 exists: Callable[[str], bool], graph: ChartGraph | None = None,
+                 root: Path | None = None) -> list[Declared]:
     out = []
     for install in installs:
-        chart = _match_chart(install.chart, install.file, charts)
+        chart = _match_chart(install.chart, install.file, charts, graph, root)
         if chart is None:
             continue
         script_dir = posixpath.dirname(install.file)
@@ -139,11 +167,13 @@ def _resolve_file(arg: str, script_dir: str, exists: Callable[[str], bool]) -> s
     return next((c for c in candidates if exists(c)), candidates[0])
 
 
-def missing_dependencies(root: Path, chart: str, timeout: float = helm_process.DEFAULT_TIMEOUT) -> list[str]:
-    """Dependencies Chart.yaml declares that charts/ does not hold (Helm itself refuses these)."""
+def missing_dependencies(root: Path, chart: str, timeout: float = helm_process.DEFAULT_TIMEOUT,
+                         linked: tuple[tuple[str, str], ...] = ()) -> list[str]:
+    """Dependencies Chart.yaml declares that charts/ does not hold, once the file:// ones of this
+    repository (``linked``) are in place (Helm itself refuses these)."""
     try:
         with tempfile.TemporaryDirectory(prefix="patcher-chart-") as tmp:
-            copy = _copy(root, chart, Path(tmp))
+            copy = _copy(root, chart, Path(tmp), linked)
             answer = helm_process.request({"op": "dependencies", "chart": str(copy)}, chart, timeout)
     except PatcherError:
         return []  # loading alone cannot loop; the render reports what stopped the engine
@@ -162,8 +192,7 @@ def left_out(root: Path, chart: str) -> list[LeftOut]:
 def render(root: Path, release: Release, overrides: Mapping[str, str],
            values: dict[str, Any] | None, timeout: float = helm_process.DEFAULT_TIMEOUT) -> list[RenderedFile]:
     """Render one release; ``overrides`` are edited file texts not yet on disk."""
-    chart_prefix = release.chart.rstrip("/") + "/"
-    pending = {p[len(chart_prefix):]: t for p, t in overrides.items() if p.startswith(chart_prefix)}
+    pending = _pending(release, overrides)
     try:
         values = json.loads(json.dumps(values, default=_as_helm_reads))
     except (TypeError, ValueError) as exc:
@@ -171,13 +200,14 @@ def render(root: Path, release: Release, overrides: Mapping[str, str],
                            hint="quote the value in the values file") from None
     request = {"op": "render", "values": values, "name": release.name, "namespace": release.namespace}
     with tempfile.TemporaryDirectory(prefix="patcher-chart-") as tmp:
-        copy = _copy(root, release.chart, Path(tmp))
+        copy = _copy(root, release.chart, Path(tmp), release.linked)
         for rel, text in pending.items():
             target = inside(copy, rel)
             if target is not None:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text, encoding="utf-8")
         answer = helm_process.request({**request, "chart": str(copy)}, release.chart, timeout)
+        sources = _template_texts(copy, answer)
     if answer.get("limit") == "output":
         raise helm_process.output_limit_error(release.chart, answer["size"])
     if not answer["ok"]:
@@ -191,10 +221,67 @@ def render(root: Path, release: Release, overrides: Mapping[str, str],
         if not name.endswith((".yaml", ".yml")) or not text.strip():
             continue
         rel = name[len(prefix):] if name.startswith(prefix) else name
-        template = posixpath.normpath(posixpath.join(release.chart, rel))
+        template = template_file(release.chart, rel, release.origins)
+        source = sources.get(name)
+        if source is None:
+            template, source = _packed_template(root, release, rel, template, overrides)
         docs = tuple(d for d in read_documents(text, template) if d.data is not None)
-        rendered.append(RenderedFile(template, docs))
+        rendered.append(RenderedFile(template, docs, start_lines(source, [d.data for d in docs])))
     return rendered
+
+
+def _packed_template(root: Path, release: Release, rel: str, template: str,
+                     overrides: Mapping[str, str]) -> tuple[str, str | None]:
+    """A template Helm rendered from a packaged dependency: located at the chart folder it is a
+    copy of when that folder holds the same text (so its lines are right), else at the archive."""
+    for prefix, archive, _folder in release.packed:
+        if not rel.startswith(prefix + "/"):
+            continue
+        packed = archive_member(root, archive, rel[len(prefix) + 1:])
+        on_disk = overrides.get(template)
+        if on_disk is None:
+            full = inside(root, template)
+            try:
+                on_disk = full.read_text(encoding="utf-8", errors="replace") if full and full.is_file() else None
+            except OSError:
+                on_disk = None
+        if packed is not None and packed == on_disk:
+            return template, packed
+        return archive, None
+    return template, None
+
+
+def _template_texts(copy: Path, answer: Mapping[str, Any]) -> dict[str, str]:
+    """The source text of each rendered template, read from the copy Helm rendered (edited texts
+    included), so that its lines are those of the file on disk."""
+    if not answer.get("ok"):
+        return {}
+    prefix, out = answer["prefix"], {}
+    for name in answer["output"]:
+        rel = name[len(prefix):] if name.startswith(prefix) else None
+        target = inside(copy, rel) if rel else None
+        if target is None or not target.is_file():
+            continue  # inside a packaged dependency: its lines are not the repository's
+        try:
+            out[name] = target.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+    return out
+
+
+def _pending(release: Release, overrides: Mapping[str, str]) -> dict[str, str]:
+    """Edited texts by their path in the chart copy: the chart's own, and its file:// dependencies'."""
+    places = [("", release.chart)] + [(inner + "/", folder) for inner, folder in release.linked]
+    out: dict[str, str] = {}
+    for inner, folder in places:
+        prefix = folder.rstrip("/") + "/"
+        out.update({inner + p[len(prefix):]: t for p, t in overrides.items() if p.startswith(prefix)})
+    return out
+
+
+def chart_prefixes(release: Release) -> tuple[str, ...]:
+    """The repository folders whose files a render of the release reads."""
+    return tuple(f.rstrip("/") + "/" for f in (release.chart, *(f for _, f in release.linked)))
 
 
 def _as_helm_reads(value: Any) -> Any:
@@ -212,8 +299,13 @@ def _shortened(message: str, most: int = 1000) -> str:
     return f"{message[:most // 2 - 3]} ... {message[-(most // 2 - 2):]}"
 
 
-def _copy(root: Path, chart: str, folder: Path) -> Path:
-    """The chart as Helm may read it, under ``folder`` with the chart folder's own name."""
+def _copy(root: Path, chart: str, folder: Path, linked: tuple[tuple[str, str], ...] = ()) -> Path:
+    """The chart as Helm may read it, under ``folder`` with the chart folder's own name, with its
+    file:// dependencies of this repository in charts/ (what `helm dependency build` does)."""
     copy = folder / (Path(os.path.realpath(root / chart)).name or "chart")
     copy_chart(root, chart, copy)
+    for inner, dependency in linked:
+        target = inside(copy, inner)
+        if target is not None and not target.exists():
+            copy_chart(root, dependency, target)
     return copy

@@ -19,8 +19,11 @@ from patcher.containment import boundary, inside
 from patcher.deployed.ingress import model_ingress
 from patcher.durations import seconds
 from patcher.entrypoints import EntryPoints
-from patcher.helm import (Release, from_applications, from_scripts, left_out, missing_dependencies,
-                          releases_for, render)
+from patcher.deployed.charts import ChartGraph, chart_graph
+from patcher.deployed.remote_charts import application_notes, install_notes
+from patcher.deployed.values_keys import values_duplicates
+from patcher.helm import (Release, chart_prefixes, from_applications, from_scripts, left_out,
+                          missing_dependencies, releases_for, render)
 from patcher.helm_process import DEFAULT_TIMEOUT
 from patcher.kustomize import Kustomization, included_files, read_kustomizations
 from patcher.merge_patch import strategic_merge
@@ -84,6 +87,7 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
     diagnostics: list[Diagnostic] = []
     unread: list[Unread] = []
     documents: dict[str, list[Document]] = {}
+    duplicates: dict[str, list[Diagnostic]] = {}
     for path in workspace.yaml_files:
         try:
             documents[path] = cache.documents(path, workspace.texts[path])
@@ -91,7 +95,8 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
             diagnostics.append(Diagnostic.of(exc, path))
             unread.append(Unread(f"{path} (not parsed)"))
             continue
-        diagnostics += _duplicate_keys(path, documents[path])
+        duplicates[path] = _duplicate_keys(path, documents[path])
+        diagnostics += duplicates[path]
     kustomizations, namespaces, kdiags = read_kustomizations(workspace, cache, _deployed_paths(documents))
     diagnostics += kdiags
     unread += [Unread(f"{d.file} (kustomization not read)") for d in kdiags if d.level == "error"]
@@ -123,11 +128,16 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
         forwarded |= {(path, port) for port in forwarded_ports(workspace.texts[path])}
 
     charts = workspace.inventory.charts
+    graph = chart_graph(workspace.root, charts, workspace.texts)
     applications = [r for r in resources if r.kind == "Application" and r.group == "argoproj.io"]
     limit = boundary(workspace.root)
-    declared = from_applications(applications, charts) + from_scripts(
-        installs, charts, lambda p: p in workspace.texts or _exists_inside(limit, workspace.root / p))
-    releases = releases_for(charts, declared, config["helm-releases"])
+    installable = charts + graph.vendored()  # a vendored subchart may also be installed on its own
+    declared = from_applications(applications, installable) + from_scripts(
+        installs, installable, lambda p: p in workspace.texts or _exists_inside(limit, workspace.root / p),
+        graph, workspace.root)
+    releases = [dataclasses.replace(r, linked=graph.linked(r.chart), origins=graph.origins(r.chart),
+                                    packed=graph.packed(r.chart))
+                for r in releases_for(charts, declared, config["helm-releases"], graph.subcharts())]
     # one release per chart is modelled; a second one must not pass unmentioned
     modelled = {r.chart: r for r in releases}
     diagnostics += [Diagnostic(d.where.split(":")[0], f"helm release '{d.name}' of chart '{d.chart}' is not analysed: "
@@ -135,24 +145,28 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                                f"({modelled[d.chart].declared_in or 'the default'})",
                                _line(d.where), level="note")
                     for d in declared if d.chart in modelled and modelled[d.chart].declared_in != d.where]
-    diagnostics += [Diagnostic(i.file, f"helm release '{i.release}' installs chart '{i.chart}', which is not in the "
-                                       "repository: not rendered, its resources are not analysed", i.line,
-                               level="note")
-                    for i in installs if not any(r.declared_in == f"{i.file}:{i.line}" for r in releases)
-                    and not _local_chart(i.chart, charts)]
+    matched = {d.where for d in declared}
+    diagnostics += install_notes(installs, lambda i: f"{i.file}:{i.line}" in matched
+                                 or _local_chart(i.chart, charts, graph))
+    diagnostics += application_notes(applications)
+    # a values file's repeated keys are reported once, as what Helm does with them
+    said_for_values = {id(d) for r in releases for v in r.values for d in duplicates.get(v, ())}
+    diagnostics = [d for d in diagnostics if id(d) not in said_for_values]
+    diagnostics += values_duplicates(workspace, graph, releases, cache)
     timeout = seconds(str(config["helm-timeout"])) or DEFAULT_TIMEOUT
     for number, release in enumerate(releases, start=1):
         if progress:
             progress(number, len(releases), "rendering charts")
-        diagnostics += _left_out(workspace, release.chart, cache)
+        for folder in dict.fromkeys((release.chart, *(f for _, f in release.linked))):
+            diagnostics += _left_out(workspace, folder, cache)  # file:// dependencies are copied the same way
         try:
             resources += admit.resources(_render_release(workspace, release, cache, admit, timeout))
         except PatcherError as exc:
             diagnostics.append(Diagnostic.of(exc, release.chart))
             unread.append(Unread(f"chart {release.chart} (release {release.name}/{release.namespace}) "
                                  "did not render"))
-        missing = cache.rendered(("dependencies", release.chart),
-                                 lambda: missing_dependencies(workspace.root, release.chart, timeout))
+        missing = cache.rendered(("dependencies", release.chart, release.linked),
+                                 lambda: missing_dependencies(workspace.root, release.chart, timeout, release.linked))
         diagnostics += [Diagnostic(f"{release.chart}/Chart.yaml",
                                    f"dependency '{name}' is declared but missing from charts/; its resources are not analysed",
                                    hint="run `helm dependency build` on the chart", level="warning")
@@ -285,9 +299,11 @@ def _deployed_paths(documents: Mapping[str, list[Document]]) -> frozenset[str]:
     return frozenset(paths)
 
 
-def _local_chart(argument: str, charts: tuple[str, ...]) -> bool:
+def _local_chart(argument: str, charts: tuple[str, ...], graph: ChartGraph) -> bool:
+    """Whether a chart argument names a chart of the repository (by folder or Chart.yaml name)
+    that some other line installs: then it is not a remote chart."""
     name = posixpath.basename(argument.rstrip("/"))
-    return any(posixpath.basename(c) == name for c in charts)
+    return "://" not in argument and (any(posixpath.basename(c) == name for c in charts) or bool(graph.named(name)))
 
 
 def _patched(resources: list[Resource], kustomizations, documents) -> list[Resource]:
@@ -368,18 +384,19 @@ def _line(where: str) -> int | None:
 
 def _render_release(workspace: Workspace, release: Release, cache: ParseCache,
                     admit: _Admission, timeout: float) -> list[Resource]:
-    chart_prefix = release.chart.rstrip("/") + "/"
-    overrides = {p: t for p, t in workspace.texts.items() if p.startswith(chart_prefix)}
+    prefixes = chart_prefixes(release)
+    overrides = {p: t for p, t in workspace.texts.items() if p.startswith(prefixes)}
     values = _values(workspace, release, cache)
     key = (release, tuple(sorted(overrides.items())), repr(values))
     rendered = cache.rendered(key, lambda: render(workspace.root, release, overrides, values, timeout))
     resources = []
     for rendered_file in rendered:
-        for doc in rendered_file.documents:
+        lines = rendered_file.lines or (None,) * len(rendered_file.documents)
+        for doc, line in zip(rendered_file.documents, lines):
             if not admit.named(rendered_file.template, doc, editable=False) or _is_test_hook(doc.data):
                 continue
             source = Source(rendered_file.template, doc.index, False,
-                            f"{release.name}/{release.namespace}")
+                            f"{release.name}/{release.namespace}", line=line)
             resources.append(_resource(doc, source, release.namespace))
     return resources
 

@@ -20,9 +20,11 @@ class Source:
     # its paths under ``base`` live in that document under ``prefix``; others are not in the file
     base: tuple = ()
     prefix: tuple | None = None
+    # generated text: the template line where the resource starts, when known; a resource a command
+    # or an installer's defaults declare: the line that declares it
+    line: int | None = None
     # of a list at ``base``, only the first ``written`` items are in the file (the rest are defaults)
     written: int | None = None
-    line: int | None = None  # where a resource declared by a command or defaults is declared
     declared_by: str | None = None  # what declares a Service not written out ("istioctl install (x.sh:3)")
 
 
@@ -60,10 +62,7 @@ class Resource:
         in_file = self.file_path(path)
         if in_file is None:
             in_file = self.source.prefix or ()
-        if self.source.editable:
-            line, column = self.document.key_position(in_file)
-        else:
-            line, column = (self.source.line or 1, 1)
+        line, column = self.document.key_position(in_file) if self.source.editable else (self.source.line or 1, 1)
         return Location(self.source.file, line, column, self.source.doc, in_file, self.ref)
 
     def get(self, *path: str | int, default: Any = None) -> Any:

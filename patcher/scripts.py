@@ -54,6 +54,8 @@ class HelmInstall:
     chart: str
     namespace: str | None
     values: tuple[str, ...]
+    repo: str | None = None  # --repo URL
+    version: str | None = None  # --version
 
 
 def _code(line: str) -> str:
@@ -243,8 +245,8 @@ def helm_installs(text: str, path: str) -> list[HelmInstall]:
         for start in [i for i, w in enumerate(words) if w == "helm" or w.endswith("/helm")]:
             parsed = _parse_helm(words[start + 1:], variables)
             if parsed:
-                release, chart, namespace, values = parsed
-                installs.append(HelmInstall(path, number, release, chart, namespace, values))
+                release, chart, namespace, values, repo, version = parsed
+                installs.append(HelmInstall(path, number, release, chart, namespace, values, repo, version))
     return installs
 
 
@@ -253,6 +255,7 @@ def _parse_helm(words: list[str], variables: dict[str, str]):
         return None
     positional: list[str] = []
     namespace, values = None, []
+    repo = version = None
     i = 1
     while i < len(words):
         word = words[i]
@@ -265,6 +268,10 @@ def _parse_helm(words: list[str], variables: dict[str, str]):
                 i += 1
             if flag in ("-n", "--namespace") and value:
                 namespace = _expand(value, variables)
+            elif flag == "--repo" and value:
+                repo = _expand(value, variables)
+            elif flag == "--version" and value:
+                version = _expand(value, variables)
             elif flag in ("-f", "--values") and value:
                 expanded = _expand(value, variables)
                 if expanded:
@@ -277,4 +284,4 @@ def _parse_helm(words: list[str], variables: dict[str, str]):
     release, chart = (_expand(positional[0], variables), _expand(positional[1], variables))
     if not release or not chart:
         return None
-    return release, chart, namespace, tuple(values)
+    return release, chart, namespace, tuple(values), repo, version

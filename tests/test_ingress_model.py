@@ -399,6 +399,14 @@ def test_url_through_a_port_forward_of_another_script_is_not_a_finding(tmp_path,
     assert finding_rows(plan(tmp_path, "script/url-unmapped-port")) == []
 
 
+def test_the_note_names_only_installers_of_istio_or_a_gateway(tmp_path, records) -> None:
+    write(tmp_path, {"gw.yaml": GATEWAY.format(selector="ingressgateway")})
+    records(EntryPoints(helm=(HelmInstall("up.sh", 3, "metrics", "prom/kube-state-metrics", "mon"),
+                              HelmInstall("up.sh", 4, "istiod", "istio/istiod", "istio-system"))))
+    assert notes(model_of(tmp_path)) == ["the ingress gateway Service is not in this repository (installed by up.sh:4): "
+                                         "port checks against it are not made"]
+
+
 def test_without_entry_points_gateways_without_a_service_get_one_note(tmp_path) -> None:
     write(tmp_path, {"gw.yaml": GATEWAY.format(selector="ingressgateway"), "kind.yaml": KIND.format(node=30999),
                      "smoke.sh": "curl http://localhost:8111/\n"})

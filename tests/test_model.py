@@ -115,5 +115,5 @@ def test_remote_chart_is_noted(tmp_path: Path) -> None:
         "helm install web charts/web\n")})
     notes = [d for d in model_of(root).diagnostics if d.level == "note"]
     assert [(n.file, n.line, n.message) for n in notes] == [
-        ("hack/istio.sh", 2, "helm release 'istio-ingress' installs chart 'istio/gateway', which is not in the "
-                             "repository: not rendered, its resources are not analysed")]
+        ("hack/istio.sh", 2, "chart 'gateway' from istio (version not pinned) is not in this repository: "
+                             "its resources are not analysed")]

@@ -322,9 +322,12 @@ def _unknown(resources: list[Resource], pods: dict, entry_points: EntryPoints, c
 
 
 def _remote(entry_points: EntryPoints, charts: tuple[str, ...]) -> list[str]:
-    """Entry points that install something from outside the repository: any may be the gateway."""
-    out = [f"{a.file}:{a.line}" for a in entry_points.applies if a.remote]
-    out += [f"{h.file}:{h.line}" for h in entry_points.helm if not _local(h.chart, charts)]
-    out += [s.where for s in entry_points.applications if s.chart]
+    """Entry points that install Istio or a gateway from outside the repository: where the
+    ingress gateway Service may come from (a metrics chart from elsewhere is not named)."""
+    def istio(*words: str | None) -> bool:
+        return any(w and ("istio" in w.lower() or "gateway" in w.lower()) for w in words)
+    out = [f"{a.file}:{a.line}" for a in entry_points.applies if any(istio(r) for r in a.remote)]
+    out += [f"{h.file}:{h.line}" for h in entry_points.helm if not _local(h.chart, charts) and istio(h.chart, h.repo)]
+    out += [s.where for s in entry_points.applications if s.chart and istio(s.chart, s.repo_url)]
     return out
 
