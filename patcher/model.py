@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Mapping
 from patcher.config import Config
 from patcher.deployed.kustomize_build import BuiltResource, RootBuild, build_roots, kubectl_path, kustomization_roots
 from patcher.containment import boundary, inside
+from patcher.deployed.ingress import model_ingress
 from patcher.durations import seconds
 from patcher.deployed.deployed_set import DeployedSet, Deployer, deployed_set
 from patcher.deployed.variants import Identity, variant_notes, variants as find_variants
@@ -76,6 +77,10 @@ class Model:
     unused_kind_configs: tuple[KindConfig, ...] = ()  # kind configs no `kind create cluster --config` names
     variants: Mapping[Identity, tuple[Resource, ...]] = field(default_factory=dict)  # one object, several files
     deployed: DeployedSet = DeployedSet()
+    # (namespace, name) of an ingress gateway Service an installer declares -> its pods' labels
+    gateway_pods: Mapping[tuple[str, str], Mapping[str, str]] = field(default_factory=dict)
+    # the note, when Gateways exist but their ingress Service is not known: rules conclude nothing from it
+    ingress_unknown: str | None = None
 
     @property
     def root(self) -> Path:
@@ -153,7 +158,6 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
 
     hand = [k for k in kustomizations if k.file not in built.covered]
     resources = admit.resources(_patched(admit.resources(resources), hand, documents))
-    resources += _operator_gateways(resources)
     urls: list[LocalUrl] = []
     forwarded: set[tuple[str, int]] = set()
     served: set[int] = set()
@@ -216,6 +220,10 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                                    hint="run `helm dependency build` on the chart", level="warning")
                         for name in missing]
         unread += [Unread(f"dependency '{name}' of chart {release.chart} (missing from charts/)") for name in missing]
+    ingress = model_ingress(resources, entry_points, charts,
+                            lambda path, file: _values_data(workspace, cache, path, file))
+    resources = list(ingress.resources)
+    diagnostics += ingress.diagnostics
     diagnostics += _ignored_kinds(resources)
     live = [r for r in resources if deployed.everything or r.deployed_by]
     undeployed = [r for r in resources if not (deployed.everything or r.deployed_by)]
@@ -226,7 +234,8 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                  tuple(kustomizations), tuple(urls), tuple(releases), tuple(diagnostics),
                  frozenset(forwarded), frozenset(served), frozenset(labelled), tuple(unread),
                  tuple(admit.malformed), tuple(admit.skipped), entry_points, tuple(undeployed),
-                 tuple(unused_kind_configs), variants, deployed)
+                 tuple(unused_kind_configs), variants, deployed, ingress.pod_labels,
+                 ingress.unknown)
 
 
 def _namespace(deployers: tuple[Deployer, ...]) -> str | None:
@@ -284,6 +293,22 @@ def _generated(docs: list[Document], index: int) -> bool:
     """Whether a document is an ApplicationSet (its Applications are not resources of the files)."""
     data = docs[index].data if index < len(docs) else None
     return isinstance(data, dict) and data.get("kind") == "ApplicationSet"
+
+
+def _values_data(workspace: Workspace, cache: ParseCache, path: str, file: str) -> Any:
+    """A values file of the repository a helm line names, parsed; None when it is not one. The
+    path is read as helm does from the repository root, the script's folder or its parent."""
+    here = posixpath.dirname(file)
+    candidates = (path, posixpath.join(here, path), posixpath.join(posixpath.dirname(here), path))
+    path = next((posixpath.normpath(p) for p in candidates if posixpath.normpath(p) in workspace.texts), path)
+    text = workspace.texts.get(path)
+    if text is None:
+        return None
+    try:
+        docs = cache.documents(path, text)
+    except PatcherError:
+        return None
+    return docs[0].data if docs else {}
 
 
 class _Admission:
@@ -373,33 +398,6 @@ def _local_chart(argument: str, charts: tuple[str, ...], graph: ChartGraph) -> b
     that some other line installs: then it is not a remote chart."""
     name = posixpath.basename(argument.rstrip("/"))
     return "://" not in argument and (any(posixpath.basename(c) == name for c in charts) or bool(graph.named(name)))
-
-
-def _operator_gateways(resources: list[Resource]) -> list[Resource]:
-    """The gateway Services an IstioOperator declares (``istioctl install -f``), as Services.
-
-    Only gateways whose Service ports are written out: the ports and NodePorts
-    are then facts of the repository, and a fix edits them where they are written.
-    """
-    out = []
-    for op in resources:
-        if op.kind != "IstioOperator" or not op.group.startswith("install.istio.io"):
-            continue
-        for index, gateway in enumerate(op.get("spec", "components", "ingressGateways", default=[]) or []):
-            service = (gateway.get("k8s") or {}).get("service") if isinstance(gateway, dict) else None
-            if gateway.get("enabled") is False or not isinstance(service, dict) or not service.get("ports"):
-                continue
-            name = str(gateway.get("name") or "istio-ingressgateway")
-            labels = {"app": name, "istio": "ingressgateway"} if name == "istio-ingressgateway" else {"app": name}
-            labels.update(gateway.get("label") or {})
-            namespace = str(gateway.get("namespace") or op.get("spec", "namespace") or "istio-system")
-            data = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": namespace},
-                    "spec": {"type": service.get("type", "LoadBalancer"), "selector": labels,
-                             "ports": service["ports"]}}
-            prefix = ("spec", "components", "ingressGateways", index, "k8s", "service", "ports")
-            source = dataclasses.replace(op.source, base=("spec", "ports"), prefix=prefix)
-            out.append(Resource("v1", "Service", name, namespace, data, source, op.document))
-    return out
 
 
 NO_KUBECTL = ("kubectl not found: Kustomize roots are approximated by patcher's own merge, JSON 6902 patches, "

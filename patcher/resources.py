@@ -20,7 +20,12 @@ class Source:
     # its paths under ``base`` live in that document under ``prefix``; others are not in the file
     base: tuple = ()
     prefix: tuple | None = None
-    line: int | None = None  # generated text: the template line where the resource starts, when known
+    # generated text: the template line where the resource starts, when known; a resource a command
+    # or an installer's defaults declare: the line that declares it
+    line: int | None = None
+    # of a list at ``base``, only the first ``written`` items are in the file (the rest are defaults)
+    written: int | None = None
+    declared_by: str | None = None  # what declares a Service not written out ("istioctl install (x.sh:3)")
     # the entry points that deploy it ("script:line", "file: Application NAME"); () when the
     # repository names none, or none reaches it
     deployed_by: tuple[str, ...] = ()
@@ -58,7 +63,12 @@ class Resource:
         if self.source.prefix is None:
             return path
         base = self.source.base
-        return self.source.prefix + path[len(base):] if path[:len(base)] == base else None
+        if path[:len(base)] != base:
+            return None
+        rest = path[len(base):]
+        if self.source.written is not None and rest and isinstance(rest[0], int) and rest[0] >= self.source.written:
+            return None
+        return self.source.prefix + rest
 
     def location(self, path: YamlPath = ()) -> Location:
         in_file = self.file_path(path)

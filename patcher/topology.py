@@ -277,6 +277,7 @@ class Topology:
                 selectors[signature] = sorted(
                     (s for s in self.services.values()
                      if selects(gateway.selector, s.selector)
+                     or selects(gateway.selector, dict(self.model.gateway_pods.get(s.key, {})))
                      or any(selects(gateway.selector, w.pod_labels) for w in self.workloads_of(s))),
                     key=lambda s: s.key)
             out[key] = selectors[signature]

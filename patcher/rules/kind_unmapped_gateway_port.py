@@ -8,7 +8,9 @@ or without a kind mapping onto it, a kind mapping of the server's port onto a
 NodePort no Service has, and a mapped ingress port that no Gateway serves.
 When kind already maps the server's port to a free containerPort, that
 containerPort becomes the new Service port's NodePort instead of a second
-mapping.
+mapping. A LoadBalancer ingress Service is judged like a NodePort one (it has
+NodePorts too) when kind maps some of its NodePorts; when kind maps none, the
+host reaches it through its external IP or a port-forward, and it is not judged.
 
 Why it matters: the Gateway looks configured, but `curl localhost:<port>` is
 refused, because one layer in front of it was never opened.
@@ -137,6 +139,7 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
     if port is not None and port.node_port and topology.mapped_host_port(port.node_port) is not None:
         return None
     edits: list = []
+    written = True
     waiting = topology.waiting_mapping(server.number) if port is None or port.node_port is None else None
     if port is None:
         node_port = waiting.container_port if waiting else alloc.node_port()
@@ -150,14 +153,18 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
             message = (f"{where}, but the ingress Service {svc.namespace}/{svc.name} has no port "
                        f"{server.number} and kind maps no host port to it")
         item = _like_siblings({"name": _port_name(server), "port": server.number, "targetPort": server.number,
-                               "nodePort": node_port, "protocol": "TCP"}, svc.get("spec", "ports") or [])
+                               "nodePort": node_port, "protocol": "TCP"},
+                              _written_ports(svc))
         edits.append(InsertItem(svc.source.file, svc.source.doc, svc.file_path(("spec", "ports")), item))
     elif port.node_port is None:
         node_port = waiting.container_port if waiting else alloc.node_port()
         message = (f"{where}, but port {server.number} of the ingress Service {svc.namespace}/{svc.name} "
                    f"has no fixed nodePort, so kind cannot map a host port to it")
-        edits.append(InsertKey(svc.source.file, svc.source.doc, svc.file_path(("spec", "ports", port.index)), "nodePort",
-                               node_port))
+        at = svc.file_path(("spec", "ports", port.index))
+        if at is None:
+            written = False  # a default port the declaration does not write: no item to add the key to
+        else:
+            edits.append(InsertKey(svc.source.file, svc.source.doc, at, "nodePort", node_port))
     else:
         node_port = port.node_port
         message = (f"{where} (NodePort {node_port} of {svc.namespace}/{svc.name}), but kind maps no "
@@ -167,13 +174,27 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
     else:
         host_port = alloc.host_port(server.number)
         edits += _mapping_edit(topology, node_port, host_port)
-    fixable = svc.source.editable or port is not None and port.node_port is not None
+    fixable = svc.source.editable and written or port is not None and port.node_port is not None
     title = f"expose port {server.number} on the host as localhost:{host_port}"
     fix = Fix(title, tuple(edits), Applicability.SAFE, needs=NEEDS) if fixable and edits else None
-    if not svc.source.editable and not fixable:
-        message += f"; the Service comes from Helm release {svc.source.release}: {_values_hint(ctx, svc)}"
+    if not fixable:
+        message += (f"; the Service comes from Helm release {svc.source.release}: {_values_hint(ctx, svc)}"
+                    if svc.source.release else f"; the Service is declared by {svc.source.declared_by or svc.source.file}: "
+                    + ("add the port (with a fixed nodePort) there" if port is None else "pin its nodePort there"))
     return Finding(RULE.id, RULE.severity, message, loc, WHY, fix,
                    (svc.location(("spec", "ports")),))
+
+
+def _written_ports(svc) -> list:
+    """The ports as the file writes them (a declaration's own items, not the defaults merged in)."""
+    at = svc.file_path(("spec", "ports"))
+    if svc.source.prefix is None or at is None:
+        return svc.get("spec", "ports") or []
+    node = svc.document.data
+    for key in at:
+        ok = isinstance(node, dict) and key in node or isinstance(node, list) and isinstance(key, int) and key < len(node)
+        node = node[key] if ok else []
+    return node if isinstance(node, list) else []
 
 
 def _values_hint(ctx: Context, svc) -> str:
@@ -215,6 +236,17 @@ def _mapping_location(config, mapping: PortMapping) -> Location:
     return Location(config.file, line, column, config.document.index, mapping.path)
 
 
+def _through_kind(topology: Topology, service: Service) -> bool:
+    """Whether the host is meant to reach this ingress Service through kind's mappings: a NodePort
+    Service, or a LoadBalancer one (which has NodePorts too) some of whose NodePorts kind maps. A
+    LoadBalancer none of whose NodePorts is mapped is reached through its external IP (cloud-provider-kind,
+    MetalLB) or a port-forward, which kind's config does not show."""
+    if service.type == "NodePort":
+        return True
+    return service.type == "LoadBalancer" and any(
+        p.node_port and topology.mapped_host_port(p.node_port) is not None for p in service.ports)
+
+
 def check(ctx: Context) -> Iterator[Finding]:
     topology = ctx.topology
     if not ctx.model.kind_configs:
@@ -223,7 +255,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     alloc = _Allocator(topology, int(low), int(high))
     seen: set[tuple] = set()
     for _, gateway in sorted(topology.gateways.items()):
-        services = [s for s in topology.ingress_services(gateway) if s.type in ("NodePort", "LoadBalancer")]
+        services = [s for s in topology.ingress_services(gateway) if _through_kind(topology, s)]
         for service in services[:1]:
             for server in gateway.servers:
                 if (service.key, server.number) in seen:

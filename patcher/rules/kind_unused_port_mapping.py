@@ -48,6 +48,8 @@ NEEDS = needs(*INGRESS_CHAIN)
 
 def check(ctx: Context) -> Iterator[Finding]:
     topology = ctx.topology
+    if ctx.model.ingress_unknown:
+        return  # the mapping may well lead to the ingress gateway the repository does not declare
     if not topology.node_ports and not topology.host_ports:
         return  # the repository does not define what the mappings point at; nothing to judge by
     for mapping in topology.mappings:

@@ -6,7 +6,8 @@ kind maps onto the ingress gateway (without Istio: onto the one NodePort Service
 kind publishes). A URL on a Gateway's own port that kind publishes under another
 host port is rewritten to that host port; a Gateway port the host cannot reach
 at all is kind/unmapped-gateway-port's business. Local ports the same script
-opens with ``kubectl port-forward`` are left alone.
+opens with ``kubectl port-forward`` (in any script: the URL works while it runs) are left alone.
+When the ingress gateway Service is not in the repository, nothing is judged.
 
 Why it matters: every request the script sends is refused, so the smoke test
 fails even when the cluster is healthy, and people stop trusting it.
@@ -103,6 +104,8 @@ def check(ctx: Context) -> Iterator[Finding]:
     topology = ctx.topology
     if not topology.mappings:
         return  # without kind mappings there is nothing to compare with
+    if ctx.model.ingress_unknown:
+        return  # which host port reaches the ingress is not known: nothing to judge a URL by
     if topology.all_ingress_services:
         mapped, by_gateway_port = _ingress_host_ports(topology)
     else:
@@ -112,10 +115,12 @@ def check(ctx: Context) -> Iterator[Finding]:
             return
     served = {s.number for g in topology.gateways.values() for s in g.servers}
     unreachable = served - set(by_gateway_port)  # kind/unmapped-gateway-port reports these
+    # a port-forward in any script reaches its target while that script runs: the URL is fine
+    forwarded = {port for _, port in ctx.model.forwarded_ports}
+    forwarded |= {local for f in ctx.model.entry_points.port_forwards for local, _ in f.ports}
     for url in ctx.model.local_urls:
         port = url.effective_port
-        if port in mapped or port in unreachable or (url.file, port) in ctx.model.forwarded_ports \
-                or port in ctx.model.served_ports:
+        if port in mapped or port in unreachable or port in forwarded or port in ctx.model.served_ports:
             continue  # reachable, reported elsewhere, or a local server of the scripts' own
         new = _replacement(url, mapped, by_gateway_port)
         loc = Location(url.file, url.line, url.column)
