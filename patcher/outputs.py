@@ -137,3 +137,55 @@ def _not_a_manifest_file(model: Model, path: str) -> str:
     if any(d.data is not None and not is_resource(d.data) for d in model.documents[path]):
         return "it holds YAML that is not Kubernetes manifests"
     return ""
+
+
+def placed(model: Model, key: str, path: str, namespace: str) -> tuple[str, str]:
+    """Where a generated file for ``namespace`` goes so that an entry point deploys it: ``path``
+    when a new file there is deployed (or the settings name it), else the same name beside a
+    deployed manifest of the namespace that a folder apply or an Argo CD folder source picks up.
+    The second value is why no such place exists ("" when one does): a file nothing applies
+    protects nothing, and every later pass would add it again."""
+    if model.config["outputs"].get(key) or _deployed_there(model, path):
+        return path, ""
+    name = posixpath.basename(path)
+    folders = sorted({posixpath.dirname(r.source.file) for r in model.resources
+                      if r.namespace == namespace and r.source.editable and r.deployed_by},
+                     key=lambda f: (not f.startswith(posixpath.dirname(path)), f))
+    for folder in folders:
+        candidate = output_path(model, key, folder, name)
+        if _deployed_there(model, candidate):
+            return candidate, ""
+    return path, (f"no entry point of the repository would deploy {path} (its scripts and Applications "
+                  f"apply other paths): name a deployed file in the settings' outputs.{key}")
+
+
+def _deployed_there(model: Model, path: str) -> bool:
+    """Whether an entry point deploys a new manifest file at ``path``: everything is deployed,
+    the kustomization that would list it is built by one, or a folder apply reaches its folder."""
+    if model.deployed.everything:
+        return True
+    folder = posixpath.dirname(path)
+    edits = register(model, path)
+    kust = next((k for k in model.kustomizations if any(e.file == k.file for e in edits) or k.lists(path)), None)
+    if kust is not None:
+        return kust.directory in model.deployed.roots or any(
+            r.deployed_by and r.source.kustomize_root is not None and r.source.file in kust.listed
+            for r in model.resources)
+    for apply in model.entry_points.applies:
+        if apply.kustomize or apply.verb == "delete":
+            continue
+        for target in apply.paths:
+            target = posixpath.normpath(target).lstrip("./") if target not in (".", "./") else ""
+            if target in model.documents:
+                continue  # a file, not a folder
+            if folder == target or (apply.recursive and (target == "" or folder.startswith(target + "/"))):
+                return True
+    for source in model.entry_points.applications:
+        if source.path is None or posixpath.normpath(source.path) in {k.directory for k in model.kustomizations}:
+            continue
+        target = posixpath.normpath(source.path)
+        target = "" if target == "." else target
+        recurse = bool((source.directory or {}).get("recurse"))
+        if folder == target or (recurse and (target == "" or folder.startswith(target + "/"))):
+            return True
+    return False

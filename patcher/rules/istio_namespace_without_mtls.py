@@ -30,7 +30,7 @@ from typing import Iterator
 
 from patcher.edits import AddDocument
 from patcher.findings import Applicability, Finding, Fix, Severity
-from patcher.outputs import api_version, istio_dir, output_path, register
+from patcher.outputs import api_version, istio_dir, output_path, placed, register
 from patcher.rule import Context, RuleInfo
 from patcher.unread import needs
 from patcher.templating import render_template
@@ -96,9 +96,12 @@ def check(ctx: Context) -> Iterator[Finding]:
             continue
         content = render_template("peer-authentication.yaml.j2", rule=RULE.id, namespace=namespace, mode=mode,
                                   api_version=api_version(ctx.model, "security.istio.io", "v1"))
-        edits = (AddDocument(path, content),) + tuple(register(ctx.model, path))
-        title = f"add PeerAuthentication {namespace}/default with mTLS {mode} to {path}"
-        if mode == "STRICT":
+        here, undeployed = placed(ctx.model, "peer-authentication", path, namespace)
+        edits = (AddDocument(here, content),) + tuple(register(ctx.model, here))
+        title = f"add PeerAuthentication {namespace}/default with mTLS {mode} to {here}"
+        if undeployed:
+            fix = Fix(title, edits, Applicability.DISPLAY_ONLY, undeployed, NEEDS)
+        elif mode == "STRICT":
             fix = Fix(title, edits, Applicability.UNSAFE,
                       "STRICT refuses plain-text calls: " + "; ".join(_strict_blockers(ctx, namespace)), NEEDS)
         else:

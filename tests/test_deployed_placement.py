@@ -1,0 +1,83 @@
+"""Fixes on a deployed model: generated policy goes where an entry point deploys it, and a
+rename in a base shared by overlays is never safe when another overlay relies on the old name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from patcher.findings import Applicability
+from tests.helpers import plan
+
+SERVICE = ("apiVersion: v1\nkind: Service\nmetadata:\n  name: quill\n  namespace: ink\nspec:\n"
+           "  selector:\n    app: quill\n  ports:\n    - port: 7070\n")
+ROUTE = ("apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: quill\n  namespace: ink\n"
+         "spec:\n  hosts: [quill.ink.test]\n  gateways: [ink/edge]\n  http:\n    - route:\n"
+         "        - destination:\n            host: quill\n      timeout: 4s\n      retries: {attempts: 2}\n")
+GATEWAY = ("apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: edge\n  namespace: ink\n"
+           "spec:\n  selector: {istio: ingressgateway}\n  servers:\n"
+           "    - port: {number: 80, name: http, protocol: HTTP}\n      hosts: ['*']\n")
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    return root
+
+
+def breaker(root: Path):
+    found = [f for f in plan(root, "istio/destination-without-circuit-breaker").findings]
+    assert len(found) == 1, [f.message for f in found]
+    return found[0].fix
+
+
+def test_a_destination_rule_goes_to_a_folder_a_script_applies(tmp_path: Path) -> None:
+    root = write(tmp_path, {"mesh/gateway.yaml": GATEWAY, "app/quill.yaml": SERVICE + "---\n" + ROUTE,
+                            "up.sh": "#!/bin/sh\nkubectl apply -f mesh/gateway.yaml\nkubectl apply -f app/\n"})
+    fix = breaker(root)
+    # beside the Gateway, nothing would apply it (mesh/ is applied file by file)
+    assert (fix.title, fix.applicability) == ("add DestinationRule ink/quill to app/destination-rules.yaml",
+                                              Applicability.SAFE)
+
+
+def test_a_destination_rule_nothing_would_deploy_is_only_shown(tmp_path: Path) -> None:
+    root = write(tmp_path, {"mesh/gateway.yaml": GATEWAY, "app/quill.yaml": SERVICE + "---\n" + ROUTE,
+                            "up.sh": "#!/bin/sh\nkubectl apply -f mesh/gateway.yaml -f app/quill.yaml\n"})
+    fix = breaker(root)
+    assert (fix.title, fix.applicability, fix.reason) == (
+        "add DestinationRule ink/quill to mesh/destination-rules.yaml", Applicability.DISPLAY_ONLY,
+        "no entry point of the repository would deploy mesh/destination-rules.yaml (its scripts and Applications "
+        "apply other paths): name a deployed file in the settings' outputs.destination-rules")
+
+
+def test_without_entry_points_the_destination_rule_stays_beside_the_gateway(tmp_path: Path) -> None:
+    root = write(tmp_path, {"mesh/gateway.yaml": GATEWAY, "app/quill.yaml": SERVICE + "---\n" + ROUTE})
+    fix = breaker(root)
+    assert (fix.title, fix.applicability) == ("add DestinationRule ink/quill to mesh/destination-rules.yaml",
+                                              Applicability.SAFE)
+
+
+OVERLAYS = {
+    "deploy/base/kustomization.yaml": "resources: [svc.yaml, routes.yaml]\n",
+    "deploy/base/svc.yaml": SERVICE.replace("  namespace: ink\n", ""),
+    "deploy/base/routes.yaml": ROUTE.replace("  namespace: ink\n", "").replace("ink/edge", "istio-system/edge"),
+    "deploy/overlays/dev/kustomization.yaml": "namespace: ink-dev\nnamePrefix: dev-\nresources: [../../base]\n",
+    "deploy/overlays/prod/kustomization.yaml": "namespace: ink\nresources: [../../base]\n",
+}
+
+
+def test_a_rename_in_a_base_another_overlay_uses_as_written_is_unsafe(tmp_path: Path) -> None:
+    root = write(tmp_path, {**OVERLAYS, "up.sh": "#!/bin/sh\nkubectl apply -k deploy/overlays/dev\n"
+                                                 "kubectl apply -k deploy/overlays/prod\n"})
+    found = plan(root, "istio/route-to-missing-service").findings
+    assert [(f.message, f.fix.title, f.fix.applicability, f.fix.reason) for f in found] == [(
+        "VirtualService ink-dev/dev-quill routes to quill, but namespace ink-dev has no Service quill; "
+        "it has dev-quill", "route to dev-quill", Applicability.UNSAFE,
+        "deploy/base/routes.yaml is built by other kustomize roots too, where dev-quill names no Service "
+        "(deploy/overlays/prod: namespace ink): the edit would break their route")]
+
+
+def test_a_rename_in_a_base_only_one_overlay_builds_stays_safe(tmp_path: Path) -> None:
+    root = write(tmp_path, {**OVERLAYS, "up.sh": "#!/bin/sh\nkubectl apply -k deploy/overlays/dev\n"})
+    found = plan(root, "istio/route-to-missing-service").findings
+    assert [(f.fix.title, f.fix.applicability) for f in found] == [("route to dev-quill", Applicability.SAFE)]
