@@ -383,7 +383,7 @@ def _gap(kind: str, what: str, namespace: str | None) -> Unread:
     return Unread(what, frozenset(kinds), namespace)
 
 
-ANALYSED_CUSTOM_KINDS = {"Gateway", "VirtualService", "DestinationRule", "PeerAuthentication",
+ANALYSED_CUSTOM_KINDS = {"Gateway", "VirtualService", "DestinationRule", "PeerAuthentication", "ApplicationSet",
                          "ServiceEntry", "Sidecar", "AuthorizationPolicy", "Application", "IstioOperator",
                          "Telemetry"}
 

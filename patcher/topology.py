@@ -409,7 +409,10 @@ def call_notes(topology: Topology) -> list[Diagnostic]:
     graph = topology.call_graph
     # told where policy is derived: the application's namespaces (the graph keeps the rest)
     apps = set(topology.application_namespaces)
-    releases = {h.namespace: h for h in topology.model.entry_points.helm if h.namespace}
+    # installs of charts patcher did not render (remote ones): their Services are not in the repository
+    rendered = {r.declared_in for r in topology.model.releases}
+    releases = {h.namespace: h for h in topology.model.entry_points.helm
+                if h.namespace and f"{h.file}:{h.line}" not in rendered}
     by_host: dict[str, list] = {}
     for item in (u for u in graph.unresolved if u.caller.namespace in apps):
         by_host.setdefault(item.host.lower(), []).append(item)

@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from patcher.edits import InsertItem, InsertKey
+from patcher.edits import InsertItem, InsertKey, SetValue
 from patcher.findings import Applicability, Finding, Fix, Location, Severity
 from patcher.rule import Context, RuleInfo
 from patcher.unread import INGRESS_CHAIN, needs
@@ -169,6 +169,18 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
         node_port = port.node_port
         message = (f"{where} (NodePort {node_port} of {svc.namespace}/{svc.name}), but kind maps no "
                    f"host port to NodePort {node_port}")
+        # a mapping of the server's own host port onto a containerPort nothing listens on was meant
+        # for this NodePort (a typo): pointing it there breaks nothing, since it reaches nothing now
+        stray = topology.waiting_mapping(server.number)
+        if stray is not None:
+            message += (f"; kind maps host port {stray.host_port} to containerPort {stray.container_port}, "
+                        "which nothing listens on")
+            edits.append(SetValue(stray.config.file, stray.config.document.index, stray.path + ("containerPort",),
+                                  stray.container_port, node_port))
+            title = f"map host port {stray.host_port} to NodePort {node_port} (was containerPort {stray.container_port})"
+            return Finding(RULE.id, RULE.severity, message, loc, WHY,
+                           Fix(title, tuple(edits), Applicability.SAFE, needs=NEEDS),
+                           (svc.location(("spec", "ports")),))
     if waiting:
         host_port = waiting.host_port  # the mapping is there already; only the Service lacked the port
     else:
