@@ -149,24 +149,29 @@ def placed(model: Model, key: str, path: str, namespace: str) -> tuple[str, str]
         return path, ""
     name = posixpath.basename(path)
     folders = sorted({posixpath.dirname(r.source.file) for r in model.resources
-                      if r.namespace == namespace and r.source.editable and r.deployed_by},
+                      if r.namespace == namespace and r.source.editable
+                      and (r.deployed_by or model.deployed.everything)},
                      key=lambda f: (not f.startswith(posixpath.dirname(path)), f))
     for folder in folders:
         candidate = output_path(model, key, folder, name)
         if _deployed_there(model, candidate):
             return candidate, ""
-    return path, (f"no entry point of the repository would deploy {path} (its scripts and Applications "
-                  f"apply other paths): name a deployed file in the settings' outputs.{key}")
+    return path, (f"no entry point would deploy {path} into namespace {namespace} alone (nothing applies it, "
+                  f"or a base several overlays build would list it): name a deployed file in the settings' "
+                  f"outputs.{key}")
 
 
 def _deployed_there(model: Model, path: str) -> bool:
     """Whether an entry point deploys a new manifest file at ``path``: everything is deployed,
     the kustomization that would list it is built by one, or a folder apply reaches its folder."""
-    if model.deployed.everything:
-        return True
     folder = posixpath.dirname(path)
     edits = register(model, path)
     kust = next((k for k in model.kustomizations if any(e.file == k.file for e in edits) or k.lists(path)), None)
+    if kust is not None and len({r.source.kustomize_root for r in model.resources if r.source.file in kust.listed
+                                 and r.source.kustomize_root is not None}) > 1:
+        return False  # a base several overlays build: the file would land in each of their namespaces
+    if model.deployed.everything:
+        return True
     if kust is not None:
         return kust.directory in model.deployed.roots or any(
             r.deployed_by and r.source.kustomize_root is not None and r.source.file in kust.listed

@@ -46,8 +46,9 @@ def test_a_destination_rule_nothing_would_deploy_is_only_shown(tmp_path: Path) -
     fix = breaker(root)
     assert (fix.title, fix.applicability, fix.reason) == (
         "add DestinationRule ink/quill to mesh/destination-rules.yaml", Applicability.DISPLAY_ONLY,
-        "no entry point of the repository would deploy mesh/destination-rules.yaml (its scripts and Applications "
-        "apply other paths): name a deployed file in the settings' outputs.destination-rules")
+        "no entry point would deploy mesh/destination-rules.yaml into namespace ink alone (nothing applies it, "
+        "or a base several overlays build would list it): name a deployed file in the settings' "
+        "outputs.destination-rules")
 
 
 def test_without_entry_points_the_destination_rule_stays_beside_the_gateway(tmp_path: Path) -> None:
@@ -59,7 +60,10 @@ def test_without_entry_points_the_destination_rule_stays_beside_the_gateway(tmp_
 
 OVERLAYS = {
     "deploy/base/kustomization.yaml": "resources: [svc.yaml, routes.yaml]\n",
-    "deploy/base/svc.yaml": SERVICE.replace("  namespace: ink\n", ""),
+    "deploy/base/svc.yaml": SERVICE.replace("  namespace: ink\n", "") + (
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: quill\nspec:\n"
+        "  selector:\n    matchLabels: {app: quill}\n  template:\n    metadata:\n      labels: {app: quill}\n"
+        "    spec:\n      containers:\n        - name: quill\n          image: quill:1\n"),
     "deploy/base/routes.yaml": ROUTE.replace("  namespace: ink\n", "").replace("ink/edge", "istio-system/edge"),
     "deploy/overlays/dev/kustomization.yaml": "namespace: ink-dev\nnamePrefix: dev-\nresources: [../../base]\n",
     "deploy/overlays/prod/kustomization.yaml": "namespace: ink\nresources: [../../base]\n",
@@ -81,3 +85,13 @@ def test_a_rename_in_a_base_only_one_overlay_builds_stays_safe(tmp_path: Path) -
     root = write(tmp_path, {**OVERLAYS, "up.sh": "#!/bin/sh\nkubectl apply -k deploy/overlays/dev\n"})
     found = plan(root, "istio/route-to-missing-service").findings
     assert [(f.fix.title, f.fix.applicability) for f in found] == [("route to dev-quill", Applicability.SAFE)]
+
+
+def test_policy_for_one_overlay_is_never_written_into_the_base_both_build(tmp_path: Path) -> None:
+    root = write(tmp_path, {**OVERLAYS, "deploy/base/routes.yaml": OVERLAYS["deploy/base/routes.yaml"].replace(
+        "host: quill", "host: quill-missing"), "up.sh": "#!/bin/sh\nkubectl apply -k deploy/overlays/dev\n"
+                                                         "kubectl apply -k deploy/overlays/prod\n"})
+    found = plan(root, "k8s/namespace-without-network-policy", unsafe=True).findings
+    assert sorted((f.message.split(" runs")[0], f.fix.applicability) for f in found) == [
+        ("namespace ink", Applicability.DISPLAY_ONLY), ("namespace ink-dev", Applicability.DISPLAY_ONLY)]
+    assert all("would list it" in f.fix.reason or "cut off" in f.fix.reason for f in found)
