@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Mapping
 from patcher.config import Config
 from patcher.deployed.kustomize_build import BuiltResource, RootBuild, build_roots, kubectl_path, kustomization_roots
 from patcher.containment import boundary, inside
+from patcher.deployed.gateway_chart import VALUES_SOURCE as GATEWAY_VALUES
 from patcher.deployed.ingress import model_ingress
 from patcher.durations import seconds
 from patcher.deployed.deployed_set import DeployedSet, Deployer, deployed_set
@@ -224,6 +225,7 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                             lambda path, file: _values_data(workspace, cache, path, file))
     resources = list(ingress.resources)
     diagnostics += ingress.diagnostics
+    diagnostics = _modelled_remote(diagnostics, resources)
     diagnostics += _ignored_kinds(resources)
     live = [r for r in resources if deployed.everything or r.deployed_by]
     undeployed = [r for r in resources if not (deployed.everything or r.deployed_by)]
@@ -236,6 +238,26 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                  tuple(admit.malformed), tuple(admit.skipped), entry_points, tuple(undeployed),
                  tuple(unused_kind_configs), variants, deployed, ingress.pod_labels,
                  ingress.unknown)
+
+
+NOT_ANALYSED = "is not in this repository: its resources are not analysed"
+
+
+def _modelled_remote(diagnostics: list[Diagnostic], resources: list[Resource]) -> list[Diagnostic]:
+    """A remote gateway chart's note says that its Service is modelled after all, and from what."""
+    gateways = [r for r in resources if r.kind == "Service" and r.source.declared_by
+                and ("gateway chart of" in r.source.declared_by or " of chart " in r.source.declared_by)]
+    out = []
+    for d in diagnostics:
+        found = next((r for r in gateways if NOT_ANALYSED in d.message and any(
+            w == f"{d.file}:{d.line}" or (w.startswith(f"{d.file}: Application") and "chart 'gateway'" in d.message)
+            for w in r.deployed_by)), None)
+        if found is not None:
+            d = dataclasses.replace(d, message=d.message.replace(
+                NOT_ANALYSED, f"{NOT_ANALYSED}, except its gateway Service {found.namespace}/{found.name}, modelled "
+                              f"from the values over the chart's defaults ({GATEWAY_VALUES})"))
+        out.append(d)
+    return out
 
 
 def _namespace(deployers: tuple[Deployer, ...]) -> str | None:

@@ -490,3 +490,12 @@ def test_gateway_chart_fixture_findings(records) -> None:
          "it as hostPort")]
     assert [c.path for c in result.changes] == ["deploy/kind/cluster.yaml"]
     assert result.changes[0].new.endswith("      - containerPort: 32543\n        hostPort: 443\n")
+
+
+def test_the_remote_gateway_chart_note_names_the_service_modelled_from_its_values(tmp_path) -> None:
+    write(tmp_path, {"up.sh": "#!/bin/sh\nhelm install edge istio/gateway -n edge --set service.type=NodePort\n"})
+    model = model_of(tmp_path)
+    assert [d.message for d in model.diagnostics if "chart 'gateway'" in d.message] == [
+        "chart 'gateway' from istio (version not pinned) is not in this repository: its resources "
+        "are not analysed, except its gateway Service edge/edge, modelled from the values over the chart's defaults "
+        f"({gateway_chart.VALUES_SOURCE})"]
