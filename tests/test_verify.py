@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from patcher.edits import AddDocument, DeleteDocument, InsertKey, MoveKey, SetValue
+from patcher.edits import AddDocument, DeleteDocument, InsertKey, MoveKey, ReplaceText, SetValue
 from patcher.source import PatcherError
 from patcher.verify import verify_file
 
@@ -72,3 +72,18 @@ def test_a_move_declares_where_the_entry_was_and_where_it_goes() -> None:
         verify_file("x.yaml", OLD, created.replace("c: 2", "c: 5"), [move])
     with pytest.raises(PatcherError, match="would also change 'a/p/z'"):  # judged inside the new mapping too
         verify_file("x.yaml", OLD, created.replace("    b: 1\n", "    b: 1\n    z: 0\n"), [move])
+
+
+TASKFILE = "version: '3'\ntasks:\n  smoke:\n    cmds:\n      - 'curl -H \"Host: a.test\" http://localhost:8080/'\n"
+
+
+def test_a_text_edit_of_a_command_held_in_yaml_changes_only_that_string() -> None:
+    edit = ReplaceText("Taskfile.yml", 5, 33, "http://localhost:8080", "http://localhost")
+    verify_file("Taskfile.yml", TASKFILE, TASKFILE.replace(":8080/", "/"), [edit])
+
+
+def test_a_text_edit_that_changes_another_string_fails_verification() -> None:
+    edit = ReplaceText("Taskfile.yml", 5, 33, "http://localhost:8080", "http://localhost")
+    broken = TASKFILE.replace(":8080/", "/").replace("smoke", "smoky")
+    with pytest.raises(PatcherError, match="would also change 'tasks/smoky'"):
+        verify_file("Taskfile.yml", TASKFILE, broken, [edit])
