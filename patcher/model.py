@@ -146,8 +146,11 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
         for doc in docs:
             if is_kind_cluster(doc.data):
                 if admit.kind_config(path, doc):
-                    (kind_configs if deployed.kind_config_used(path) else unused_kind_configs).append(
-                        KindConfig(path, doc))
+                    # a script names the config by the link patcher reads it through, or by itself
+                    used = deployed.kind_config_used(path) or any(
+                        deployed.kind_config_used(link) for link, target in workspace.inventory.links
+                        if target == path)
+                    (kind_configs if used else unused_kind_configs).append(KindConfig(path, doc))
             elif path not in patches and path not in built.covered and admit.named(path, doc):
                 deployers = deployed.deployers(path, doc.index)
                 # reached by an entry point: the namespace it gives (kubectl -f reads no kustomization's)

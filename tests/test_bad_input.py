@@ -177,8 +177,11 @@ def test_unknown_kinds_and_custom_resources_are_counted(repo: Path) -> None:
         "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n")
     code, data = plan_json(repo)
     notes = [d for d in data["diagnostics"] if d["level"] == "note"]
+    # base's kustomization does not list the new file: nothing deploys it, and the count says so too
     assert [n["message"] for n in notes] == [
-        BASE_ADDONS_MESSAGE, "3 custom resource(s) of kinds patcher does not analyse: Certificate (2), Widget (1)"]
+        BASE_ADDONS_MESSAGE, "3 custom resource(s) of kinds patcher does not analyse: Certificate (2), Widget (1)",
+        "3 resource(s) no entry point deploys, analysed only for their own defects (never as coverage, never "
+        "paired with deployed ones): k8s/certs.yaml"]
     assert still_analysed(data)
 
 
@@ -194,7 +197,9 @@ def test_braces_inside_strings_are_fine(repo: Path) -> None:
     (repo / "k8s" / "alert.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alerts\n"
                                              "data:\n  summary: '{{ $labels.instance }} is down'\n")
     _, data = plan_json(repo)
-    assert data["diagnostics"] == [BASE_NOTE]
+    assert [d["message"] for d in data["diagnostics"]] == [BASE_NOTE["message"], (
+        "1 resource(s) no entry point deploys, analysed only for their own defects (never as coverage, never "
+        "paired with deployed ones): k8s/alert.yaml")]  # read, not refused: base's kustomization lists it not
 
 
 def test_empty_file_and_comment_only_document(repo: Path) -> None:
