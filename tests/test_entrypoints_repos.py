@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from patcher.config import load_config
 from patcher.entrypoints import (Apply, ArgoSource, EntryPoints, HelmInstall, IstioctlInstall, KindCreate,
                                  NamespaceCreate, NamespaceLabel, PortForward)
-from patcher.model import build_model
-from patcher.plan import load_workspace
 from helpers import plan
+from tests.test_model import model_of, write
 
 REPOS = Path(__file__).parent / "repos"
 CHART = {
@@ -23,16 +21,7 @@ CHART = {
 }
 
 
-def write(root: Path, files: dict[str, str]) -> Path:
-    for path, text in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
-    return root
-
-
-def model_at(root: Path):
-    workspace, _ = load_workspace(root)
-    return build_model(workspace, load_config(root))
+model_at = model_of
 
 
 def model_of(name: str):

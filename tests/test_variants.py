@@ -5,22 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from patcher.analyse import Selection, analyse
-from patcher.config import load_config
 from patcher.deployed.variants import identity, same_object
-from patcher.model import build_model
-from patcher.plan import load_workspace
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for path, text in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
-    return root
-
-
-def model_of(root: Path):
-    workspace, _ = load_workspace(root)
-    return build_model(workspace, load_config(root))
+from tests.test_model import model_of, write
 
 
 def vs(name: str, namespace: str, prefix: str, timeout: bool = False, group: str = "networking.istio.io/v1") -> str:
