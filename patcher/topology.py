@@ -304,6 +304,21 @@ class Topology:
         return {hp: w for w in self.workloads for _, hp in w.container_ports if hp}
 
     @cached_property
+    def unplaced_ports(self) -> frozenset[int]:
+        """nodePorts and hostPorts of resources in a namespace patcher cannot resolve (Model.unplaced):
+        a node's port does not depend on the namespace, so a kind mapping to one is used."""
+        found: set[int] = set()
+        for r in self.model.unplaced:
+            if r.kind == "Service" and not r.group:
+                found |= {p["nodePort"] for p in r.get("spec", "ports", default=[]) or []
+                          if isinstance(p, dict) and _int(p.get("nodePort")) is not None}
+            elif r.kind in WORKLOAD_KINDS:
+                pod = (r.get("spec") if r.kind == "Pod" else r.get("spec", "template", "spec")) or {}
+                found |= {p["hostPort"] for c in (pod.get("containers") or []) if isinstance(c, dict)
+                          for p in c.get("ports") or [] if isinstance(p, dict) and _int(p.get("hostPort")) is not None}
+        return frozenset(found)
+
+    @cached_property
     def call_graph(self) -> CallGraph:
         return build_call_graph(self)
 
