@@ -360,7 +360,8 @@ class Topology:
 
     @cached_property
     def uses_istio(self) -> bool:
-        return any(r.group.endswith(".istio.io") for r in self.model.resources)
+        # what is deployed into a namespace patcher cannot resolve is deployed all the same
+        return any(r.group.endswith(".istio.io") for r in self.model.resources + self.model.unplaced)
 
     def waiting_mapping(self, port: int) -> PortMapping | None:
         """A kind mapping of host ``port`` onto a containerPort nothing listens on yet:

@@ -466,3 +466,48 @@ def test_the_same_repository_with_the_namespace_written_out_is_judged(tmp_path: 
     assert model.unplaced == () and model.unread == ()
     assert [f[0] for f in findings(model)] == [
         "istio/route-to-missing-service", "istio/route-without-timeout", "k8s/namespace-without-network-policy"]
+
+
+MESHED = {
+    "known/yard.yaml": (
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: yard\n  labels: {istio-injection: enabled}\n"
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: hoist\n  namespace: yard\nspec:\n"
+        "  selector:\n    matchLabels: {app: hoist}\n  template:\n    metadata:\n      labels: {app: hoist}\n"
+        "    spec:\n      containers:\n        - name: hoist\n          image: ghcr.io/example/hoist:1.2.0\n"
+        "          env:\n            - {name: CRANE_URL, value: 'http://crane:7070'}\n"
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: crane\n  namespace: yard\nspec:\n"
+        "  selector:\n    matchLabels: {app: crane}\n  template:\n    metadata:\n      labels: {app: crane}\n"
+        "    spec:\n      containers:\n        - name: crane\n          image: ghcr.io/example/crane:3.1.0\n"
+        "          ports: [{containerPort: 7070}]\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: crane\n  namespace: yard\nspec:\n"
+        "  type: NodePort\n  selector: {app: crane}\n  ports:\n    - {name: http, port: 7070, nodePort: 30707}\n"
+        "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: all\n  namespace: yard\n"
+        "spec:\n  podSelector: {}\n"),
+    "k8s/policies.yaml": (
+        "apiVersion: networking.istio.io/v1beta1\nkind: DestinationRule\nmetadata:\n  name: crane\nspec:\n"
+        "  host: crane\n  trafficPolicy:\n    connectionPool: {tcp: {maxConnections: 50}}\n"
+        "    outlierDetection: {consecutive5xxErrors: 3}\n"
+        "---\napiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata:\n  name: default\n"
+        "spec:\n  mtls: {mode: STRICT}\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: winch\nspec:\n  type: NodePort\n"
+        "  ports:\n    - {port: 7171, nodePort: 30717}\n"),
+    "kind/cluster.yaml": ("kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n  - role: control-plane\n"
+                          "    extraPortMappings:\n      - {containerPort: 30717, hostPort: 7171}\n"),
+}
+MESH_RULES = ("istio/destination-without-circuit-breaker", "istio/namespace-without-mtls",
+              "kind/unused-port-mapping", "k8s/namespace-without-network-policy")
+
+
+def test_an_unplaced_destination_rule_peer_authentication_or_node_port_may_be_the_missing_one(
+        tmp_path: Path) -> None:
+    root = write(tmp_path, MESHED)
+    applies = (Apply("up.sh", 4, ("known",)), Apply("up.sh", 5, ("k8s",), unresolved=("${TEAM}-ns",)))
+    model = model_of(root, EntryPoints(applies=applies))
+    assert [r.ref for r in model.unplaced] == ["DestinationRule ${TEAM}-ns/crane",
+                                               "PeerAuthentication ${TEAM}-ns/default", "Service ${TEAM}-ns/winch"]
+    assert [f.rule for f in analyse(model, Selection(MESH_RULES))] == []
+    # the control: in a namespace of their own they cover nothing of yard, and the nodePort is still used
+    placed = model_of(root, EntryPoints(applies=(applies[0], Apply("up.sh", 5, ("k8s",), namespace="depot"))))
+    assert sorted(f.message for f in analyse(placed, Selection(MESH_RULES))) == [
+        "Service yard/crane receives traffic but no DestinationRule sets a circuit breaker for it",
+        "namespace yard has no PeerAuthentication: its services accept plain-text traffic"]
