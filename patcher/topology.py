@@ -335,7 +335,10 @@ class Topology:
 
     @cached_property
     def injection(self) -> Injection:
-        return read_injection(_namespace_facts(self.model), _injects_by_default(self.model))
+        unresolved = [NamespaceFacts(word, f"{r.file}:{r.line}", dict(r.labels))
+                      for r in self.model.entry_points.labels
+                      for word in r.unresolved if "=" not in word]  # key=value words are labels, not names
+        return read_injection(_namespace_facts(self.model), _injects_by_default(self.model), unresolved)
 
     def in_mesh(self, workload: Workload) -> bool | None:
         """Whether the workload's pods get an Istio sidecar; None when the repository does not show."""
