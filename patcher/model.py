@@ -212,6 +212,9 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
     diagnostics = [d for d in diagnostics if id(d) not in said_for_values]
     diagnostics += values_duplicates(workspace, graph, releases, cache)
     timeout = seconds(str(config["helm-timeout"])) or DEFAULT_TIMEOUT
+    # installs into a namespace patcher cannot resolve: what lands in the release's namespace is unplaced
+    helm_unknown = {f"{i.file}:{i.line}": i.unresolved_namespace for i in entry_points.helm
+                    if i.unresolved_namespace is not None}
     for number, release in enumerate(releases, start=1):
         if progress:
             progress(number, len(releases), "rendering charts")
@@ -219,7 +222,10 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
             diagnostics += _left_out(workspace, folder, cache)  # file:// dependencies are copied the same way
         try:
             by = tuple(d.where for d in deployed.release_deployers(release.declared_in))
-            resources += admit.resources(_render_release(workspace, release, cache, admit, timeout, by))
+            unknown = helm_unknown.get(release.declared_in or "")
+            if unknown is not None:
+                unresolved.setdefault(str(release.declared_in), unknown)
+            resources += admit.resources(_render_release(workspace, release, cache, admit, timeout, by, unknown))
         except PatcherError as exc:
             diagnostics.append(Diagnostic.of(exc, release.chart))
             unread.append(Unread(f"chart {release.chart} (release {release.name}/{release.namespace}) "
@@ -600,7 +606,10 @@ def _line(where: str) -> int | None:
 
 
 def _render_release(workspace: Workspace, release: Release, cache: ParseCache,
-                    admit: _Admission, timeout: float, deployed_by: tuple[str, ...] = ()) -> list[Resource]:
+                    admit: _Admission, timeout: float, deployed_by: tuple[str, ...] = (),
+                    namespace_unknown: str | None = None) -> list[Resource]:
+    """``namespace_unknown``: the install's ``-n`` word patcher cannot resolve; a resource rendered
+    into the release's namespace (the template names none, or ``.Release.Namespace``) is unplaced."""
     prefixes = chart_prefixes(release)
     overrides = {p: t for p, t in workspace.texts.items() if p.startswith(prefixes)}
     values = _values(workspace, release, cache)
@@ -614,7 +623,11 @@ def _render_release(workspace: Workspace, release: Release, cache: ParseCache,
                 continue
             source = Source(rendered_file.template, doc.index, False,
                             f"{release.name}/{release.namespace}", line=line, deployed_by=deployed_by)
-            resources.append(_resource(doc, source, release.namespace))
+            resource = _resource(doc, source, release.namespace)
+            if namespace_unknown is not None and resource.namespace == release.namespace:
+                resource = dataclasses.replace(resource, namespace=namespace_unknown, source=dataclasses.replace(
+                    source, namespace_unknown=namespace_unknown))
+            resources.append(resource)
     return resources
 
 

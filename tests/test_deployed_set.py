@@ -511,3 +511,14 @@ def test_an_unplaced_destination_rule_peer_authentication_or_node_port_may_be_th
     assert sorted(f.message for f in analyse(placed, Selection(MESH_RULES))) == [
         "Service yard/crane receives traffic but no DestinationRule sets a circuit breaker for it",
         "namespace yard has no PeerAuthentication: its services accept plain-text traffic"]
+
+
+def test_a_release_installed_into_an_unresolved_namespace_is_unplaced(tmp_path: Path) -> None:
+    root = write(tmp_path, CHART)
+    install = HelmInstall("ops/up.sh", 3, "till-main", "charts/till", None, unresolved=("$POS_NS",),
+                          unresolved_namespace="$POS_NS")
+    model = model_of(root, EntryPoints(applies=(Apply("ops/up.sh", 2, ("k8s",)),), helm=(install,)))
+    assert [(r.ref, r.deployed_by) for r in model.unplaced] == [("Service $POS_NS/till-main", ("ops/up.sh:3",))]
+    assert [r.ref for r in model.resources] == ["ConfigMap default/settings"]
+    assert ("ops/up.sh:3 deploys into a namespace patcher cannot resolve ('$POS_NS'): what it deploys is not "
+            "judged by namespace") in [d.message for d in model.diagnostics]

@@ -112,6 +112,7 @@ class HelmInstall:
     # words that could not be known, as written: a release or chart among them is not modelled
     unresolved: tuple[str, ...] = ()
     templated: bool = False  # `helm template ... | kubectl apply -f -`: applied without a release record
+    unresolved_namespace: str | None = None  # the -n word patcher cannot resolve ('$APP_NS'), as written
 
 
 @dataclass(frozen=True)
