@@ -169,6 +169,7 @@ def _without(context: Context, culprit: Resource | KindConfig) -> Context:
     model = dataclasses.replace(context.model,
                                 resources=tuple(r for r in context.model.resources if r is not culprit),
                                 undeployed=tuple(r for r in context.model.undeployed if r is not culprit),
+                                unplaced=tuple(r for r in context.model.unplaced if r is not culprit),
                                 kind_configs=tuple(k for k in context.model.kind_configs if k is not culprit))
     return Context(model, build_topology(model), context.config)
 

@@ -82,6 +82,9 @@ class Model:
     gateway_pods: Mapping[tuple[str, str], Mapping[str, str]] = field(default_factory=dict)
     # the note, when Gateways exist but their ingress Service is not known: rules conclude nothing from it
     ingress_unknown: str | None = None
+    # resources deployed only into a namespace patcher cannot resolve (``kubectl apply -n "$NS"``) that
+    # name none themselves: read for their own defects only, never placed in a namespace or paired
+    unplaced: tuple[Resource, ...] = ()
 
     @property
     def root(self) -> Path:
@@ -92,8 +95,13 @@ class Model:
 
     @property
     def own_defect_resources(self) -> tuple[Resource, ...]:
-        """Deployed and undeployed resources: for rules that judge a resource by itself alone."""
-        return self.resources + self.undeployed
+        """Deployed, undeployed and unplaced resources: for rules that judge a resource by itself alone."""
+        return self.resources + self.undeployed + self.unplaced
+
+    def unplaced_of_kind(self, *kinds: str) -> list[Resource]:
+        """Resources of a namespace patcher cannot resolve: they may be in any namespace, so a rule
+        concludes no absence of them anywhere."""
+        return [r for r in self.unplaced if r.kind in kinds]
 
     def own_of_kind(self, *kinds: str) -> list[Resource]:
         return [r for r in self.own_defect_resources if r.kind in kinds]
@@ -128,12 +136,13 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
     diagnostics += kdiags
     unread += [Unread(f"{d.file} (kustomization not read)") for d in kdiags if d.level == "error"]
     admit = _Admission(unread)
+    unresolved: dict[str, str] = {}  # where -> the namespace word, of the entry points that left one unplaced
     deployed = deployed_set(entry_points, documents, kustomizations, workspace.inventory.charts,
                             [p for p, docs in documents.items() if any(is_kind_cluster(d.data) for d in docs)])
     diagnostics += deployed.notes
     if kustomize_roots is None and not deployed.everything:
         kustomize_roots = sorted(deployed.roots)
-    built = _Built.of(workspace, cache, kustomizations, kustomize_roots, deployed.roots)
+    built = _Built.of(workspace, cache, kustomizations, kustomize_roots, deployed.roots, unresolved)
     diagnostics += built.diagnostics
     unread += built.unread
 
@@ -155,9 +164,11 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                 deployers = deployed.deployers(path, doc.index)
                 # reached by an entry point: the namespace it gives (kubectl -f reads no kustomization's)
                 namespace = (_namespace(deployers) or "default") if deployers else namespaces.get(path, "default")
+                unknown = _unplaced(doc.data, deployers, unresolved)
                 diagnostics += _namespace_choice(path, doc, deployers)
                 resources.append(_resource(doc, Source(path, doc.index, True,
-                                                       deployed_by=tuple(d.where for d in deployers)), namespace))
+                                                       deployed_by=tuple(d.where for d in deployers),
+                                                       namespace_unknown=unknown), unknown or namespace))
     resources += [r for path in sorted(built.resources) for r in built.resources[path]]
 
     hand = [k for k in kustomizations if k.file not in built.covered]
@@ -205,6 +216,9 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
     diagnostics = [d for d in diagnostics if id(d) not in said_for_values]
     diagnostics += values_duplicates(workspace, graph, releases, cache)
     timeout = seconds(str(config["helm-timeout"])) or DEFAULT_TIMEOUT
+    # installs into a namespace patcher cannot resolve: what lands in the release's namespace is unplaced
+    helm_unknown = {f"{i.file}:{i.line}": i.unresolved_namespace for i in entry_points.helm
+                    if i.unresolved_namespace is not None}
     for number, release in enumerate(releases, start=1):
         if progress:
             progress(number, len(releases), "rendering charts")
@@ -212,7 +226,10 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
             diagnostics += _left_out(workspace, folder, cache)  # file:// dependencies are copied the same way
         try:
             by = tuple(d.where for d in deployed.release_deployers(release.declared_in))
-            resources += admit.resources(_render_release(workspace, release, cache, admit, timeout, by))
+            unknown = helm_unknown.get(release.declared_in or "")
+            if unknown is not None:
+                unresolved.setdefault(str(release.declared_in), unknown)
+            resources += admit.resources(_render_release(workspace, release, cache, admit, timeout, by, unknown))
         except PatcherError as exc:
             diagnostics.append(Diagnostic.of(exc, release.chart))
             unread.append(Unread(f"chart {release.chart} (release {release.name}/{release.namespace}) "
@@ -230,9 +247,14 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
     diagnostics += ingress.diagnostics
     diagnostics = _modelled_remote(diagnostics, resources)
     diagnostics += _ignored_kinds(resources)
+    unplaced = [r for r in resources if r.source.namespace_unknown is not None]
+    resources = [r for r in resources if r.source.namespace_unknown is None]
     live = [r for r in resources if deployed.everything or r.deployed_by]
     undeployed = [r for r in resources if not (deployed.everything or r.deployed_by)]
     diagnostics += _undeployed_note(undeployed)
+    notes, gaps = _unplaced_notes(unplaced, unresolved)
+    diagnostics += notes
+    unread += gaps
     variants = find_variants(resources)
     diagnostics += variant_notes(variants)
     return Model(workspace, config, documents, tuple(live), tuple(kind_configs),
@@ -240,7 +262,7 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                  frozenset(forwarded), frozenset(served), frozenset(labelled), tuple(unread),
                  tuple(admit.malformed), tuple(admit.skipped), entry_points, tuple(undeployed),
                  tuple(unused_kind_configs), variants, deployed, ingress.pod_labels,
-                 ingress.unknown)
+                 ingress.unknown, tuple(unplaced))
 
 
 NOT_ANALYSED = "is not in this repository: its resources are not analysed"
@@ -268,13 +290,40 @@ def _namespace(deployers: tuple[Deployer, ...]) -> str | None:
     return next((d.namespace for d in deployers if d.namespace), None)
 
 
+def _unplaced(data: Any, deployers: tuple[Deployer, ...], unresolved: dict[str, str]) -> str | None:
+    """The namespace word ('$APP_NS') of a document that names no namespace and is deployed only by
+    entry points whose namespace patcher cannot resolve; None when its namespace is known."""
+    if not deployers or not all(d.namespace_unknown for d in deployers) or not isinstance(data, dict):
+        return None
+    meta = data.get("metadata")
+    if data.get("kind") in CLUSTER_SCOPED or isinstance(meta, dict) and meta.get("namespace"):
+        return None
+    for d in deployers:
+        unresolved.setdefault(d.where, str(d.unresolved))
+    return deployers[0].unresolved
+
+
+def _unplaced_notes(unplaced: list[Resource], unresolved: dict[str, str]) -> tuple[list[Diagnostic], list[Unread]]:
+    """One note per entry point that deploys into a namespace patcher cannot resolve; and the gap
+    its resources leave: they may be in any namespace, so a fix that reads their kinds is withheld."""
+    wheres = sorted({w for r in unplaced for w in r.source.deployed_by if w in unresolved})
+    notes = [Diagnostic(where.rpartition(":")[0], f"{where} deploys into a namespace patcher cannot resolve "
+                        f"('{unresolved[where]}'): what it deploys is not judged by namespace", _line(where),
+                        hint="write the namespace out, or set it in the manifests' metadata.namespace",
+                        level="note") for where in wheres]
+    gaps = [Unread(f"what {where} deploys into namespace '{unresolved[where]}' (not resolved)",
+                   frozenset(r.kind for r in unplaced if where in r.source.deployed_by))
+            for where in wheres]
+    return notes, gaps
+
+
 def _namespace_choice(path: str, doc: Document, deployers: tuple[Deployer, ...]) -> list[Diagnostic]:
     """A document entry points deploy into several namespaces is several objects; the model holds
     one, in the first namespace: say so rather than pick silently."""
     meta = doc.data.get("metadata") if isinstance(doc.data, dict) else None
     if isinstance(meta, dict) and meta.get("namespace"):
         return []
-    given = {d.namespace or "default": d.where for d in reversed(deployers)}
+    given = {d.namespace or (f"'{d.unresolved}'" if d.unresolved else "default"): d.where for d in reversed(deployers)}
     if len(given) < 2:
         return []
     listed = ", ".join(f"{ns} ({where})" for ns, where in sorted(given.items(), key=lambda i: i[1]))
@@ -442,7 +491,8 @@ class _Built:
     @classmethod
     def of(cls, workspace: Workspace, cache: ParseCache, kustomizations: list[Kustomization],
            roots: Iterable[str] | None,
-           deployers: Mapping[str, tuple[Deployer, ...]] | None = None) -> "_Built":
+           deployers: Mapping[str, tuple[Deployer, ...]] | None = None,
+           unresolved: dict[str, str] | None = None) -> "_Built":
         """``deployers``: the entry points that build each root (patcher.deployed.deployed_set)."""
         out = cls()
         if not kustomizations:
@@ -460,7 +510,8 @@ class _Built:
             if build.built:
                 covered |= build.files
                 for item in build.resources:
-                    resource = _built_resource(workspace, build, item, (deployers or {}).get(build.root, ()))
+                    resource = _built_resource(workspace, build, item, (deployers or {}).get(build.root, ()),
+                                               {} if unresolved is None else unresolved)
                     if resource is not None:
                         out.resources.setdefault(resource.source.file, []).append(resource)
             else:
@@ -485,18 +536,21 @@ class _Built:
 
 
 def _built_resource(workspace: Workspace, build: RootBuild, item: BuiltResource,
-                    deployers: tuple[Deployer, ...] = ()) -> Resource | None:
+                    deployers: tuple[Deployer, ...] = (), unresolved: dict[str, str] | None = None) -> Resource | None:
     data = item.data
     if not is_resource(data):
         return None  # kustomize names everything it emits; a generateName object routes nowhere by name
     editable = item.doc is not None and item.document is not None and item.file in workspace.texts
     document = item.document or Document(0, data, None)
+    unknown = _unplaced(data, deployers, {} if unresolved is None else unresolved)
     source = Source(item.file, item.doc if item.doc is not None else 0, editable,
                     kustomize_root=build.root, patched_by=item.patched_by,
-                    patched_paths=item.patched_paths, deployed_by=tuple(d.where for d in deployers))
+                    patched_paths=item.patched_paths, deployed_by=tuple(d.where for d in deployers),
+                    namespace_unknown=unknown)
     meta = data["metadata"]
     # the build's namespace (kustomize's own, or the document's), else the one `kubectl -n` gives
-    namespace = "" if data["kind"] in CLUSTER_SCOPED else meta.get("namespace") or _namespace(deployers) or "default"
+    namespace = "" if data["kind"] in CLUSTER_SCOPED else meta.get("namespace") or unknown \
+        or _namespace(deployers) or "default"
     return Resource(data["apiVersion"], data["kind"], meta["name"], str(namespace), data, source, document)
 
 
@@ -577,7 +631,10 @@ def _line(where: str) -> int | None:
 
 
 def _render_release(workspace: Workspace, release: Release, cache: ParseCache,
-                    admit: _Admission, timeout: float, deployed_by: tuple[str, ...] = ()) -> list[Resource]:
+                    admit: _Admission, timeout: float, deployed_by: tuple[str, ...] = (),
+                    namespace_unknown: str | None = None) -> list[Resource]:
+    """``namespace_unknown``: the install's ``-n`` word patcher cannot resolve; a resource rendered
+    into the release's namespace (the template names none, or ``.Release.Namespace``) is unplaced."""
     prefixes = chart_prefixes(release)
     overrides = {p: t for p, t in workspace.texts.items() if p.startswith(prefixes)}
     values = _values(workspace, release, cache)
@@ -591,7 +648,11 @@ def _render_release(workspace: Workspace, release: Release, cache: ParseCache,
                 continue
             source = Source(rendered_file.template, doc.index, False,
                             f"{release.name}/{release.namespace}", line=line, deployed_by=deployed_by)
-            resources.append(_resource(doc, source, release.namespace))
+            resource = _resource(doc, source, release.namespace)
+            if namespace_unknown is not None and resource.namespace == release.namespace:
+                resource = dataclasses.replace(resource, namespace=namespace_unknown, source=dataclasses.replace(
+                    source, namespace_unknown=namespace_unknown))
+            resources.append(resource)
     return resources
 
 

@@ -34,6 +34,9 @@ class Source:
     kustomize_root: str | None = None
     patched_by: tuple[str, ...] = ()
     patched_paths: tuple[tuple, ...] = ()  # the paths those patches set (a merged list as a whole)
+    # the namespace as the entry points wrote it, when the resource names none and every entry point
+    # deploying it gives one patcher cannot resolve ('$APP_NS'): judged for its own defects only
+    namespace_unknown: str | None = None
 
 
 @dataclass(frozen=True)

@@ -304,6 +304,21 @@ class Topology:
         return {hp: w for w in self.workloads for _, hp in w.container_ports if hp}
 
     @cached_property
+    def unplaced_ports(self) -> frozenset[int]:
+        """nodePorts and hostPorts of resources in a namespace patcher cannot resolve (Model.unplaced):
+        a node's port does not depend on the namespace, so a kind mapping to one is used."""
+        found: set[int] = set()
+        for r in self.model.unplaced:
+            if r.kind == "Service" and not r.group:
+                found |= {p["nodePort"] for p in r.get("spec", "ports", default=[]) or []
+                          if isinstance(p, dict) and _int(p.get("nodePort")) is not None}
+            elif r.kind in WORKLOAD_KINDS:
+                pod = (r.get("spec") if r.kind == "Pod" else r.get("spec", "template", "spec")) or {}
+                found |= {p["hostPort"] for c in (pod.get("containers") or []) if isinstance(c, dict)
+                          for p in c.get("ports") or [] if isinstance(p, dict) and _int(p.get("hostPort")) is not None}
+        return frozenset(found)
+
+    @cached_property
     def call_graph(self) -> CallGraph:
         return build_call_graph(self)
 
@@ -320,7 +335,10 @@ class Topology:
 
     @cached_property
     def injection(self) -> Injection:
-        return read_injection(_namespace_facts(self.model), _injects_by_default(self.model))
+        unresolved = [NamespaceFacts(word, f"{r.file}:{r.line}", dict(r.labels))
+                      for r in self.model.entry_points.labels
+                      for word in r.unresolved if "=" not in word]  # key=value words are labels, not names
+        return read_injection(_namespace_facts(self.model), _injects_by_default(self.model), unresolved)
 
     def in_mesh(self, workload: Workload) -> bool | None:
         """Whether the workload's pods get an Istio sidecar; None when the repository does not show."""
@@ -345,7 +363,8 @@ class Topology:
 
     @cached_property
     def uses_istio(self) -> bool:
-        return any(r.group.endswith(".istio.io") for r in self.model.resources)
+        # what is deployed into a namespace patcher cannot resolve is deployed all the same
+        return any(r.group.endswith(".istio.io") for r in self.model.resources + self.model.unplaced)
 
     def waiting_mapping(self, port: int) -> PortMapping | None:
         """A kind mapping of host ``port`` onto a containerPort nothing listens on yet:

@@ -380,3 +380,145 @@ def test_kubectl_apply_k_of_one_overlay_deploys_the_shared_base_into_its_namespa
     # without entry points every root is built: the shared base is one object in each overlay's namespace
     assert [r.ref for r in model_of(root, EntryPoints()).resources if r.name == "rates"] == [
         "ConfigMap fx-eu/rates", "ConfigMap fx-us/rates"]
+
+
+# -- a namespace patcher cannot resolve (kubectl apply -n "$APP_NS") --------------------------------
+
+def test_an_unresolved_minus_n_marks_the_deployers_namespace_unknown_a_kustomizations_own_wins() -> None:
+    found = reached(EntryPoints(applies=(
+        Apply("up.sh", 9, ("deploy/web.yaml",), unresolved=("$APP_NS",)),
+        Apply("up.sh", 10, ("kust/overlay",), kustomize=True, unresolved=("{{.NS}}",)),
+        Apply("up.sh", 11, ("deploy/web.yaml",), namespace="shop"))))
+    assert found[("deploy/web.yaml", 0)] == (Deployer("up.sh:11", "shop"), Deployer("up.sh:9", None, "$APP_NS"))
+    assert found[("deploy/web.yaml", 0)][1].namespace_unknown
+    # the overlay names its namespace: what -n says does not matter
+    assert found[("kust/overlay/extra.yaml", 0)] == (Deployer("up.sh:10", "outer"),)
+    assert Apply("up.sh", 9, ("k8s",), unresolved=("$APP_NS",)).unresolved_namespace == "$APP_NS"
+    assert Apply("up.sh", 9, ("k8s",), namespace="shop").unresolved_namespace is None
+
+
+UNKNOWN_NS = {
+    "k8s/app.yaml": (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: sorter\nspec:\n  selector:\n"
+        "    matchLabels: {app: sorter}\n  template:\n    metadata:\n      labels: {app: sorter}\n"
+        "    spec:\n      containers:\n        - name: sorter\n          image: ghcr.io/example/sorter:1.0.0\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: sorter\nspec:\n  selector: {app: sorter}\n"
+        "  ports:\n    - {name: http, port: 8230}\n"
+        "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny\n"
+        "spec:\n  podSelector: {}\n"
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pinned\n  namespace: hub\n"
+        "---\napiVersion: networking.istio.io/v1beta1\nkind: VirtualService\nmetadata:\n  name: sorter\n"
+        "spec:\n  hosts: [sorter]\n  http:\n    - route:\n        - destination: {host: sorter}\n"),
+    "known/hub.yaml": (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: hub\n  namespace: hub\nspec:\n  selector:\n"
+        "    matchLabels: {app: hub}\n  template:\n    metadata:\n      labels: {app: hub}\n"
+        "    spec:\n      containers:\n        - name: hub\n          image: ghcr.io/example/hub:2.0.0\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: edge-sorter\n  namespace: hub\n"
+        "spec:\n  selector: {app: hub}\n  ports:\n    - {name: http, port: 8230}\n"
+        "---\napiVersion: networking.istio.io/v1beta1\nkind: VirtualService\nmetadata:\n  name: to-sorter\n"
+        "  namespace: hub\nspec:\n  hosts: [sorter.example.test]\n  http:\n    - route:\n"
+        "        - destination: {host: sorter}\n      timeout: 5s\n      retries: {attempts: 2}\n"),
+    "shared/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\n",
+}
+UNKNOWN_RULES = RULES + ("istio/destination-without-circuit-breaker", "istio/namespace-without-mtls")
+
+
+def test_what_only_an_unresolved_namespace_deploys_is_unplaced_judged_for_its_own_defects(tmp_path: Path) -> None:
+    root = write(tmp_path, UNKNOWN_NS)
+    entry = EntryPoints(applies=(Apply("ops/up.sh", 9, ("k8s",), unresolved=("$APP_NS",)),
+                                 Apply("ops/up.sh", 10, ("known",)),
+                                 Apply("ops/up.sh", 11, ("shared",), unresolved=("$APP_NS",)),
+                                 Apply("ops/up.sh", 12, ("shared",), namespace="hub")))
+    model = model_of(root, entry)
+    assert [(r.ref, r.deployed_by, r.source.namespace_unknown) for r in model.unplaced] == [
+        ("Deployment $APP_NS/sorter", ("ops/up.sh:9",), "$APP_NS"),
+        ("Service $APP_NS/sorter", ("ops/up.sh:9",), "$APP_NS"),
+        ("NetworkPolicy $APP_NS/deny", ("ops/up.sh:9",), "$APP_NS"),
+        ("VirtualService $APP_NS/sorter", ("ops/up.sh:9",), "$APP_NS")]
+    # a namespace of its own, or a second entry point with a known one, places it
+    assert sorted(r.ref for r in model.resources) == [
+        "ConfigMap hub/pinned", "ConfigMap hub/shared", "Deployment hub/hub", "Service hub/edge-sorter",
+        "VirtualService hub/to-sorter"]
+    assert model.undeployed == ()
+    notes = [(d.file, d.line, d.message) for d in model.diagnostics if d.level == "note"]
+    assert ("ops/up.sh", 9, "ops/up.sh:9 deploys into a namespace patcher cannot resolve ('$APP_NS'): what it "
+                            "deploys is not judged by namespace") in notes
+    assert not any("ops/up.sh:11 deploys into" in n[2] for n in notes)  # nothing of it is left unplaced
+    assert ("shared/cm.yaml", None, "document 1 is deployed into 2 namespaces: '$APP_NS' (ops/up.sh:11), "
+                                    "hub (ops/up.sh:12); it is analysed in hub only") in notes
+    assert [(g.what, g.kinds, g.namespace) for g in model.unread] == [
+        ("what ops/up.sh:9 deploys into namespace '$APP_NS' (not resolved)",
+         frozenset({"Deployment", "Service", "NetworkPolicy", "VirtualService"}), None)]
+    # no namespace-scoped conclusion: the unplaced NetworkPolicy may be hub's, the unplaced Service
+    # may be the sorter hub routes to; the unplaced route's own defect is kept
+    assert findings(model) == [
+        ("istio/route-without-timeout", "k8s/app.yaml", 45,
+         "route 0 of VirtualService $APP_NS/sorter has no timeout and no retries")]
+    assert [f.rule for f in analyse(model, Selection(UNKNOWN_RULES))] == ["istio/route-without-timeout"]
+
+
+def test_the_same_repository_with_the_namespace_written_out_is_judged(tmp_path: Path) -> None:
+    """The control: once the namespace is known (yard, not hub), hub lacks a NetworkPolicy and
+    its route names a Service it does not hold: the findings the unknown namespace withheld."""
+    root = write(tmp_path, UNKNOWN_NS)
+    model = model_of(root, EntryPoints(applies=(Apply("ops/up.sh", 9, ("k8s",), namespace="yard"),
+                                                Apply("ops/up.sh", 10, ("known",)))))
+    assert model.unplaced == () and model.unread == ()
+    assert [f[0] for f in findings(model)] == [
+        "istio/route-to-missing-service", "istio/route-without-timeout", "k8s/namespace-without-network-policy"]
+
+
+MESHED = {
+    "known/yard.yaml": (
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: yard\n  labels: {istio-injection: enabled}\n"
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: hoist\n  namespace: yard\nspec:\n"
+        "  selector:\n    matchLabels: {app: hoist}\n  template:\n    metadata:\n      labels: {app: hoist}\n"
+        "    spec:\n      containers:\n        - name: hoist\n          image: ghcr.io/example/hoist:1.2.0\n"
+        "          env:\n            - {name: CRANE_URL, value: 'http://crane:7070'}\n"
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: crane\n  namespace: yard\nspec:\n"
+        "  selector:\n    matchLabels: {app: crane}\n  template:\n    metadata:\n      labels: {app: crane}\n"
+        "    spec:\n      containers:\n        - name: crane\n          image: ghcr.io/example/crane:3.1.0\n"
+        "          ports: [{containerPort: 7070}]\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: crane\n  namespace: yard\nspec:\n"
+        "  type: NodePort\n  selector: {app: crane}\n  ports:\n    - {name: http, port: 7070, nodePort: 30707}\n"
+        "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: all\n  namespace: yard\n"
+        "spec:\n  podSelector: {}\n"),
+    "k8s/policies.yaml": (
+        "apiVersion: networking.istio.io/v1beta1\nkind: DestinationRule\nmetadata:\n  name: crane\nspec:\n"
+        "  host: crane\n  trafficPolicy:\n    connectionPool: {tcp: {maxConnections: 50}}\n"
+        "    outlierDetection: {consecutive5xxErrors: 3}\n"
+        "---\napiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata:\n  name: default\n"
+        "spec:\n  mtls: {mode: STRICT}\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: winch\nspec:\n  type: NodePort\n"
+        "  ports:\n    - {port: 7171, nodePort: 30717}\n"),
+    "kind/cluster.yaml": ("kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n  - role: control-plane\n"
+                          "    extraPortMappings:\n      - {containerPort: 30717, hostPort: 7171}\n"),
+}
+MESH_RULES = ("istio/destination-without-circuit-breaker", "istio/namespace-without-mtls",
+              "kind/unused-port-mapping", "k8s/namespace-without-network-policy")
+
+
+def test_an_unplaced_destination_rule_peer_authentication_or_node_port_may_be_the_missing_one(
+        tmp_path: Path) -> None:
+    root = write(tmp_path, MESHED)
+    applies = (Apply("up.sh", 4, ("known",)), Apply("up.sh", 5, ("k8s",), unresolved=("${TEAM}-ns",)))
+    model = model_of(root, EntryPoints(applies=applies))
+    assert [r.ref for r in model.unplaced] == ["DestinationRule ${TEAM}-ns/crane",
+                                               "PeerAuthentication ${TEAM}-ns/default", "Service ${TEAM}-ns/winch"]
+    assert [f.rule for f in analyse(model, Selection(MESH_RULES))] == []
+    # the control: in a namespace of their own they cover nothing of yard, and the nodePort is still used
+    placed = model_of(root, EntryPoints(applies=(applies[0], Apply("up.sh", 5, ("k8s",), namespace="depot"))))
+    assert sorted(f.message for f in analyse(placed, Selection(MESH_RULES))) == [
+        "Service yard/crane receives traffic but no DestinationRule sets a circuit breaker for it",
+        "namespace yard has no PeerAuthentication: its services accept plain-text traffic"]
+
+
+def test_a_release_installed_into_an_unresolved_namespace_is_unplaced(tmp_path: Path) -> None:
+    root = write(tmp_path, CHART)
+    install = HelmInstall("ops/up.sh", 3, "till-main", "charts/till", None, unresolved=("$POS_NS",),
+                          unresolved_namespace="$POS_NS")
+    model = model_of(root, EntryPoints(applies=(Apply("ops/up.sh", 2, ("k8s",)),), helm=(install,)))
+    assert [(r.ref, r.deployed_by) for r in model.unplaced] == [("Service $POS_NS/till-main", ("ops/up.sh:3",))]
+    assert [r.ref for r in model.resources] == ["ConfigMap default/settings"]
+    assert ("ops/up.sh:3 deploys into a namespace patcher cannot resolve ('$POS_NS'): what it deploys is not "
+            "judged by namespace") in [d.message for d in model.diagnostics]

@@ -277,3 +277,13 @@ def test_a_heredoc_after_a_continued_command() -> None:
 def test_a_path_above_the_script_folder_and_the_repository_is_remote() -> None:
     assert applies('kubectl apply -f "$(dirname "$0")/../../x.yaml"\n', "ops/up.sh") == [
         Apply("ops/up.sh", 1, (), remote=("../x.yaml",))]
+
+
+def test_a_namespace_patcher_cannot_resolve_is_kept_as_written() -> None:
+    script = ('kubectl apply -n "$APP_NS" -f k8s/\nhelm upgrade --install web charts/web -n "$APP_NS"\n'
+              'kubectl apply -f k8s/app.yaml -n shop\n')
+    assert applies(script) == [Apply("deploy.sh", 1, ("k8s",), unresolved=("$APP_NS",)),
+                               Apply("deploy.sh", 3, ("k8s/app.yaml",), namespace="shop")]
+    assert [a.unresolved_namespace for a in applies(script)] == ["$APP_NS", None]
+    assert found(script).helm == [HelmInstall("deploy.sh", 2, "web", "charts/web", None, cwd="",
+                                              unresolved=("$APP_NS",), unresolved_namespace="$APP_NS")]

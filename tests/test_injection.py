@@ -32,6 +32,22 @@ def test_namespace_labels_decide_and_later_facts_win() -> None:
     assert injection.namespace("elsewhere").in_mesh is None
 
 
+def test_a_label_on_a_namespace_patcher_cannot_resolve_leaves_unknown_what_it_may_change() -> None:
+    facts = [NamespaceFacts("kiln", "ns.yaml:13", {"team": "ops"}, True),
+             NamespaceFacts("vault", "ns.yaml:1", {"istio-injection": "enabled"}, True),
+             NamespaceFacts("moss", "ns.yaml:19", {"istio-injection": "disabled"}, True)]
+    enabling = read_injection(facts, unresolved=[NamespaceFacts("$APP_NS", "up.sh:8", {"istio-injection": "enabled"})])
+    assert {n: (m.in_mesh, m.why) for n, m in enabling.namespaces.items()} == {
+        "kiln": (None, "up.sh:8 labels namespace '$APP_NS', which patcher cannot resolve: it may be kiln"),
+        "vault": (True, "labelled istio-injection=enabled (ns.yaml:1)"),
+        "moss": (False, "labelled istio-injection=disabled (ns.yaml:19)")}
+    removing = read_injection(facts, unresolved=[NamespaceFacts("{{.NS}}", "app.yml:6", {"istio-injection": None})])
+    assert [(n, m.in_mesh) for n, m in removing.namespaces.items()] == [("kiln", False), ("vault", None),
+                                                                         ("moss", False)]
+    unrelated = read_injection(facts, unresolved=[NamespaceFacts("$NS", "up.sh:9", {"team": "ops"})])
+    assert [m.in_mesh for m in unrelated.namespaces.values()] == [False, True, False]
+
+
 def test_pod_labels_and_annotations() -> None:
     injection = read_injection([NamespaceFacts("vault", "a:1", {"istio-injection": "enabled"}, True),
                                 NamespaceFacts("kiln", "a:2", {}, True),
@@ -88,3 +104,15 @@ def test_istioctl_enables_namespaces_by_default(tmp_path: Path) -> None:
                     EntryPoints(istioctl=(IstioctlInstall("up.sh", 1, (), (
                         ("values.sidecarInjectorWebhook.enableNamespacesByDefault", "true"),)),)))
     assert [t.in_mesh(w) for w in t.workloads] == [True]
+
+
+def test_topology_reads_a_label_on_an_unresolved_namespace_and_not_a_label_value(tmp_path: Path) -> None:
+    files = {"ns.yaml": NAMESPACES, "a.yaml": deployment("oven", "kiln", "app: oven")}
+    labels = (NamespaceLabel("up.sh", 8, (), {"istio-injection": "enabled"}, ("$APP_NS",)),)
+    t = topology_of(tmp_path / "a", files, EntryPoints(labels=labels))
+    assert [t.in_mesh(w) for w in t.workloads] == [None]
+    # an unknown label value names no namespace: kiln is still outside the mesh
+    valued = (NamespaceLabel("up.sh", 8, ("kiln",), {"istio-injection": "enabled"}, ("team=$TEAM",)),
+              NamespaceLabel("up.sh", 9, ("kiln",), {"istio-injection": None}))
+    t = topology_of(tmp_path / "b", files, EntryPoints(labels=valued))
+    assert [t.in_mesh(w) for w in t.workloads] == [False]

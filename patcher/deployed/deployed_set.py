@@ -28,10 +28,16 @@ SETTINGS = ".patcher.yaml"
 @dataclass(frozen=True)
 class Deployer:
     """An entry point deploying a document: where it is written ("file:line", or
-    "file: Application NAME"), and the namespace it gives documents that name none."""
+    "file: Application NAME"), and the namespace it gives documents that name none;
+    ``unresolved``: that namespace is one patcher cannot resolve, as written ('$APP_NS')."""
 
     where: str
     namespace: str | None = None
+    unresolved: str | None = None
+
+    @property
+    def namespace_unknown(self) -> bool:
+        return self.unresolved is not None
 
 
 @dataclass(frozen=True)
@@ -140,17 +146,18 @@ class _Reach:
             # standard input may carry any file of the repository (envsubst < f | kubectl apply -f -)
             if "://" not in word and (word.strip() == "-" or UNRESOLVED.search(word)):
                 self.unknown(apply.file, apply.line, word.strip())
+        deployer = Deployer(where, apply.namespace, apply.unresolved_namespace)
         for path in apply.paths:
             if UNRESOLVED.search(path):
                 self.unknown(apply.file, apply.line, path)
                 continue
             path = _normal(path)
             if apply.kustomize:
-                self.kustomization(path, Deployer(where, apply.namespace), where)
+                self.kustomization(path, deployer, where)
             elif path in self.documents:
-                self.add_file(path, Deployer(where, apply.namespace))
+                self.add_file(path, deployer)
             else:
-                self.folder(path, Deployer(where, apply.namespace), apply.recursive)
+                self.folder(path, deployer, apply.recursive)
                 if path in self.by_dir:
                     # kubectl reads every YAML file of the folder as a manifest: the kustomization
                     # fails to apply (it is no Kubernetes object), and patches go in as written
@@ -170,7 +177,9 @@ class _Reach:
             return
         self.roots.setdefault(path, []).append(deployer)
         for file, namespace in closure(kust, self.kustomizations).items():
-            self.add_file(file, Deployer(deployer.where, namespace or deployer.namespace))
+            # the kustomization's own namespace wins over the one `-n` gives, known or not
+            self.add_file(file, Deployer(deployer.where, namespace or deployer.namespace,
+                                         None if namespace else deployer.unresolved))
 
     def folder(self, path: str, deployer: Deployer, recursive: bool,
                include: str = "", exclude: str = "") -> None:

@@ -81,9 +81,12 @@ def _flag(value) -> bool | None:
     return True if text == "true" else False if text == "false" else None
 
 
-def read_injection(facts: Iterable[NamespaceFacts], by_default: bool = False) -> Injection:
+def read_injection(facts: Iterable[NamespaceFacts], by_default: bool = False,
+                   unresolved: Iterable[NamespaceFacts] = ()) -> Injection:
     """The mesh state of every namespace the facts name; later facts win (a script's label
-    after the manifest that creates the namespace)."""
+    after the manifest that creates the namespace). ``unresolved``: labels a script sets on a
+    namespace patcher cannot resolve (``namespace`` as written): it may be any of them, so what
+    they would change is not known."""
     labels: dict[str, dict[str, str | None]] = {}
     complete: dict[str, bool] = {}
     where: dict[str, str] = {}
@@ -96,6 +99,11 @@ def read_injection(facts: Iterable[NamespaceFacts], by_default: bool = False) ->
         if fact.labels.get(NAMESPACE_LABEL) is not None or fact.labels.get(REVISION_LABEL) is not None \
                 or fact.namespace not in where:
             where[fact.namespace] = fact.where
+    # a label on a namespace patcher cannot resolve may bring a namespace in, or take one out
+    brings_in = next((f for f in unresolved if f.labels.get(NAMESPACE_LABEL) == "enabled"
+                      or f.labels.get(REVISION_LABEL) is not None), None)
+    takes_out = next((f for f in unresolved if NAMESPACE_LABEL in f.labels
+                      and f.labels[NAMESPACE_LABEL] != "enabled"), None)
     out = {}
     for name, current in labels.items():
         value, revision = current.get(NAMESPACE_LABEL), current.get(REVISION_LABEL)
@@ -112,4 +120,8 @@ def read_injection(facts: Iterable[NamespaceFacts], by_default: bool = False) ->
             out[name] = NamespaceMesh(name, False, f"namespace {name} has no injection label ({where[name]})")
         else:
             out[name] = NamespaceMesh(name, None, f"the repository does not show the labels of namespace {name}")
+        changed = takes_out if out[name].in_mesh else brings_in if out[name].in_mesh is False else None
+        if changed is not None and not out[name].disabled:
+            out[name] = NamespaceMesh(name, None, f"{changed.where} labels namespace '{changed.namespace}', which "
+                                                  f"patcher cannot resolve: it may be {name}")
     return Injection(out, by_default)

@@ -415,7 +415,7 @@ class _Line:
             self.line.file, self.line.line, readable(release), _rooted(readable(chart)), namespace,
             tuple(_rooted(v) for v in values),
             tuple(sets), any(f == "--create-namespace" for f, _ in flags), _last(flags, "--repo"),
-            _last(flags, "--version"), self.state.cwd, tuple(unresolved), templated))
+            _last(flags, "--version"), self.state.cwd, tuple(unresolved), templated, more[0] if more else None))
 
     def istioctl(self, words: list[str]) -> None:
         flags, positional = _flags(words, ISTIOCTL_VALUE_FLAGS, {"-y", "--skip-confirmation", "--verify"})

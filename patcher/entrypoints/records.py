@@ -29,6 +29,12 @@ class Apply:
     verb: str = "apply"
     unresolved: tuple[str, ...] = ()  # words that could not be known (a namespace from $(...)), as written
 
+    @property
+    def unresolved_namespace(self) -> str | None:
+        """The ``-n`` word patcher cannot resolve ('$APP_NS', '{{.NS}}'), as written; None when the
+        namespace is known or not given (only the namespace goes into ``unresolved``)."""
+        return self.unresolved[0] if self.namespace is None and self.unresolved else None
+
 
 @dataclass(frozen=True)
 class Patch:
@@ -106,6 +112,7 @@ class HelmInstall:
     # words that could not be known, as written: a release or chart among them is not modelled
     unresolved: tuple[str, ...] = ()
     templated: bool = False  # `helm template ... | kubectl apply -f -`: applied without a release record
+    unresolved_namespace: str | None = None  # the -n word patcher cannot resolve ('$APP_NS'), as written
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,16 @@ def _rules_for(topology: Topology, service: Service, index) -> list[Resource]:
                                          if host_matches(str(dr.get("spec", "host")), name)]
 
 
+def _maybe_unplaced_rule(ctx: Context, service: Service) -> bool:
+    """Whether a DestinationRule of a namespace patcher cannot resolve may be the Service's: its
+    host names the Service's name (short names resolve in that unknown namespace), or a wildcard."""
+    for dr in ctx.model.unplaced_of_kind("DestinationRule"):
+        host = str(dr.get("spec", "host", default=""))
+        if "*" in host or host.split(".")[0] == service.resource.name:
+            return True
+    return False
+
+
 def _speaks_http(service: Service) -> bool:
     names = [p.name.split("-")[0].lower() for p in service.ports]
     protocols = [str(p.get("appProtocol", "")).lower()
@@ -164,7 +174,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     taken = {(r.namespace, r.name) for r in ctx.model.of_kind("DestinationRule")}
     for key, service in sorted(_destinations(ctx.topology).items()):
         rules = _rules_for(ctx.topology, service, index)
-        if any(_complete(dr) for dr in rules):
+        if any(_complete(dr) for dr in rules) or _maybe_unplaced_rule(ctx, service):
             continue
         why = "Without a connection cap and outlier ejection, one failing backend exhausts its callers."
         if rules:

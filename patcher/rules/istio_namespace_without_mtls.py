@@ -82,6 +82,8 @@ def check(ctx: Context) -> Iterator[Finding]:
     if not topology.uses_istio:
         return
     policies = ctx.model.of_kind("PeerAuthentication")
+    if any(not p.get("spec", "selector") for p in ctx.model.unplaced_of_kind("PeerAuthentication")):
+        return  # one deployed into a namespace patcher cannot resolve may cover any of them
     if any(p.namespace == ctx.config["istio-namespace"] and not p.get("spec", "selector") for p in policies):
         return  # a mesh-wide policy covers every namespace
     covered = {p.namespace for p in policies if not p.get("spec", "selector")}

@@ -83,13 +83,15 @@ def check(ctx: Context) -> Iterator[Finding]:
     by_namespace: dict[str, list[str]] = {}
     for namespace, name in topology.services:
         by_namespace.setdefault(namespace, []).append(name)
+    # a Service deployed into a namespace patcher cannot resolve may be the very one the route names
+    unplaced = {r.name for r in ctx.model.unplaced_of_kind("Service") if not r.group}
     for vs in topology.virtual_services:
         res = vs.resource
         for route in vs.routes:
             for sub, dest in _destinations(route.data):
                 host = str(dest.get("host", ""))
                 key = service_key(host, res.namespace, topology.cluster_domain)
-                if key is None or key in topology.services or key[0] not in by_namespace:
+                if key is None or key in topology.services or key[0] not in by_namespace or key[1] in unplaced:
                     continue
                 namesake = _namesake(key[1], sorted(by_namespace[key[0]]))
                 if namesake is None:

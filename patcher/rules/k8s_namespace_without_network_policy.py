@@ -208,6 +208,8 @@ def _blind_spots(topology: Topology, namespace: str) -> list[str]:
 
 def check(ctx: Context) -> Iterator[Finding]:
     topology = ctx.topology
+    if ctx.model.unplaced_of_kind("NetworkPolicy"):
+        return  # a NetworkPolicy deployed into a namespace patcher cannot resolve may cover any of them
     covered = {r.namespace for r in ctx.model.of_kind("NetworkPolicy")}
     path = output_path(ctx.model, "network-policies", manifests_dir(ctx.model), "network-policies.yaml")
     for namespace in topology.application_namespaces:

@@ -53,7 +53,8 @@ def check(ctx: Context) -> Iterator[Finding]:
     if not topology.node_ports and not topology.host_ports:
         return  # the repository does not define what the mappings point at; nothing to judge by
     for mapping in topology.mappings:
-        if mapping.container_port in topology.node_ports or mapping.container_port in topology.host_ports:
+        if mapping.container_port in topology.node_ports or mapping.container_port in topology.host_ports \
+                or mapping.container_port in topology.unplaced_ports:
             continue
         if mapping.host_port in topology.unreachable_server_ports:
             continue  # meant for a Gateway port: kind/unmapped-gateway-port wires it up

@@ -1,0 +1,2 @@
+#!/usr/bin/env bash
+kubectl -n "$APP_NS" port-forward deploy/parcels 6180:6180
