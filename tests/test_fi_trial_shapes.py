@@ -1,0 +1,96 @@
+"""Shapes a trial user's repositories had, each once misread: the model and findings they now get.
+
+Each test writes the smallest repository of that shape (real entry points, read by the readers)
+and asserts what the user sees: the model's facts, the diagnostics, the findings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from patcher.deployed import service_patch
+from tests.helpers import finding_rows, plan
+from tests.test_model import model_of, write
+
+PORT_RULES = ("kind/unmapped-gateway-port", "kind/unused-port-mapping", "script/url-unmapped-port")
+
+
+def warnings(model) -> list[str]:
+    return [d.message for d in model.diagnostics if d.level == "warning"]
+
+
+# --- a json patch of a field the API server allocates ------------------------------------------
+
+LIBRARY_TASKFILE = """version: '3'
+tasks:
+  mesh:
+    cmds:
+      - istioctl install --set profile=demo -y
+      - >-
+        kubectl patch svc istio-ingressgateway -n istio-system --type=json
+        -p='[{"op":"replace","path":"/spec/type","value":"NodePort"},{"op":"replace","path":"/spec/ports/1/nodePort","value":30480},{"op":"replace","path":"/spec/ports/2/nodePort","value":30843}]'
+      - kubectl apply -f mesh/front.yaml
+"""
+LIBRARY_GATEWAY = """apiVersion: networking.istio.io/v1beta1
+kind: Gateway
+metadata:
+  name: stacks-gw
+  namespace: istio-system
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+    - port: {number: 80, name: http, protocol: HTTP}
+      hosts: ["*"]
+"""
+# the planted problem: containerPort 30481 where the patch pins http2 to 30480
+LIBRARY_KIND = """kind: Cluster
+apiVersion: kind.x-k8s.io/v1alpha4
+nodes:
+  - role: control-plane
+    extraPortMappings:
+      - containerPort: 30481
+        hostPort: 9080
+"""
+
+
+def test_json_replace_of_allocated_nodeports_patches_the_gateway_and_finds_the_kind_typo(tmp_path: Path) -> None:
+    write(tmp_path, {"Taskfile.yml": LIBRARY_TASKFILE, "mesh/front.yaml": LIBRARY_GATEWAY,
+                     "cluster/kind.yaml": LIBRARY_KIND})
+    model = model_of(tmp_path)
+    assert warnings(model) == []
+    (svc,) = [r for r in model.of_kind("Service") if r.name == "istio-ingressgateway"]
+    assert svc.data["spec"]["type"] == "NodePort"
+    assert [(p["name"], p["port"], p.get("nodePort")) for p in svc.data["spec"]["ports"]] == [
+        ("status-port", 15021, None), ("http2", 80, 30480), ("https", 443, 30843), ("tcp", 31400, None),
+        ("tls", 15443, None)]
+    rows = finding_rows(plan(tmp_path, *PORT_RULES))
+    assert [(r["rule"], r["file"], r["line"], r["message"]) for r in rows] == [
+        ("kind/unmapped-gateway-port", "mesh/front.yaml", 10,
+         "Gateway istio-system/stacks-gw serves port 80 (NodePort 30480 of istio-system/istio-ingressgateway), "
+         "but kind maps no host port to NodePort 30480"),
+        ("kind/unused-port-mapping", "cluster/kind.yaml", 6,
+         "kind maps host port 9080 to containerPort 30481, but no Service has nodePort 30481 and no workload "
+         "uses it as hostPort")]
+
+
+SERVICE = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "gw", "namespace": "edge"},
+           "spec": {"type": "LoadBalancer", "ports": [{"name": "http2", "port": 80}]}}
+
+
+def test_allocated_fields_replace_test_and_remove_as_on_the_live_service() -> None:
+    out = service_patch.apply(SERVICE, "json", [
+        {"op": "test", "path": "/spec/clusterIP", "value": "10.96.4.7"},
+        {"op": "replace", "path": "/spec/ports/0/nodePort", "value": 31999},
+        {"op": "remove", "path": "/spec/clusterIPs"}])
+    assert out["spec"] == {"type": "LoadBalancer", "clusterIP": "10.96.4.7",
+                           "ports": [{"name": "http2", "port": 80, "nodePort": 31999}]}
+    # a ClusterIP Service has no nodePorts: the pointer names nothing there, as kubectl says
+    cluster_ip = {**SERVICE, "spec": {"ports": [{"name": "http2", "port": 80}]}}
+    with pytest.raises(service_patch.PatchError, match="path '/spec/ports/0/nodePort' does not exist"):
+        service_patch.apply(cluster_ip, "json", [{"op": "replace", "path": "/spec/ports/0/nodePort", "value": 1}])
+    # a field the model has is tested against what it holds
+    with pytest.raises(service_patch.PatchError, match="test of '/spec/type' failed"):
+        service_patch.apply(SERVICE, "json", [{"op": "test", "path": "/spec/type", "value": "NodePort"}])
