@@ -94,3 +94,87 @@ def test_allocated_fields_replace_test_and_remove_as_on_the_live_service() -> No
     # a field the model has is tested against what it holds
     with pytest.raises(service_patch.PatchError, match="test of '/spec/type' failed"):
         service_patch.apply(SERVICE, "json", [{"op": "test", "path": "/spec/type", "value": "NodePort"}])
+
+
+# --- an IstioOperator without metadata ----------------------------------------------------------
+
+TICKETS_OPERATOR = """apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+spec:
+  profile: minimal
+  components:
+    ingressGateways:
+      - name: istio-ingressgateway
+        enabled: true
+        k8s:
+          service:
+            type: NodePort
+            ports:
+              - name: http2
+                port: 80
+                targetPort: 8080
+                nodePort: 31580
+              - name: https
+                port: 443
+                targetPort: 8443
+"""
+TICKETS_GATEWAY = """apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: box-office
+  namespace: istio-system
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+    - port: {number: 80, name: http, protocol: HTTP}
+      hosts: ["boxoffice.test"]
+    - port: {number: 443, name: https, protocol: HTTPS}
+      tls: {mode: SIMPLE, credentialName: boxoffice-cert}
+      hosts: ["boxoffice.test"]
+"""
+TICKETS_KIND = """kind: Cluster
+apiVersion: kind.x-k8s.io/v1alpha4
+nodes:
+- role: control-plane
+  extraPortMappings:
+  - containerPort: 31580
+    hostPort: 7080
+"""
+TICKETS_MAKEFILE = """mesh:
+\tistioctl install -y -f platform/operator.yaml
+\tkubectl apply -f gw/
+"""
+# the planted call: host port 7081, which kind does not map
+TICKETS_PS1 = """$ErrorActionPreference = "Stop"
+Invoke-WebRequest -Uri "http://localhost:7080/" -Headers @{ Host = "boxoffice.test" }
+Invoke-WebRequest -Uri "http://localhost:7081/" -Headers @{ Host = "boxoffice.test" }
+"""
+
+
+def test_operator_without_metadata_is_installed_state_and_declares_the_ingress(tmp_path: Path) -> None:
+    write(tmp_path, {"platform/operator.yaml": TICKETS_OPERATOR, "gw/box-office.yaml": TICKETS_GATEWAY,
+                     "kind/cluster.yaml": TICKETS_KIND, "Makefile": TICKETS_MAKEFILE, "smoke.ps1": TICKETS_PS1})
+    model = model_of(tmp_path)
+    (operator,) = model.of_kind("IstioOperator")
+    assert (operator.namespace, operator.name, operator.source.file, operator.source.doc) == (
+        "istio-system", "installed-state", "platform/operator.yaml", 0)
+    assert "metadata" not in operator.document.data  # the file as written, which fixes edit
+    (svc,) = model.of_kind("Service")
+    assert (svc.namespace, svc.name, svc.source.file, svc.source.editable) == (
+        "istio-system", "istio-ingressgateway", "platform/operator.yaml", True)
+    assert [(p["name"], p.get("nodePort")) for p in svc.data["spec"]["ports"]] == [("http2", 31580),
+                                                                                    ("https", None),
+                                                                                    ("status-port", None)]
+    assert not [d for d in model.diagnostics if "ingress gateway Service" in d.message]
+    result = plan(tmp_path, *PORT_RULES)
+    rows = finding_rows(result)
+    assert [(r["rule"], r["file"], r["line"], r["message"]) for r in rows] == [
+        ("kind/unmapped-gateway-port", "gw/box-office.yaml", 12,
+         "Gateway istio-system/box-office serves port 443, but port 443 of the ingress Service "
+         "istio-system/istio-ingressgateway has no fixed nodePort, so kind cannot map a host port to it"),
+        ("script/url-unmapped-port", "smoke.ps1", 3,
+         "http://localhost:7081 targets port 7081, which kind does not map onto the ingress (mapped: 7080)")]
+    # the fix pins the nodePort in the operator file, which stays without metadata
+    (change,) = [c for c in result.changes if c.path == "platform/operator.yaml"]
+    assert change.new == TICKETS_OPERATOR + "                nodePort: 30000\n"
