@@ -182,6 +182,8 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
         labelled |= injection_labelled(workspace.texts[path])
         urls += local_urls(workspace.texts[path], path)
         forwarded |= {(path, port) for port in forwarded_ports(workspace.texts[path])}
+    # what the entry-point readers understood (Start-Process, Start-Job, `& kubectl`, Taskfile vars)
+    forwarded |= {(f.file, local) for f in entry_points.port_forwards for local, _ in f.ports}
 
     installs = _modelled_installs(entry_points.helm)
     charts = workspace.inventory.charts

@@ -178,3 +178,36 @@ def test_operator_without_metadata_is_installed_state_and_declares_the_ingress(t
     # the fix pins the nodePort in the operator file, which stays without metadata
     (change,) = [c for c in result.changes if c.path == "platform/operator.yaml"]
     assert change.new == TICKETS_OPERATOR + "                nodePort: 30000\n"
+
+
+# --- PowerShell: Start-Process, & and -Headers @{ Host = ... } --------------------------------
+
+BOXOFFICE_DEV_PS1 = """$Ns = "boxoffice"
+Start-Process kubectl -ArgumentList "port-forward","-n",$Ns,"svc/seats","17400:8000" -NoNewWindow
+$p = Start-Process -FilePath kubectl.exe -ArgumentList @("port-forward", "svc/until", "17401:80") -PassThru
+Start-Process kubectl -ArgumentList 'port-forward -n boxoffice svc/pay 17402:9000'
+& kubectl port-forward -n $Ns svc/stubs 17403:80
+Invoke-RestMethod "http://localhost:17400/api/health"
+Invoke-RestMethod http://localhost:17401/
+Invoke-RestMethod http://localhost:17402/
+Invoke-RestMethod http://localhost:17403/
+Invoke-RestMethod -Uri "http://localhost:17404/" -Headers @{ Host = "boxoffice.test" }
+"""
+
+
+def test_powershell_start_process_port_forwards_and_a_host_header(tmp_path: Path) -> None:
+    write(tmp_path, {"platform/operator.yaml": TICKETS_OPERATOR, "gw/box-office.yaml": TICKETS_GATEWAY,
+                     "kind/cluster.yaml": TICKETS_KIND, "Makefile": TICKETS_MAKEFILE, "dev.ps1": BOXOFFICE_DEV_PS1})
+    model = model_of(tmp_path)
+    assert [(f.file, f.line, f.target, f.namespace, f.ports) for f in model.entry_points.port_forwards] == [
+        ("dev.ps1", 2, "svc/seats", "boxoffice", ((17400, "8000"),)),
+        ("dev.ps1", 3, "svc/until", None, ((17401, "80"),)),
+        ("dev.ps1", 4, "svc/pay", "boxoffice", ((17402, "9000"),)),
+        ("dev.ps1", 5, "svc/stubs", "boxoffice", ((17403, "80"),))]
+    assert sorted(model.forwarded_ports) == [("dev.ps1", 17400), ("dev.ps1", 17401), ("dev.ps1", 17402),
+                                             ("dev.ps1", 17403)]
+    rows = finding_rows(plan(tmp_path, "script/url-unmapped-port"))
+    # only the call that no port-forward serves; its Host header says it is meant for the ingress
+    assert [(r["file"], r["line"], r["message"], r["fix"], r["status"]) for r in rows] == [
+        ("dev.ps1", 10, "http://localhost:17404 targets port 17404, which kind does not map onto the ingress "
+                        "(mapped: 7080)", "safe", "would-fix")]
