@@ -32,6 +32,9 @@ tasks:
         kubectl patch svc istio-ingressgateway -n istio-system --type=json
         -p='[{"op":"replace","path":"/spec/type","value":"NodePort"},{"op":"replace","path":"/spec/ports/1/nodePort","value":30480},{"op":"replace","path":"/spec/ports/2/nodePort","value":30843}]'
       - kubectl apply -f mesh/front.yaml
+  smoke:
+    cmds:
+      - 'curl -sf -H "Host: stacks.test" http://localhost:9080/books'
 """
 LIBRARY_GATEWAY = """apiVersion: networking.istio.io/v1beta1
 kind: Gateway
@@ -66,14 +69,21 @@ def test_json_replace_of_allocated_nodeports_patches_the_gateway_and_finds_the_k
     assert [(p["name"], p["port"], p.get("nodePort")) for p in svc.data["spec"]["ports"]] == [
         ("status-port", 15021, None), ("http2", 80, 30480), ("https", 443, 30843), ("tcp", 31400, None),
         ("tls", 15443, None)]
-    rows = finding_rows(plan(tmp_path, *PORT_RULES))
+    result = plan(tmp_path, *PORT_RULES)
+    rows = finding_rows(result)
     assert [(r["rule"], r["file"], r["line"], r["message"]) for r in rows] == [
+        ("script/url-unmapped-port", "Taskfile.yml", 12,
+         "http://localhost:9080 targets port 9080, which kind does not map onto the ingress (mapped: none)"),
         ("kind/unmapped-gateway-port", "mesh/front.yaml", 10,
          "Gateway istio-system/stacks-gw serves port 80 (NodePort 30480 of istio-system/istio-ingressgateway), "
          "but kind maps no host port to NodePort 30480"),
         ("kind/unused-port-mapping", "cluster/kind.yaml", 6,
          "kind maps host port 9080 to containerPort 30481, but no Service has nodePort 30481 and no workload "
          "uses it as hostPort")]
+    # the URL fix edits a command of the Taskfile (a YAML file that holds no manifest): verified as text
+    assert [r["status"] for r in rows] == ["would-fix", "would-fix", "skipped-unsafe"]
+    (taskfile,) = [c for c in result.changes if c.path == "Taskfile.yml"]
+    assert taskfile.new == LIBRARY_TASKFILE.replace("http://localhost:9080/books", "http://localhost/books")
 
 
 SERVICE = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "gw", "namespace": "edge"},
@@ -211,3 +221,15 @@ def test_powershell_start_process_port_forwards_and_a_host_header(tmp_path: Path
     assert [(r["file"], r["line"], r["message"], r["fix"], r["status"]) for r in rows] == [
         ("dev.ps1", 10, "http://localhost:17404 targets port 17404, which kind does not map onto the ingress "
                         "(mapped: 7080)", "safe", "would-fix")]
+
+
+def test_a_text_edit_of_a_yaml_script_is_verified_as_that_replacement() -> None:
+    from patcher.edits import ReplaceText
+    from patcher.source import PatcherError
+    from patcher.verify import verify_file
+
+    old = "tasks:\n  smoke:\n    cmds:\n      - curl http://localhost:9080/a\n      - echo done\n"
+    edit = ReplaceText("Taskfile.yml", 4, 14, "http://localhost:9080", "http://localhost:7080")
+    verify_file("Taskfile.yml", old, old.replace("9080", "7080"), [edit])
+    with pytest.raises(PatcherError, match="would also change 'tasks/smoke/cmds/1'"):
+        verify_file("Taskfile.yml", old, old.replace("9080", "7080").replace("done", "gone"), [edit])
