@@ -730,5 +730,6 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _is_test_hook(data: dict[str, Any]) -> bool:
-    annotations = data["metadata"].get("annotations")
+    meta = data.get("metadata")  # an IstioOperator may have none
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
     return isinstance(annotations, dict) and "test" in str(annotations.get("helm.sh/hook", ""))
