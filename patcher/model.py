@@ -32,7 +32,7 @@ from patcher.helm import (Release, chart_prefixes, from_applications, from_scrip
 from patcher.helm_process import DEFAULT_TIMEOUT
 from patcher.kustomize import Kustomization, included_files, read_kustomizations
 from patcher.merge_patch import strategic_merge
-from patcher.resources import Resource, Source, is_kind_cluster, is_resource
+from patcher.resources import Resource, Source, is_kind_cluster, is_nameless_operator, is_resource, operator_identity
 from patcher.reading import read_regular
 from patcher.shapes import KIND_CLUSTER as KIND_CLUSTER_SHAPE, MAPPING as MAPPING_SHAPE, \
     STRING as STRING_SHAPE, check, resource_problem
@@ -182,6 +182,8 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
         labelled |= injection_labelled(workspace.texts[path])
         urls += local_urls(workspace.texts[path], path)
         forwarded |= {(path, port) for port in forwarded_ports(workspace.texts[path])}
+    # what the entry-point readers understood (Start-Process, Start-Job, `& kubectl`, Taskfile vars)
+    forwarded |= {(f.file, local) for f in entry_points.port_forwards for local, _ in f.ports}
 
     installs = _modelled_installs(entry_points.helm)
     charts = workspace.inventory.charts
@@ -415,7 +417,7 @@ class _Admission:
         cannot be read is reported, not silently taken for something else. Lines are given
         where the text is the file's own (``editable``), not Helm's output."""
         data = doc.data
-        if is_resource(data):
+        if is_resource(data) or is_nameless_operator(data):
             return True
         if not (isinstance(data, dict) and isinstance(data.get("apiVersion"), str)
                 and isinstance(data.get("kind"), str) and "metadata" in data):
@@ -608,6 +610,10 @@ CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResou
 
 def _resource(doc: Document, source: Source, default_namespace: str) -> Resource:
     data = doc.data
+    if is_nameless_operator(data):
+        # the model's copy carries the name it has in the cluster; the document (what a fix edits) stays as written
+        meta = {**(data.get("metadata") or {}), **operator_identity(data)}
+        data = {**data, "metadata": meta}
     meta = data["metadata"]
     namespace = "" if data["kind"] in CLUSTER_SCOPED else meta.get("namespace") or default_namespace
     return Resource(data["apiVersion"], data["kind"], meta["name"], str(namespace), data, source, doc)
@@ -724,5 +730,6 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _is_test_hook(data: dict[str, Any]) -> bool:
-    annotations = data["metadata"].get("annotations")
+    meta = data.get("metadata")  # an IstioOperator may have none
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
     return isinstance(annotations, dict) and "test" in str(annotations.get("helm.sh/hook", ""))

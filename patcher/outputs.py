@@ -17,7 +17,7 @@ from patcher.discover import in_chart
 from patcher.edits import Edit, InsertItem
 from patcher.model import Model
 from patcher.reading import kind_of
-from patcher.resources import Resource, is_resource
+from patcher.resources import Resource, is_manifest
 from patcher.source import PatcherError
 
 
@@ -134,7 +134,7 @@ def _not_a_manifest_file(model: Model, path: str) -> str:
         return "it is a kind cluster config"
     if path not in model.documents:
         return "patcher did not read it as YAML manifests (it is ignored, too large or not valid YAML)"
-    if any(d.data is not None and not is_resource(d.data) for d in model.documents[path]):
+    if any(d.data is not None and not is_manifest(d.data) for d in model.documents[path]):
         return "it holds YAML that is not Kubernetes manifests"
     return ""
 

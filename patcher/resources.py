@@ -101,6 +101,36 @@ def is_resource(data: Any) -> bool:
             and isinstance(data["metadata"].get("name"), str))
 
 
+OPERATOR_STATE = "installed-state"  # the name istioctl gives the IstioOperator it stores in the cluster
+
+
+def is_nameless_operator(data: Any) -> bool:
+    """An IstioOperator written without metadata or name: ``istioctl install -f`` takes it (the
+    file is its input, not an object applied as is), so it is a resource all the same."""
+    if not (isinstance(data, dict) and data.get("kind") == "IstioOperator"
+            and isinstance(data.get("apiVersion"), str) and data["apiVersion"].startswith("install.istio.io/")):
+        return False
+    meta = data.get("metadata")
+    return meta is None or (isinstance(meta, dict) and meta.get("name") is None)
+
+
+def operator_identity(data: dict) -> dict[str, str]:
+    """The metadata istioctl gives a nameless operator in the cluster: ``installed-state`` (with
+    ``-REVISION`` for a revision) in the Istio namespace."""
+    spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
+    values = spec.get("values") if isinstance(spec.get("values"), dict) else {}
+    global_ = values.get("global") if isinstance(values.get("global"), dict) else {}
+    revision = spec.get("revision")
+    namespace = spec.get("namespace") or global_.get("istioNamespace") or "istio-system"
+    name = f"{OPERATOR_STATE}-{revision}" if isinstance(revision, str) and revision else OPERATOR_STATE
+    return {"name": name, "namespace": str(namespace)}
+
+
+def is_manifest(data: Any) -> bool:
+    """Whether a document is one the model reads as a resource."""
+    return is_resource(data) or is_nameless_operator(data)
+
+
 def is_kind_cluster(data: Any) -> bool:
     return (isinstance(data, dict) and data.get("kind") == "Cluster"
             and str(data.get("apiVersion", "")).startswith("kind.x-k8s.io/"))

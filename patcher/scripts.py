@@ -51,7 +51,9 @@ class HelmInstall:
     version: str | None = None  # --version
 
 
-VIRTUAL_HOST = re.compile(r"""(?:-H|--header)\s*=?\s*['"]?Host:|--resolve\b|--connect-to\b""", re.I)
+VIRTUAL_HOST = re.compile(r"""(?:-H|--header)\s*=?\s*['"]?Host:|--resolve\b|--connect-to\b"""
+                          # PowerShell: Invoke-WebRequest / Invoke-RestMethod -Headers @{ Host = "x" }
+                          r"""|-Headers\s*@\{[^}]*?(?<![\w-])['"]?Host['"]?\s*=""", re.I)
 # tools whose host:port/path arguments are image or registry references, not URLs
 IMAGE_TOOLS = {"docker", "podman", "nerdctl", "buildah", "skopeo", "crane", "kind", "ctr", "oras", "regctl"}
 

@@ -5,6 +5,12 @@ Three patch types (``--type``): strategic (the default: ``spec.ports`` merges it
 (RFC 7386: maps merge, lists are replaced, null deletes) and json (RFC 6902 operations on JSON
 pointers). A patch that cannot apply (a pointer to nothing, a test that fails) is reported, and
 the Service is left as it was: kubectl fails the same way.
+
+The live Service holds fields the repository never writes: the API server allocates
+``spec.clusterIP`` (``clusterIPs``) for every Service but an ExternalName one, and a ``nodePort`` for
+each port of a NodePort or LoadBalancer Service. A json ``replace``/``test``/``remove`` of such a
+field works in the cluster, so on the model's copy (which lacks it) ``replace`` and ``test`` act as
+``add`` (a passing test tells the value) and ``remove`` succeeds.
 """
 
 from __future__ import annotations
@@ -23,8 +29,9 @@ def apply(data: dict[str, Any], kind: str, patch: Any) -> dict[str, Any]:
         if not isinstance(patch, list):
             raise PatchError("a json patch is a list of operations")
         out = copy.deepcopy(data)
+        allocated = _allocated(data)  # the live object the whole patch applies to
         for op in patch:
-            out = _operation(out, op)
+            out = _operation(out, op, allocated)
         return out
     if not isinstance(patch, dict):
         raise PatchError(f"a {kind} patch is a mapping")
@@ -79,7 +86,26 @@ def _step(node: Any, part: str, path: str) -> Any:
     raise PatchError(f"path '{path}' does not exist")
 
 
-def _operation(doc: dict, op: Any) -> dict:
+_NODE_PORT_TYPES = ("NodePort", "LoadBalancer")
+
+
+def _allocated(service: Any) -> set[tuple[str, ...]]:
+    """Pointers (as parts) to the fields the API server has allocated on the live ``service``."""
+    spec = service.get("spec") if isinstance(service, dict) else None
+    if not isinstance(spec, dict):
+        spec = {}
+    out: set[tuple[str, ...]] = set()
+    if spec.get("type") != "ExternalName":
+        out |= {("spec", "clusterIP"), ("spec", "clusterIPs")}
+    if spec.get("type") in _NODE_PORT_TYPES:
+        ports = spec.get("ports") if isinstance(spec.get("ports"), list) else []
+        out |= {("spec", "ports", str(i), "nodePort") for i in range(len(ports))}
+        if spec.get("type") == "LoadBalancer" and spec.get("externalTrafficPolicy") == "Local":
+            out.add(("spec", "healthCheckNodePort"))
+    return out
+
+
+def _operation(doc: dict, op: Any, allocated: set[tuple[str, ...]] = frozenset()) -> dict:
     if not isinstance(op, dict) or op.get("op") not in ("add", "remove", "replace", "move", "copy", "test"):
         raise PatchError(f"not a json patch operation: {op!r}")
     name, path = op["op"], op.get("path")
@@ -88,11 +114,15 @@ def _operation(doc: dict, op: Any) -> dict:
         if name == "move":
             doc = _operation(doc, {"op": "remove", "path": op.get("from")})
         return _operation(doc, {"op": "add", "path": path, "value": value})
-    if name == "test":
+    parts = _pointer(path)
+    if tuple(parts) in allocated and _missing(doc, parts):
+        if name == "remove":
+            return doc
+        name = "add"  # replace, or a test the live value passes: then the value is known
+    elif name == "test":
         if _get(doc, path) != op.get("value"):
             raise PatchError(f"test of '{path}' failed")
         return doc
-    parts = _pointer(path)
     if not parts:
         if name == "remove":
             raise PatchError("cannot remove the whole document")
@@ -124,6 +154,19 @@ def _operation(doc: dict, op: Any) -> dict:
     else:
         raise PatchError(f"path '{path}' does not exist")
     return doc
+
+
+def _missing(doc: Any, parts: list[str]) -> bool:
+    """Whether the last part of ``parts`` is absent from a parent that exists."""
+    node = doc
+    for part in parts[:-1]:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False
+    return isinstance(node, dict) and parts[-1] not in node
 
 
 def _get(doc: Any, path: Any) -> Any:

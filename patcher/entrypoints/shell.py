@@ -236,12 +236,141 @@ def _ps1_lines(path: str, text: str) -> list[CommandLine]:
     state = WorkingFolder(folder)
     out = []
     for number, code in lines:
-        if not code.strip() or PS_ASSIGN.match(code):
+        assigned = PS_ASSIGN.match(code)
+        if assigned:
+            # `$job = Start-Job { ... }`, `$p = Start-Process ... -PassThru`: the command runs all the same
+            code = assigned.group(2) if _ps1_runs(assigned.group(2)) else ""
+        if not code.strip():
             continue
-        substituted = substitute(_ps1_vars(code), variables)
+        substituted = _ps1_command(substitute(_ps1_vars(code), variables))
         out.append(CommandLine(path, number, substituted, state.cwd, None, "ps1"))
         follow_cd(state, substituted)
     return out
+
+
+PS_STARTERS = re.compile(r"^\s*(?:&\s*|(?:Start-Process|saps|start)\s|(?:Start-Job|sajb)\s)", re.I)
+PS_START_PROCESS = re.compile(r"^(?P<lead>\s*)(?:Start-Process|saps|start)(?=\s)(?P<rest>.*)$", re.I)
+PS_START_JOB = re.compile(r"^\s*(?:Start-Job|sajb)\s+(?:-ScriptBlock\s+)?\{(?P<body>.*)\}(?P<rest>[^}]*)$", re.I)
+PS_CALL = re.compile(r"""^(?P<lead>\s*)&\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'{(&][^\s"']*))""")
+PS_CALL_BLOCK = re.compile(r"^\s*&\s*\{(?P<body>.*)\}\s*$")
+# Start-Process parameters that take a value (prefixes PowerShell accepts are not all listed)
+PS_VALUED = {"-filepath", "-argumentlist", "-args", "-workingdirectory", "-windowstyle", "-verb", "-credential",
+             "-redirectstandardoutput", "-redirectstandarderror", "-redirectstandardinput", "-environment",
+             "-path", "-pspath", "-lp", "-file"}
+
+
+def _ps1_runs(value: str) -> bool:
+    """Whether the right side of an assignment is a command the model reads (not a value)."""
+    return PS_STARTERS.match(value) is not None or re.match(r"^\s*(?:kubectl|helm|istioctl|kind)(?:\.exe)?\s",
+                                                             value, re.I) is not None
+
+
+def _ps1_command(code: str) -> str:
+    """The line as the command it runs, written for a POSIX reader: ``& PROGRAM args``,
+    ``Start-Process PROGRAM -ArgumentList "a","b"`` (PowerShell joins the list with spaces into
+    one command line, which the program splits) and ``Start-Job { ... }`` become ``PROGRAM a b``."""
+    job = PS_START_JOB.match(code) or PS_CALL_BLOCK.match(code)
+    if job:
+        return _ps1_command(job.group("body"))
+    call = PS_CALL.match(code)
+    if call:
+        program = call.group("dq") if call.group("dq") is not None else call.group("sq") or call.group("bare")
+        return call.group("lead") + shlex.quote(program) + code[call.end():]
+    start = PS_START_PROCESS.match(code)
+    if not start:
+        return code
+    tokens, tail = _ps1_tokens(start.group("rest"))
+    program: str | None = None
+    arguments: list[str] | None = None
+    index = 0
+    while index < len(tokens):
+        kind, value = tokens[index]
+        index += 1
+        if kind == "param":
+            name, _, inline = value.partition(":")
+            name = name.lower()
+            taken = [("value", [inline])] if inline else tokens[index:index + 1] if name in PS_VALUED else []
+            index += 0 if inline or name not in PS_VALUED else 1
+            if taken and taken[0][0] == "value":
+                if name in ("-filepath", "-path", "-pspath", "-lp", "-file"):
+                    program = taken[0][1][0] if taken[0][1] else program
+                elif name in ("-argumentlist", "-args"):
+                    arguments = taken[0][1]
+        elif program is None:
+            program = value[0] if value else None
+        elif arguments is None:
+            arguments = value
+    if not program:
+        return code
+    words = " ".join([shlex.quote(program), *(arguments or [])])
+    return start.group("lead") + words + tail
+
+
+def _ps1_tokens(text: str) -> tuple[list[tuple[str, Any]], str]:
+    """Start-Process's parameters: ("param", "-Name") or ("value", [element, ...]) (a comma
+    list or ``@( ... )`` is one value of several elements); and the rest of the line from a
+    top-level ``|`` or ``;`` on."""
+    tokens: list[tuple[str, Any]] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char.isspace():
+            index += 1
+        elif char in "|;":
+            return tokens, " " + text[index:]
+        elif char == "-" and re.match(r"-[A-Za-z]", text[index:]):
+            end = index
+            while end < len(text) and not text[end].isspace():
+                end += 1
+            tokens.append(("param", text[index:end]))
+            index = end
+        else:
+            elements, index = _ps1_list(text, index)
+            tokens.append(("value", elements))
+    return tokens, ""
+
+
+def _ps1_list(text: str, index: int) -> tuple[list[str], int]:
+    """The elements of a value starting at ``index`` (``a``, ``"a","b"``, ``@("a", "b")``) and
+    where it ends."""
+    if text.startswith("@(", index):
+        end = _closing(text, index + 1)
+        inner = text[index + 2:end]
+        elements: list[str] = []
+        at = 0
+        while at < len(inner):
+            if inner[at].isspace() or inner[at] == ",":
+                at += 1
+                continue
+            element, at = _ps1_element(inner, at)
+            elements.append(element)
+        return elements, end + 1
+    elements = []
+    while True:
+        element, index = _ps1_element(text, index)
+        elements.append(element)
+        after = index
+        while after < len(text) and text[after] in " \t":
+            after += 1
+        if after < len(text) and text[after] == ",":
+            index = after + 1
+            while index < len(text) and text[index] in " \t":
+                index += 1
+            continue
+        return elements, index
+
+
+def _ps1_element(text: str, index: int) -> tuple[str, int]:
+    """One string of a list: quoted (quotes removed) or bare."""
+    if index < len(text) and text[index] in "'\"":
+        quote = text[index]
+        end = text.find(quote, index + 1)
+        end = len(text) if end < 0 else end
+        return text[index + 1:end], end + 1
+    end = index
+    while end < len(text) and not text[end].isspace() and text[end] not in ",;|)":
+        end += 1
+    return text[index:end], max(end, index + 1)
 
 
 def _ps1_vars(code: str) -> str:
