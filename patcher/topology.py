@@ -375,6 +375,16 @@ class Topology:
                 return mapping
         return None
 
+    def mistyped_mapping(self, node_port: int) -> PortMapping | None:
+        """The one kind mapping onto a containerPort nothing listens on that differs from
+        ``node_port`` in a single digit (31081 for 31080): a typo of that NodePort."""
+        def one_digit(a: int, b: int) -> bool:
+            x, y = str(a), str(b)
+            return len(x) == len(y) and sum(c != d for c, d in zip(x, y)) == 1
+        found = [m for m in self.mappings if m.container_port not in self.node_ports
+                 and m.container_port not in self.host_ports and one_digit(m.container_port, node_port)]
+        return found[0] if len(found) == 1 else None
+
     @cached_property
     def unreachable_server_ports(self) -> set[int]:
         """Gateway server ports with an ingress Service whose chain to the host is incomplete."""

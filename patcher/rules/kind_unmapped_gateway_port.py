@@ -171,7 +171,7 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
                    f"host port to NodePort {node_port}")
         # a mapping of the server's own host port onto a containerPort nothing listens on was meant
         # for this NodePort (a typo): pointing it there breaks nothing, since it reaches nothing now
-        stray = topology.waiting_mapping(server.number)
+        stray = topology.waiting_mapping(server.number) or topology.mistyped_mapping(node_port)
         if stray is not None:
             message += (f"; kind maps host port {stray.host_port} to containerPort {stray.container_port}, "
                         "which nothing listens on")
