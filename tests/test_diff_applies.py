@@ -69,10 +69,14 @@ def assert_diff_applies(source: Path, tmp_path: Path, config: Path | None = None
     return plan
 
 
+# deployed by Helm alone: its generated policy has no deployed place until fixes go into charts (issue 9)
+NOTHING_TO_WRITE = {"hm-umbrella"}
+
+
 @pytest.mark.parametrize("sample", SAMPLES, ids=[p.name for p in SAMPLES])
 def test_sample_diff_applies(sample: Path, tmp_path: Path) -> None:
     plan = assert_diff_applies(sample, tmp_path)
-    assert plan.changes, "the samples have problems to fix"
+    assert bool(plan.changes) != (sample.name in NOTHING_TO_WRITE), "the samples have problems to fix"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[str(c.relative_to(FIXTURES)) for c in CASES])

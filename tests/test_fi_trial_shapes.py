@@ -76,14 +76,15 @@ def test_json_replace_of_allocated_nodeports_patches_the_gateway_and_finds_the_k
          "http://localhost:9080 targets port 9080, which kind does not map onto the ingress (mapped: none)"),
         ("kind/unmapped-gateway-port", "mesh/front.yaml", 10,
          "Gateway istio-system/stacks-gw serves port 80 (NodePort 30480 of istio-system/istio-ingressgateway), "
-         "but kind maps no host port to NodePort 30480"),
+         "but kind maps no host port to NodePort 30480; kind maps host port 9080 to containerPort 30481, "
+         "which nothing listens on"),
         ("kind/unused-port-mapping", "cluster/kind.yaml", 6,
          "kind maps host port 9080 to containerPort 30481, but no Service has nodePort 30481 and no workload "
          "uses it as hostPort")]
-    # the URL fix edits a command of the Taskfile (a YAML file that holds no manifest): verified as text
-    assert [r["status"] for r in rows] == ["would-fix", "would-fix", "skipped-unsafe"]
-    (taskfile,) = [c for c in result.changes if c.path == "Taskfile.yml"]
-    assert taskfile.new == LIBRARY_TASKFILE.replace("http://localhost:9080/books", "http://localhost/books")
+    # the typo is corrected where it is: host port 9080 then reaches the gateway, and the Taskfile's URL
+    # to it is right as written (the URL fix is not needed any more)
+    assert [c.path for c in result.changes] == ["cluster/kind.yaml"]
+    assert result.changes[0].new == LIBRARY_KIND.replace("containerPort: 30481", "containerPort: 30480")
 
 
 SERVICE = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "gw", "namespace": "edge"},

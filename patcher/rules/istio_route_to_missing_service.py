@@ -62,15 +62,18 @@ def _destinations(route: dict) -> Iterator[tuple[tuple, dict]]:
         yield ("mirror",), route["mirror"]
 
 
-def _broken_elsewhere(ctx: Context, vs, new: str) -> list[str]:
+def _broken_elsewhere(ctx: Context, vs, new: str, path: tuple) -> list[str]:
     """The other kustomize roots that build the same VirtualService document, in which the new
-    host would name no Service (a base shared by overlays with different name prefixes)."""
+    host would name no Service (a base shared by overlays with different name prefixes); a root
+    whose own patch sets the host is not reached by the edit."""
     res, topology = vs.resource, ctx.topology
     out = []
     for other in topology.virtual_services:
         o = other.resource
         if o is res or (o.source.file, o.source.doc) != (res.source.file, res.source.doc) \
                 or o.source.kustomize_root == res.source.kustomize_root:
+            continue
+        if any(tuple(path[:len(p)]) == tuple(p) for p in o.source.patched_paths):
             continue
         key = service_key(new, o.namespace, topology.cluster_domain)
         if key is None or key not in topology.services:
@@ -104,7 +107,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 # a Service of that name that could not be read may be the route's real target
                 fix = Fix(f"route to {new}", (SetValue(res.source.file, res.source.doc, path, host, new),),
                           Applicability.SAFE, needs=needs("Service", namespace=key[0])) if res.source.editable else None
-                broken = _broken_elsewhere(ctx, vs, new)
+                broken = _broken_elsewhere(ctx, vs, new, path)
                 if fix is not None and broken:
                     fix = Fix(fix.title, fix.edits, Applicability.UNSAFE,
                               f"{res.source.file} is built by other kustomize roots too, where {new} names no "
