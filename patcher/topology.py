@@ -472,7 +472,8 @@ def call_notes(topology: Topology) -> list[Diagnostic]:
             unknown.setdefault(str(call.caller), []).append(call)
     for who, calls in sorted(unknown.items()):
         targets = sorted({f"{c.target_key[0]}/{c.target_key[1]}" for c in calls})
-        notes.append(Diagnostic(calls[0].evidence.file, f"{who} calls {', '.join(targets)}: its pods are not in this "
+        listed = ", ".join(targets[:5]) + (f" and {len(targets) - 5} more" if len(targets) > 5 else "")
+        notes.append(Diagnostic(calls[0].evidence.file, f"{who} calls {listed}: its pods are not in this "
                                 "repository, so no policy can name them", calls[0].evidence.line, level="note"))
     return notes
 

@@ -51,6 +51,9 @@ class ParseCache:
             self._docs[key] = read_documents(text, path)
         return self._docs[key]
 
+    def holds(self, key: tuple) -> bool:
+        return key in self._renders
+
     def rendered(self, key: tuple, produce) -> list:
         """``produce()`` once per key; a failure is kept too, so that a chart that ran into a
         limit is not rendered again (and waited for again) by every pass of the fix loop."""

@@ -19,6 +19,7 @@ import posixpath
 import re
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
@@ -31,6 +32,8 @@ from patcher.discover import KUSTOMIZATION_NAMES
 from patcher.kustomize_refs import OUTSIDE, REMOTE, Closure, closure
 from patcher.source import PatcherError
 from patcher.yamlread import Document, read_documents
+
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 if TYPE_CHECKING:
     from patcher.workspace import ParseCache, Workspace
@@ -92,7 +95,7 @@ def _component(text: str | None) -> bool:
 def build_roots(workspace: "Workspace", cache: "ParseCache", kubectl: str, roots: Iterable[str]) -> list[RootBuild]:
     """Each root built (or refused), cached in ``cache`` by the texts of what it reads."""
     scope = _Scope(workspace)
-    out = []
+    out: list[RootBuild | tuple] = []
     for root in sorted(set(roots)):
         found = closure(scope.boundary, scope.rel(root), scope.texts)
         files = frozenset(scope.repo(f) for f in found.files)
@@ -105,14 +108,38 @@ def build_roots(workspace: "Workspace", cache: "ParseCache", kubectl: str, roots
             out.append(RootBuild(root, files, refused=f"{scope.repo(helm)} inflates Helm charts (helmCharts), "
                                                       "which patcher does not build through kustomize"))
             continue
-        key = ("kustomize build", root, tuple(texts.items()))
-        try:
-            built = cache.rendered(key, lambda: _build(kubectl, scope, root, texts))
-        except PatcherError as exc:
-            out.append(RootBuild(root, files, error=exc.message))
+        out.append((root, files, texts, ("kustomize build", root, tuple(texts.items()))))
+    # each build is a kubectl process: the ones not cached yet run side by side
+    missing = [item for item in out if isinstance(item, tuple) and not cache.holds(item[3])]
+    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+        running = {item[3]: pool.submit(_attempt, kubectl, scope, item[0], item[2]) for item in missing}
+        done = {key: future.result() for key, future in running.items()}
+    builds = []
+    for item in out:
+        if isinstance(item, RootBuild):
+            builds.append(item)
             continue
-        out.append(RootBuild(root, files, tuple(_traced(scope, cache, root, texts, built))))
-    return out
+        root, files, texts, key = item
+        try:
+            built = cache.rendered(key, lambda: _settled(done[key]))
+        except PatcherError as exc:
+            builds.append(RootBuild(root, files, error=exc.message))
+            continue
+        builds.append(RootBuild(root, files, tuple(_traced(scope, cache, root, texts, built))))
+    return builds
+
+
+def _attempt(kubectl: str, scope: "_Scope", root: str, texts: dict) -> str | PatcherError:
+    try:
+        return _build(kubectl, scope, root, texts)
+    except PatcherError as exc:
+        return exc
+
+
+def _settled(result: str | PatcherError) -> str:
+    if isinstance(result, PatcherError):
+        raise result
+    return result
 
 
 class _Scope:
@@ -229,7 +256,7 @@ def with_build_metadata(text: str) -> str:
     """The kustomization asking for origin and transformer annotations. The text is appended to
     (the user's bytes stay as kustomize reads them) unless it already sets ``buildMetadata``."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError:
         return text  # kustomize reports it, with its own message
     if not isinstance(data, dict):
@@ -246,8 +273,12 @@ def _traced(scope: _Scope, cache: "ParseCache", root: str, texts: dict[str, str 
             output: str) -> list[BuiltResource]:
     rel_root = scope.rel(root)
     out = []
-    for doc in read_documents(output, f"kubectl kustomize {root or '.'}"):
-        data = doc.data
+    try:
+        # kustomize's own output: only the data is read (positions come from the source documents)
+        built = list(yaml.load_all(output, Loader=SAFE_LOADER))
+    except yaml.YAMLError:
+        built = [d.data for d in read_documents(output, f"kubectl kustomize {root or '.'}")]
+    for data in built:
         if not isinstance(data, dict):
             continue
         meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
@@ -288,7 +319,7 @@ def _loaded(value: Any) -> Any:
     if not isinstance(value, str):
         return None
     try:
-        return yaml.safe_load(value)
+        return yaml.load(value, Loader=SAFE_LOADER)  # libyaml: kustomize's output is large
     except yaml.YAMLError:
         return None
 
