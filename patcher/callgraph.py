@@ -280,7 +280,8 @@ class _Builder:
             return {}
         for gen in _list(kust.data.get("configMapGenerator")):
             base = str(gen.get("name") or "") if isinstance(gen, dict) else ""
-            if base and (resource.name == base or base in resource.name):
+            # kustomize names it PREFIX + base + SUFFIX + "-hash": base is a whole dash-separated part
+            if base and f"-{base}-" in f"-{resource.name}-":
                 return {key: evidence for key, _, evidence in self._generated(resource.namespace, base) or ()}
         return {}
 

@@ -180,7 +180,8 @@ def _deployed_there(model: Model, path: str) -> bool:
         if apply.kustomize or apply.verb == "delete":
             continue
         for target in apply.paths:
-            target = posixpath.normpath(target).lstrip("./") if target not in (".", "./") else ""
+            target = posixpath.normpath(target)
+            target = "" if target == "." else target  # lstrip("./") would eat a leading dot folder
             if target in model.documents:
                 continue  # a file, not a folder
             if folder == target or (apply.recursive and (target == "" or folder.startswith(target + "/"))):
