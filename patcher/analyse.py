@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterator, Mapping
 from patcher.config import Config
 from patcher.findings import Finding
 from patcher.model import KindConfig, Model
+from patcher.place.placement import place_finding
 from patcher.registry import Rule, all_rules
 from patcher.resources import Resource
 from patcher.rule import Context
@@ -95,7 +96,7 @@ def analyse(model: Model, selection: Selection, derived: bool | None = None,
                       BY_SETTINGS if any(e.hides(finding) for e in entries) else
                       BY_BASELINE if selection.baseline and selection.baseline.hides(finding) else None)
             if reason is None:
-                findings.append(finding)
+                findings.append(place_finding(model, finding))
             elif hidden is not None:
                 hidden.append((finding, reason))
     return sorted(findings, key=lambda f: (-f.severity, f.sort_key()))

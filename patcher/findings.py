@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from patcher.edits import Edit, YamlPath
+from patcher.intent.changes import Intent
 
 
 class Severity(IntEnum):
@@ -52,6 +53,11 @@ class Location:
 
 @dataclass(frozen=True)
 class Fix:
+    """A finding's fix. A rule states it as ``changes`` (patcher.intent: what must change,
+    addressed by resource); placement (patcher.place) fills ``edits``, the file edits that
+    make those changes where the owner would. ``edits`` a rule writes itself are kept as
+    they are (a rule not yet stating intent)."""
+
     title: str
     edits: tuple[Edit, ...]
     applicability: Applicability = Applicability.SAFE
@@ -61,6 +67,7 @@ class Fix:
     # the resources its reasoning reads (patcher.unread.Needs); None: all of them. A fix is
     # withheld when something it needs could not be read
     needs: tuple | None = None
+    changes: tuple[Intent, ...] = ()
 
 
 @dataclass(frozen=True)

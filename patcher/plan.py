@@ -63,6 +63,16 @@ class FixResult:
 
 
 @dataclass(frozen=True)
+class Applied:
+    """A fix the loop applied: the pass it went in (1-based) and the finding, whose fix's
+    ``changes`` (intent) and ``edits`` (as placed in that pass) are what changed. Passes are
+    applied in order: a later pass's changes address the resources as earlier passes left them."""
+
+    number: int
+    finding: Finding
+
+
+@dataclass(frozen=True)
 class Plan:
     root: Path
     findings: tuple[Finding, ...]
@@ -72,6 +82,7 @@ class Plan:
     remaining: tuple[Finding, ...] = field(default=())  # what the rules find after the fixes
     unresolved: tuple[Finding, ...] = field(default=())  # findings whose applied fix did not clear them
     hidden: tuple[tuple[Finding, str], ...] = field(default=())  # (finding, why) an ignore or the baseline hid
+    applied: tuple[Applied, ...] = field(default=())  # the applied log, in the order the fixes went in
 
     def written(self) -> "Plan":
         """The plan as it stands once apply has written its changes: what would be fixed is fixed."""
@@ -188,6 +199,7 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
     texts: dict[str, str | None] = dict(workspace.texts)
     extra_read: dict[str, str | None] = {}
     applied: dict[str, int] = {}  # finding identity -> passes it was fixed in
+    log: list[Applied] = []
     failures: dict[str, str] = {}
     later: dict[str, Finding] = {}  # found only once earlier fixes changed the repository
     known = {f.identity for f in first}
@@ -199,6 +211,7 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
         step = _Step(root, texts, extra_read, validator, cache, progress, f"fix pass {number}: verifying")
         for finding in step.apply(chosen):
             applied[finding.identity] = applied.get(finding.identity, 0) + 1
+            log.append(Applied(number, finding))
         failures.update(step.failures)
         live = {p: t for p, t in texts.items() if t is not None}
         model = build_model(Workspace(root, live, workspace.inventory), config, cache)
@@ -227,7 +240,7 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
                                                   if (d.file, d.message, d.level) not in seen)))
     return Plan(root, tuple(reported), results, changes,
                 tuple(diagnostics) + told + tuple(validator.unchecked_note()), tuple(current),
-                unresolved, _unique(hidden))
+                unresolved, _unique(hidden), tuple(log))
 
 
 def _told(model, selection: Selection) -> tuple[Diagnostic, ...]:

@@ -32,10 +32,13 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from patcher.edits import AddDocument, InsertKey
+import yaml
+
+from patcher.edits import InsertKey
 from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.names import fqdn, host_matches, service_key
-from patcher.outputs import api_version, istio_dir, output_path, placed, register
+from patcher.intent.changes import Create
+from patcher.outputs import api_version, istio_dir, output_path
 from patcher.resources import Resource
 from patcher.rule import Context, RuleInfo
 from patcher.unread import needs
@@ -156,13 +159,9 @@ def _create(ctx: Context, service: Service, path: str, version: str, taken: set[
         api_version=version,
         name=name if (namespace, name) not in taken else f"{name}-circuit-breaker", namespace=namespace,
         host=fqdn(namespace, name, ctx.topology.cluster_domain), traffic_policy=_policy(ctx, service))
-    path, undeployed = placed(ctx.model, "destination-rules", path, namespace)
-    edits = (AddDocument(path, content),) + tuple(register(ctx.model, path))
-    if undeployed:
-        return Fix(f"add DestinationRule {namespace}/{name} to {path}", edits, Applicability.DISPLAY_ONLY,
-                   undeployed, NEEDS)
-    return Fix(f"add DestinationRule {namespace}/{name} to {path}", edits, Applicability.SAFE,
-               "no other DestinationRule applies to the host, so no policy is displaced", NEEDS)
+    create = Create("destination-rules", path, namespace, yaml.safe_load(content), content)
+    return Fix(f"add DestinationRule {namespace}/{name}", (), Applicability.SAFE,
+               "no other DestinationRule applies to the host, so no policy is displaced", NEEDS, changes=(create,))
 
 
 def check(ctx: Context) -> Iterator[Finding]:

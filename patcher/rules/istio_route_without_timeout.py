@@ -35,9 +35,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from patcher.edits import InsertKey
 from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.durations import duration, seconds
+from patcher.intent.changes import AddKey, Change, ResourceRef
 from patcher.rule import Context, RuleInfo
 
 
@@ -94,13 +94,12 @@ def check(ctx: Context) -> Iterator[Finding]:
             why = "A hung backend holds callers without a timeout; a transient failure reaches users without retries."
             timeout = route.data.get("timeout") or ctx.config["route-timeout"]
             retries = _retries(dict(ctx.config["retries"]), str(timeout))
-            edits = []
+            ops = []
             if "timeout" in missing:
-                edits.append(InsertKey(res.source.file, res.source.doc, path, "timeout", timeout))
+                ops.append(AddKey(path, "timeout", timeout))
             if "retries" in missing:
-                edits.append(InsertKey(res.source.file, res.source.doc, path, "retries", retries))
-            fix = None
-            if res.source.editable:
-                fix = Fix("add " + " and ".join(missing), tuple(edits), *_safety(missing, retries),
-                          needs=())  # the route's own settings: nothing else is read
+                ops.append(AddKey(path, "retries", retries))
+            fix = Fix("add " + " and ".join(missing), (), *_safety(missing, retries),
+                      needs=(),  # the route's own settings: nothing else is read
+                      changes=(Change(ResourceRef.of(res), tuple(ops)),))
             yield Finding(RULE.id, RULE.severity, message, res.location(path), why, fix)
