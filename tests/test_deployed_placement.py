@@ -95,3 +95,34 @@ def test_policy_for_one_overlay_is_never_written_into_the_base_both_build(tmp_pa
     assert sorted((f.message.split(" runs")[0], f.fix.applicability) for f in found) == [
         ("namespace ink", Applicability.DISPLAY_ONLY), ("namespace ink-dev", Applicability.DISPLAY_ONLY)]
     assert all("would list it" in f.fix.reason or "cut off" in f.fix.reason for f in found)
+
+
+BARE_SERVICE = SERVICE.replace("  namespace: ink\n", "")
+BARE_ROUTE = ROUTE.replace("  namespace: ink\n", "")
+
+
+def _generated(fix) -> str:
+    from patcher.edits import AddDocument
+    return next(e.content for e in fix.edits if isinstance(e, AddDocument))
+
+
+def test_a_generated_rule_names_no_namespace_where_every_apply_of_its_folder_sets_it(tmp_path: Path) -> None:
+    root = write(tmp_path, {"mesh/gateway.yaml": GATEWAY, "app/quill.yaml": BARE_SERVICE + "---\n" + BARE_ROUTE,
+                            "up.sh": "#!/bin/sh\nkubectl apply -f mesh/gateway.yaml\nkubectl apply -n ink -f app/\n"})
+    fix = breaker(root)
+    assert fix.title == "add DestinationRule ink/quill to app/destination-rules.yaml"
+    assert "namespace:" not in _generated(fix)
+    assert "  name: quill\nspec:\n  host: quill.ink.svc.cluster.local\n" in _generated(fix)
+
+
+def test_a_generated_rule_names_its_namespace_when_one_apply_of_its_folder_does_not_set_it(tmp_path: Path) -> None:
+    root = write(tmp_path, {"mesh/gateway.yaml": GATEWAY, "app/quill.yaml": BARE_SERVICE + "---\n" + BARE_ROUTE,
+                            "up.sh": "#!/bin/sh\nkubectl apply -f mesh/gateway.yaml\nkubectl apply -n ink -f app/\n",
+                            "again.sh": "#!/bin/sh\nkubectl apply -f app/\n"})
+    assert "  namespace: ink\n" in _generated(breaker(root))
+
+
+def test_a_generated_rule_names_its_namespace_when_its_neighbours_do(tmp_path: Path) -> None:
+    root = write(tmp_path, {"mesh/gateway.yaml": GATEWAY, "app/quill.yaml": SERVICE + "---\n" + ROUTE,
+                            "up.sh": "#!/bin/sh\nkubectl apply -f mesh/gateway.yaml\nkubectl apply -n ink -f app/\n"})
+    assert "  namespace: ink\n" in _generated(breaker(root))

@@ -1,15 +1,68 @@
-"""Where a generated resource goes: a file an entry point deploys into its namespace."""
+"""Where a generated resource goes: a file an entry point deploys into its namespace.
+
+The resource is written as the repository writes its neighbours: where the manifests beside it
+name no namespace because what deploys them sets it (a kustomization's ``namespace:``, every
+``kubectl apply -n NS`` that reaches the folder), the generated one names none either.
+"""
 
 from __future__ import annotations
 
-from patcher.edits import AddDocument
+import posixpath
+
+from patcher.edits import AddDocument, DeleteKey
 from patcher.intent.changes import Create
 from patcher.model import Model
 from patcher.outputs import placed, register
 from patcher.place.result import Placed
+from patcher.resources import is_manifest
+from patcher.source import PatcherError
+from patcher.transform import apply_edits
 
 
 def place_create(model: Model, create: Create) -> Placed:
     path, undeployed = placed(model, create.output, create.default, create.namespace)
-    edits = (AddDocument(path, create.text),) + tuple(register(model, path))
-    return Placed(edits, downgrade=undeployed, where=path)
+    registration = tuple(register(model, path))
+    text = create.text
+    if not undeployed and _namespace_from_deployer(model, path, create.namespace, registration):
+        text = _without_namespace(text, create.namespace)
+    return Placed((AddDocument(path, text),) + registration, downgrade=undeployed, where=path)
+
+
+def _namespace_from_deployer(model: Model, path: str, namespace: str, registration) -> bool:
+    folder = posixpath.dirname(path)
+    neighbours = [d.data for file, docs in model.documents.items() if posixpath.dirname(file) == folder
+                  for d in docs if isinstance(d.data, dict) and is_manifest(d.data)]
+    if not neighbours or any(_written_namespace(d) for d in neighbours):
+        return False  # the folder's convention is to name it (or there is none to follow)
+    listing = [k for k in model.kustomizations
+               if k.lists(path) or any(e.file == k.file for e in registration)]
+    if listing:
+        return all(k.namespace == namespace for k in listing)
+    applies = [a for a in model.entry_points.applies if not a.kustomize and a.verb != "delete"
+               and any(_reaches(target, a.recursive, path, folder, model) for target in a.paths)]
+    return bool(applies) and all(a.namespace == namespace for a in applies)
+
+
+def _written_namespace(data: dict) -> bool:
+    meta = data.get("metadata")
+    return isinstance(meta, dict) and bool(meta.get("namespace"))
+
+
+def _reaches(target: str, recursive: bool, path: str, folder: str, model: Model) -> bool:
+    target = posixpath.normpath(target)
+    target = "" if target == "." else target
+    if target == path:
+        return True
+    if target in model.documents:
+        return False
+    return folder == target or (recursive and (target == "" or folder.startswith(target + "/")))
+
+
+def _without_namespace(text: str, namespace: str) -> str:
+    """The generated document without ``metadata.namespace`` (byte-minimal, its comments kept)."""
+    name = "generated.yaml"
+    try:
+        return apply_edits({name: text}, [DeleteKey(name, 0, ("metadata",), "namespace", namespace)],
+                           lambda p: text)[name] or text
+    except PatcherError:
+        return text
