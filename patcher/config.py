@@ -79,12 +79,18 @@ NESTED_KEYS: dict[str, set[str]] = {
 class Config:
     values: dict[str, Any]
     source: str | None = None  # the file the overrides came from
+    given: frozenset[str] = frozenset()  # the settings the file or the command line sets
+
+    def given_by_user(self, key: str) -> bool:
+        """Whether a setting is the team's own rather than patcher's default (a fix then follows
+        the repository's conventions instead: patcher.intent.conventions)."""
+        return key in self.given
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
 
     def override(self, key: str, value: Any) -> "Config":
-        return Config({**self.values, key: value}, self.source)
+        return Config({**self.values, key: value}, self.source, self.given | {key})
 
     def enabled(self, rule_id: str, only: tuple[str, ...] = (), skip: tuple[str, ...] = (),
                 default: bool = True) -> bool:
@@ -140,7 +146,7 @@ def load_config(root: Path) -> Config:
         position = docs[0].key_position if docs else (lambda path: None)
         merged = _merge(DEFAULTS, data, ".patcher.yaml", position)
         check_values(DEFAULTS, data, ".patcher.yaml", position)
-        return Config(merged, ".patcher.yaml")
+        return Config(merged, ".patcher.yaml", frozenset(data))
     text = read_own_file(root / "pyproject.toml", "pyproject.toml", limit)
     if text is not None:
         try:
@@ -158,7 +164,7 @@ def load_config(root: Path) -> Config:
             position = lambda path: _toml_line(text, path)  # noqa: E731
             merged = _merge(DEFAULTS, section, "pyproject.toml", position)
             check_values(DEFAULTS, section, "pyproject.toml", position)
-            return Config(merged, "pyproject.toml")
+            return Config(merged, "pyproject.toml", frozenset(section))
     return Config(copy.deepcopy(DEFAULTS))
 
 

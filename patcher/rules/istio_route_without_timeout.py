@@ -38,6 +38,7 @@ from typing import Iterator
 from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.durations import duration, seconds
 from patcher.intent.changes import AddKey, Change, ResourceRef
+from patcher.intent.conventions import route_defaults
 from patcher.rule import Context, RuleInfo
 
 
@@ -78,7 +79,19 @@ def _safety(missing: list[str], retries: dict) -> tuple[Applicability, str]:
     return Applicability.SAFE, "it retries only requests that never reached the application"
 
 
+def _defaults(ctx: Context) -> tuple[str, dict]:
+    """The timeout and retries a fix writes: the team's settings, else what the repository's
+    other routes clearly agree on, else patcher's defaults."""
+    timeout, retries = route_defaults(ctx.topology.own_virtual_services)
+    if ctx.config.given_by_user("route-timeout") or timeout is None:
+        timeout = ctx.config["route-timeout"]
+    if ctx.config.given_by_user("retries") or retries is None:
+        retries = ctx.config["retries"]
+    return str(timeout), dict(retries)
+
+
 def check(ctx: Context) -> Iterator[Finding]:
+    default_timeout, default_retries = _defaults(ctx)
     for vs in ctx.topology.own_virtual_services:  # each route on its own: deployed or not, every variant
         res = vs.resource
         for route in vs.routes:
@@ -92,8 +105,8 @@ def check(ctx: Context) -> Iterator[Finding]:
             message = (f"route {route.index}{name} of VirtualService {res.namespace}/{res.name} has no "
                        + " and no ".join(missing))
             why = "A hung backend holds callers without a timeout; a transient failure reaches users without retries."
-            timeout = route.data.get("timeout") or ctx.config["route-timeout"]
-            retries = _retries(dict(ctx.config["retries"]), str(timeout))
+            timeout = route.data.get("timeout") or default_timeout
+            retries = _retries(dict(default_retries), str(timeout))
             ops = []
             if "timeout" in missing:
                 ops.append(AddKey(path, "timeout", timeout))
