@@ -156,9 +156,42 @@ def placed(model: Model, key: str, path: str, namespace: str) -> tuple[str, str]
         candidate = output_path(model, key, folder, name)
         if _deployed_there(model, candidate):
             return candidate, ""
+    chart = _chart_deploying(model, namespace)
+    if chart is not None:
+        return _free_template(model, chart, name), ""
     return path, (f"no entry point would deploy {path} into namespace {namespace} alone (nothing applies it, "
                   f"or a base several overlays build would list it): name a deployed file in the settings' "
                   f"outputs.{key}")
+
+
+def _chart_deploying(model: Model, namespace: str) -> str | None:
+    """The chart in the repository whose release an entry point installs into ``namespace``, when
+    exactly one does: a plain manifest among its templates is deployed with it (Helm renders a
+    template without braces as it is)."""
+    charts = {r.chart for r in model.releases if r.namespace == namespace and r.declared_in is not None}
+    if len(charts) != 1:
+        return None
+    chart = charts.pop()
+    # one chart, several releases: a file with one namespace's names fits none of the others (the
+    # model keeps one release per chart, so the entry points are counted as written)
+    base = posixpath.basename(chart)
+    installs = {(h.release, h.namespace) for h in model.entry_points.helm
+                if h.unresolved or posixpath.basename(posixpath.normpath(h.chart)) == base}
+    installs |= {(a.application, a.namespace) for a in model.entry_points.applications
+                 if a.path is not None and posixpath.normpath(a.path) == chart}
+    if sum(1 for r in model.releases if r.chart == chart) != 1 or len(installs) > 1:
+        return None
+    return chart
+
+
+def _free_template(model: Model, chart: str, name: str) -> str:
+    templates = posixpath.join(chart, "templates") if chart not in ("", ".") else "templates"
+    stem, suffix = posixpath.splitext(name)
+    for number in range(1, 100):
+        candidate = posixpath.join(templates, name if number == 1 else f"{stem}-{number}{suffix}")
+        if candidate not in model.workspace.texts and not os.path.lexists(model.root / candidate):
+            return candidate
+    return posixpath.join(templates, name)
 
 
 def _deployed_there(model: Model, path: str) -> bool:

@@ -126,3 +126,29 @@ def test_a_generated_rule_names_its_namespace_when_its_neighbours_do(tmp_path: P
     root = write(tmp_path, {"mesh/gateway.yaml": GATEWAY, "app/quill.yaml": SERVICE + "---\n" + ROUTE,
                             "up.sh": "#!/bin/sh\nkubectl apply -f mesh/gateway.yaml\nkubectl apply -n ink -f app/\n"})
     assert "  namespace: ink\n" in _generated(breaker(root))
+
+
+CHART = "apiVersion: v2\nname: quill\nversion: 0.1.0\n"
+TEMPLATE = ("apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}-api\nspec:\n"
+            "  selector:\n    app: quill\n  ports:\n    - port: 7070\n---\n" + ROUTE.replace("host: quill\n", "host: quill-api\n"))
+
+
+def test_a_namespace_only_a_chart_deploys_gets_its_policy_among_the_chart_templates(tmp_path: Path) -> None:
+    root = write(tmp_path, {"charts/quill/Chart.yaml": CHART, "charts/quill/templates/app.yaml": TEMPLATE,
+                            "mesh/gateway.yaml": GATEWAY,
+                            "up.sh": "#!/bin/sh\nkubectl apply -f mesh/gateway.yaml\n"
+                                     "helm upgrade --install quill charts/quill -n ink\n"})
+    fix = breaker(root)
+    assert (fix.title, fix.applicability) == (
+        "add DestinationRule ink/quill-api to charts/quill/templates/destination-rules.yaml", Applicability.SAFE)
+
+
+def test_a_chart_two_releases_install_gets_no_policy_written_for_one_of_them(tmp_path: Path) -> None:
+    root = write(tmp_path, {"charts/quill/Chart.yaml": CHART, "charts/quill/templates/app.yaml": TEMPLATE,
+                            "mesh/gateway.yaml": GATEWAY,
+                            "up.sh": "#!/bin/sh\nkubectl apply -f mesh/gateway.yaml\n"
+                                     "helm upgrade --install quill charts/quill -n ink\n"
+                                     "helm upgrade --install quill charts/quill -n ink-two\n"})
+    found = plan(root, "istio/destination-without-circuit-breaker").findings
+    assert all(f.fix is None or f.fix.applicability == Applicability.DISPLAY_ONLY for f in found), [
+        (f.message, f.fix and f.fix.title) for f in found]
