@@ -152,3 +152,14 @@ def test_a_chart_two_releases_install_gets_no_policy_written_for_one_of_them(tmp
     found = plan(root, "istio/destination-without-circuit-breaker").findings
     assert all(f.fix is None or f.fix.applicability == Applicability.DISPLAY_ONLY for f in found), [
         (f.message, f.fix and f.fix.title) for f in found]
+
+
+def test_a_generated_rule_is_indented_as_the_manifests_beside_it(tmp_path: Path) -> None:
+    wide = ("apiVersion: v1\nkind: Service\nmetadata:\n    name: quill\n    namespace: ink\nspec:\n"
+            "    selector:\n        app: quill\n    ports:\n    -   port: 7070\n")
+    root = write(tmp_path, {"mesh/gateway.yaml": GATEWAY, "app/quill.yaml": wide + "---\n" + ROUTE,
+                            "up.sh": "#!/bin/sh\nkubectl apply -f mesh/gateway.yaml\nkubectl apply -f app/\n"})
+    text = _generated(breaker(root))
+    assert text.startswith("# Circuit breaker for ink/quill (written by patcher")
+    assert "metadata:\n    name: quill\n    namespace: ink\nspec:\n    host: quill.ink.svc.cluster.local\n" in text
+    assert "        connectionPool:\n            tcp:\n                maxConnections: 100\n" in text

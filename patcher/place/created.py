@@ -2,7 +2,8 @@
 
 The resource is written as the repository writes its neighbours: where the manifests beside it
 name no namespace because what deploys them sets it (a kustomization's ``namespace:``, every
-``kubectl apply -n NS`` that reaches the folder), the generated one names none either.
+``kubectl apply -n NS`` that reaches the folder), the generated one names none either; and it is
+indented as the file it joins (else its folder's first manifest) is.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from patcher.place.result import Placed
 from patcher.resources import is_manifest
 from patcher.source import PatcherError
 from patcher.transform import apply_edits
+from patcher.yamledit.layout import Layout, detect
+from patcher.yamledit.render import dump
+from patcher.yamlread import read_documents
 
 
 def place_create(model: Model, create: Create) -> Placed:
@@ -25,6 +29,7 @@ def place_create(model: Model, create: Create) -> Placed:
     text = create.text
     if not undeployed and _namespace_from_deployer(model, path, create.namespace, registration):
         text = _without_namespace(text, create.namespace)
+    text = _in_layout(text, _neighbour_layout(model, path))
     return Placed((AddDocument(path, text),) + registration, downgrade=undeployed, where=path)
 
 
@@ -66,3 +71,35 @@ def _without_namespace(text: str, namespace: str) -> str:
                            lambda p: text)[name] or text
     except PatcherError:
         return text
+
+
+def _neighbour_layout(model: Model, path: str) -> Layout | None:
+    """The indentation of the file the resource joins, else of its folder's first manifest."""
+    folder = posixpath.dirname(path)
+    files = [path] if path in model.documents else sorted(
+        f for f in model.documents if posixpath.dirname(f) == folder)
+    for file in files:
+        for doc in model.documents[file]:
+            if isinstance(doc.data, dict) and is_manifest(doc.data) and doc.node is not None:
+                return detect(doc.node)
+    return None
+
+
+def _in_layout(text: str, layout: Layout | None) -> str:
+    """``text`` re-indented to ``layout`` (its leading comment lines kept); unchanged when it
+    already is, or holds comments further down that re-emitting would lose."""
+    if layout is None:
+        return text
+    try:
+        docs = read_documents(text, "generated.yaml")
+    except PatcherError:
+        return text
+    if len(docs) != 1 or docs[0].node is None or detect(docs[0].node) == layout:
+        return text
+    lines = text.splitlines(keepends=True)
+    head = 0
+    while head < len(lines) and lines[head].lstrip().startswith("#"):
+        head += 1
+    if any("#" in line for line in lines[head:]):
+        return text
+    return "".join(lines[:head]) + "\n".join(dump(docs[0].data, layout)) + "\n"
