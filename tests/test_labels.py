@@ -126,4 +126,7 @@ def test_a_finding_only_a_later_pass_sees_is_reported_with_its_fix(tmp_path: Pat
          "would-fix", "cleared by a related fix"),
         ("istio/route-without-timeout", "deploy/routing/site.yaml", "VirtualService docs/site", "would-fix", ""),
     ]
-    assert "timeout: 30s" in dict((c.path, c.new) for c in result.changes)["deploy/routing/site.yaml"]
+    # The repository's other routes all set 10s with two attempts, so the merged route follows them.
+    merged = dict((c.path, c.new) for c in result.changes)["deploy/routing/site.yaml"]
+    assert merged.count("timeout: 10s") == 3
+    assert "30s" not in merged
