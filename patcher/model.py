@@ -643,7 +643,7 @@ def _render_release(workspace: Workspace, release: Release, cache: ParseCache,
     into the release's namespace (the template names none, or ``.Release.Namespace``) is unplaced."""
     prefixes = chart_prefixes(release)
     overrides = {p: t for p, t in workspace.texts.items() if p.startswith(prefixes)}
-    values = _values(workspace, release, cache)
+    values = release_values(workspace, release, cache)
     key = (release, tuple(sorted(overrides.items())), repr(values))
     rendered = cache.rendered(key, lambda: render(workspace.root, release, overrides, values, timeout))
     resources = []
@@ -662,7 +662,8 @@ def _render_release(workspace: Workspace, release: Release, cache: ParseCache,
     return resources
 
 
-def _values(workspace: Workspace, release: Release, cache: ParseCache) -> dict[str, Any] | None:
+def release_values(workspace: Workspace, release: Release, cache: ParseCache) -> dict[str, Any] | None:
+    """The values a release passes to Helm (its values files, then its inline values), merged."""
     merged: dict[str, Any] = {}
     for path in release.values:
         text = workspace.texts.get(path)

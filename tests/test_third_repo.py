@@ -213,11 +213,6 @@ def test_second_overlay_of_the_same_base_changes_nothing_for_kind(repo) -> None:
     assert before <= after
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a Gateway port missing from a chart-rendered ingress Service gets no fix, only a hint naming the "
-    "values file (the rendered Service is not editable; a Helm values change is a later issue); the Service comes from platform/charts/istio-gateway "
-    "with values-kind.yaml (declared by argocd/istio-gateway.yaml), so the fix belongs in "
-    "values-kind.yaml service.ports (plus the kind mapping)"))
 def test_port_missing_from_chart_service_is_fixed_in_values_file(repo) -> None:
     gateway = repo / "mesh/gateway.yaml"
     gateway.write_text(gateway.read_text() + (
@@ -226,4 +221,12 @@ def test_port_missing_from_chart_service_is_fixed_in_values_file(repo) -> None:
     result = plan(repo, "kind/unmapped-gateway-port")
     finding = next(f for f in result.findings if "8443" in f.message)
     assert finding.fix is not None
-    assert any(e.file == "platform/charts/istio-gateway/values-kind.yaml" for e in finding.fix.edits)
+    assert {e.file for e in finding.fix.edits} == {"platform/charts/istio-gateway/values-kind.yaml", "cluster/kind.yaml"}
+    values = repo / "platform/charts/istio-gateway/values-kind.yaml"
+    before = values.read_text()
+    apply(repo, "kind/unmapped-gateway-port")
+    added = ("  - name: http-admin\n    port: 8443\n    protocol: TCP\n    targetPort: 8443\n"
+             "    nodePort: 30000\n")
+    anchor = "    nodePort: 30443\n"
+    assert values.read_text() == before.replace(anchor, anchor + added, 1)
+    assert not [f for f in plan(repo, "kind/unmapped-gateway-port").findings if "8443" in f.message]

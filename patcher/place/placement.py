@@ -57,7 +57,7 @@ def _resource_edits(model: Model, target: C.ResourceRef, ops) -> tuple[E.Edit, .
     if resource is None:
         raise Refused(f"{target} is no longer in the model")
     if not resource.source.editable:
-        return place_rendered(model, resource, ops)
+        return place_rendered(model, resource, ops, _document_edit)
     src = resource.source
 
     def in_file(path):

@@ -32,8 +32,8 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from patcher.edits import InsertItem, InsertKey, SetValue
 from patcher.findings import Applicability, Finding, Fix, Location, Severity
+from patcher.intent import changes as C
 from patcher.rule import Context, RuleInfo
 from patcher.unread import INGRESS_CHAIN, needs
 from patcher.topology import Gateway, PortMapping, Server, Service, Topology
@@ -90,7 +90,7 @@ def _mapping_node(topology: Topology) -> tuple | None:
     return None
 
 
-def _mapping_edit(topology: Topology, node_port: int, host_port: int) -> list:
+def _mapping_change(topology: Topology, node_port: int, host_port: int) -> list:
     target = _mapping_node(topology)
     if target is None:
         configs = [c for c in topology.model.kind_configs if not c.data.get("nodes")]
@@ -99,14 +99,22 @@ def _mapping_edit(topology: Topology, node_port: int, host_port: int) -> list:
         # no nodes listed: kind makes one control-plane node; say so, with the mapping on it
         item = {"containerPort": node_port, "hostPort": host_port, "protocol": "TCP"}
         node = {"role": "control-plane", "extraPortMappings": [item]}
-        return [InsertKey(configs[0].file, configs[0].document.index, (), "nodes", [node])]
+        return [_in_config(configs[0], C.AddKey((), "nodes", [node]))]
     config, node = target
     node_data = config.data["nodes"][node]
     item = _like_siblings({"containerPort": node_port, "hostPort": host_port, "protocol": "TCP"},
                           node_data.get("extraPortMappings") or [])
     if isinstance(node_data.get("extraPortMappings"), list):
-        return [InsertItem(config.file, config.document.index, ("nodes", node, "extraPortMappings"), item)]
-    return [InsertKey(config.file, config.document.index, ("nodes", node), "extraPortMappings", [item])]
+        return [_in_config(config, C.AddItem(("nodes", node, "extraPortMappings"), item))]
+    return [_in_config(config, C.AddKey(("nodes", node), "extraPortMappings", [item]))]
+
+
+def _in_config(config, op) -> C.Change:
+    return C.Change(C.DocumentRef(config.file, config.document.index), (op,))
+
+
+def _in_resource(svc, op) -> C.Change:
+    return C.Change(C.ResourceRef.of(svc), (op,))
 
 
 def _like_siblings(item: dict, siblings: list) -> dict:
@@ -138,7 +146,7 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
     where = f"Gateway {gateway.resource.namespace}/{gateway.resource.name} serves port {server.number}"
     if port is not None and port.node_port and topology.mapped_host_port(port.node_port) is not None:
         return None
-    edits: list = []
+    changes: list = []
     written = True
     waiting = topology.waiting_mapping(server.number) if port is None or port.node_port is None else None
     if port is None:
@@ -155,16 +163,15 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
         item = _like_siblings({"name": _port_name(server), "port": server.number, "targetPort": server.number,
                                "nodePort": node_port, "protocol": "TCP"},
                               _written_ports(svc))
-        edits.append(InsertItem(svc.source.file, svc.source.doc, svc.file_path(("spec", "ports")), item))
+        changes.append(_in_resource(svc, C.AddItem(("spec", "ports"), item)))
     elif port.node_port is None:
         node_port = waiting.container_port if waiting else alloc.node_port()
         message = (f"{where}, but port {server.number} of the ingress Service {svc.namespace}/{svc.name} "
                    f"has no fixed nodePort, so kind cannot map a host port to it")
-        at = svc.file_path(("spec", "ports", port.index))
-        if at is None:
+        if svc.source.editable and svc.file_path(("spec", "ports", port.index)) is None:
             written = False  # a default port the declaration does not write: no item to add the key to
         else:
-            edits.append(InsertKey(svc.source.file, svc.source.doc, at, "nodePort", node_port))
+            changes.append(_in_resource(svc, C.AddKey(("spec", "ports", port.index), "nodePort", node_port)))
     else:
         node_port = port.node_port
         message = (f"{where} (NodePort {node_port} of {svc.namespace}/{svc.name}), but kind maps no "
@@ -175,23 +182,24 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
         if stray is not None:
             message += (f"; kind maps host port {stray.host_port} to containerPort {stray.container_port}, "
                         "which nothing listens on")
-            edits.append(SetValue(stray.config.file, stray.config.document.index, stray.path + ("containerPort",),
-                                  stray.container_port, node_port))
+            changes.append(_in_config(stray.config, C.Set(stray.path + ("containerPort",), stray.container_port,
+                                                          node_port)))
             title = f"map host port {stray.host_port} to NodePort {node_port} (was containerPort {stray.container_port})"
             return Finding(RULE.id, RULE.severity, message, loc, WHY,
-                           Fix(title, tuple(edits), Applicability.SAFE, needs=NEEDS),
+                           Fix(title, (), Applicability.SAFE, needs=NEEDS, changes=tuple(changes)),
                            (svc.location(("spec", "ports")),))
     if waiting:
         host_port = waiting.host_port  # the mapping is there already; only the Service lacked the port
     else:
         host_port = alloc.host_port(server.number)
-        edits += _mapping_edit(topology, node_port, host_port)
-    fixable = svc.source.editable and written or port is not None and port.node_port is not None
+        changes += _mapping_change(topology, node_port, host_port)
+    # a Service a chart renders is changed through the chart (placement finds the values key, or says why not)
+    fixable = (svc.source.editable or bool(svc.source.release)) and written \
+        or port is not None and port.node_port is not None
     title = f"expose port {server.number} on the host as localhost:{host_port}"
-    fix = Fix(title, tuple(edits), Applicability.SAFE, needs=NEEDS) if fixable and edits else None
+    fix = Fix(title, (), Applicability.SAFE, needs=NEEDS, changes=tuple(changes)) if fixable and changes else None
     if not fixable:
-        message += (f"; the Service comes from Helm release {svc.source.release}: {_values_hint(ctx, svc)}"
-                    if svc.source.release else f"; the Service is declared by {svc.source.declared_by or svc.source.file}: "
+        message += (f"; the Service is declared by {svc.source.declared_by or svc.source.file}: "
                     + ("add the port (with a fixed nodePort) there" if port is None else "pin its nodePort there"))
     return Finding(RULE.id, RULE.severity, message, loc, WHY, fix,
                    (svc.location(("spec", "ports")),))
@@ -209,15 +217,6 @@ def _written_ports(svc) -> list:
     return node if isinstance(node, list) else []
 
 
-def _values_hint(ctx: Context, svc) -> str:
-    """Where to add a port of a chart-rendered Service: the values the release uses."""
-    release = next((r for r in ctx.model.releases if f"{r.name}/{r.namespace}" == svc.source.release), None)
-    files = list(release.values) if release else []
-    chart_values = f"{release.chart}/values.yaml" if release else "the chart's values"
-    where = ", ".join(files) if files else chart_values
-    return f"add the port (with a fixed nodePort) to its service ports in {where}"
-
-
 def _unserved(ctx: Context, service: Service, mapping: PortMapping) -> Finding | None:
     """A host port mapped onto an ingress port that no Gateway has a server for."""
     topology = ctx.topology
@@ -233,9 +232,9 @@ def _unserved(ctx: Context, service: Service, mapping: PortMapping) -> Finding |
     server = {"port": {"number": port.port, "name": port.name, "protocol": protocol}, "hosts": hosts}
     res = gateway.resource
     safe = protocol in ("HTTP", "GRPC", "TCP") and res.source.editable
-    fix = Fix(f"add a {protocol} server on port {port.port} to Gateway {res.namespace}/{res.name}",
-              (InsertItem(res.source.file, res.source.doc, ("spec", "servers"), server),),
-              Applicability.SAFE if safe else Applicability.DISPLAY_ONLY, needs=NEEDS)
+    fix = Fix(f"add a {protocol} server on port {port.port} to Gateway {res.namespace}/{res.name}", (),
+              Applicability.SAFE if safe else Applicability.DISPLAY_ONLY, needs=NEEDS,
+              changes=(_in_resource(res, C.AddItem(("spec", "servers"), server)),))
     config = mapping.config
     loc = _mapping_location(config, mapping)
     message = (f"host port {mapping.host_port} reaches ingress port {port.port} "
