@@ -66,7 +66,7 @@ def probe_for(model: Model, resource: Resource, ops) -> Probe:
 def place_in_values(model: Model, resource: Resource, ops, probe: Probe,
                     document_edit: Callable) -> tuple[E.Edit, ...]:
     user = release_values(model.workspace, probe.release, ParseCache()) or {}
-    defaults = _data(model, _chart_values(probe.release.chart))
+    defaults = values_data(model, chart_values_file(probe.release.chart))
     effective = _coalesce(defaults if isinstance(defaults, dict) else {}, user)
     key, rerooted, new = _find_key(model, probe, ops, user, effective)
     edits = _values_edits(model, probe.release, key, rerooted, new, effective, document_edit)
@@ -165,9 +165,9 @@ def _values_edits(model: Model, release, key: tuple, rerooted, new: Any, effecti
                   document_edit: Callable) -> tuple[E.Edit, ...]:
     """Edits of the values file that should carry the change: the last one the release names that
     sets the key, else the last one it names, else the chart's values.yaml."""
-    chart_values = _chart_values(release.chart)
+    chart_values = chart_values_file(release.chart)
     files = [chart_values] + [v for v in release.values if "://" not in v]
-    datas = {f: _data(model, f) for f in files}
+    datas = {f: values_data(model, f) for f in files}
     defining = [f for f in files if _has(datas[f], key)]
     if release.inline and _has(_inline(release), key):
         raise Refused(f"values key {_show(key)} is set in the inline values of {release.declared_in}, "
@@ -195,11 +195,11 @@ def _values_edits(model: Model, release, key: tuple, rerooted, new: Any, effecti
     return (E.InsertKey(file, 0, parent, key[len(parent)], value),)
 
 
-def _chart_values(chart: str) -> str:
+def chart_values_file(chart: str) -> str:
     return "values.yaml" if chart in ("", ".") else posixpath.join(chart, "values.yaml")
 
 
-def _data(model: Model, path: str) -> Any:
+def values_data(model: Model, path: str) -> Any:
     text = read_text(model, {}, path)
     if text is None:
         return None
