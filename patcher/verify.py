@@ -29,7 +29,12 @@ def verify_file(path: str, old: str | None, new: str | None, edits: Sequence[Edi
     if not path.endswith((".yaml", ".yml")) and path.rsplit("/", 1)[-1] != "Kustomization":
         return
     parse = parse or (lambda name, text: read_documents(text, name))
-    old_docs = [d.data for d in parse(path, old)] if old else []
+    try:
+        old_docs = [d.data for d in parse(path, old)] if old else []
+    except PatcherError:
+        if edits and all(isinstance(e, ReplaceText) for e in edits):
+            return  # text that is not YAML (a Helm template): its placement proved the edit by rendering
+        raise
     try:
         new_docs = [d.data for d in parse(path, new)] if new else []
     except PatcherError as exc:

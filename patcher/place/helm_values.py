@@ -174,7 +174,8 @@ def _values_edits(model: Model, release, key: tuple, rerooted, new: Any, effecti
                       "which this placement does not edit")
     if defining and (defining[-1] != chart_values or len(files) == 1):
         file = defining[-1]
-        return tuple(document_edit(file, 0, op, lambda p, key=key: key + tuple(p)) for op in rerooted)
+        return tuple(document_edit(file, 0, _ordered_as_siblings(op, datas[file], key), lambda p, key=key: key + tuple(p))
+                     for op in rerooted)
     file = files[-1]
     data = datas[file]
     if not isinstance(data, dict):
@@ -193,6 +194,20 @@ def _values_edits(model: Model, release, key: tuple, rerooted, new: Any, effecti
     for part in reversed(key[len(parent) + 1:]):
         value = {part: value}
     return (E.InsertKey(file, 0, parent, key[len(parent)], value),)
+
+
+def _ordered_as_siblings(op, data: Any, key: tuple):
+    """An item added to a list of the values file, its keys in the order its first sibling
+    writes them: the rendered resource the change was stated on may hold them sorted (toYaml)."""
+    if not isinstance(op, C.AddItem) or not isinstance(op.value, dict) or not _has(data, key + tuple(op.path)):
+        return op
+    items = _get(data, key + tuple(op.path))
+    first = next((i for i in items if isinstance(i, dict)), None) if isinstance(items, list) else None
+    if first is None:
+        return op
+    order = list(first)
+    value = dict(sorted(op.value.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
+    return dataclasses.replace(op, value=value)
 
 
 def chart_values_file(chart: str) -> str:
