@@ -65,11 +65,20 @@ def probe_for(model: Model, resource: Resource, ops) -> Probe:
 
 def place_in_values(model: Model, resource: Resource, ops, probe: Probe,
                     document_edit: Callable) -> tuple[E.Edit, ...]:
-    user = release_values(model.workspace, probe.release, ParseCache()) or {}
+    try:
+        user = release_values(model.workspace, probe.release, ParseCache()) or {}
+    except PatcherError as exc:
+        raise Refused(f"the values of release {probe.release.name}/{probe.release.namespace} cannot be read: "
+                      f"{exc.message}") from None
     defaults = values_data(model, chart_values_file(probe.release.chart))
     effective = _coalesce(defaults if isinstance(defaults, dict) else {}, user)
     key, rerooted, new = _find_key(model, probe, ops, user, effective)
     edits = _values_edits(model, probe.release, key, rerooted, new, effective, document_edit)
+    for other in model.releases:
+        shared = sorted({e.file for e in edits} & set(other.values)) if other != probe.release else []
+        if shared:
+            raise Refused(f"values key {_show(key)} carries the change, but {shared[0]} is also the values of "
+                          f"release {other.name}/{other.namespace}")
     try:
         texts = apply_edits({}, edits, lambda p: _must_read(model, p))
     except PatcherError as exc:
@@ -103,7 +112,7 @@ def _find_key(model: Model, probe: Probe, ops, user: dict, effective: dict) -> t
             if not why:
                 return key, rerooted, new
             if why.startswith("it also changes"):
-                reasons.append(f"values key {_show(key)} carries {_show(at)}, but changing {why[3:]}")
+                reasons.append(f"values key {_show(key)} carries {_show(at)}, but changing {why}")
         if reasons:
             break  # the field's own key was found; a wider one would change more still
     if reasons:
