@@ -11,6 +11,9 @@ containerPort becomes the new Service port's NodePort instead of a second
 mapping. A LoadBalancer ingress Service is judged like a NodePort one (it has
 NodePorts too) when kind maps some of its NodePorts; when kind maps none, the
 host reaches it through its external IP or a port-forward, and it is not judged.
+An ingress Service a chart of the repository renders gets its port through the
+chart: in the values key that renders its ports (found by rendering), else in a
+new values key its template renders after the ports it writes.
 
 Why it matters: the Gateway looks configured, but `curl localhost:<port>` is
 refused, because one layer in front of it was never opened.
