@@ -130,3 +130,14 @@ def test_a_key_set_in_inline_argo_values_is_refused(tmp_path) -> None:
     placed = _place(root, [C.AddItem(("spec", "ports"), NEW_PORT)])
     assert placed.edits == ()
     assert placed.refused.startswith("values key service.ports is set in the inline values of apps/edge.yaml")
+
+
+def test_an_item_appended_to_a_list_the_template_ranges_over(tmp_path) -> None:
+    values = "edge:\n  listeners:\n    - name: http\n      port: 80\n"
+    ports = ("    {{- range .Values.edge.listeners }}\n    - name: {{ .name }}\n      port: {{ .port }}\n"
+             "      targetPort: {{ .targetPort | default .port }}\n    {{- end }}")
+    root = _chart(tmp_path, values, ports)
+    new_port = {"name": "http-admin", "port": 8443, "targetPort": 8443}
+    placed = _place(root, [C.AddItem(("spec", "ports"), new_port)])
+    assert placed.refused == ""
+    assert placed.edits == (E.InsertItem("edge/values.yaml", 0, ("edge", "listeners"), new_port),)

@@ -61,11 +61,11 @@ def read_text(model: Model, texts: Mapping[str, str], path: str) -> str | None:
         return None
 
 
-def render_release(model: Model, release: Release, texts: Mapping[str, str] = {},
+def render_release(model: Model, release: Release, texts: Mapping[str, str] | None = None,
                    values: dict[str, Any] | None = None) -> Rendered:
     """The release rendered with ``texts`` (edited files) over the workspace's; ``values``
     replaces the values the release passes (a probe). Raises Refused when Helm cannot render."""
-    workspace = model.workspace.with_texts({**model.workspace.texts, **texts})
+    workspace = model.workspace.with_texts({**model.workspace.texts, **(texts or {})})
     prefixes = chart_prefixes(release)
     overrides = {p: t for p, t in workspace.texts.items() if p.startswith(prefixes)}
     timeout = seconds(str(model.config["helm-timeout"])) or DEFAULT_TIMEOUT

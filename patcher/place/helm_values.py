@@ -29,7 +29,7 @@ from patcher.transform import apply_edits
 from patcher.workspace import ParseCache
 from patcher.yamlread import read_documents
 
-MAX_PROBES = 12  # renders spent looking for the key; a field equal to more values nodes is refused
+MAX_PROBES = 12  # renders spent looking for the key before it counts as not found
 
 
 class NoValuesKey(Refused):
@@ -101,11 +101,12 @@ def _find_key(model: Model, probe: Probe, ops, user: dict, effective: dict) -> t
             new = apply_ops(node, rerooted)
         except (OpMismatch, ValueError):
             continue
-        for key in _equal_nodes(effective, node):
+        for key, new in _candidates(effective, node, rerooted, new):
             probes += 1
             if probes > MAX_PROBES:
-                raise Refused(f"more than {MAX_PROBES} values keys hold what {probe.target[1]} "
-                              f"{probe.target[2]}/{probe.target[3]} renders at {_show(at)}: none is chosen")
+                raise NoValuesKey(f"none of the first {MAX_PROBES} values keys that may render what "
+                                  f"{probe.target[1]} {probe.target[2]}/{probe.target[3]} has at {_show(at)} "
+                                  "carries the change")
             values = _probe_values(user, effective, key, new)
             why = differs_only_in(probe.before, render_release(model, probe.release, values=values),
                                   probe.target, probe.expected)
@@ -156,6 +157,28 @@ def _reroot(op, at: tuple):
     if isinstance(op, C.MoveKey):
         fields["to_path"] = tuple(op.to_path[len(at):])
     return dataclasses.replace(op, **fields)
+
+
+def _candidates(effective: dict, node: Any, rerooted, new: Any) -> Iterator[tuple[tuple, Any]]:
+    """(values key, the value the probe gives it): each values node equal to the rendered one,
+    changed as the resource is; else, for an item appended to a list the template builds item by
+    item from a values list (a ``range``), each values list as long, with the item appended."""
+    equal = list(_equal_nodes(effective, node))
+    yield from ((key, new) for key in equal)
+    appended = rerooted[0] if len(rerooted) == 1 else None
+    if equal or not isinstance(node, list) or not isinstance(appended, C.AddItem) \
+            or appended.path or appended.index is not None:
+        return
+    for key in _lists_as_long(effective, len(node)):
+        yield key, _get(effective, key) + [copy.deepcopy(appended.value)]
+
+
+def _lists_as_long(data: Any, length: int, path: tuple = ()) -> Iterator[tuple]:
+    if isinstance(data, list) and path and len(data) == length:
+        yield path
+    children = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in children:
+        yield from _lists_as_long(value, length, path + (key,))
 
 
 def _equal_nodes(data: Any, wanted: Any, path: tuple = ()) -> Iterator[tuple]:
