@@ -141,3 +141,12 @@ def test_an_item_appended_to_a_list_the_template_ranges_over(tmp_path) -> None:
     placed = _place(root, [C.AddItem(("spec", "ports"), new_port)])
     assert placed.refused == ""
     assert placed.edits == (E.InsertItem("edge/values.yaml", 0, ("edge", "listeners"), new_port),)
+
+
+def test_a_resource_that_renders_differently_each_time_is_not_judged_changed(tmp_path) -> None:
+    values = "service:\n  ports:\n    - name: http\n      port: 80\n"
+    secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: edge-token\nstringData:\n  token: {{ randAlphaNum 16 }}\n"
+    root = _chart(tmp_path, values, **{"edge/templates/secret.yaml": secret})
+    placed = _place(root, [C.AddItem(("spec", "ports"), NEW_PORT)])
+    assert placed.refused == ""
+    assert placed.edits == (E.InsertItem("edge/values.yaml", 0, ("service", "ports"), NEW_PORT),)

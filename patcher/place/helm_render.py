@@ -28,9 +28,12 @@ Identity = tuple[str, str, str, str]  # apiVersion, kind, namespace, name
 @dataclass(frozen=True)
 class Rendered:
     """One render of a release: every document's data by identity (a render giving two
-    documents one identity is refused: a change could not say which it means)."""
+    documents one identity is refused: a change could not say which it means). ``unstable``:
+    the documents two renders of the same files give differently (generated certificates,
+    random passwords), which no comparison can judge."""
 
     docs: Mapping[Identity, Any]
+    unstable: frozenset = frozenset()
 
 
 def release_of(model: Model, resource: Resource) -> Release | None:
@@ -87,13 +90,20 @@ def render_release(model: Model, release: Release, texts: Mapping[str, str] | No
     return Rendered(docs)
 
 
+def stable_render(model: Model, release: Release) -> Rendered:
+    """The release as it is, rendered twice to tell which documents change by themselves."""
+    first, second = render_release(model, release), render_release(model, release)
+    unstable = frozenset(k for k in set(first.docs) | set(second.docs) if first.docs.get(k) != second.docs.get(k))
+    return Rendered(first.docs, unstable)
+
+
 def differs_only_in(before: Rendered, after: Rendered, target: Identity, expected: Any) -> str:
     """Why ``after`` is not ``before`` with only the target changed to ``expected`` ("" when it is)."""
     got = after.docs.get(target)
     if got != expected:
         return f"{target[1]} {target[2]}/{target[3]} does not render as the fix wants"
     changed = sorted(k for k in set(before.docs) | set(after.docs)
-                     if k != target and before.docs.get(k) != after.docs.get(k))
+                     if k != target and k not in before.unstable and before.docs.get(k) != after.docs.get(k))
     if changed:
         shown = ", ".join(f"{k[1]} {k[2]}/{k[3]}" for k in changed)
         return f"it also changes {shown}"

@@ -21,7 +21,8 @@ from patcher import edits as E
 from patcher.intent import changes as C
 from patcher.intent.apply import OpMismatch, apply_ops
 from patcher.model import Model, release_values
-from patcher.place.helm_render import Rendered, differs_only_in, identity, read_text, release_of, render_release
+from patcher.place.helm_render import (Rendered, differs_only_in, identity, read_text, release_of, render_release,
+                                      stable_render)
 from patcher.place.result import Refused
 from patcher.resources import Resource
 from patcher.source import PatcherError
@@ -51,11 +52,11 @@ def probe_for(model: Model, resource: Resource, ops) -> Probe:
     release = release_of(model, resource)
     if release is None:
         raise Refused(f"{resource.ref} is rendered by Helm release {resource.source.release}, which is not modelled")
-    before = render_release(model, release)
+    before = stable_render(model, release)
     target = identity(resource.data, release.namespace)
     old = before.docs.get(target)
-    if old is None:
-        raise Refused(f"{resource.ref} is not rendered by release {resource.source.release} again")
+    if old is None or target in before.unstable:
+        raise Refused(f"{resource.ref} does not render the same again from release {resource.source.release}")
     try:
         expected = apply_ops(old, ops)
     except OpMismatch as exc:
