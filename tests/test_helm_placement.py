@@ -150,3 +150,14 @@ def test_a_resource_that_renders_differently_each_time_is_not_judged_changed(tmp
     placed = _place(root, [C.AddItem(("spec", "ports"), NEW_PORT)])
     assert placed.refused == ""
     assert placed.edits == (E.InsertItem("edge/values.yaml", 0, ("service", "ports"), NEW_PORT),)
+
+
+def test_a_field_of_a_default_list_item_gives_the_release_file_the_whole_list(tmp_path) -> None:
+    values = "service:\n  ports:\n    - name: http\n      port: 80\n"
+    root = _chart(tmp_path, values, **{
+        "edge/values-kind.yaml": "service:\n  annotations: {}\n",
+        ".patcher.yaml": "helm-releases:\n  - chart: edge\n    name: edge\n    namespace: ingress\n"
+                         "    values: [edge/values-kind.yaml]\n"})
+    placed = _place(root, [C.AddKey(("spec", "ports", 0), "nodePort", 30080)])
+    assert placed.edits == (E.InsertKey("edge/values-kind.yaml", 0, ("service",), "ports",
+                                        [{"name": "http", "port": 80, "nodePort": 30080}]),)

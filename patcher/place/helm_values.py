@@ -211,6 +211,7 @@ def _values_edits(model: Model, release, key: tuple, rerooted, new: Any, effecti
                      for op in rerooted)
     file = files[-1]
     data = datas[file]
+    key, new = _outside_lists(effective, key, new)
     if not isinstance(data, dict):
         raise Refused(f"values file {file} holds no mapping to add {_show(key)} to")
     parent: tuple = ()
@@ -306,18 +307,24 @@ def _get(data: Any, path: tuple) -> Any:
     return node
 
 
+def _outside_lists(effective: dict, key: tuple, new: Any) -> tuple[tuple, Any]:
+    """``key`` cut before its first list index, and the whole list with ``new`` in it: what a
+    values layer must give, since Helm replaces a list rather than merging it."""
+    cut = next((i for i, part in enumerate(key) if isinstance(part, int)), len(key))
+    if cut == len(key):
+        return key, new
+    whole = copy.deepcopy(_get(effective, key[:cut]))
+    node = whole
+    for part in key[cut:-1]:
+        node = node[part]
+    node[key[-1]] = new
+    return key[:cut], whole
+
+
 def _probe_values(user: dict, effective: dict, key: tuple, new: Any) -> dict:
     """The release's values with ``key`` set to ``new``: a list on the way is given whole (Helm
     replaces lists), copied from the effective values."""
-    cut = next((i for i, part in enumerate(key) if isinstance(part, int)), len(key))
-    top = key[:cut]
-    if cut < len(key):
-        whole = copy.deepcopy(_get(effective, top))
-        node = whole
-        for part in key[cut:-1]:
-            node = node[part]
-        node[key[-1]] = new
-        new = whole
+    top, new = _outside_lists(effective, key, new)
     out = copy.deepcopy(user)
     node = out
     for part in top[:-1]:
