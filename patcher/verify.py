@@ -33,7 +33,7 @@ def verify_file(path: str, old: str | None, new: str | None, edits: Sequence[Edi
         old_docs = [d.data for d in parse(path, old)] if old else []
     except PatcherError:
         if edits and all(isinstance(e, ReplaceText) for e in edits):
-            return  # text that is not YAML (a Helm template): its placement proved the edit by rendering
+            return  # Go text that is not YAML (a Helm template): its placement proved the edit by rendering
         raise
     try:
         new_docs = [d.data for d in parse(path, new)] if new else []
