@@ -145,9 +145,26 @@ class ReplaceText:
     new: str
 
 
-YamlEdit = Union[SetValue, InsertKey, DeleteKey, MoveKey, InsertItem, DeleteItem, DeleteDocument]
+@dataclass(frozen=True)
+class EmbeddedEdit:
+    """Edit the YAML document a literal block string (``|``, ``|-``, ``|+``, with or without an
+    indentation indicator) at ``path`` holds: an Argo CD Application's ``helm.values: |``.
+
+    ``edits`` address that inner document (its ``file`` is this file, ``doc`` the inner
+    document's index). The inner text is edited byte-minimally and written back at the block's
+    own indentation; the header line and every byte outside the changed lines stay. It touches
+    ``path`` only, as far as the outer document is concerned.
+    """
+
+    file: str
+    doc: int
+    path: YamlPath
+    edits: tuple["YamlEdit", ...]
+
+
+YamlEdit = Union[SetValue, InsertKey, DeleteKey, MoveKey, InsertItem, DeleteItem, DeleteDocument, EmbeddedEdit]
 Edit = Union[YamlEdit, CreateFile, AddDocument, ReplaceText]
-YAML_EDITS = (SetValue, InsertKey, DeleteKey, MoveKey, InsertItem, DeleteItem, DeleteDocument)
+YAML_EDITS = (SetValue, InsertKey, DeleteKey, MoveKey, InsertItem, DeleteItem, DeleteDocument, EmbeddedEdit)
 
 
 def edit_paths(edit: Edit) -> tuple[YamlPath, ...]:
@@ -157,7 +174,7 @@ def edit_paths(edit: Edit) -> tuple[YamlPath, ...]:
     where it goes. A path may run through a mapping the edit creates (MoveKey
     into a new mapping).
     """
-    if isinstance(edit, (SetValue,)):
+    if isinstance(edit, (SetValue, EmbeddedEdit)):
         return (edit.path,)
     if isinstance(edit, (InsertKey, DeleteKey)):
         return (edit.path + (edit.key,),)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from patcher.edits import DeleteItem, DeleteKey, InsertItem, InsertKey, MoveKey, SetValue
+from patcher.edits import DeleteItem, DeleteKey, EmbeddedEdit, InsertItem, InsertKey, MoveKey, SetValue
 from patcher.resources import Resource
 
 
@@ -41,7 +41,7 @@ def overridden(edits: Iterable, resources: Iterable[Resource], subject: str = ""
 
 
 def _paths(edit) -> list[tuple]:
-    if isinstance(edit, SetValue):
+    if isinstance(edit, (SetValue, EmbeddedEdit)):
         return [tuple(edit.path)]
     if isinstance(edit, (InsertKey, DeleteKey)):
         return [tuple(edit.path) + (edit.key,)]
