@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 
 from deepdiff import DeepDiff
 
-from patcher.edits import (YAML_EDITS, AddDocument, DeleteDocument, Edit, ReplaceText, YamlPath,
+from patcher.edits import (YAML_EDITS, AddDocument, DeleteDocument, EmbeddedEdit, Edit, ReplaceText, YamlPath,
                            edit_paths)
 from patcher.resources import is_resource
 from patcher.source import PatcherError
@@ -69,9 +69,26 @@ def verify_file(path: str, old: str | None, new: str | None, edits: Sequence[Edi
                                    path, hint="this is a patcher bug; nothing was written")
         if changes:
             touched.append((kept[new_index], after))
+    for edit in edits:
+        if isinstance(edit, EmbeddedEdit) and edit.doc in old_index:
+            _verify_embedded(path, old_docs[edit.doc], new_docs[old_index.index(edit.doc)], edit, parse)
     if validator is not None:
         for before, data in touched:
             _validate(validator, path, before, data)
+
+
+def _verify_embedded(path: str, before, after, edit: EmbeddedEdit, parse: Parse) -> None:
+    """The document a block string holds is parsed too: it must differ exactly where the inner
+    edits say, by the same check as a file's documents."""
+    where = ".".join(str(p) for p in edit.path)
+    old, new = _at(before, edit.path), _at(after, edit.path)
+    if not isinstance(old, str) or not isinstance(new, str):
+        raise PatcherError(f"the fix edits the YAML held in {where}, which is not a string before and after",
+                           path, hint="this is a patcher bug; nothing was written")
+    try:
+        verify_file(path, old, new, edit.edits, None, parse)
+    except PatcherError as exc:
+        raise PatcherError(f"in the YAML held in {where}: {exc.message}", path, hint=exc.hint) from None
 
 
 def _replaced_text(edits: Sequence[Edit], before, after) -> bool:
