@@ -20,6 +20,7 @@ from patcher import helm_process
 from patcher.chart_copy import LeftOut, copy_chart
 from patcher.containment import inside
 from patcher.deployed.charts import ChartGraph, archive_member, archive_name, template_file
+from patcher.deployed.inline_values import InlineValues, inline_text, inline_values
 from patcher.deployed.template_lines import start_lines
 from patcher.entrypoints.records import ArgoSource, HelmInstall
 from patcher.source import PatcherError
@@ -34,6 +35,7 @@ class Release:
     values: tuple[str, ...] = ()  # repository-relative values files
     declared_in: str | None = None  # file:line that said so
     inline: str = ""  # values written in place (an Argo CD Application's helm.values), as YAML text
+    inline_at: InlineValues | None = None  # where they are written, when a fix can edit them there
     # (path in the chart copy, repository chart folder): file:// dependencies, placed in charts/
     # as `helm dependency build` would
     linked: tuple[tuple[str, str], ...] = ()
@@ -87,6 +89,7 @@ class Declared:
     values: tuple[str, ...]  # repository-relative values files
     where: str
     inline: str = ""
+    inline_at: InlineValues | None = None
 
 
 def releases_for(charts: tuple[str, ...], declared: list[Declared],
@@ -109,7 +112,7 @@ def releases_for(charts: tuple[str, ...], declared: list[Declared],
         if item.chart in covered:
             continue
         releases.append(Release(item.chart, item.name, item.namespace or "default", item.values, item.where,
-                                item.inline))
+                                item.inline, item.inline_at))
         covered.add(item.chart)
     for chart in charts:
         if chart not in covered and chart not in subcharts:
@@ -142,11 +145,8 @@ def from_applications(sources: list[ArgoSource], charts: tuple[str, ...]) -> lis
         helm = source.helm
         values = tuple(str(v) if "://" in str(v) else posixpath.normpath(posixpath.join(path, str(v)))
                        for v in helm.get("valueFiles") or ())
-        inline = helm.get("values") if isinstance(helm.get("values"), str) else ""
-        if isinstance(helm.get("valuesObject"), dict):
-            inline = json.dumps(helm["valuesObject"])  # JSON is YAML; valuesObject wins, as in Argo CD
         out.append(Declared(path, str(helm.get("releaseName") or source.application), source.namespace, values,
-                            source.where, inline))
+                            source.where, inline_text(helm), inline_values(source)))
     return out
 
 

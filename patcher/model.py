@@ -19,6 +19,7 @@ from patcher.deployed.kustomize_build import BuiltResource, RootBuild, build_roo
 from patcher.containment import boundary, inside
 from patcher.deployed.gateway_chart import VALUES_SOURCE as GATEWAY_VALUES
 from patcher.deployed.ingress import model_ingress
+from patcher.deployed.inline_values import read_inline
 from patcher.durations import seconds
 from patcher.deployed.deployed_set import DeployedSet, Deployer, deployed_set
 from patcher.deployed.variants import Identity, variant_notes, variants as find_variants
@@ -673,10 +674,19 @@ def release_values(workspace: Workspace, release: Release, cache: ParseCache) ->
         if docs and isinstance(docs[0].data, dict):
             merged = _deep_merge(merged, docs[0].data)
     if release.inline:
-        docs = cache.documents(f"{release.declared_in} (helm values)", release.inline)
+        at = release.inline_at
+        docs = read_inline(release.inline, f"{release.declared_in} (helm values)", at,
+                           _application_document(workspace, at, cache), cache.documents)
         if docs and isinstance(docs[0].data, dict):
             merged = _deep_merge(merged, docs[0].data)
     return merged or None
+
+
+def _application_document(workspace: Workspace, at, cache: ParseCache):
+    """The Application document whose inline values a release passes (for positions), if read."""
+    text = workspace.texts.get(at.file) if at is not None else None
+    docs = cache.documents(at.file, text) if text is not None else []
+    return docs[at.doc] if at is not None and at.doc < len(docs) else None
 
 
 def _read_values(root: Path, path: str, release: Release) -> str:

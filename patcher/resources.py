@@ -37,6 +37,9 @@ class Source:
     # the namespace as the entry points wrote it, when the resource names none and every entry point
     # deploying it gives one patcher cannot resolve ('$APP_NS'): judged for its own defects only
     namespace_unknown: str | None = None
+    # a resource an Argo CD Application's ``helm.values`` string configures: the path of that
+    # string in the document; ``prefix`` is then a path in the YAML document the string holds
+    embedded: tuple | None = None
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,8 @@ def sources(text: str, folders: frozenset[str] = FOLDERS):
 def test_an_application_with_one_source() -> None:
     assert sources(APP) == ([ArgoSource(
         "argo.yaml", 0, "web", "shop", "charts/web", "https://git.example/x.git", None, "",
-        {"valueFiles": ["values-kind.yaml"], "parameters": [{"name": "port", "value": "8080"}]})], [])
+        {"valueFiles": ["values-kind.yaml"], "parameters": [{"name": "port", "value": "8080"}]},
+        at=("spec", "source"))], [])
 
 
 def test_a_path_that_is_not_a_folder_here_is_not_this_repository() -> None:
@@ -50,9 +51,10 @@ def test_a_remote_chart_source() -> None:
             " directory: {recurse: true}}\n")
     assert sources(text) == ([
         ArgoSource("argo.yaml", 0, "gw", "istio-ingress", None, "https://istio-release.storage.googleapis.com/charts",
-                   "gateway", "1.22.1", {"valuesObject": {"service": {"type": "NodePort"}}}),
+                   "gateway", "1.22.1", {"valuesObject": {"service": {"type": "NodePort"}}},
+                   at=("spec", "sources", 0)),
         ArgoSource("argo.yaml", 0, "gw", "istio-ingress", "apps/a", "https://git.example/x.git",
-                   kustomize={"namePrefix": "a-"}, directory={"recurse": True}),
+                   kustomize={"namePrefix": "a-"}, directory={"recurse": True}, at=("spec", "sources", 1)),
     ], [])
 
 
@@ -110,6 +112,8 @@ def test_go_template_parameters() -> None:
     found, notes = sources(text)
     assert [(s.application, s.namespace, s.path) for s in found] == [("app-a", "a", "apps/a"), ("app-b", "b", "apps/b")]
     assert notes == []
+    # a generated Application is no document of the file: no path in it to edit its values at
+    assert [s.at for s in found] == [None, None]
 
 
 def test_a_generated_application_that_is_malformed_is_named_in_a_note() -> None:

@@ -120,16 +120,40 @@ def test_a_templated_field_no_values_key_carries_is_refused(tmp_path) -> None:
                               "only made to add an item to a list")
 
 
-def test_a_key_set_in_inline_argo_values_is_refused(tmp_path) -> None:
+APP = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: edge\n  namespace: argocd\n"
+       "spec:\n  source:\n    repoURL: https://git.example.com/x.git\n    path: edge\n    helm:\n{helm}"
+       "  destination:\n    namespace: ingress\n")
+INLINE_PORTS = "        service:\n          ports:\n            - name: http\n              port: 80\n"
+
+
+def test_a_key_set_in_inline_argo_values_is_placed_in_the_values_string(tmp_path) -> None:
     values = "service:\n  ports:\n    - name: http\n      port: 80\n"
-    app = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: edge\n  namespace: argocd\n"
-           "spec:\n  source:\n    repoURL: https://git.example.com/x.git\n    path: edge\n    helm:\n"
-           "      values: |\n        service:\n          ports:\n            - name: http\n              port: 80\n"
-           "  destination:\n    namespace: ingress\n")
+    app = APP.format(helm="      values: |\n" + INLINE_PORTS)
+    root = _chart(tmp_path, values, **{"apps/edge.yaml": app})
+    placed = _place(root, [C.AddItem(("spec", "ports"), NEW_PORT)])
+    assert placed.refused == ""
+    assert placed.edits == (E.EmbeddedEdit("apps/edge.yaml", 0, ("spec", "source", "helm", "values"), (
+        E.InsertItem("apps/edge.yaml", 0, ("service", "ports"), NEW_PORT),)),)
+
+
+def test_a_key_set_in_an_argo_values_object_is_placed_there(tmp_path) -> None:
+    values = "service:\n  ports:\n    - name: http\n      port: 80\n"
+    app = APP.format(helm="      valuesObject:\n" + INLINE_PORTS)
+    root = _chart(tmp_path, values, **{"apps/edge.yaml": app})
+    placed = _place(root, [C.AddKey(("spec", "ports", 0), "nodePort", 30080)])
+    assert placed.refused == ""
+    assert placed.edits == (E.InsertKey("apps/edge.yaml", 0, ("spec", "source", "helm", "valuesObject", "service",
+                                                              "ports", 0), "nodePort", 30080),)
+
+
+def test_a_templated_values_string_is_refused(tmp_path) -> None:
+    values = "service:\n  ports:\n    - name: http\n      port: 80\n"
+    app = APP.format(helm="      values: |\n" + INLINE_PORTS + "        note: '{{ .Values.x }}'\n")
     root = _chart(tmp_path, values, **{"apps/edge.yaml": app})
     placed = _place(root, [C.AddItem(("spec", "ports"), NEW_PORT)])
     assert placed.edits == ()
-    assert placed.refused.startswith("values key service.ports is set in the inline values of apps/edge.yaml")
+    assert placed.refused == ("values key service.ports is set in the inline values of apps/edge.yaml: Application "
+                              "edge, which are templated ({{ }}): what they become is not the text a fix could edit")
 
 
 def test_an_item_appended_to_a_list_the_template_ranges_over(tmp_path) -> None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from patcher.deployed import gateway_chart
+from patcher.deployed.inline_values import InlineValues, inline_values, read_inline
 from patcher.deployed.istio_operator import UnknownProfile, gateways as operator_gateways, set_value, typed
 from patcher.deployed.service_patch import PatchError, apply as apply_patch
 from patcher.entrypoints import ArgoSource, EntryPoints, HelmInstall, IstioctlInstall, Patch
@@ -207,9 +208,14 @@ def _argo(source: ArgoSource, resources: list[Resource], unmodelled, diagnostics
     if isinstance(helm.get("valuesObject"), dict):
         layers.append(helm["valuesObject"])  # Argo CD uses it instead of values when both are set
     elif isinstance(helm.get("values"), str):
+        app = _application_of(resources, source)
         try:
-            docs = read_documents(helm["values"], source.file)
-        except PatcherError:
+            docs = read_inline(helm["values"], source.file, inline_values(source),
+                               app.document if app is not None else None, read_documents)
+        except PatcherError as exc:
+            diagnostics.append(Diagnostic(exc.file or source.file, f"{source.where}: {exc.message}; its gateway "
+                                          "Service is not modelled", exc.line if exc.file else None,
+                                          level="warning"))
             docs = []
         if not docs or not isinstance(docs[0].data, (dict, type(None))):
             unmodelled.append(source.where)
@@ -227,13 +233,19 @@ def _argo(source: ArgoSource, resources: list[Resource], unmodelled, diagnostics
     data = gateway_chart.service(release, source.namespace or "default", values)
     if data is None:
         return
-    app = next((r for r in resources if r.source.file == source.file and r.source.doc == source.doc
-                and r.kind == "Application"), None)
+    app = _application_of(resources, source)
     declared = f"the gateway chart of {source.where}"
     at = _values_object_ports(app, source) if app is not None and not params else None
+    block = _values_string_ports(app, source, layers) if app is not None and not params else None
     if at is not None:
         source_ = Source(app.source.file, app.source.doc, app.source.editable, base=("spec", "ports"), prefix=at,
                          declared_by=declared, deployed_by=(source.where,))
+        document = app.document
+    elif block is not None:
+        # the ports are written in the YAML document the values string holds: a fix edits it there
+        source_ = Source(app.source.file, app.source.doc, False, base=("spec", "ports"), prefix=("service", "ports"),
+                         line=app.location(block.path).line, declared_by=declared, deployed_by=(source.where,),
+                         embedded=block.path)
         document = app.document
     else:
         line = app.location(_source_path(app, source) or ()).line if app is not None else None
@@ -251,6 +263,30 @@ def _source_path(app: Resource, source: ArgoSource) -> tuple | None:
         if isinstance(s, dict) and s.get("chart") == source.chart and s.get("repoURL") == source.repo_url:
             return ("spec", "sources", i)
     return None
+
+
+def gateway_service(source: ArgoSource) -> dict[str, Any] | None:
+    """The Service the public gateway chart renders for this source's values, as the model reads
+    it (None when it renders none, or the values cannot be read)."""
+    found = list(_argo(source, [], [], []))
+    return found[0][0].data if found else None
+
+
+def _application_of(resources: list[Resource], source: ArgoSource) -> Resource | None:
+    return next((r for r in resources if r.source.file == source.file and r.source.doc == source.doc
+                 and r.kind == "Application"), None)
+
+
+def _values_string_ports(app: Resource, source: ArgoSource, layers: list) -> InlineValues | None:
+    """Where the Application's values string writes service.ports, when it does and the string is
+    the Application's own text (not templated, the only values layer)."""
+    at = inline_values(source)
+    if at is None or not at.embedded or app.source.file != at.file or not app.source.editable:
+        return None
+    if "{{" in str(source.helm.get("values")) or len(layers) != 1:
+        return None
+    service = layers[0].get("service") if isinstance(layers[0], dict) else None
+    return at if isinstance(service, dict) and isinstance(service.get("ports"), list) else None
 
 
 def _values_object_ports(app: Resource, source: ArgoSource) -> tuple | None:

@@ -34,7 +34,7 @@ def argo_sources(documents: Mapping[str, list[Document]],
             if data.get("kind") == "Application":
                 if resource_problem(data, "Application"):
                     continue  # reported, and left out, when the model admits resources
-                sources += _application(path, doc.index, data, folders)
+                sources += _application(path, doc.index, data, folders, written=True)
             elif data.get("kind") == "ApplicationSet" and isinstance(data.get("spec"), dict):
                 found, more = _application_set(path, doc, data, folders)
                 sources += found
@@ -48,16 +48,20 @@ def argo_sources(documents: Mapping[str, list[Document]],
     return sources, notes
 
 
-def _application(file: str, index: int, data: Mapping[str, Any], folders: frozenset[str]) -> list[ArgoSource]:
+def _application(file: str, index: int, data: Mapping[str, Any], folders: frozenset[str],
+                 written: bool = False) -> list[ArgoSource]:
+    """``written``: the Application is the document itself (not generated), so each source's
+    path in it is recorded."""
     spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
     metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
     name = str(metadata.get("name") or "")
     destination = spec.get("destination") if isinstance(spec.get("destination"), dict) else {}
     namespace = destination.get("namespace")
     namespace = str(namespace) if isinstance(namespace, (str, int)) and namespace != "" else None
-    listed = spec.get("sources") if isinstance(spec.get("sources"), list) else [spec.get("source")]
+    several = isinstance(spec.get("sources"), list)
+    listed = spec["sources"] if several else [spec.get("source")]
     out = []
-    for source in listed:
+    for number, source in enumerate(listed):
         if not isinstance(source, dict):
             continue
         path = None
@@ -68,7 +72,8 @@ def _application(file: str, index: int, data: Mapping[str, Any], folders: frozen
         out.append(ArgoSource(
             file, index, name, namespace, path, str(source.get("repoURL") or ""),
             str(chart) if isinstance(chart, str) and chart else None, str(source.get("targetRevision") or ""),
-            _mapping(source.get("helm")), _mapping(source.get("kustomize")), _mapping(source.get("directory"))))
+            _mapping(source.get("helm")), _mapping(source.get("kustomize")), _mapping(source.get("directory")),
+            (("spec", "sources", number) if several else ("spec", "source")) if written else None))
     return out
 
 

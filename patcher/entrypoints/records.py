@@ -147,6 +147,9 @@ class ArgoSource:
     helm: Mapping[str, Any] = field(default_factory=dict)  # the source's helm block, as written
     kustomize: Mapping[str, Any] = field(default_factory=dict)  # the source's kustomize block
     directory: Mapping[str, Any] = field(default_factory=dict)  # recurse/include/exclude
+    # the source's path in the Application document (spec.source, spec.sources[i]); None for an
+    # ApplicationSet's generated Application, whose text is a template
+    at: tuple | None = None
 
     @property
     def where(self) -> str:

@@ -23,6 +23,7 @@ from patcher.intent.apply import OpMismatch, apply_ops
 from patcher.model import Model, release_values
 from patcher.place.helm_render import (Rendered, differs_only_in, identity, read_text, release_of, render_release,
                                       stable_render)
+from patcher.place.inline_values import inline_edits, with_edited_inline
 from patcher.place.result import Refused
 from patcher.resources import Resource
 from patcher.source import PatcherError
@@ -84,8 +85,9 @@ def place_in_values(model: Model, resource: Resource, ops, probe: Probe,
         texts = apply_edits({}, edits, lambda p: _must_read(model, p))
     except PatcherError as exc:
         raise Refused(f"values key {_show(key)} carries the change, but editing it failed: {exc.message}") from None
-    why = differs_only_in(probe.before, render_release(model, probe.release, texts={k: v for k, v in texts.items()
-                                                                                      if v is not None}),
+    release = with_edited_inline(model, probe.release, texts)
+    why = differs_only_in(probe.before, render_release(model, release, texts={k: v for k, v in texts.items()
+                                                                              if v is not None}),
                           probe.target, probe.expected)
     if why:
         raise Refused(f"the release rendered with values key {_show(key)} edited is not the fix: {why}")
@@ -203,8 +205,7 @@ def _values_edits(model: Model, release, key: tuple, rerooted, new: Any, effecti
     datas = {f: values_data(model, f) for f in files}
     defining = [f for f in files if _has(datas[f], key)]
     if release.inline and _has(_inline(release), key):
-        raise Refused(f"values key {_show(key)} is set in the inline values of {release.declared_in}, "
-                      "which this placement does not edit")
+        return inline_edits(release, key, rerooted, document_edit)
     if defining and (defining[-1] != chart_values or len(files) == 1):
         file = defining[-1]
         return tuple(document_edit(file, 0, _ordered_as_siblings(op, datas[file], key), lambda p, key=key: key + tuple(p))

@@ -8,6 +8,7 @@ from patcher.findings import Applicability, Finding, Fix
 from patcher.intent import changes as C
 from patcher.model import Model
 from patcher.place.created import place_create
+from patcher.place.inline_values import REMOTE, place_in_block
 from patcher.place.rendered import place_rendered
 from patcher.place.resolve import find_resource
 from patcher.place.result import Placed, Refused
@@ -31,6 +32,10 @@ def place_fix(model: Model, fix: Fix) -> Fix:
     if refused:
         return dataclasses.replace(fix, edits=(), applicability=Applicability.DISPLAY_ONLY,
                                    reason="; ".join(dict.fromkeys(refused)))
+    notes = list(dict.fromkeys(p.note for p in placed if p.note))
+    if notes:
+        fix = dataclasses.replace(fix, reason=" ".join([fix.reason] * bool(fix.reason) + [n[0].upper() + n[1:] + "."
+                                                                                          for n in notes]))
     downgrade = [p.downgrade for p in placed if p.downgrade]
     if downgrade:
         return dataclasses.replace(fix, edits=edits, applicability=Applicability.DISPLAY_ONLY,
@@ -44,7 +49,8 @@ def place(model: Model, change: C.Intent) -> Placed:
     target = change.target
     try:
         if isinstance(target, C.ResourceRef):
-            return Placed(_resource_edits(model, target, change.ops))
+            found = _resource_edits(model, target, change.ops)
+            return found if isinstance(found, Placed) else Placed(found)
         if isinstance(target, C.DocumentRef):
             return Placed(tuple(_document_edit(target.file, target.doc, op, lambda p: p) for op in change.ops))
         return Placed(tuple(_text_edit(target, op) for op in change.ops))
@@ -52,10 +58,12 @@ def place(model: Model, change: C.Intent) -> Placed:
         return Placed(refused=str(exc))
 
 
-def _resource_edits(model: Model, target: C.ResourceRef, ops) -> tuple[E.Edit, ...]:
+def _resource_edits(model: Model, target: C.ResourceRef, ops) -> tuple[E.Edit, ...] | Placed:
     resource = find_resource(model, target)
     if resource is None:
         raise Refused(f"{target} is no longer in the model")
+    if resource.source.embedded is not None:  # configured by an Argo CD Application's values string
+        return Placed(place_in_block(model, resource, ops, _document_edit), note=REMOTE)
     if not resource.source.editable:
         return place_rendered(model, resource, ops, _document_edit)
     src = resource.source
