@@ -211,7 +211,8 @@ def _argo(source: ArgoSource, resources: list[Resource], unmodelled, diagnostics
         app = _application_of(resources, source)
         try:
             docs = read_inline(helm["values"], source.file, inline_values(source),
-                               app.document if app is not None else None, read_documents)
+                               app.document if app is not None else None,
+                               lambda name, text: read_documents(text, name))
         except PatcherError as exc:
             diagnostics.append(Diagnostic(exc.file or source.file, f"{source.where}: {exc.message}; its gateway "
                                           "Service is not modelled", exc.line if exc.file else None,

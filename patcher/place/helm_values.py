@@ -205,7 +205,9 @@ def _values_edits(model: Model, release, key: tuple, rerooted, new: Any, effecti
     datas = {f: values_data(model, f) for f in files}
     defining = [f for f in files if _has(datas[f], key)]
     if release.inline and _has(_inline(release), key):
-        return inline_edits(release, key, rerooted, document_edit)
+        inline = _inline(release)
+        return inline_edits(release, key, tuple(_ordered_as_siblings(op, inline, key) for op in rerooted),
+                            document_edit)
     if defining and (defining[-1] != chart_values or len(files) == 1):
         file = defining[-1]
         return tuple(document_edit(file, 0, _ordered_as_siblings(op, datas[file], key), lambda p, key=key: key + tuple(p))
