@@ -1,0 +1,82 @@
+"""An Argo CD Application's inline Helm values (``helm.values: |``): read into the model with
+where they are written, fixed inside the block, refused with the reason where that is unsafe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers import apply, copy_tree, finding_rows, plan
+from patcher.config import load_config
+from patcher.model import build_model
+from patcher.plan import load_workspace
+
+FIXTURES = Path(__file__).parent / "fixtures" / "kind" / "unmapped-gateway-port"
+GATEWAY_CASE = FIXTURES / "argo-inline-values-gateway-chart" / "before"
+CHART_CASE = FIXTURES / "argo-inline-values-chart" / "before"
+RULE = "kind/unmapped-gateway-port"
+APP = "deploy/argocd/gateway.yaml"
+
+
+def _repo(tmp_path: Path, case: Path = GATEWAY_CASE, file: str = APP, edit=None) -> Path:
+    root = copy_tree(case, tmp_path / "repo")
+    if edit is not None:
+        target = root / file
+        target.write_bytes(edit(target.read_bytes().decode()).encode())
+    return root
+
+
+def _model(root: Path):
+    workspace, _ = load_workspace(root)
+    return build_model(workspace, load_config(root))
+
+
+def test_the_gateway_service_records_the_values_string_it_was_read_from(tmp_path) -> None:
+    model = _model(_repo(tmp_path))
+    svc = next(r for r in model.resources if r.kind == "Service")
+    assert (svc.source.file, svc.source.embedded, svc.source.line) == (APP, ("spec", "source", "helm", "values"), 13)
+    assert svc.file_path(("spec", "ports", 1, "nodePort")) == ("service", "ports", 1, "nodePort")
+
+
+def test_the_fix_inside_the_block_changes_no_byte_outside_it_and_says_the_chart_is_not_here(tmp_path) -> None:
+    root = _repo(tmp_path)
+    before = (root / APP).read_bytes()
+    result = plan(root, RULE)
+    [finding] = result.findings
+    assert finding.fix.reason == ("The gateway chart is not in this repository: the fix is proven on the Service "
+                                  "patcher models from the chart's values contract, not by rendering the chart.")
+    apply(root, RULE)
+    after = (root / APP).read_bytes()
+    cut = before.index(b"            - name: http2")
+    block_end = before.index(b"\r\n\r\n        labels:")
+    assert after[:cut] == before[:cut] and after.endswith(before[block_end:])
+    assert after[cut:len(after) - len(before) + block_end] == before[cut:block_end] + (
+        b"\r\n            - name: http-admin\r\n              port: 8443\r\n              targetPort: 8443\r\n"
+        b"              nodePort: 30000")
+
+
+def test_a_templated_values_string_gets_no_fix(tmp_path) -> None:
+    root = _repo(tmp_path, edit=lambda t: t.replace("          team: shop", "          team: '{{ .team }}'"))
+    [row] = finding_rows(plan(root, RULE))
+    assert row["fix"] is None
+    assert row["message"].endswith("; the Service is declared by the gateway chart of deploy/argocd/gateway.yaml: "
+                                   "Application istio-ingressgateway: add the port (with a fixed nodePort) there")
+
+
+def test_a_values_string_that_is_not_yaml_is_named_at_its_line(tmp_path) -> None:
+    # line 21 is broken; the parser finds out on the next line of the block, as it would in a file
+    root = _repo(tmp_path, edit=lambda t: t.replace("              port: 80\r\n", "              port: [80\r\n"))
+    model = _model(root)
+    assert [(d.file, d.line, d.level, d.message) for d in model.diagnostics if d.level == "warning"] == [
+        (APP, 22, "warning", "deploy/argocd/gateway.yaml: Application istio-ingressgateway: the Helm values written "
+                             "in spec.source.helm.values do not parse: YAML syntax error: did not find expected ',' "
+                             "or ']'; its gateway Service is not modelled")]
+    assert not any(r.kind == "Service" for r in model.resources)
+
+
+def test_an_in_repo_chart_whose_values_string_is_not_yaml_is_an_error_at_its_line(tmp_path) -> None:
+    root = _repo(tmp_path, CHART_CASE, "deploy/argocd/ingress.yaml",
+                 lambda t: t.replace("            port: 80\n", "            port: [80\n"))
+    model = _model(root)
+    shown = [(d.file, d.line, d.message) for d in model.diagnostics if "do not parse" in d.message]
+    assert shown == [("deploy/argocd/ingress.yaml", 23, "the Helm values written in spec.source.helm.values do not "
+                                                        "parse: YAML syntax error: did not find expected ',' or ']'")]
