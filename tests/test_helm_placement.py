@@ -185,3 +185,32 @@ def test_a_field_of_a_default_list_item_gives_the_release_file_the_whole_list(tm
     placed = _place(root, [C.AddKey(("spec", "ports", 0), "nodePort", 30080)])
     assert placed.edits == (E.InsertKey("edge/values-kind.yaml", 0, ("service",), "ports",
                                         [{"name": "http", "port": 80, "nodePort": 30080}]),)
+
+
+def test_inline_values_of_one_of_several_sources_are_edited_in_that_source(tmp_path) -> None:
+    values = "service:\n  ports:\n    - name: http\n      port: 80\n"
+    app = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: edge\n  namespace: argocd\n"
+           "spec:\n  sources:\n    - repoURL: https://git.example.com/values.git\n      ref: values\n"
+           "    - repoURL: https://git.example.com/x.git\n      path: edge\n      helm:\n        values: |\n"
+           "          service:\n            ports:\n              - name: http\n                port: 80\n"
+           "  destination:\n    namespace: ingress\n")
+    root = _chart(tmp_path, values, **{"apps/edge.yaml": app})
+    placed = _place(root, [C.AddItem(("spec", "ports"), NEW_PORT)])
+    assert placed.edits == (E.EmbeddedEdit("apps/edge.yaml", 0, ("spec", "sources", 1, "helm", "values"), (
+        E.InsertItem("apps/edge.yaml", 0, ("service", "ports"), NEW_PORT),)),)
+
+
+def test_inline_values_an_application_set_generates_are_refused(tmp_path) -> None:
+    values = "service:\n  ports:\n    - name: http\n      port: 80\n"
+    app_set = ("apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: edges\n"
+               "spec:\n  generators:\n    - list:\n        elements:\n          - {ns: ingress}\n  template:\n"
+               "    metadata:\n      name: 'edge-{{ns}}'\n    spec:\n      source:\n"
+               "        repoURL: https://git.example.com/x.git\n        path: edge\n        helm:\n"
+               "          values: |\n            service:\n              ports:\n                - name: http\n"
+               "                  port: 80\n      destination:\n        namespace: '{{ns}}'\n")
+    root = _chart(tmp_path, values, **{"apps/edges.yaml": app_set})
+    placed = _place(root, [C.AddItem(("spec", "ports"), NEW_PORT)])
+    assert placed.edits == ()
+    assert placed.refused == ("values key service.ports is set in the inline values of apps/edges.yaml: Application "
+                              "edge-ingress, which are generated (an ApplicationSet's template): change the template "
+                              "by hand")

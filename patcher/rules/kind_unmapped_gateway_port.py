@@ -13,7 +13,11 @@ NodePorts too) when kind maps some of its NodePorts; when kind maps none, the
 host reaches it through its external IP or a port-forward, and it is not judged.
 An ingress Service a chart of the repository renders gets its port through the
 chart: in the values key that renders its ports (found by rendering), else in a
-new values key its template renders after the ports it writes.
+new values key its template renders after the ports it writes. When an Argo CD
+Application's inline values (`helm.values: |` or `valuesObject`) set those ports,
+the port is added there, inside the values block; for the public Istio gateway
+chart, which is not in the repository, the fix is proven on the Service modelled
+from its values, not by rendering the chart.
 
 Why it matters: the Gateway looks configured, but `curl localhost:<port>` is
 refused, because one layer in front of it was never opened.
