@@ -77,11 +77,12 @@ def test_ep_argo_entry_points() -> None:
         ArgoSource(sets, 1, "relay-south", "relay-south", "charts/relay", mirror,
                    helm={"parameters": [{"name": "region", "value": "south"}]}),
         ArgoSource(apps, 0, "relay-edge", "edge", "charts/relay", orbit, None, "main",
-                   {"releaseName": "relay", "valueFiles": ["values-edge.yaml"], "valuesObject": {"replicas": 2}}),
+                   {"releaseName": "relay", "valueFiles": ["values-edge.yaml"], "valuesObject": {"replicas": 2}},
+                   at=("spec", "sources", 0)),
         ArgoSource(apps, 0, "relay-edge", "edge", None, "https://istio-release.storage.googleapis.com/charts",
-                   "gateway", "1.22.3", {"values": "service:\n  type: NodePort\n"}),
+                   "gateway", "1.22.3", {"values": "service:\n  type: NodePort\n"}, at=("spec", "sources", 1)),
         ArgoSource(apps, 1, "legacy", "old-world", "platform/legacy", orbit,
-                   directory={"recurse": True, "exclude": "*-test.yaml"}),
+                   directory={"recurse": True, "exclude": "*-test.yaml"}, at=("spec", "source")),
     ))
     assert model.entry_points.deploys
     notes = [(d.file, d.line, d.message) for d in model.diagnostics if d.level == "note"]

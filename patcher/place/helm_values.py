@@ -85,7 +85,7 @@ def place_in_values(model: Model, resource: Resource, ops, probe: Probe,
         texts = apply_edits({}, edits, lambda p: _must_read(model, p))
     except PatcherError as exc:
         raise Refused(f"values key {_show(key)} carries the change, but editing it failed: {exc.message}") from None
-    release = with_edited_inline(model, probe.release, texts)
+    release = with_edited_inline(probe.release, texts)
     why = differs_only_in(probe.before, render_release(model, release, texts={k: v for k, v in texts.items()
                                                                               if v is not None}),
                           probe.target, probe.expected)

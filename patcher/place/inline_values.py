@@ -26,8 +26,8 @@ from patcher.source import PatcherError
 from patcher.transform import apply_edits
 from patcher.yamlread import read_documents
 
-REMOTE = ("the gateway chart is not in this repository: the fix is proven on the Service patcher models "
-          "from the chart's values contract, not by rendering the chart")
+REMOTE = ("The gateway chart is not in this repository: the fix is proven on the Service patcher models "
+          "from the chart's values contract, not by rendering the chart.")
 
 
 def inline_edits(release, key: tuple, ops, document_edit: Callable) -> tuple[E.Edit, ...]:
@@ -45,7 +45,7 @@ def inline_edits(release, key: tuple, ops, document_edit: Callable) -> tuple[E.E
     return (E.EmbeddedEdit(at.file, at.doc, at.path, inner),)
 
 
-def with_edited_inline(model: Model, release, texts: Mapping[str, str | None]):
+def with_edited_inline(release, texts: Mapping[str, str | None]):
     """The release as the edited Application gives it: its inline values read from ``texts``."""
     at: InlineValues | None = release.inline_at
     if at is None or at.file not in texts or texts[at.file] is None:
@@ -64,7 +64,7 @@ def place_in_block(model: Model, resource: Resource, ops, document_edit: Callabl
     Service from the edited Application."""
     src = resource.source
     source = next((s for s in model.entry_points.applications if s.file == src.file and s.doc == src.doc
-                   and (inline_values(s) or _NOWHERE).path == src.embedded), None)
+                   and (at := inline_values(s)) is not None and at.path == src.embedded), None)
     if source is None:
         raise Refused(f"{resource.ref} is no longer declared by {src.declared_by}")
 
@@ -89,9 +89,6 @@ def place_in_block(model: Model, resource: Resource, ops, document_edit: Callabl
     if rebuilt != expected:
         raise Refused(f"the Service modelled from the edited values of {source.where} is not the fix")
     return (edit,)
-
-
-_NOWHERE = InlineValues("", -1, (), False)
 
 
 def _must_read(model: Model, path: str) -> str:

@@ -34,8 +34,7 @@ def place_fix(model: Model, fix: Fix) -> Fix:
                                    reason="; ".join(dict.fromkeys(refused)))
     notes = list(dict.fromkeys(p.note for p in placed if p.note))
     if notes:
-        fix = dataclasses.replace(fix, reason=" ".join([fix.reason] * bool(fix.reason) + [n[0].upper() + n[1:] + "."
-                                                                                          for n in notes]))
+        fix = dataclasses.replace(fix, reason=" ".join(filter(None, [fix.reason, *notes])))
     downgrade = [p.downgrade for p in placed if p.downgrade]
     if downgrade:
         return dataclasses.replace(fix, edits=edits, applicability=Applicability.DISPLAY_ONLY,

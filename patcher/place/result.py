@@ -16,7 +16,7 @@ class Placed:
     refused: str = ""
     downgrade: str = ""
     where: str = ""  # the file a generated resource goes to, named in the fix's title
-    note: str = ""  # what the proof of the edits rests on, added to the fix's reason
+    note: str = ""  # what the proof of the edits rests on (sentences), added to the fix's reason
 
 
 class Refused(Exception):
