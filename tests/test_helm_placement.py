@@ -214,3 +214,14 @@ def test_inline_values_an_application_set_generates_are_refused(tmp_path) -> Non
     assert placed.refused == ("values key service.ports is set in the inline values of apps/edges.yaml: Application "
                               "edge-ingress, which are generated (an ApplicationSet's template): change the template "
                               "by hand")
+
+
+def test_a_values_string_that_is_not_a_literal_block_is_refused(tmp_path) -> None:
+    values = "service:\n  ports:\n    - name: http\n      port: 80\n"
+    app = APP.format(helm="      values: \"service: {ports: [{name: http, port: 80}]}\"\n")
+    root = _chart(tmp_path, values, **{"apps/edge.yaml": app})
+    placed = _place(root, [C.AddItem(("spec", "ports"), NEW_PORT)])
+    assert placed.edits == ()
+    assert placed.refused == ("values key service.ports carries the change, but editing it failed: cannot edit: "
+                              "document 0 path ['spec', 'source', 'helm', 'values'] is a double-quoted string: only "
+                              "a literal block (|) is edited in place")
