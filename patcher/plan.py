@@ -20,8 +20,8 @@ from patcher.analyse import Selection, Skips, analyse, unknown_ignores
 from patcher.config import Config
 from patcher.containment import inside
 from patcher.discover import OUTSIDE_LINK, discover, read_in_place
-from patcher.edits import (AddDocument, CreateFile, DeleteDocument, DeleteItem, Edit, InsertItem, InsertKey,
-                           ReplaceText, edit_paths)
+from patcher.edits import (AddDocument, CreateFile, DeleteDocument, DeleteItem, Edit, EmbeddedEdit, InsertItem,
+                           InsertKey, ReplaceText, edit_paths)
 from patcher.findings import Applicability, Finding
 from patcher.model import ParseCache, Workspace, build_model
 from patcher.outputs import check_outputs
@@ -427,6 +427,8 @@ def _overlap(a: Edit, b: Edit) -> bool:
         return (a if isinstance(a, InsertItem) else b).index is not None
     if isinstance(a, InsertKey) and isinstance(b, InsertKey) and a.path == b.path:
         return a.key == b.key
+    if isinstance(a, EmbeddedEdit) and isinstance(b, EmbeddedEdit) and a.path == b.path:
+        return any(_overlap(x, y) for x in a.edits for y in b.edits)  # both inside one values string
     return any(pa[: len(pb)] == pb or pb[: len(pa)] == pa for pa in edit_paths(a) for pb in edit_paths(b))
 
 

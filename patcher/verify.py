@@ -16,6 +16,7 @@ from patcher.edits import (YAML_EDITS, AddDocument, DeleteDocument, EmbeddedEdit
 from patcher.resources import is_resource
 from patcher.source import PatcherError
 from patcher.validate import Validator
+from patcher.yamledit.embedded import grouped
 from patcher.yamlread import Document, read_documents
 
 
@@ -69,8 +70,8 @@ def verify_file(path: str, old: str | None, new: str | None, edits: Sequence[Edi
                                    path, hint="this is a patcher bug; nothing was written")
         if changes:
             touched.append((kept[new_index], after))
-    for edit in edits:
-        if isinstance(edit, EmbeddedEdit) and edit.doc in old_index:
+    for edit in grouped(edits):
+        if edit.doc in old_index:
             _verify_embedded(path, old_docs[edit.doc], new_docs[old_index.index(edit.doc)], edit, parse)
     if validator is not None:
         for before, data in touched:

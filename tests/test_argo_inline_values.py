@@ -80,3 +80,16 @@ def test_an_in_repo_chart_whose_values_string_is_not_yaml_is_an_error_at_its_lin
     shown = [(d.file, d.line, d.message) for d in model.diagnostics if "do not parse" in d.message]
     assert shown == [("deploy/argocd/ingress.yaml", 23, "the Helm values written in spec.source.helm.values do not "
                                                         "parse: YAML syntax error: did not find expected ',' or ']'")]
+
+
+def test_two_ports_go_into_the_same_block_in_one_pass(tmp_path) -> None:
+    more = ('    - port:\n        number: 9090\n        name: http-metrics\n        protocol: HTTP\n'
+            '      hosts:\n        - "metrics.shop.local"\n')
+    root = _repo(tmp_path, file="mesh/gateway.yaml", edit=lambda t: t + more)
+    result = apply(root, RULE)
+    assert [(a.number, a.finding.location.line) for a in result.applied] == [(1, 18), (1, 24)]
+    text = (root / APP).read_bytes().decode()
+    assert ("              nodePort: 30080\r\n            - name: http-admin\r\n              port: 8443\r\n"
+            "              targetPort: 8443\r\n              nodePort: 30000\r\n            - name: http-metrics\r\n"
+            "              port: 9090\r\n              targetPort: 9090\r\n              nodePort: 30001\r\n\r\n"
+            "        labels:") in text

@@ -19,7 +19,7 @@ from typing import Any
 from patcher.edits import DeleteDocument, EmbeddedEdit, MoveKey, YamlEdit
 
 from . import batch, data, move
-from .embedded import apply_embedded
+from .embedded import apply_embedded, grouped
 from .documents import delete_document
 from .errors import YamlEditError
 from .ops import check_old, position, splice_for
@@ -37,7 +37,7 @@ def read_roundtrip(text: str) -> str:
 def apply_yaml_edits(text: str, edits: Sequence[YamlEdit]) -> str:
     body, envelope = unwrap(text)
     ordered = [e for e in edits if not isinstance(e, EmbeddedEdit)]
-    embedded = [e for e in edits if isinstance(e, EmbeddedEdit)]
+    embedded = grouped(edits)
     if not ordered and not embedded:
         return text
     if ordered:

@@ -62,6 +62,19 @@ def _dedent(line: str, indent: int) -> str:
     return body[indent:] + line[len(body):]
 
 
+def grouped(edits) -> list[EmbeddedEdit]:
+    """The embedded edits of a file, those of one string merged into one (their inner edits all
+    address the document as it was, as a file's edits do)."""
+    merged: dict[tuple, EmbeddedEdit] = {}
+    for edit in edits:
+        if isinstance(edit, EmbeddedEdit):
+            key = (edit.doc, tuple(edit.path))
+            known = merged.get(key)
+            merged[key] = edit if known is None else EmbeddedEdit(known.file, known.doc, known.path,
+                                                                  known.edits + edit.edits)
+    return list(merged.values())
+
+
 def apply_embedded(text: str, edit: EmbeddedEdit, apply) -> str:
     """``text`` (LF, no BOM) with ``edit`` made; ``apply(inner, edits)`` edits the inner text."""
     roots = compose(text)

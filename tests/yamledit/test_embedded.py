@@ -128,3 +128,10 @@ def test_an_embedded_edit_is_the_same_edit_of_the_document_alone(text, indent, d
     except YamlEditError:
         return
     assert apply_yaml_edits(outer, [EmbeddedEdit("f", 0, ("outer", "values"), (edit,))]) == _embed(alone, indent)
+
+
+def test_edits_of_one_string_from_several_fixes_are_made_together() -> None:
+    text = "v: |\n  ports:\n    - 80\n"
+    first = embedded(InsertItem("a", 0, ("ports",), 81), path=("v",))
+    second = embedded(InsertItem("a", 0, ("ports",), 82), path=("v",))
+    assert apply_yaml_edits(text, [first, second]) == "v: |\n  ports:\n    - 80\n    - 81\n    - 82\n"
