@@ -33,7 +33,7 @@ from patcher.transform import apply_edits
 from patcher.deployed.overridden import overridden
 from patcher.unread import Unread, gaps, withheld_reason
 from patcher.validate import Validator, schema_location
-from patcher.verify import verify_file
+from patcher.verify.file import verify_file
 from patcher.yamlread import read_documents
 
 MAX_PASSES = 8
