@@ -249,9 +249,15 @@ def _created(pairs: _Pairs, after: Model, create: C.Create) -> tuple[set[Slot], 
     if not placed:
         return slots, f"the new {create.ref} is deployed into namespace {deployed[0].namespace}, not {namespace}"
     if "spec" in data and not any(strictly_equal(r.data.get("spec"), data["spec"]) for r in placed):
-        first = _differences({"spec": data["spec"]}, {"spec": placed[0].data.get("spec")})[:1]
-        where = f" at {_show(first[0])}" if first else ""
-        return slots, f"the new {create.ref} is built{_built_by(placed[0])} with another spec than the fix writes{where}"
+        built = placed[0]
+        differing = _differences({"spec": data["spec"]}, {"spec": built.data.get("spec")})
+        patches = [p for p in built.source.patched_paths if any(_related(p, d) for d in differing)]
+        if built.source.patched_by and patches:
+            return slots, (f"a Kustomize patch in {', '.join(built.source.patched_by)} sets "
+                           f"{', '.join(_show(p) for p in patches)} of the new {create.ref}{_built_by(built)}: "
+                           "what is deployed is not what the fix writes")
+        where = f" at {_show(differing[0])}" if differing else ""
+        return slots, f"the new {create.ref}{_built_by(built)} is deployed with another spec than the fix writes{where}"
     return slots, ""
 
 
