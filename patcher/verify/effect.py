@@ -40,6 +40,7 @@ def effect_failures(before: Model, after: Model, fixes: Sequence[Finding]) -> di
     """Why each fix among ``fixes`` (applied together, turning ``before`` into ``after``) does
     not have the effect its changes declare, by finding identity; empty when all do."""
     pairs = _Pairs(before, after)
+    reads_before, reads_after = _Reads(before), _Reads(after)
     legacy = [f for f in fixes if f.fix is not None and not f.fix.changes]
     legacy_files = {e.file for f in legacy for e in f.fix.edits}
     stating = [f for f in fixes if f.fix is not None and f.fix.changes]
@@ -47,7 +48,7 @@ def effect_failures(before: Model, after: Model, fixes: Sequence[Finding]) -> di
     accounted: set[tuple] = set()
     for group in _targets(pairs, stating):
         accounted |= group.accounted(pairs)
-        for identity, reason in group.failures(pairs, lambda r: bool(_reads(before, r) & legacy_files)).items():
+        for identity, reason in group.failures(pairs, lambda r: bool(reads_before(r) & legacy_files)).items():
             failures.setdefault(identity, reason)
     for finding in stating:
         for create in (c for c in finding.fix.changes if isinstance(c, C.Create)):
@@ -59,7 +60,7 @@ def effect_failures(before: Model, after: Model, fixes: Sequence[Finding]) -> di
         if slot in accounted:
             continue
         resource = new or old
-        reads = _reads(before, old) | _reads(after, new)
+        reads = reads_before(old) | reads_after(new)
         if reads & legacy_files:
             continue  # a fix that states no effect may have made this change
         for finding in stating:
@@ -86,6 +87,17 @@ class _Pairs:
     def __init__(self, before: Model, after: Model) -> None:
         self.old = _index(before.own_defect_resources)
         self.new = _index(after.own_defect_resources)
+        # (file, document) -> the slots of what is read from it, before and after: lookups stay linear
+        self.documents: dict[tuple[str, int], set[Slot]] = {}
+        self.old_documents: dict[tuple[str, int], list[Slot]] = {}
+        for side, index in ((0, self.old), (1, self.new)):
+            for key, listed in index.items():
+                for position, resource in enumerate(listed):
+                    where = (resource.source.file, resource.source.doc)
+                    self.documents.setdefault(where, set()).add((key, position))
+                    if side == 0:
+                        self.old_documents.setdefault(where, []).append((key, position))
+        self.added = [(slot, new) for slot in self.slots() for old, new in [self.at(slot)] if old is None and new]
 
     def slots(self) -> Iterable[Slot]:
         for key in dict.fromkeys([*self.old, *self.new]):
@@ -106,13 +118,13 @@ class _Pairs:
     def slots_of(self, target: C.ResourceRef) -> list[Slot]:
         """The old resources a target names (several when kustomize roots build one document
         into the same identity)."""
-        return [(key, i) for key, listed in self.old.items() for i, r in enumerate(listed)
-                if r.kind == target.kind and r.name == target.name and r.namespace == target.namespace
-                and r.api_version == target.api_version and r.source.file == target.file
-                and r.source.doc == target.doc]
-
-    def added(self) -> list[tuple[Slot, Resource]]:
-        return [(slot, new) for slot in self.slots() for old, new in [self.at(slot)] if old is None and new]
+        out = []
+        for slot in self.old_documents.get((target.file, target.doc), ()):
+            r = self.at(slot)[0]
+            if (r.kind, r.name, r.namespace, r.api_version) == (target.kind, target.name, target.namespace,
+                                                                target.api_version):
+                out.append(slot)
+        return out
 
 
 def _index(resources: Iterable[Resource]) -> dict[tuple, list[Resource]]:
@@ -143,9 +155,7 @@ class _Group:
         """The target, and what else is read from its document (another root's build of it, a
         Service an IstioOperator declares): the same text, changed by the same edit."""
         documents = {(old.source.file, old.source.doc) for old, _ in map(pairs.at, self.slots) if old}
-        return set(self.slots) | {slot for slot in pairs.slots() for old, new in [pairs.at(slot)]
-                                  if any(r is not None and (r.source.file, r.source.doc) in documents
-                                         for r in (old, new))}
+        return set(self.slots).union(*(pairs.documents.get(d, set()) for d in documents))
 
     def failures(self, pairs: _Pairs, shared) -> dict[str, str]:
         """Nothing when some resource of the target now is what the operations make of it."""
@@ -237,7 +247,7 @@ def _created(pairs: _Pairs, after: Model, create: C.Create) -> tuple[set[Slot], 
     kind, name = data.get("kind"), str(meta.get("name") or "")
     namespace = meta.get("namespace") or create.namespace
     # kustomize may prefix or suffix the name
-    found = [(slot, r) for slot, r in pairs.added() if r.kind == kind and name and name in r.name]
+    found = [(slot, r) for slot, r in pairs.added if r.kind == kind and name and name in r.name]
     if not found:
         return set(), f"the new {create.ref} is not among the resources the repository builds after the fix"
     slots = {slot for slot, _ in found}
@@ -263,22 +273,27 @@ def _created(pairs: _Pairs, after: Model, create: C.Create) -> tuple[set[Slot], 
 
 # --- what a resource is made from ----------------------------------------------------------------
 
-def _reads(model: Model, resource: Resource | None) -> set[str]:
-    """The repository files an edit of which may change ``resource`` as the model builds it."""
-    if resource is None:
-        return set()
-    src = resource.source
-    files = {src.file, *src.patched_by}
-    if src.kustomize_root is not None:
-        files |= {posixpath.join(src.kustomize_root, n) if src.kustomize_root else n for n in KUSTOMIZATION_NAMES}
-    if src.release:
+class _Reads:
+    """The repository files an edit of which may change a resource as ``model`` builds it."""
+
+    def __init__(self, model: Model) -> None:
+        self.releases: dict[str, frozenset[str]] = {}
         for release in model.releases:
-            if f"{release.name}/{release.namespace}" == src.release:
-                files |= set(release.values)
-                files |= {p for p in model.workspace.texts if p.startswith(release.chart.rstrip("/") + "/")}
-                if release.declared_in:
-                    files.add(release.declared_in.split(":")[0])
-    return files
+            prefix = release.chart.rstrip("/") + "/"
+            declared = [release.declared_in.split(":")[0]] if release.declared_in else []  # its inline values
+            self.releases[f"{release.name}/{release.namespace}"] = frozenset(
+                {*release.values, *declared, *(p for p in model.workspace.texts if p.startswith(prefix))})
+
+    def __call__(self, resource: Resource | None) -> set[str]:
+        if resource is None:
+            return set()
+        src = resource.source
+        files = {src.file, *src.patched_by}
+        if src.kustomize_root is not None:
+            files |= {posixpath.join(src.kustomize_root, n) for n in KUSTOMIZATION_NAMES}
+        if src.release:
+            files |= self.releases.get(src.release, frozenset())
+        return files
 
 
 def _built_by(resource: Resource) -> str:
