@@ -13,6 +13,7 @@ from deepdiff import DeepDiff
 
 from patcher.edits import (YAML_EDITS, AddDocument, DeleteDocument, Edit, ReplaceText, YamlPath,
                            edit_paths)
+from patcher.inline_yaml import EditInline
 from patcher.resources import is_resource
 from patcher.source import PatcherError
 from patcher.validate import Validator
@@ -47,6 +48,8 @@ def verify_file(path: str, old: str | None, new: str | None, edits: Sequence[Edi
     for edit in edits:
         if isinstance(edit, YAML_EDITS) and not isinstance(edit, DeleteDocument):
             declared.setdefault(edit.doc, []).extend(edit_paths(edit))
+        elif isinstance(edit, EditInline):  # the string holding the inner document changes
+            declared.setdefault(edit.doc, []).append(tuple(edit.path))
     touched = [(None, doc) for doc in new_docs[len(kept):]]  # (the document before, after)
     for new_index, (before, after) in enumerate(zip(kept, new_docs)):
         allowed = declared.get(old_index[new_index], [])
