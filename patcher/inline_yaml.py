@@ -1,4 +1,5 @@
-"""An edit of a YAML document held in a YAML string: an Argo CD Application's ``helm.values: |``.
+"""Applying EditInline (patcher.edits): a YAML document held in a YAML string, an Argo CD
+Application's ``helm.values: |``, edited in place.
 
 Helm values written inline in an Application are a document inside a block scalar. A fix to
 what they configure edits that inner document byte-minimally (patcher.yamledit) and writes it
@@ -9,24 +10,12 @@ ordinary edits (their paths run through it); it needs no edit of its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 
-from patcher.edits import YamlEdit, YamlPath
+from patcher.edits import EditInline, YamlEdit, YamlPath
 from patcher.source import PatcherError
 from patcher.yamledit import YamlEditError
 from patcher.yamledit.block import edit_block
-
-
-@dataclass(frozen=True)
-class EditInline:
-    """Apply ``edits`` to the YAML document the literal block scalar at ``path`` of document
-    ``doc`` holds; the inner edits address that document (their ``doc`` is its index, 0)."""
-
-    file: str
-    doc: int
-    path: YamlPath
-    edits: tuple[YamlEdit, ...]
 
 
 def apply_inline(path: str, text: str, edits: Sequence[EditInline]) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Callable, Mapping, Sequence
 
-from patcher.edits import YAML_EDITS, AddDocument, CreateFile, DeleteDocument, Edit, ReplaceText
-from patcher.inline_yaml import EditInline, apply_inline
+from patcher.edits import YAML_EDITS, AddDocument, CreateFile, DeleteDocument, Edit, EditInline, ReplaceText
+from patcher.inline_yaml import apply_inline
 from patcher.source import PatcherError, line_ending
 from patcher.yamledit import YamlEditError, apply_yaml_edits
 

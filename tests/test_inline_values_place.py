@@ -4,15 +4,19 @@ and verified by the model the new values give (patcher.verify.effect)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import jsonschema
+
 from patcher.config import load_config
+from patcher.edits import EditInline
 from patcher.findings import Finding, Fix, Severity
-from patcher.inline_yaml import EditInline
 from patcher.intent.changes import AddItem, Change, ResourceRef, Set
 from patcher.model import build_model
 from patcher.place.placement import place_fix
 from patcher.plan import load_workspace
+from patcher.render.data import edit_data
 from patcher.transform import apply_edits
 from patcher.verify import verify_file
 from patcher.verify.effect import effect_failures
@@ -79,3 +83,17 @@ def test_a_field_the_values_do_not_write_is_refused(tmp_path: Path) -> None:
     fix = place_fix(model, _finding(svc, Set(("spec", "type"), "NodePort", "LoadBalancer")).fix)
     assert (fix.edits, fix.applicability.label, fix.reason) == (
         (), "display-only", f"spec.type of Service edge/edge-gateway is not written in the inline values of {APP}")
+
+
+def test_the_inline_edit_in_json_matches_the_plan_schema(tmp_path: Path) -> None:
+    (tmp_path / "argocd").mkdir()
+    (tmp_path / APP).write_text(HEAD + VALUES + TAIL)
+    model = _model(tmp_path)
+    [edit] = place_fix(model, _finding(_service(model), AddItem(("spec", "ports"), HTTPS)).fix).edits
+    data = edit_data(edit)
+    assert data == {"type": "EditInline", "file": APP, "doc": 0, "path": ["spec", "source", "helm", "values"],
+                    "edits": [{"type": "InsertItem", "file": APP, "doc": 0, "path": ["service", "ports"],
+                               "value": HTTPS, "index": None}]}
+    schema = json.loads((Path(__file__).resolve().parent.parent / "docs" / "plan.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator({"$defs": schema["$defs"], "$ref": "#/$defs/edit"})
+    assert [e.message for e in validator.iter_errors(data)] == []

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from patcher.edits import DeleteKey, InsertItem, InsertKey, SetValue
-from patcher.inline_yaml import EditInline
+from patcher.edits import DeleteKey, EditInline, InsertItem, InsertKey, SetValue
 from patcher.source import PatcherError
 from patcher.transform import apply_edits
 from patcher.verify import verify_file

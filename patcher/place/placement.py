@@ -7,7 +7,6 @@ from patcher import edits as E
 from patcher.findings import Applicability, Finding, Fix
 from patcher.intent import changes as C
 from patcher.model import Model
-from patcher.inline_yaml import EditInline
 from patcher.place.created import place_create
 from patcher.place.inline_values import in_block
 from patcher.place.rendered import place_rendered
@@ -61,7 +60,7 @@ def _resource_edits(model: Model, target: C.ResourceRef, ops) -> tuple[E.Edit, .
     src = resource.source
     if src.block is not None:  # inline Helm values: edits of the document the string holds
         inner = tuple(_document_edit(src.file, 0, op, lambda p: in_block(resource, p)) for op in ops)
-        return (EditInline(src.file, src.doc, src.block, inner),)
+        return (E.EditInline(src.file, src.doc, src.block, inner),)
     if not resource.source.editable:
         return place_rendered(model, resource, ops)
 

@@ -11,9 +11,8 @@ from typing import Callable, Sequence
 
 from deepdiff import DeepDiff
 
-from patcher.edits import (YAML_EDITS, AddDocument, DeleteDocument, Edit, ReplaceText, YamlPath,
+from patcher.edits import (YAML_EDITS, AddDocument, DeleteDocument, Edit, EditInline, ReplaceText, YamlPath,
                            edit_paths)
-from patcher.inline_yaml import EditInline
 from patcher.resources import is_resource
 from patcher.source import PatcherError
 from patcher.validate import Validator
