@@ -91,3 +91,22 @@ def test_a_wrong_old_value_in_the_inner_document_is_refused() -> None:
     text = HEAD + "      values: |\n        service:\n          type: NodePort\n" + TAIL
     with pytest.raises(PatcherError, match="cannot edit the YAML held in spec.source.helm.values"):
         edited(text, SetValue(APP, 0, ("service", "type"), "ClusterIP", "LoadBalancer"))
+
+
+@pytest.mark.parametrize("block", [
+    "      values: |\n        a: 1\n\n        b: [x]   \n",
+    "      values: |-\n        a: 1\n\n\n",
+    "      values: |+\n        a: 1\n\n",
+    "      values: |4\n            a: 1\n",
+    "      values: |-2 # strip, indicator after it\n          a: 1\n",
+    "      values: |\n        a: 1\n        # a closing comment\n",
+])
+def test_a_block_round_trips_and_takes_a_key_at_its_own_indentation(block: str) -> None:
+    text = HEAD + block + TAIL
+    inner = block_text(text, 0, VALUES)
+    indent = " " * (len(block.splitlines()[1]) - len(block.splitlines()[1].lstrip(" ")))
+    new = edited(text, InsertKey(APP, 0, (), "replicas", 2))
+    assert block_text(new, 0, VALUES).startswith(inner.rstrip("\n"))
+    assert new.startswith(HEAD + block.splitlines(keepends=True)[0]) and new.endswith(TAIL)
+    assert f"\n{indent}replicas: 2\n" in new
+    assert new.replace(f"{indent}replicas: 2\n", "", 1) == text
