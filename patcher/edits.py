@@ -146,7 +146,21 @@ class ReplaceText:
 
 
 YamlEdit = Union[SetValue, InsertKey, DeleteKey, MoveKey, InsertItem, DeleteItem, DeleteDocument]
-Edit = Union[YamlEdit, CreateFile, AddDocument, ReplaceText]
+
+
+@dataclass(frozen=True)
+class EditInline:
+    """Apply ``edits`` to the YAML document the literal block scalar at ``path`` holds (an Argo CD
+    Application's ``helm.values: |``); the inner edits address that document (their ``doc`` is 0).
+    The block keeps its header and indentation; nothing outside it changes (patcher.inline_yaml)."""
+
+    file: str
+    doc: int
+    path: YamlPath
+    edits: tuple[YamlEdit, ...]
+
+
+Edit = Union[YamlEdit, CreateFile, AddDocument, ReplaceText, EditInline]
 YAML_EDITS = (SetValue, InsertKey, DeleteKey, MoveKey, InsertItem, DeleteItem, DeleteDocument)
 
 
@@ -163,7 +177,7 @@ def edit_paths(edit: Edit) -> tuple[YamlPath, ...]:
         return (edit.path + (edit.key,),)
     if isinstance(edit, MoveKey):
         return (edit.path + (edit.key,), edit.to_path + (edit.key,))
-    if isinstance(edit, (InsertItem, DeleteItem)):
+    if isinstance(edit, (InsertItem, DeleteItem, EditInline)):
         return (edit.path,)
     return ((),)
 

@@ -33,7 +33,8 @@ from patcher.transform import apply_edits
 from patcher.deployed.overridden import overridden
 from patcher.unread import Unread, gaps, withheld_reason
 from patcher.validate import Validator, schema_location
-from patcher.verify import verify_file
+from patcher.verify.effect import effect_failures
+from patcher.verify.file import verify_file
 from patcher.yamlread import read_documents
 
 MAX_PASSES = 8
@@ -208,13 +209,24 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
         chosen = _choose(_eligible(current, withheld), threshold, applied, failures, derived)
         if not chosen:
             break
-        step = _Step(root, texts, extra_read, validator, cache, progress, f"fix pass {number}: verifying")
-        for finding in step.apply(chosen):
+        before = dict(texts)
+        while True:  # a fix whose effect on what is built differs from its changes is taken out
+            step = _Step(root, texts, extra_read, validator, cache, progress, f"fix pass {number}: verifying")
+            kept = step.apply(chosen)
+            failures.update(step.failures)
+            live = {p: t for p, t in texts.items() if t is not None}
+            built = build_model(Workspace(root, live, workspace.inventory), config, cache)
+            wrong = effect_failures(model, built, kept)
+            if not wrong:
+                break
+            failures.update(wrong)
+            texts.clear()
+            texts.update(before)
+            chosen = [f for f in kept if f.identity not in wrong]
+        model = built
+        for finding in kept:
             applied[finding.identity] = applied.get(finding.identity, 0) + 1
             log.append(Applied(number, finding))
-        failures.update(step.failures)
-        live = {p: t for p, t in texts.items() if t is not None}
-        model = build_model(Workspace(root, live, workspace.inventory), config, cache)
         hidden_now: list[tuple[Finding, str]] = []
         current = analyse(model, selection, hidden=hidden_now, skips=skips)
         _withhold(current, not_read + list(model.unread) + skips.unread, withheld)
@@ -264,7 +276,8 @@ def _withhold(findings: list[Finding], unread: list[Unread], withheld: dict[str,
 def _overridden(findings: list[Finding], model, withheld: dict[str, str]) -> None:
     """Note the findings whose fix edits a field a Kustomize patch sets (patcher.deployed.overridden)."""
     for finding in findings:
-        if finding.fix is not None and finding.identity not in withheld:
+        # a fix stating its changes is judged by what is built after it (patcher.verify.effect)
+        if finding.fix is not None and not finding.fix.changes and finding.identity not in withheld:
             reason = overridden(finding.fix.edits, model.resources, finding.location.resource)
             if reason:
                 withheld[finding.identity] = reason

@@ -237,7 +237,9 @@ def _argo(source: ArgoSource, resources: list[Resource], unmodelled, diagnostics
         document = app.document
     else:
         line = app.location(_source_path(app, source) or ()).line if app is not None else None
-        source_ = Source(source.file, source.doc, False, line=line, declared_by=declared, deployed_by=(source.where,))
+        block = _values_block_ports(app, source, layers) if app is not None and not params else {}
+        source_ = Source(source.file, source.doc, False, line=line, declared_by=declared, deployed_by=(source.where,),
+                         **block)
         document = Document(0, data, None)
     yield (Resource("v1", "Service", data["metadata"]["name"], data["metadata"]["namespace"], data, source_,
                     document), dict(data["spec"]["selector"]) | _labels(values))
@@ -260,6 +262,19 @@ def _values_object_ports(app: Resource, source: ArgoSource) -> tuple | None:
         return None
     ports = app.get(*base, "helm", "valuesObject", "service", "ports")
     return base + ("helm", "valuesObject", "service", "ports") if isinstance(ports, list) else None
+
+
+def _values_block_ports(app: Resource, source: ArgoSource, layers: list) -> dict:
+    """Where the Application's ``helm.values: |`` writes service.ports, when it does: the ports are
+    YAML inside that string (patcher.place.inline_values edits them there)."""
+    base = _source_path(app, source)
+    if base is None or app.get(*base, "helm", "valuesObject") is not None:
+        return {}  # valuesObject wins over the string, as in Argo CD
+    inner = layers[0] if layers and isinstance(app.get(*base, "helm", "values"), str) else None
+    service = inner.get("service") if isinstance(inner, dict) else None
+    if not (isinstance(service, dict) and isinstance(service.get("ports"), list)):
+        return {}
+    return {"base": ("spec", "ports"), "prefix": ("service", "ports"), "block": base + ("helm", "values")}
 
 
 # --- kubectl patch --------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from patcher.findings import Applicability, Finding, Fix
 from patcher.intent import changes as C
 from patcher.model import Model
 from patcher.place.created import place_create
+from patcher.place.inline_values import in_block
 from patcher.place.rendered import place_rendered
 from patcher.place.resolve import find_resource
 from patcher.place.result import Placed, Refused
@@ -56,9 +57,12 @@ def _resource_edits(model: Model, target: C.ResourceRef, ops) -> tuple[E.Edit, .
     resource = find_resource(model, target)
     if resource is None:
         raise Refused(f"{target} is no longer in the model")
+    src = resource.source
+    if src.block is not None:  # inline Helm values: edits of the document the string holds
+        inner = tuple(_document_edit(src.file, 0, op, lambda p: in_block(resource, p)) for op in ops)
+        return (E.EditInline(src.file, src.doc, src.block, inner),)
     if not resource.source.editable:
         return place_rendered(model, resource, ops, _document_edit)
-    src = resource.source
 
     def in_file(path):
         mapped = resource.file_path(tuple(path))

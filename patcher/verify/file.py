@@ -11,11 +11,12 @@ from typing import Callable, Sequence
 
 from deepdiff import DeepDiff
 
-from patcher.edits import (YAML_EDITS, AddDocument, DeleteDocument, Edit, ReplaceText, YamlPath,
+from patcher.edits import (YAML_EDITS, AddDocument, DeleteDocument, Edit, EditInline, ReplaceText, YamlPath,
                            edit_paths)
 from patcher.resources import is_resource
 from patcher.source import PatcherError
 from patcher.validate import Validator
+from patcher.verify.equal import strictly_equal
 from patcher.yamlread import Document, read_documents
 
 
@@ -51,11 +52,13 @@ def verify_file(path: str, old: str | None, new: str | None, edits: Sequence[Edi
     for edit in edits:
         if isinstance(edit, YAML_EDITS) and not isinstance(edit, DeleteDocument):
             declared.setdefault(edit.doc, []).extend(edit_paths(edit))
+        elif isinstance(edit, EditInline):  # the string holding the inner document changes
+            declared.setdefault(edit.doc, []).append(tuple(edit.path))
     touched = [(None, doc) for doc in new_docs[len(kept):]]  # (the document before, after)
     for new_index, (before, after) in enumerate(zip(kept, new_docs)):
         allowed = declared.get(old_index[new_index], [])
         before = _opened(before, allowed)
-        if _strictly_equal(_masked(before, allowed), _masked(after, allowed)):
+        if strictly_equal(_masked(before, allowed), _masked(after, allowed)):
             if allowed and before != after:
                 touched.append((kept[new_index], after))
             continue
@@ -169,17 +172,6 @@ def _mask_one(data, path: YamlPath):
         copy[head] = _mask_one(data[head], rest)
         return copy
     return data
-
-
-def _strictly_equal(a, b) -> bool:
-    """Equality that also tells 1 from 1.0 from True, as YAML and Kubernetes do."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_strictly_equal(v, b[k]) for k, v in a.items())
-    if isinstance(a, list):
-        return len(a) == len(b) and all(_strictly_equal(x, y) for x, y in zip(a, b))
-    return a is b or a == b
 
 
 def _changed_paths(before, after) -> list[tuple]:
