@@ -31,7 +31,7 @@ from patcher.intent import changes as C
 from patcher.intent.apply import OpMismatch, apply_ops
 from patcher.model import Model
 from patcher.resources import Resource
-from patcher.verify.equal import strictly_equal
+from patcher.verify.equal import deployed_equal, strictly_equal
 
 _ABSENT = object()
 
@@ -194,9 +194,11 @@ def _targets(pairs: _Pairs, stating: Sequence[Finding]) -> list[_Group]:
 
 def _matches(expected: Any, got: Any, paths: list[tuple] | None) -> bool:
     if paths is None:
-        return strictly_equal(expected, got) if expected is not None else got is None
+        return deployed_equal(expected, got) if expected is not None else got is None
     if expected is None or got is None:
         return expected is None and got is None
+    if deployed_equal(expected, got):
+        return True
     return all(strictly_equal(_at(expected, p), _at(got, p)) for p in paths)
 
 
