@@ -25,6 +25,11 @@ def place_fix(model: Model, fix: Fix) -> Fix:
     placed = [place(model, change) for change in fix.changes]
     refused = [p.refused for p in placed if p.refused]
     edits = tuple(fix.edits) + tuple(e for p in placed for e in p.edits)
+    registration: list = []
+    for edit in (e for p in placed for e in p.registration):
+        if edit not in registration:
+            registration.append(edit)
+    edits += tuple(registration)
     where = list(dict.fromkeys(p.where for p in placed if p.where))
     if where:  # a generated resource's title says where it goes, which only placement knows
         fix = dataclasses.replace(fix, title=f"{fix.title} to {', '.join(where)}")
@@ -32,6 +37,8 @@ def place_fix(model: Model, fix: Fix) -> Fix:
         return dataclasses.replace(fix, edits=(), applicability=Applicability.DISPLAY_ONLY,
                                    reason="; ".join(dict.fromkeys(refused)))
     downgrade = [p.downgrade for p in placed if p.downgrade]
+    if downgrade and fix.applicability == Applicability.DISPLAY_ONLY:
+        return dataclasses.replace(fix, edits=edits)  # the rule's own reason to only show it comes first
     if downgrade:
         return dataclasses.replace(fix, edits=edits, applicability=Applicability.DISPLAY_ONLY,
                                    reason="; ".join(dict.fromkeys(downgrade)))
