@@ -8,6 +8,7 @@ from patcher.findings import Applicability, Finding, Fix
 from patcher.intent import changes as C
 from patcher.model import Model
 from patcher.place.created import place_create
+from patcher.place.deleted import unlisted
 from patcher.place.rendered import place_rendered
 from patcher.place.resolve import find_resource
 from patcher.place.result import Placed, Refused
@@ -73,7 +74,10 @@ def _resource_edits(model: Model, target: C.ResourceRef, ops) -> tuple[E.Edit, .
             raise Refused(f"{'.'.join(map(str, path))} of {target} is not written in {src.file}")
         return mapped
 
-    return tuple(_document_edit(src.file, src.doc, op, in_file) for op in ops)
+    edits = tuple(_document_edit(src.file, src.doc, op, in_file) for op in ops)
+    if any(isinstance(op, C.Delete) for op in ops):
+        edits += unlisted(model, src.file)
+    return edits
 
 
 def _document_edit(file: str, doc: int, op, in_file) -> E.Edit:

@@ -40,9 +40,8 @@ import copy
 from typing import Iterator
 
 from patcher.deployed.variants import same_object
-from patcher.edits import DeleteDocument, DeleteItem, InsertItem
 from patcher.findings import Applicability, Finding, Fix, Severity
-from patcher.model import Model
+from patcher.intent.changes import AddItem, Change, Delete, ResourceRef
 from patcher.names import fqdn, service_key
 from patcher.routes import disjoint, forwarding, insertion_index, same_match
 from patcher.rule import Context, RuleInfo
@@ -102,7 +101,7 @@ def _requalified(route: dict, source_ns: str, target_ns: str, domain: str) -> di
 
 
 def _merge(keep: VirtualService, other: VirtualService, domain: str) -> tuple[list, list[str]]:
-    """Insert edits for ``other``'s routes into ``keep``, and the routes that cannot move."""
+    """Insertions of ``other``'s routes into ``keep``, and the routes that cannot move."""
     merged: list[tuple[bool, dict]] = [(False, r.data) for r in keep.routes]  # (is new, route)
     dropped: list[str] = []
     moved = [_requalified(r.data, other.resource.namespace, keep.resource.namespace, domain) for r in other.routes]
@@ -114,7 +113,6 @@ def _merge(keep: VirtualService, other: VirtualService, domain: str) -> tuple[li
                 dropped.append(route.get("name") or f"route {order}")
             continue
         merged.insert(insertion_index(routes, route), (True, route))
-    res = keep.resource
     groups: dict[int, list[dict]] = {}
     originals_before = 0
     for is_new, route in merged:
@@ -122,26 +120,13 @@ def _merge(keep: VirtualService, other: VirtualService, domain: str) -> tuple[li
             groups.setdefault(originals_before, []).append(route)
         else:
             originals_before += 1
-    edits = []
+    ops = []
     for index, routes in sorted(groups.items()):
         position = index if index < len(keep.routes) else None
-        # edits at one position are applied in turn, each before the previous: reverse them
+        # insertions at one position are applied in turn, each before the previous: reverse them
         for route in reversed(routes) if position is not None else routes:
-            edits.append(InsertItem(res.source.file, res.source.doc, ("spec", "http"), route, position))
-    return edits, dropped
-
-
-def _removal(model: Model, vs: VirtualService) -> list:
-    src = vs.resource.source
-    edits: list = [DeleteDocument(src.file, src.doc, vs.resource.document.data)]
-    documents = [d for d in model.documents.get(src.file, []) if d.data is not None]
-    if len(documents) == 1:
-        for kust in model.kustomizations:
-            for index, target in kust.entries():
-                if target == src.file:
-                    edits.append(DeleteItem(kust.file, 0, ("resources",), index,
-                                            kust.data["resources"][index]))
-    return edits
+            ops.append(AddItem(("spec", "http"), route, position))
+    return ops, dropped
 
 
 def _safety(keep: VirtualService, other: VirtualService, dropped: list[str]) -> tuple[Applicability, str]:
@@ -186,14 +171,16 @@ def check(ctx: Context) -> Iterator[Finding]:
             fix = None
             covered = set(other.hosts) <= set(keep.hosts) and set(other.gateways) <= set(keep.gateways)
             plain = not any(k in res.data.get("spec", {}) for k in ("tcp", "tls"))
-            if covered and plain and not versions and res.source.editable and kept.source.editable:
-                edits, dropped = _merge(keep, other, ctx.topology.cluster_domain)
+            if covered and plain and not versions:
+                ops, dropped = _merge(keep, other, ctx.topology.cluster_domain)
                 title = f"merge its routes into {kept.name} and remove it"
                 if dropped:
                     # which of two same-match routes Istio uses depends on merge order: a human decides
                     message += f"; conflicting routes not copied: {', '.join(dropped)}"
                 safety, reason = _safety(keep, other, dropped)
-                fix = Fix(title, tuple(edits + _removal(ctx.model, other)), safety, reason,
-                          needs("VirtualService"))
+                # the removed document goes with its kustomization entry when it empties its file
+                changes = (Change(ResourceRef.of(kept), tuple(ops)),
+                           Change(ResourceRef.of(res), (Delete(res.document.data),)))
+                fix = Fix(title, (), safety, reason, needs("VirtualService"), changes=changes)
             yield Finding(RULE.id, RULE.severity, message, res.location(("metadata", "name")), why, fix,
                           (kept.location(("metadata", "name")),))
