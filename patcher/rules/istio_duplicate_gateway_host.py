@@ -2,7 +2,9 @@
 
 What it finds: VirtualServices that share a host (``*`` included) and a gateway
 (or the mesh). Istio merges such VirtualServices only for gateways and in an
-order nobody chose, so their routes compete.
+order nobody chose, so their routes compete. As Istio reads them, a short host
+(``frontend``) and a gateway named without a namespace belong to the
+VirtualService's own namespace: ``frontend`` in two namespaces is two hosts.
 
 Why it matters: which route answers a request depends on merge order; a later
 change to one file silently shadows routes of the other.
@@ -42,7 +44,7 @@ from typing import Iterator
 from patcher.deployed.variants import same_object
 from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.intent.changes import AddItem, Change, Delete, ResourceRef
-from patcher.names import fqdn, service_key
+from patcher.names import absolute_host, fqdn, service_key
 from patcher.routes import disjoint, forwarding, insertion_index, same_match
 from patcher.rule import Context, RuleInfo
 from patcher.unread import needs
@@ -59,8 +61,14 @@ RULE = RuleInfo(
 )
 
 
-def _groups(services: list[VirtualService]) -> list[list[VirtualService]]:
-    """VirtualServices joined when they share a (gateway, host) pair, transitively."""
+def _hosts(vs: VirtualService, domain: str) -> dict[str, str]:
+    """The VirtualService's hosts as Istio reads them (short names in its namespace) -> as written."""
+    return {absolute_host(h, vs.resource.namespace, domain): h for h in vs.hosts}
+
+
+def _groups(services: list[VirtualService], domain: str) -> list[list[VirtualService]]:
+    """VirtualServices joined when they share a (gateway, host) pair, transitively; gateways
+    and short hosts are resolved in each VirtualService's own namespace."""
     parent = list(range(len(services)))
 
     def find(i: int) -> int:
@@ -71,7 +79,7 @@ def _groups(services: list[VirtualService]) -> list[list[VirtualService]]:
 
     first: dict[tuple, int] = {}
     for index, vs in enumerate(services):
-        for pair in {(g, h) for g in vs.gateways for h in vs.hosts}:
+        for pair in {(g, h) for g in vs.gateways for h in _hosts(vs, domain)}:
             if pair in first:
                 parent[find(index)] = find(first[pair])
             else:
@@ -88,13 +96,17 @@ def _order(vs: VirtualService) -> tuple:
 
 def _requalified(route: dict, source_ns: str, target_ns: str, domain: str) -> dict:
     """A route moved to another namespace keeps its targets: short hosts become FQDNs."""
-    if source_ns == target_ns:
-        return route
+    return route if source_ns == target_ns else _absolute(route, source_ns, domain)
+
+
+def _absolute(route: dict, namespace: str, domain: str) -> dict:
+    """The route with every destination host that names a Service as its FQDN (short hosts are
+    relative to ``namespace``): routes of two namespaces compare by the Services they reach."""
     moved = copy.deepcopy(route)
     for entry in (moved.get("route") or []) + ([{"destination": moved["mirror"]}] if "mirror" in moved else []):
         dest = entry.get("destination") if isinstance(entry, dict) else None
         if isinstance(dest, dict) and isinstance(dest.get("host"), str):
-            key = service_key(dest["host"], source_ns, domain)
+            key = service_key(dest["host"], namespace, domain)
             if key is not None:
                 dest["host"] = fqdn(key[0], key[1], domain)
     return moved
@@ -109,7 +121,7 @@ def _merge(keep: VirtualService, other: VirtualService, domain: str) -> tuple[li
         routes = [r for _, r in merged]
         twin = next((r for r in routes if same_match(r, route)), None)
         if twin is not None:
-            if forwarding(twin) != forwarding(route):
+            if _target(twin, keep, domain) != _target(route, keep, domain):
                 dropped.append(route.get("name") or f"route {order}")
             continue
         merged.insert(insertion_index(routes, route), (True, route))
@@ -129,23 +141,29 @@ def _merge(keep: VirtualService, other: VirtualService, domain: str) -> tuple[li
     return ops, dropped
 
 
-def _safety(keep: VirtualService, other: VirtualService, dropped: list[str]) -> tuple[Applicability, str]:
+def _target(route: dict, vs: VirtualService, domain: str) -> dict:
+    """What a route of ``vs`` does, its Services named absolutely."""
+    return forwarding(_absolute(route, vs.resource.namespace, domain))
+
+
+def _safety(keep: VirtualService, other: VirtualService, dropped: list[str],
+            domain: str) -> tuple[Applicability, str]:
     if dropped:
         return Applicability.UNSAFE, "routes with the same match and other targets are left out"
     if None in keep.gateways or None in other.gateways:
         return Applicability.UNSAFE, ("Istio uses only one of several mesh VirtualServices for a host; "
                                       "merging switches the other's routes on")
     for a, b in ((a, b) for a in keep.routes for b in other.routes):
-        if not disjoint(a.data, b.data) and forwarding(a.data) != forwarding(b.data):
+        ta, tb = _target(a.data, keep, domain), _target(b.data, other, domain)
+        if not disjoint(a.data, b.data) and ta != tb:
             return Applicability.UNSAFE, (
                 f"route {_label(keep, a)} and route {_label(other, b)} can match the same request and handle "
-                f"it differently ({_difference(a.data, b.data)}): which answers today depends on the order "
+                f"it differently ({_difference(ta, tb)}): which answers today depends on the order "
                 "Istio merged them in")
     return Applicability.SAFE, "no two routes of theirs can match one request and handle it differently"
 
 
-def _difference(a: dict, b: dict) -> str:
-    fa, fb = forwarding(a), forwarding(b)
+def _difference(fa: dict, fb: dict) -> str:
     keys = sorted(k for k in set(fa) | set(fb) if fa.get(k) != fb.get(k))
     return "their " + ", ".join(keys) + (" differ" if len(keys) > 1 else " differs")
 
@@ -156,7 +174,8 @@ def _label(vs: VirtualService, route) -> str:
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    for group in _groups(ctx.topology.virtual_services):
+    domain = ctx.topology.cluster_domain
+    for group in _groups(ctx.topology.virtual_services, domain):
         keep = max(group, key=lambda vs: (len(vs.routes), [-ord(c) for c in _order(vs)[0]]))
         # variants of one object never run together: one is never reported against its other
         # version, and no merge is offered where removing a document would take routes away
@@ -164,20 +183,21 @@ def check(ctx: Context) -> Iterator[Finding]:
         versions = any(same_object(a.resource, b.resource) for a in group for b in group)
         for other in (vs for vs in group if vs is not keep and not same_object(vs.resource, keep.resource)):
             res, kept = other.resource, keep.resource
-            hosts = sorted(set(other.hosts) & set(keep.hosts))
+            theirs, ours = _hosts(other, domain), _hosts(keep, domain)
+            hosts = sorted(written for host, written in theirs.items() if host in ours)
             message = (f"VirtualService {res.namespace}/{res.name} routes host {', '.join(hosts)} on the same "
                        f"gateway as {kept.namespace}/{kept.name} ({kept.source.file})")
             why = "Istio merges VirtualServices of one host in an order nobody chose; their routes compete."
             fix = None
-            covered = set(other.hosts) <= set(keep.hosts) and set(other.gateways) <= set(keep.gateways)
+            covered = set(theirs) <= set(ours) and set(other.gateways) <= set(keep.gateways)
             plain = not any(k in res.data.get("spec", {}) for k in ("tcp", "tls"))
             if covered and plain and not versions:
-                ops, dropped = _merge(keep, other, ctx.topology.cluster_domain)
+                ops, dropped = _merge(keep, other, domain)
                 title = f"merge its routes into {kept.name} and remove it"
                 if dropped:
                     # which of two same-match routes Istio uses depends on merge order: a human decides
                     message += f"; conflicting routes not copied: {', '.join(dropped)}"
-                safety, reason = _safety(keep, other, dropped)
+                safety, reason = _safety(keep, other, dropped, domain)
                 # the removed document goes with its kustomization entry when it empties its file
                 changes = (Change(ResourceRef.of(kept), tuple(ops)),
                            Change(ResourceRef.of(res), (Delete(res.document.data),)))
