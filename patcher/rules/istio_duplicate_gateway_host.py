@@ -34,6 +34,12 @@ today, and merging would switch the other's routes on), and no route of one can
 match a request a route of the other matches unless both send it to the same
 place. Otherwise which route answers depends on the order Istio merged them in,
 the merge fixes one order, and the fix is unsafe (``--unsafe-fixes``).
+
+The merge is only offered where it changes nothing but the duplicate: when the
+kept and the removed document are not deployed by the same Kustomize builds (a
+base several overlays build, one overlay's own VirtualService), removing one or
+adding routes to the other would change a build where they are no duplicates,
+and the fix is shown only, saying which build.
 """
 
 from __future__ import annotations
@@ -43,8 +49,10 @@ from typing import Iterator
 
 from patcher.deployed.variants import same_object
 from patcher.findings import Applicability, Finding, Fix, Severity
+from patcher.model import Model
 from patcher.intent.changes import AddItem, Change, Delete, ResourceRef
 from patcher.names import absolute_host, fqdn, service_key
+from patcher.resources import Resource
 from patcher.routes import disjoint, forwarding, insertion_index, same_match
 from patcher.rule import Context, RuleInfo
 from patcher.unread import needs
@@ -173,6 +181,36 @@ def _label(vs: VirtualService, route) -> str:
     return f"{vs.resource.name}/{name or route.index}"
 
 
+def _builds(model: Model, resource: Resource) -> set[str | None]:
+    """The kustomize roots that build the resource's document (None: applied as written)."""
+    src = resource.source
+    return {r.source.kustomize_root for r in model.resources
+            if (r.source.file, r.source.doc) == (src.file, src.doc) and r.kind == resource.kind}
+
+
+def _unsafe_in_builds(model: Model, kept: Resource, other: Resource) -> str:
+    """Why the merge would change a build where the two are not duplicates, or "": deleting a
+    document some build deploys without the kept one takes routes away there, and routes added
+    to a document some build deploys without the other appear there from nowhere."""
+    keeps, others = _builds(model, kept), _builds(model, other)
+    if keeps == others:
+        return ""
+    problems = []
+    lost = sorted(others - keeps, key=str)
+    if lost:
+        problems.append(f"removing {other.source.file} would take VirtualService {other.name} away from "
+                        f"{_named(lost)}, which does not deploy {kept.source.file}")
+    gained = sorted(keeps - others, key=str)
+    if gained:
+        problems.append(f"the merged routes would reach {_named(gained)} too, which deploys "
+                        f"{kept.source.file} without {other.source.file}")
+    return "; ".join(problems) + ": merge them by hand in each build"
+
+
+def _named(roots: list[str | None]) -> str:
+    return ", ".join(root if root is not None else "the plain apply" for root in roots)
+
+
 def check(ctx: Context) -> Iterator[Finding]:
     domain = ctx.topology.cluster_domain
     for group in _groups(ctx.topology.virtual_services, domain):
@@ -202,5 +240,8 @@ def check(ctx: Context) -> Iterator[Finding]:
                 changes = (Change(ResourceRef.of(kept), tuple(ops)),
                            Change(ResourceRef.of(res), (Delete(res.document.data),)))
                 fix = Fix(title, (), safety, reason, needs("VirtualService"), changes=changes)
+                refused = _unsafe_in_builds(ctx.model, kept, res)
+                if refused:
+                    fix = Fix(title, (), Applicability.DISPLAY_ONLY, refused, needs("VirtualService"))
             yield Finding(RULE.id, RULE.severity, message, res.location(("metadata", "name")), why, fix,
                           (kept.location(("metadata", "name")),))
