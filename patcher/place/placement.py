@@ -9,6 +9,7 @@ from patcher.intent import changes as C
 from patcher.model import Model
 from patcher.place.created import place_create
 from patcher.place.deleted import unlisted
+from patcher.place.patched import patched_refusal
 from patcher.place.rendered import place_rendered
 from patcher.place.resolve import find_resource
 from patcher.place.result import Placed, Refused
@@ -66,6 +67,9 @@ def _resource_edits(model: Model, target: C.ResourceRef, ops) -> tuple[E.Edit, .
         raise Refused(f"{target} is no longer in the model")
     if not resource.source.editable:
         return place_rendered(model, resource, ops)
+    refusal = patched_refusal(resource, ops)
+    if refusal:
+        raise Refused(refusal)
     src = resource.source
 
     def in_file(path):
