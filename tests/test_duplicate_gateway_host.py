@@ -13,8 +13,8 @@ def test_a_base_document_another_overlay_deploys_is_not_deleted(tmp_path: Path) 
     repo = copy_tree(CASE, tmp_path / "repo")
     result = plan(repo, "istio/duplicate-gateway-host")
     assert [(f.fix.applicability.label, f.fix.edits, f.fix.reason) for f in result.findings] == [
-        ("display-only", (), "removing apps/shop/base/routes.yaml would take VirtualService shop away from "
-         "apps/shop/overlays/staging, which does not deploy apps/shop/overlays/prod/promo.yaml: merge them by "
-         "hand in each build"),
+        ("display-only", (), "removing apps/shop/base/routes.yaml would take VirtualService shop away from what "
+         "does not deploy apps/shop/overlays/prod/promo.yaml: apps/shop/overlays/staging; merge them by hand in "
+         "each build"),
     ] * 2
     assert result.changes == ()

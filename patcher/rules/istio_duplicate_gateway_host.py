@@ -198,17 +198,17 @@ def _unsafe_in_builds(model: Model, kept: Resource, other: Resource) -> str:
     problems = []
     lost = sorted(others - keeps, key=str)
     if lost:
-        problems.append(f"removing {other.source.file} would take VirtualService {other.name} away from "
-                        f"{_named(lost)}, which does not deploy {kept.source.file}")
+        problems.append(f"removing {other.source.file} would take VirtualService {other.name} away from what "
+                        f"does not deploy {kept.source.file}: {_named(lost)}")
     gained = sorted(keeps - others, key=str)
     if gained:
-        problems.append(f"the merged routes would reach {_named(gained)} too, which deploys "
-                        f"{kept.source.file} without {other.source.file}")
-    return "; ".join(problems) + ": merge them by hand in each build"
+        problems.append(f"the merged routes would also reach what deploys {kept.source.file} without "
+                        f"{other.source.file}: {_named(gained)}")
+    return "; ".join(problems + ["merge them by hand in each build"])
 
 
 def _named(roots: list[str | None]) -> str:
-    return ", ".join(root if root is not None else "the plain apply" for root in roots)
+    return ", ".join(root if root is not None else "the manifests applied without kustomize" for root in roots)
 
 
 def check(ctx: Context) -> Iterator[Finding]:
