@@ -289,4 +289,5 @@ def test_umbrella_findings_are_at_template_lines() -> None:
     fix = result.findings[0].fix  # a rendered template is not edited in place: the fix is only shown, saying why
     assert (fix.edits, fix.applicability.label, fix.reason) == (
         (), "display-only", "VirtualService orchard/orchard-routes is rendered by Helm release orchard/orchard: "
-        "no values key or template is known to carry the change")
+        "no values key of release orchard/orchard carries what the change touches, "
+        "and a template edit is only made to add an item to a list")

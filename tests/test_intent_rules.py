@@ -26,9 +26,9 @@ from patcher.topology import build_topology
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = sorted(p for p in FIXTURES.glob("*/*/*") if (p / "before").is_dir())
-# rules that still write their own edits, each converted on its own branch of issue 9: strict,
-# so the test fails (XPASS) once the rule states intent and the entry must go
-NOT_YET = {"kind/unmapped-gateway-port": "its fix is converted with the Helm values placement"}
+# rules that still write their own edits: strict, so the test fails (XPASS) once the rule states
+# intent and the entry must go
+NOT_YET: dict[str, str] = {}
 
 
 def _rule_id(case: Path) -> str:
