@@ -217,6 +217,25 @@ def validate(path: PathArg = Path("."), schema_location: SchemaOpt = None, forma
                  tuple(output_file or ()), exit_zero, fail_on, statistics, baseline), show_validate)
 
 
+@app.command()
+def overlay(path: PathArg = Path("."),
+            out: Annotated[Optional[Path], typer.Option("--out", metavar="DIR", help=(
+                "Write a Kustomize overlay of the fixes here, over the repository's kustomization "
+                "(the repository is not edited)."))] = None,
+            post_renderer: Annotated[Optional[Path], typer.Option("--post-renderer", metavar="DIR", help=(
+                "Write the fixes to Helm-rendered resources here, with a post-render executable for "
+                "`helm install --post-renderer`."))] = None,
+            force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder that is not "
+                                                               "an overlay patcher wrote.")] = False,
+            rule: RuleOpt = None, skip: SkipOpt = None, unsafe_fixes: UnsafeOpt = False,
+            schema_location: SchemaOpt = None, baseline: BaselineOpt = None) -> None:
+    """Write the fixes as a Kustomize overlay. Exit 0 nothing to write, 1 written, 2 error."""
+    from patcher.overlay.command import run_overlay
+    raise typer.Exit(run_overlay(lambda err: _plan(Run(path, tuple(rule or ()), tuple(skip or ()), unsafe_fixes,
+                                                       schema_location, baseline=baseline), err),
+                                 path, out, post_renderer, force))
+
+
 RULE_LISTS = {"text": render_rules, "markdown": render_rule_docs, "json": render_rules_json}
 
 

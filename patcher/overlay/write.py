@@ -1,0 +1,132 @@
+"""`patcher overlay`: the plan's fixes written as a Kustomize overlay (or a Helm post-renderer).
+
+The repository is never edited. The output folder is written only when it is empty, missing,
+or an overlay patcher wrote before (its README says so); ``force`` overrides that.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from patcher.findings import Finding
+from patcher.intent import changes as C
+from patcher.overlay.collect import HELM, Collected, Elsewhere, collect
+from patcher.overlay.layout import MARKER, POST_RENDER_SCRIPT, POST_RENDERER, RENDERED, TITLE, overlay_files, readme
+from patcher.plan import SKIPPED_UNSAFE, Plan
+from patcher.source import PatcherError
+from patcher.writer import write_text
+
+README = "README.md"
+
+
+@dataclass(frozen=True)
+class Written:
+    files: tuple[str, ...]  # paths inside the output folder; () when there was nothing to write
+    elsewhere: tuple[Elsewhere, ...]
+    note: str = ""
+
+
+def write_overlay(plan: Plan, out: Path, repo: str, command: str, force: bool = False,
+                  post_renderer: bool = False) -> Written:
+    model = plan.model
+    collected = collect(plan, model, _helm_only(plan) if post_renderer else ())
+    if post_renderer:
+        helm = [r for r in collected.used_roots if r.startswith(HELM)]
+        collected = _keep(collected, set(helm), "not rendered by Helm: `patcher overlay --out DIR` carries it")
+        bases = {r: RENDERED for r in helm}
+    else:
+        collected = _keep(collected, {r for r in collected.used_roots if not r.startswith(HELM)},
+                          "rendered by Helm: `patcher overlay --post-renderer DIR` carries it")
+        bases = {r: _relative(plan.root / r, out) for r in collected.used_roots}
+    if not bases:
+        return Written((), tuple(collected.elsewhere), _nothing(collected, model))
+    files = overlay_files(collected, bases, command, targeted=post_renderer)
+    if post_renderer:
+        files[POST_RENDERER] = POST_RENDER_SCRIPT
+    files[README] = readme(collected, bases, command, repo, post_renderer)
+    _check_folder(out, force)
+    _clear(out)
+    for name, text in sorted(files.items()):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        write_text(out / name, text)
+    if post_renderer:
+        os.chmod(out / POST_RENDERER, 0o755)
+    return Written(tuple(sorted(files)), tuple(collected.elsewhere))
+
+
+def _helm_only(plan: Plan) -> tuple[Finding, ...]:
+    """Fixes placement refused only because Helm renders what they change: a post-renderer can carry them."""
+    model = plan.model
+    rendered = {(r.kind, r.namespace, r.name) for r in model.resources if r.source.release}
+    out = []
+    for result in plan.results:
+        fix = result.finding.fix
+        if result.status != SKIPPED_UNSAFE or fix is None or not fix.changes:
+            continue
+        targets = [c.target for c in fix.changes if isinstance(c, C.Change)]
+        if targets and len(targets) == len(fix.changes) and all(
+                isinstance(t, C.ResourceRef) and (t.kind, t.namespace, t.name) in rendered for t in targets):
+            out.append(result.finding)
+    return tuple(out)
+
+
+def _keep(collected: Collected, roots: set[str], why: str) -> Collected:
+    kept = [x for x in collected.items if x.root in roots]
+    moved = [Elsewhere(x.finding, why) for x in collected.items if x.root not in roots]
+    seen = {(e.finding.identity, e.why) for e in collected.elsewhere}
+    extra = [e for e in moved if (e.finding.identity, e.why) not in seen and not seen.add((e.finding.identity, e.why))]
+    return replace(collected, items=kept, elsewhere=list(collected.elsewhere) + extra)
+
+
+def _relative(path: Path, out: Path) -> str:
+    return Path(os.path.relpath(path.resolve(), out.resolve())).as_posix()
+
+
+def _nothing(collected: Collected, model) -> str:
+    if not collected.roots:
+        files = sorted({e.finding.location.file for e in collected.elsewhere if "no kustomization builds" in e.why
+                        or "is not built by a kustomization" in e.why})
+        if files:
+            raise PatcherError("the repository has no kustomization for an overlay to point at",
+                               hint="a kustomization.yaml listing " + ", ".join(files) +
+                                    " would let the overlay patch them; or `patcher apply` fixes them in place")
+    return "no fix changes a Kubernetes resource an overlay can patch: nothing was written"
+
+
+def _check_folder(out: Path, force: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise PatcherError(f"{out} is not a folder", hint="give --out a folder (it is created when missing)")
+    if force or not out.exists() or not any(out.iterdir()) or _ours(out):
+        return
+    raise PatcherError(f"{out} is not empty and is not an overlay patcher wrote",
+                       hint="give an empty or new folder, or --force to write into it anyway")
+
+
+def _ours(out: Path) -> bool:
+    try:
+        with open(out / README, encoding="utf-8") as handle:
+            return handle.readline().rstrip("\n") == TITLE
+    except OSError:
+        return False
+
+
+def _clear(out: Path) -> None:
+    """A previous overlay's own files (its patches and resources), so none is left stale."""
+    if not _ours(out):
+        return
+    for child in out.iterdir():
+        if child.is_dir() and (child.name in ("patches", "generated") or _marked(child / "kustomization.yaml")):
+            shutil.rmtree(child)
+        elif child.name in (README, "kustomization.yaml", POST_RENDERER):
+            child.unlink()
+
+
+def _marked(path: Path) -> bool:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.readline().startswith(MARKER)
+    except OSError:
+        return False
