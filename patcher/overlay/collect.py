@@ -47,6 +47,8 @@ class Generated:
     root: str
     data: dict
     text: str  # the document as apply writes it (its comments naming the rule)
+    file: str = ""  # where apply writes it, and as which document
+    doc: int | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Elsewhere:
 
     finding: Finding
     why: str
+    needs: str = ""  # the manifest a base kustomization would have to list for an overlay to carry it
 
 
 @dataclass
@@ -122,23 +125,27 @@ class _Fix:
         for edit in fix.edits:
             self._edit(edit, from_intent=bool(stated))
 
-    def _elsewhere(self, why: str) -> None:
-        self.out.elsewhere.append(Elsewhere(self.finding, why))
+    def _elsewhere(self, why: str, needs: str = "") -> None:
+        self.out.elsewhere.append(Elsewhere(self.finding, why, needs))
 
     def _change(self, change: C.Change) -> None:
         target = change.target
         keys = [k for k in self.state if k[1:] == (target.kind, target.namespace, target.name)] or [
             k for k in self.state if k[1] == target.kind and k[3] == target.name and not k[2]]
         if not keys:
-            self._elsewhere(f"{target} is not built by a kustomization")
+            defined = [r.source.file for r in self.model.resources if r.source.editable and r.source.prefix is None
+                       and (r.kind, r.namespace, r.name) == (target.kind, target.namespace, target.name)]
+            self._elsewhere(f"{target} is not built by a kustomization", defined[0] if defined else "")
             return
         # every root building the same document changes with it, as an edit in place does
         where = [d for d, ks in self.docs.items() if keys[0] in ks]
         for key in (self.docs[where[0]] if where else keys):
-            self._ops(key, change.ops)
+            self._ops(key, change.ops, variant=key != keys[0])
 
-    def _ops(self, key: Key, ops) -> None:
+    def _ops(self, key: Key, ops, variant: bool = False) -> None:
         before = self.state[key]
+        if variant and not all(_holds(before, op) for op in ops):
+            return  # another root's patch sets what the document's edit changes: no effect there
         if any(isinstance(op, C.Delete) for op in ops):
             self.out.items.append(Patched(self.finding, key[0], before, (C.Delete(before),)))
             del self.state[key]
@@ -168,13 +175,14 @@ class _Fix:
             if not self._manifest(file):
                 self._elsewhere(f"edits {file}")
             elif not from_intent:  # else its change said so already
-                self._elsewhere(f"edits {file}, which no kustomization builds")
+                self._elsewhere(f"edits {file}, which no kustomization builds", file)
             return
         if from_intent:
             return  # placed from the changes already read
         op = _op(edit)
+        several = len(keys) > 1
         for key in list(keys):
-            self._ops(key, (op,))
+            self._ops(key, (op,), variant=several)
         if isinstance(edit, E.DeleteDocument):
             self._renumber(file, edit.doc)
 
@@ -218,7 +226,7 @@ class _Fix:
                 key = (root, data["kind"], _namespace(data), data["metadata"]["name"])
                 self.state[key] = data
                 self.docs.setdefault((file, start + number), []).append(key)
-                self.out.items.append(Generated(self.finding, root, data, edit.content))
+                self.out.items.append(Generated(self.finding, root, data, edit.content, file, start + number))
 
     def _roots_of(self, file: str) -> list[str]:
         """The roots whose build reads ``file``, once this fix's own listing of it is in."""
@@ -256,6 +264,26 @@ def _with_namespace(data: dict, namespace: str | None) -> dict:
     meta = dict(data.get("metadata") or {})
     meta["namespace"] = namespace
     return {**data, "metadata": meta}
+
+
+def _holds(data: Any, op) -> bool:
+    """Whether the value an operation replaces or removes is there as it read it."""
+    try:
+        if isinstance(op, C.Set):
+            return plain(_at(data, op.path)) == plain(op.old)
+        if isinstance(op, C.RemoveKey):
+            return plain(_at(data, op.path + (op.key,))) == plain(op.old)
+        if isinstance(op, C.RemoveItem):
+            return plain(_at(data, op.path + (op.index,))) == plain(op.old)
+    except (KeyError, IndexError, TypeError):
+        return False
+    return True
+
+
+def _at(data: Any, path: tuple) -> Any:
+    for part in path:
+        data = data[part]
+    return data
 
 
 def _op(edit: E.Edit):

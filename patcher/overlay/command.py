@@ -34,7 +34,7 @@ def run_overlay(make_plan: Callable[[Console], Plan], path: Path, out: Path | No
         return _fail(err, exc)
     except OSError as exc:
         return _fail(err, os_failure(exc, False))
-    for line in elsewhere_lines(written.elsewhere, str(path)):
+    for line in elsewhere_lines(written.elsewhere, str(path), set(written.carried)):
         err.print(line, markup=False, soft_wrap=True)
     if not written.files:
         err.print(written.note, markup=False, soft_wrap=True)

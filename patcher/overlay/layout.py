@@ -55,10 +55,15 @@ def overlay_files(collected: Collected, bases: dict[str, str], command: str,
         grouped.setdefault(base, []).append(root)
     several = len(grouped) > 1
     for base, roots in grouped.items():
-        folder = _slug(roots[0] or "root") if several else ""
+        folder = subfolder(roots[0], several)
         items = [x for x in collected.items if x.root in roots]
         files.update({posixpath.join(folder, p): t for p, t in _one(base, items, command, targeted).items()})
     return files
+
+
+def subfolder(root: str, several: bool) -> str:
+    """Where a root's overlay goes inside the output folder: the folder itself when it is the only one."""
+    return _slug(root or "root") if several else ""
 
 
 def _one(base: str, items: list, command: str, targeted: bool) -> dict[str, str]:
@@ -100,11 +105,12 @@ def readme(collected: Collected, bases: dict[str, str], command: str, repo: str,
         for root, base in sorted(bases.items()):
             lines.append(f"- `{base}` (the repository's kustomization in `{root or '.'}`), with the fixes as patches")
         lines += ["", "Build it with `kubectl kustomize .`, deploy it with `kubectl apply -k .`.", ""]
-    lines += elsewhere_lines(collected.elsewhere, repo)
+    lines += elsewhere_lines(collected.elsewhere, repo, {x.finding.identity for x in collected.items})
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def elsewhere_lines(elsewhere, repo: str) -> list[str]:
+def elsewhere_lines(elsewhere, repo: str, carried: set[str] = frozenset()) -> list[str]:
+    """``carried``: findings whose resource changes the overlay holds (apply writes those in place too)."""
     if not elsewhere:
         return []
     lines = ["Fixes an overlay cannot carry (not Kubernetes resources a kustomization builds); "
@@ -113,7 +119,9 @@ def elsewhere_lines(elsewhere, repo: str) -> list[str]:
     for item in elsewhere:
         by_rule.setdefault(item.finding.rule, []).append(item)
     for rule, items in sorted(by_rule.items()):
-        lines.append(f"- `patcher apply --rule {rule} {repo}`")
+        also = any(i.finding.identity in carried for i in items)
+        lines.append(f"- `patcher apply --rule {rule} {repo}`" +
+                     (" (it also writes in place the resource changes this overlay carries)" if also else ""))
         for why in dict.fromkeys(f"{i.finding.location}: {i.why}" for i in items):
             lines.append(f"  - {why}")
     lines.append("")

@@ -13,8 +13,10 @@ from pathlib import Path
 
 from patcher.findings import Finding
 from patcher.intent import changes as C
+from patcher.overlay.built import as_built
 from patcher.overlay.collect import HELM, Collected, Elsewhere, collect
-from patcher.overlay.layout import MARKER, POST_RENDER_SCRIPT, POST_RENDERER, RENDERED, TITLE, overlay_files, readme
+from patcher.overlay.layout import MARKER, POST_RENDER_SCRIPT, POST_RENDERER, RENDERED, TITLE, overlay_files, readme, \
+    subfolder
 from patcher.plan import SKIPPED_UNSAFE, Plan
 from patcher.source import PatcherError
 from patcher.writer import write_text
@@ -27,12 +29,15 @@ class Written:
     files: tuple[str, ...]  # paths inside the output folder; () when there was nothing to write
     elsewhere: tuple[Elsewhere, ...]
     note: str = ""
+    carried: frozenset[str] = frozenset()  # identities of the findings the overlay carries
 
 
 def write_overlay(plan: Plan, out: Path, repo: str, command: str, force: bool = False,
                   post_renderer: bool = False) -> Written:
     model = plan.model
     collected = collect(plan, model, _helm_only(plan) if post_renderer else ())
+    if not post_renderer:
+        collected = as_built(collected, plan)
     if post_renderer:
         helm = [r for r in collected.used_roots if r.startswith(HELM)]
         collected = _keep(collected, set(helm), "not rendered by Helm: `patcher overlay --out DIR` carries it")
@@ -40,7 +45,8 @@ def write_overlay(plan: Plan, out: Path, repo: str, command: str, force: bool = 
     else:
         collected = _keep(collected, {r for r in collected.used_roots if not r.startswith(HELM)},
                           "rendered by Helm: `patcher overlay --post-renderer DIR` carries it")
-        bases = {r: _relative(plan.root / r, out) for r in collected.used_roots}
+        several = len(collected.used_roots) > 1
+        bases = {r: _relative(plan.root / r, out / subfolder(r, several)) for r in collected.used_roots}
     if not bases:
         return Written((), tuple(collected.elsewhere), _nothing(collected, model))
     files = overlay_files(collected, bases, command, targeted=post_renderer)
@@ -54,7 +60,8 @@ def write_overlay(plan: Plan, out: Path, repo: str, command: str, force: bool = 
         write_text(out / name, text)
     if post_renderer:
         os.chmod(out / POST_RENDERER, 0o755)
-    return Written(tuple(sorted(files)), tuple(collected.elsewhere))
+    return Written(tuple(sorted(files)), tuple(collected.elsewhere),
+                   carried=frozenset(x.finding.identity for x in collected.items))
 
 
 def _helm_only(plan: Plan) -> tuple[Finding, ...]:
@@ -87,8 +94,7 @@ def _relative(path: Path, out: Path) -> str:
 
 def _nothing(collected: Collected, model) -> str:
     if not collected.roots:
-        files = sorted({e.finding.location.file for e in collected.elsewhere if "no kustomization builds" in e.why
-                        or "is not built by a kustomization" in e.why})
+        files = sorted({e.needs for e in collected.elsewhere if e.needs})
         if files:
             raise PatcherError("the repository has no kustomization for an overlay to point at",
                                hint="a kustomization.yaml listing " + ", ".join(files) +
