@@ -7,6 +7,7 @@ the resources must be equal, lists compared in order except those Kubernetes mer
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -107,3 +108,108 @@ def test_no_kustomization_says_which_files_a_base_needs(tmp_path: Path) -> None:
     assert caught.value.hint == ("a kustomization.yaml listing mesh/gateway.yaml would "
                                  "let the overlay patch them; or `patcher apply` fixes them in place")
     assert not (tmp_path / "overlay").exists()
+
+
+# --- the Helm post-renderer -------------------------------------------------------------------
+
+HELM_ROUTE = ROOT / "tests" / "overlay" / "helm-route"
+
+
+@needs_kubectl
+def test_post_renderer_patches_a_rendered_chart(tmp_path: Path) -> None:
+    from patcher.helm import Release, render
+    repo = copy_tree(HELM_ROUTE, tmp_path / "repo")
+    out = tmp_path / "post"
+    written = write_overlay(plan(repo), out, "repo", "patcher overlay repo --post-renderer post", post_renderer=True)
+    assert written.files == ("README.md", "kustomization.yaml",
+                             "patches/01-istio-route-without-timeout-virtualservice-web.yaml", "post-render")
+    assert os.access(out / "post-render", os.X_OK)
+    assert f"    helm install web charts/web -n shop --post-renderer {out.as_posix()}/post-render\n" in \
+        (out / "README.md").read_text()
+    rendered = [d.data for f in render(repo, Release("charts/web", "web", "shop"), {}, {}) for d in f.documents]
+    piped = subprocess.run([str(out / "post-render")], input=yaml.safe_dump_all(rendered), capture_output=True,
+                           text=True, timeout=120, cwd=tmp_path)
+    assert piped.returncode == 0, piped.stderr
+    after = {_identity(d): d for d in yaml.safe_load_all(piped.stdout) if d}
+    before = {_identity(d): d for d in rendered}
+    key = ("networking.istio.io/v1", "VirtualService", None, "web")
+    expected = dict(before[key], spec={**before[key]["spec"], "http": [{
+        **before[key]["spec"]["http"][0], "timeout": "30s",
+        "retries": {"attempts": 3, "perTryTimeout": "10s",
+                    "retryOn": "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes"}}]})
+    assert after == {**before, key: expected}
+    assert sorted(os.listdir(out)) == ["README.md", "kustomization.yaml", "patches", "post-render"]  # copy, not in place
+
+
+def test_post_renderer_with_nothing_rendered_to_patch_writes_nothing(tmp_path: Path) -> None:
+    repo = copy_tree(REPOS / "kz-overlays", tmp_path / "repo")
+    written = write_overlay(plan(repo), tmp_path / "post", "repo", "c", post_renderer=True)
+    assert written.files == ()
+    assert written.note == "no fix changes a Kubernetes resource an overlay can patch: nothing was written"
+    assert not (tmp_path / "post").exists()
+
+
+# --- the patches ------------------------------------------------------------------------------
+
+def test_patch_shapes_of_base() -> None:
+    """Merge-keyed Service ports: strategic merge; a route of a custom resource: JSON 6902, its
+    index guarded by the route's name."""
+    service = (COMMITTED / "patches" / "01-kind-unmapped-gateway-port-service-istio-ingressgateway.yaml").read_text()
+    assert service.splitlines()[2:] == [
+        "apiVersion: v1", "kind: Service", "metadata:", "  name: istio-ingressgateway",
+        "  namespace: istio-system", "spec:", "  ports:", "    - name: http-monitoring", "      port: 9090",
+        "      targetPort: 9090", "      nodePort: 30000", "      protocol: TCP"]
+    route = yaml.safe_load((COMMITTED / "patches" / "04-istio-route-without-timeout-virtualservice-app-vs.yaml")
+                           .read_text())
+    assert route == [
+        {"op": "test", "path": "/spec/http/1/name", "value": "grafana"},
+        {"op": "add", "path": "/spec/http/1/timeout", "value": "30s"},
+        {"op": "add", "path": "/spec/http/1/retries", "value": {
+            "attempts": 3, "perTryTimeout": "10s",
+            "retryOn": "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes"}}]
+
+
+def _patched(before: dict, *ops):
+    from patcher.overlay.collect import Patched
+    from patcher.findings import Finding, Location, Severity
+    return Patched(Finding("x/y", Severity.MEDIUM, "m", Location("f.yaml")), "", before, ops)
+
+
+DEPLOYMENT = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"},
+              "spec": {"template": {"spec": {"containers": [
+                  {"name": "app", "image": "a:1", "ports": [{"containerPort": 80}], "args": ["-v"]}]}}}}
+
+
+def test_a_change_inside_a_merge_keyed_item_names_it_by_its_key() -> None:
+    from patcher.intent import changes as C
+    from patcher.overlay.patches import make_patch
+    patch = make_patch(_patched(DEPLOYMENT, C.Set(("spec", "template", "spec", "containers", 0, "image"), "a:1", "a:2"),
+                                C.AddItem(("spec", "template", "spec", "containers", 0, "ports"),
+                                          {"containerPort": 8080})))
+    assert patch.strategic
+    assert patch.body["spec"] == {"template": {"spec": {"containers": [
+        {"name": "app", "image": "a:2"}, {"name": "app", "ports": [{"containerPort": 8080}]}]}}}
+
+
+def test_a_list_kubernetes_replaces_whole_gets_json6902_with_guards() -> None:
+    from patcher.intent import changes as C
+    from patcher.overlay.patches import make_patch
+    patch = make_patch(_patched(DEPLOYMENT, C.AddItem(("spec", "template", "spec", "containers", 0, "args"), "-q"),
+                                C.RemoveItem(("spec", "template", "spec", "containers", 0, "ports"), 0,
+                                             {"containerPort": 80})))
+    assert not patch.strategic
+    assert patch.target == {"group": "apps", "version": "v1", "kind": "Deployment", "name": "web", "namespace": "shop"}
+    assert patch.body == [
+        {"op": "test", "path": "/spec/template/spec/containers/0/name", "value": "app"},
+        {"op": "add", "path": "/spec/template/spec/containers/0/args/-", "value": "-q"},
+        {"op": "test", "path": "/spec/template/spec/containers/0/ports/0", "value": {"containerPort": 80}},
+        {"op": "remove", "path": "/spec/template/spec/containers/0/ports/0"}]
+
+
+def test_a_deleted_resource_is_a_delete_patch() -> None:
+    from patcher.intent import changes as C
+    from patcher.overlay.patches import make_patch
+    patch = make_patch(_patched(DEPLOYMENT, C.Delete(DEPLOYMENT)))
+    assert patch.strategic
+    assert patch.body == {"apiVersion": "apps/v1", "kind": "Deployment",
+                          "metadata": {"name": "web", "namespace": "shop"}, "$patch": "delete"}

@@ -94,13 +94,17 @@ def _one(base: str, items: list, command: str, targeted: bool) -> dict[str, str]
     return files
 
 
-def readme(collected: Collected, bases: dict[str, str], command: str, repo: str, post_renderer: bool) -> str:
+def readme(collected: Collected, bases: dict[str, str], command: str, repo: str,
+           installs: tuple[str, ...] | None = None) -> str:
+    """``installs``: for a post-renderer, the `helm install` line of each release it patches."""
     lines = [TITLE, "",
              f"Made with `{command}`; run it again to regenerate (it replaces only its own files).", ""]
-    if post_renderer:
+    if installs is not None:
         lines += ["A Helm post-renderer: `post-render` copies this folder, writes the manifests Helm rendered",
-                  f"(stdin) to `{RENDERED}` and prints `kubectl kustomize` of the copy:", "",
-                  "    helm install RELEASE CHART --post-renderer ./post-render", ""]
+                  f"(stdin) to `{RENDERED}` and prints `kustomize build` (or `kubectl kustomize`) of the copy.",
+                  "From the repository's folder:", ""]
+        lines += [f"    {line}" for line in installs or ("helm install RELEASE CHART --post-renderer ./post-render",)]
+        lines.append("")
     else:
         for root, base in sorted(bases.items()):
             lines.append(f"- `{base}` (the repository's kustomization in `{root or '.'}`), with the fixes as patches")

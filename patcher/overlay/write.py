@@ -52,7 +52,8 @@ def write_overlay(plan: Plan, out: Path, repo: str, command: str, force: bool = 
     files = overlay_files(collected, bases, command, targeted=post_renderer)
     if post_renderer:
         files[POST_RENDERER] = POST_RENDER_SCRIPT
-    files[README] = readme(collected, bases, command, repo, post_renderer)
+    installs = tuple(_install(r, out) for r in model.releases if HELM + f"{r.name}/{r.namespace}" in bases)
+    files[README] = readme(collected, bases, command, repo, installs if post_renderer else None)
     _check_folder(out, force)
     _clear(out)
     for name, text in sorted(files.items()):
@@ -62,6 +63,11 @@ def write_overlay(plan: Plan, out: Path, repo: str, command: str, force: bool = 
         os.chmod(out / POST_RENDERER, 0o755)
     return Written(tuple(sorted(files)), tuple(collected.elsewhere),
                    carried=frozenset(x.finding.identity for x in collected.items))
+
+
+def _install(release, out: Path) -> str:
+    return (f"helm install {release.name} {release.chart} -n {release.namespace} "
+            f"--post-renderer {(out / POST_RENDERER).as_posix()}")
 
 
 def _helm_only(plan: Plan) -> tuple[Finding, ...]:
