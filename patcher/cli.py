@@ -21,6 +21,7 @@ from patcher.emit import Target, check_paths, show_apply, show_plan, show_valida
 from patcher.failures import os_failure
 from patcher.findings import Applicability, Severity
 from patcher.kustomize_check import check_kustomize
+from patcher.overlay.command import run_overlay
 from patcher.plan import Plan, make_plan
 from patcher.progress import DelayedProgress
 from patcher.registry import all_rules
@@ -230,7 +231,6 @@ def overlay(path: PathArg = Path("."),
             rule: RuleOpt = None, skip: SkipOpt = None, unsafe_fixes: UnsafeOpt = False,
             schema_location: SchemaOpt = None, baseline: BaselineOpt = None) -> None:
     """Write the fixes as a Kustomize overlay. Exit 0 nothing to write, 1 written, 2 error."""
-    from patcher.overlay.command import run_overlay
     raise typer.Exit(run_overlay(lambda err: _plan(Run(path, tuple(rule or ()), tuple(skip or ()), unsafe_fixes,
                                                        schema_location, baseline=baseline), err),
                                  path, out, post_renderer, force))

@@ -21,7 +21,7 @@ from patcher import edits as E
 from patcher.findings import Finding
 from patcher.intent import changes as C
 from patcher.intent.apply import OpMismatch, apply_ops
-from patcher.kustomize import Kustomization, _building
+from patcher.kustomize import Kustomization, building
 from patcher.model import Model
 from patcher.plan import Plan
 from patcher.resources import is_manifest
@@ -76,7 +76,7 @@ class Collected:
 
 def kustomize_roots(kustomizations: tuple[Kustomization, ...]) -> tuple[str, ...]:
     """Folders of the kustomizations no other one builds: what an overlay can point at."""
-    included = {t for k in kustomizations for t in _building(k)}
+    included = {t for k in kustomizations for t in building(k)}
     return tuple(sorted(k.directory for k in kustomizations if k.directory not in included))
 
 
@@ -222,7 +222,7 @@ class _Fix:
             for number, data in enumerate(new):
                 if not (isinstance(data, dict) and is_manifest(data)):
                     continue
-                data = _with_namespace(data, self._namespace_for(root, file))
+                data = _with_namespace(data, self._namespace_for(root))
                 key = (root, data["kind"], _namespace(data), data["metadata"]["name"])
                 self.state[key] = data
                 self.docs.setdefault((file, start + number), []).append(key)
@@ -237,9 +237,8 @@ class _Fix:
         folders = {k.directory for k in listing}
         return [root for root in self.out.roots if folders & _reached(root, self.model.kustomizations)]
 
-    def _namespace_for(self, root: str, file: str) -> str | None:
-        by_dir = {k.directory: k for k in self.model.kustomizations}
-        kust = by_dir.get(root)
+    def _namespace_for(self, root: str) -> str | None:
+        kust = next((k for k in self.model.kustomizations if k.directory == root), None)
         return kust.namespace if kust is not None else None
 
 
@@ -250,7 +249,7 @@ def _reached(root: str, kustomizations) -> set[str]:
         current = by_dir.get(pending.pop())
         if current is None:
             continue
-        for target in _building(current):
+        for target in building(current):
             if target in by_dir and target not in seen:
                 seen.add(target)
                 pending.append(target)

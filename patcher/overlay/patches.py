@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from patcher.intent import changes as C
-from patcher.intent.apply import OpMismatch, _node, apply_ops
+from patcher.intent.apply import OpMismatch, apply_ops
 from patcher.overlay.collect import Patched, plain
 from patcher.overlay.merge_keys import known, merge_key
 
@@ -191,6 +191,16 @@ def _json_op(data: dict, op) -> list[dict]:
         return [{"op": "test", "path": _pointer(op.path + (op.index,)), "value": plain(op.old)},
                 {"op": "remove", "path": _pointer(op.path + (op.index,))}]
     raise OpMismatch(f"{type(op).__name__} has no JSON patch")
+
+
+def _node(data: Any, path: tuple) -> Any:
+    node = data
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            raise OpMismatch(f"{'.'.join(map(str, path))} is not in the resource") from None
+    return node
 
 
 def _pointer(path: tuple) -> str:

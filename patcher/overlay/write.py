@@ -44,7 +44,8 @@ def write_overlay(plan: Plan, out: Path, repo: str, command: str, force: bool = 
         bases = {r: RENDERED for r in helm}
     else:
         collected = _keep(collected, {r for r in collected.used_roots if not r.startswith(HELM)},
-                          "rendered by Helm: `patcher overlay --post-renderer DIR` carries it")
+                          "rendered by Helm: `patcher apply` writes it to the chart, "
+                          "`patcher overlay --post-renderer DIR` over Helm's output")
         several = len(collected.used_roots) > 1
         bases = {r: _relative(plan.root / r, out / subfolder(r, several)) for r in collected.used_roots}
     if not bases:
@@ -73,25 +74,26 @@ def _install(release, out: Path) -> str:
 def _helm_only(plan: Plan) -> tuple[Finding, ...]:
     """Fixes placement refused only because Helm renders what they change: a post-renderer can carry them."""
     model = plan.model
-    rendered = {(r.kind, r.namespace, r.name) for r in model.resources if r.source.release}
+    rendered = {(r.kind, r.namespace, r.name): r for r in model.resources if r.source.release}
     out = []
     for result in plan.results:
         fix = result.finding.fix
         if result.status != SKIPPED_UNSAFE or fix is None or not fix.changes:
             continue
         targets = [c.target for c in fix.changes if isinstance(c, C.Change)]
-        if targets and len(targets) == len(fix.changes) and all(
-                isinstance(t, C.ResourceRef) and (t.kind, t.namespace, t.name) in rendered for t in targets):
+        found = [rendered.get((t.kind, t.namespace, t.name)) for t in targets if isinstance(t, C.ResourceRef)]
+        # display-only for that reason alone (patcher.place.rendered), not because the rule says so
+        if targets and len(found) == len(fix.changes) and all(
+                r is not None and f"{r.ref} is rendered by Helm release" in fix.reason for r in found):
             out.append(result.finding)
     return tuple(out)
 
 
 def _keep(collected: Collected, roots: set[str], why: str) -> Collected:
+    """Only the items of ``roots``; the others' fixes listed once each, with ``why``."""
     kept = [x for x in collected.items if x.root in roots]
-    moved = [Elsewhere(x.finding, why) for x in collected.items if x.root not in roots]
-    seen = {(e.finding.identity, e.why) for e in collected.elsewhere}
-    extra = [e for e in moved if (e.finding.identity, e.why) not in seen and not seen.add((e.finding.identity, e.why))]
-    return replace(collected, items=kept, elsewhere=list(collected.elsewhere) + extra)
+    moved = {x.finding.identity: Elsewhere(x.finding, why) for x in collected.items if x.root not in roots}
+    return replace(collected, items=kept, elsewhere=list(collected.elsewhere) + list(moved.values()))
 
 
 def _relative(path: Path, out: Path) -> str:
