@@ -231,9 +231,10 @@ def overlay(path: PathArg = Path("."),
             rule: RuleOpt = None, skip: SkipOpt = None, unsafe_fixes: UnsafeOpt = False,
             schema_location: SchemaOpt = None, baseline: BaselineOpt = None) -> None:
     """Write the fixes as a Kustomize overlay. Exit 0 nothing to write, 1 written, 2 error."""
-    raise typer.Exit(run_overlay(lambda err: _plan(Run(path, tuple(rule or ()), tuple(skip or ()), unsafe_fixes,
-                                                       schema_location, baseline=baseline), err),
-                                 path, out, post_renderer, force))
+    run = Run(path, tuple(rule or ()), tuple(skip or ()), unsafe_fixes, schema_location, baseline=baseline)
+    raise typer.Exit(run_overlay(lambda err: _plan(run, err), path, out, post_renderer, force,
+                                 [*(f"--rule={r}" for r in run.rule), *(f"--skip={s}" for s in run.skip),
+                                  *(["--unsafe-fixes"] if unsafe_fixes else [])]))
 
 
 RULE_LISTS = {"text": render_rules, "markdown": render_rule_docs, "json": render_rules_json}

@@ -53,10 +53,10 @@ def _normal(doc: dict, node, path: tuple):
     return node
 
 
-def _overlay_and_applied(repo: Path, tmp: Path, command: str = "patcher overlay REPO --out DIR"):
+def _overlay_and_applied(repo: Path, tmp: Path, command: str = "patcher overlay REPO --out DIR", *rules: str):
     before = copy_tree(repo, tmp / "before" / repo.name)
     after = copy_tree(repo, tmp / "after" / repo.name)
-    result = plan(before)
+    result = plan(before, *rules)
     written = write_overlay(result, tmp / "overlay", repo.name, command)
     write_changes(after, result.changes)
     return result, written, after
@@ -87,6 +87,22 @@ def test_overlay_builds_what_apply_writes(name: str, tmp_path: Path) -> None:
     for folder, base in _overlays(tmp_path / "overlay"):
         root = base.relative_to(before_root)
         assert kustomize(folder) == kustomize(after / root), f"{folder} differs from apply's {root}"
+
+
+@needs_kubectl
+def test_one_overlay_per_root_the_fixes_change(tmp_path: Path) -> None:
+    """Two kustomize roots: a folder each, each building on its own root."""
+    repo = ROOT / "tests" / "overlay" / "two-roots"
+    _, written, after = _overlay_and_applied(repo, tmp_path, "c", "istio/route-without-timeout")
+    assert written.files == ("README.md", "alpha/kustomization.yaml",
+                             "alpha/patches/01-istio-route-without-timeout-virtualservice-web.yaml",
+                             "beta/kustomization.yaml",
+                             "beta/patches/01-istio-route-without-timeout-virtualservice-web.yaml")
+    built = [(folder.name, base.name) for folder, base in _overlays(tmp_path / "overlay")]
+    assert built == [("alpha", "alpha"), ("beta", "beta")]
+    for folder, base in _overlays(tmp_path / "overlay"):
+        assert kustomize(folder) == kustomize(after / base.name)
+        assert kustomize(folder) != kustomize(base)
 
 
 @needs_kubectl

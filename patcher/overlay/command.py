@@ -17,8 +17,9 @@ from patcher.source import PatcherError
 
 
 def run_overlay(make_plan: Callable[[Console], Plan], path: Path, out: Path | None, post_renderer: Path | None,
-                force: bool) -> int:
-    """0: nothing to write; 1: the overlay was written; 2: an error (nothing written)."""
+                force: bool, options: list[str] = ()) -> int:
+    """0: nothing to write; 1: the overlay was written; 2: an error (nothing written). ``options``:
+    those that choose the fixes, repeated in the line the README says made the overlay."""
     err = Console(stderr=True, highlight=False)
     if (out is None) == (post_renderer is None):
         return _fail(err, PatcherError("give one of --out DIR or --post-renderer DIR",
@@ -26,7 +27,8 @@ def run_overlay(make_plan: Callable[[Console], Plan], path: Path, out: Path | No
                                             "--post-renderer one for Helm's rendered output"))
     folder = out if out is not None else post_renderer
     flag = "--out" if out is not None else "--post-renderer"
-    command = f"patcher overlay {shlex.quote(str(path))} {flag} {shlex.quote(str(folder))}"
+    command = " ".join(["patcher overlay", *map(shlex.quote, options), shlex.quote(str(path)), flag,
+                        shlex.quote(str(folder))])
     try:
         plan = make_plan(err)
         written = write_overlay(plan, folder, str(path), command, force, post_renderer is not None)

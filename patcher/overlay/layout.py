@@ -105,10 +105,16 @@ def readme(collected: Collected, bases: dict[str, str], command: str, repo: str,
                   "From the repository's folder:", ""]
         lines += [f"    {line}" for line in installs or ("helm install RELEASE CHART --post-renderer ./post-render",)]
         lines.append("")
+    elif len(bases) == 1:
+        [(root, base)] = bases.items()
+        lines += [f"It builds on `{base}` (the repository's kustomization in `{root or '.'}`) with the fixes as "
+                  "patches: `kubectl kustomize .` builds it, `kubectl apply -k .` deploys it.", ""]
     else:
+        lines += ["One overlay per kustomize root the fixes change (build each with `kubectl kustomize FOLDER`):", ""]
         for root, base in sorted(bases.items()):
-            lines.append(f"- `{base}` (the repository's kustomization in `{root or '.'}`), with the fixes as patches")
-        lines += ["", "Build it with `kubectl kustomize .`, deploy it with `kubectl apply -k .`.", ""]
+            lines.append(f"- `{subfolder(root, True)}/` builds on `{base}` (the repository's kustomization in "
+                         f"`{root or '.'}`)")
+        lines.append("")
     lines += elsewhere_lines(collected.elsewhere, repo, {x.finding.identity for x in collected.items})
     return "\n".join(lines).rstrip("\n") + "\n"
 
