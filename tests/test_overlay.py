@@ -229,3 +229,12 @@ def test_a_deleted_resource_is_a_delete_patch() -> None:
     assert patch.strategic
     assert patch.body == {"apiVersion": "apps/v1", "kind": "Deployment",
                           "metadata": {"name": "web", "namespace": "shop"}, "$patch": "delete"}
+
+
+def test_a_null_is_never_a_merge_patch() -> None:
+    """In a strategic merge patch `key: null` deletes the key: setting one to null is JSON 6902."""
+    from patcher.intent import changes as C
+    from patcher.overlay.patches import make_patch
+    patch = make_patch(_patched(DEPLOYMENT, C.AddKey(("spec",), "paused", None)))
+    assert not patch.strategic
+    assert patch.body == [{"op": "add", "path": "/spec/paused", "value": None}]

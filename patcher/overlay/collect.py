@@ -46,7 +46,6 @@ class Generated:
     finding: Finding
     root: str
     data: dict
-    text: str  # the document as apply writes it (its comments naming the rule)
     file: str = ""  # where apply writes it, and as which document
     doc: int | None = None
 
@@ -226,7 +225,7 @@ class _Fix:
                 key = (root, data["kind"], _namespace(data), data["metadata"]["name"])
                 self.state[key] = data
                 self.docs.setdefault((file, start + number), []).append(key)
-                self.out.items.append(Generated(self.finding, root, data, edit.content, file, start + number))
+                self.out.items.append(Generated(self.finding, root, data, file, start + number))
 
     def _roots_of(self, file: str) -> list[str]:
         """The roots whose build reads ``file``, once this fix's own listing of it is in."""

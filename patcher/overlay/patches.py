@@ -50,11 +50,12 @@ def _strategic(api_version: str, kind: str, data: dict, ops) -> dict | None:
     """The merge patch for ``ops``, or None where one cannot say it exactly."""
     body: dict = {}
     for op in ops:
-        if isinstance(op, C.AddKey):
+        if isinstance(op, C.AddKey) and op.value is not None:  # a null in a merge patch deletes
             where, value = op.path, {op.key: plain(op.value)}
         elif isinstance(op, C.RemoveKey):
             where, value = op.path, {op.key: None}
-        elif isinstance(op, C.Set) and op.path and not isinstance(op.path[-1], int) and _scalar(op.old, op.new):
+        elif isinstance(op, C.Set) and op.path and not isinstance(op.path[-1], int) and _scalar(op.old, op.new) \
+                and op.new is not None:
             where, value = op.path[:-1], {op.path[-1]: plain(op.new)}
         elif isinstance(op, C.AddItem) and known(api_version, kind):
             key = merge_key(api_version, kind, op.path)
