@@ -238,3 +238,20 @@ def test_a_null_is_never_a_merge_patch() -> None:
     patch = make_patch(_patched(DEPLOYMENT, C.AddKey(("spec",), "paused", None)))
     assert not patch.strategic
     assert patch.body == [{"op": "add", "path": "/spec/paused", "value": None}]
+
+
+# --- a difference read from the builds ----------------------------------------------------------
+
+def test_the_difference_of_two_builds_as_operations() -> None:
+    from patcher.intent import changes as C
+    from patcher.intent.apply import apply_ops
+    from patcher.overlay.diff import diff_ops
+    before = {"spec": {"ports": [{"port": 80}, {"port": 443}], "a": 1, "gone": True, "args": ["x", "y"]}}
+    after = {"spec": {"ports": [{"port": 80}, {"port": 9090}, {"port": 443}], "a": 2, "new": {"k": "v"},
+                      "args": ["y"]}}
+    ops = diff_ops(before, after)
+    assert ops == [C.AddItem(("spec", "ports"), {"port": 9090}, 1), C.Set(("spec", "a"), 1, 2),
+                   C.RemoveKey(("spec",), "gone", True), C.RemoveItem(("spec", "args"), 0, "x"),
+                   C.AddKey(("spec",), "new", {"k": "v"})]
+    assert apply_ops(before, ops) == after
+    assert diff_ops([1, 2], [3]) == [C.Set((), [1, 2], [3])]

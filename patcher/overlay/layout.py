@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from patcher.findings import Finding
-from patcher.overlay.collect import Collected, Elsewhere, Generated, Patched, plain
+from patcher.overlay.collect import Collected, Elsewhere, Generated, plain
 from patcher.overlay.patches import make_patch
 from patcher.yamledit.layout import Layout
 from patcher.yamledit.render import dump

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from patcher.findings import Finding
 from patcher.intent import changes as C
-from patcher.overlay.built import as_built
 from patcher.overlay.collect import HELM, Collected, Elsewhere, collect
 from patcher.overlay.layout import MARKER, POST_RENDER_SCRIPT, POST_RENDERER, RENDERED, TITLE, overlay_files, readme, \
     subfolder
@@ -36,8 +35,6 @@ def write_overlay(plan: Plan, out: Path, repo: str, command: str, force: bool = 
                   post_renderer: bool = False) -> Written:
     model = plan.model
     collected = collect(plan, model, _helm_only(plan) if post_renderer else ())
-    if not post_renderer:
-        collected = as_built(collected, plan)
     if post_renderer:
         helm = [r for r in collected.used_roots if r.startswith(HELM)]
         collected = _keep(collected, set(helm), "not rendered by Helm: `patcher overlay --out DIR` carries it")
