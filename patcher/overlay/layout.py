@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 
 from patcher.findings import Finding
 from patcher.overlay.collect import Collected, Elsewhere, Generated, plain
@@ -20,13 +19,6 @@ MARKER = "# Written by `patcher overlay`"
 RENDERED = "rendered.yaml"  # what the post-renderer writes Helm's output to, inside its copy
 POST_RENDERER = "post-render"
 TITLE = "# Kustomize overlay written by patcher"
-
-
-@dataclass(frozen=True)
-class Overlay:
-    files: dict[str, str]  # path inside DIR -> text
-    executable: frozenset[str] = frozenset()
-    elsewhere: tuple[Elsewhere, ...] = ()
 
 
 def _yaml(value) -> str:
