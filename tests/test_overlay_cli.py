@@ -95,3 +95,17 @@ def test_no_kustomization_is_an_error_naming_the_files(tmp_path: Path) -> None:
                              "  hint: a kustomization.yaml listing manifests/edge/gateway.yaml would let the "
                              "overlay patch them; or `patcher apply` fixes them in place\n")
     assert not (tmp_path / "ov").exists()
+
+
+def test_a_resource_written_into_a_chart_is_listed_with_its_chart(tmp_path: Path) -> None:
+    repo = copy_tree(REPOS / "hm-umbrella", tmp_path / "repo")
+    result = invoke(repo, "--out", tmp_path / "ov")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.endswith(
+        f"- `patcher apply --rule istio/destination-without-circuit-breaker {repo}`\n"
+        "  - platform/umbrella/charts/ledger/templates/ledger.yaml:25:1: writes "
+        "platform/umbrella/templates/destination-rules.yaml, in chart platform/umbrella (Helm renders it)\n"
+        "  - services/quotes-svc/templates/service.yaml:1:1: writes "
+        "platform/umbrella/templates/destination-rules.yaml, in chart platform/umbrella (Helm renders it)\n"
+        "\nno fix changes a Kubernetes resource an overlay can patch: nothing was written\n")
+    assert not (tmp_path / "ov").exists()

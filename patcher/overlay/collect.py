@@ -167,7 +167,11 @@ class _Replay:
             manifest = _manifest(self.model, file) or any(
                 getattr(e, "content", None) and e.file == file for e in edits)
             lines = [e.line for e in edits if e.file == file and isinstance(e, ReplaceText)]
-            if lines and not manifest:
+            chart = next((c for c in self.model.workspace.inventory.charts
+                          if c in ("", ".") or file.startswith(c + "/")), None)
+            if chart is not None:
+                why, manifest = f"writes {file}, in chart {chart or '.'} (Helm renders it)", False
+            elif lines and not manifest:
                 why = f"rewrites {file}:{','.join(map(str, lines))}"
             elif manifest:
                 why = f"writes {file}, which no kustomization builds"
