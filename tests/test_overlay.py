@@ -255,3 +255,19 @@ def test_the_difference_of_two_builds_as_operations() -> None:
                    C.AddKey(("spec",), "new", {"k": "v"})]
     assert apply_ops(before, ops) == after
     assert diff_ops([1, 2], [3]) == [C.Set((), [1, 2], [3])]
+
+
+@needs_kubectl
+def test_a_moved_route_fails_the_build_loudly(tmp_path: Path) -> None:
+    """A route inserted in the base before the patched ones: the guards stop the build instead of
+    giving the new route the timeout meant for another."""
+    base = copy_tree(BASE, tmp_path / "base")
+    write_overlay(plan(base), tmp_path / "overlays" / "base", "base", BASE_COMMAND)
+    routes = base / "k8s" / "istio" / "virtual-services" / "app-vs.yaml"
+    text = routes.read_text()
+    routes.write_text(text.replace("  http:\n", "  http:\n    - name: status\n      route:\n"
+                                              "        - destination:\n            host: status\n", 1))
+    built = subprocess.run(["kubectl", "kustomize", str(tmp_path / "overlays" / "base")], capture_output=True,
+                           text=True, timeout=120)
+    assert built.returncode == 1
+    assert "testing value /spec/http/0/name failed: test failed" in built.stderr

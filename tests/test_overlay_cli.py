@@ -109,3 +109,15 @@ def test_a_resource_written_into_a_chart_is_listed_with_its_chart(tmp_path: Path
         "platform/umbrella/templates/destination-rules.yaml, in chart platform/umbrella (Helm renders it)\n"
         "\nno fix changes a Kubernetes resource an overlay can patch: nothing was written\n")
     assert not (tmp_path / "ov").exists()
+
+
+def test_a_previous_overlay_with_nothing_left_to_carry_is_removed(tmp_path: Path) -> None:
+    repo = copy_tree(REPOS / "ep-taskfile", tmp_path / "repo")
+    out = tmp_path / "ov"
+    assert invoke(repo, "--out", out).exit_code == 1
+    (out / "mine.txt").write_text("kept\n")
+    result = invoke(repo, "--out", out, "--rule", "istio/route-to-missing-service")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.endswith("nothing was written; the previous overlay's files in "
+                                  f"{out} were removed\n")
+    assert read_tree(out) == {"mine.txt": b"kept\n"}

@@ -46,7 +46,11 @@ def write_overlay(plan: Plan, out: Path, repo: str, command: str, force: bool = 
         several = len(collected.used_roots) > 1
         bases = {r: _relative(plan.root / r, out / subfolder(r, several)) for r in collected.used_roots}
     if not bases:
-        return Written((), tuple(collected.elsewhere), _nothing(collected, model))
+        note = _nothing(collected, model)
+        if out.is_dir() and _ours(out):  # a stale overlay would still claim fixes nobody needs now
+            _clear(out)
+            note += f"; the previous overlay's files in {out} were removed"
+        return Written((), tuple(collected.elsewhere), note)
     files = overlay_files(collected, bases, command, targeted=post_renderer)
     if post_renderer:
         files[POST_RENDERER] = POST_RENDER_SCRIPT
