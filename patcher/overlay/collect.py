@@ -24,7 +24,7 @@ from typing import Any
 
 from patcher.containment import inside
 from patcher.deployed.kustomize_build import RootBuild, build_roots, kubectl_path
-from patcher.edits import Edit, ReplaceText
+from patcher.edits import AddDocument, CreateFile, Edit, ReplaceText
 from patcher.findings import Finding
 from patcher.intent import changes as C
 from patcher.intent.apply import OpMismatch, apply_ops
@@ -164,24 +164,29 @@ class _Replay:
     def _not_built(self, finding: Finding, edits: list[Edit]) -> None:
         """Edits of files no root reads: what they are, for the README."""
         for file in dict.fromkeys(e.file for e in edits):
-            manifest = _manifest(self.model, file) or any(
-                getattr(e, "content", None) and e.file == file for e in edits)
-            lines = [e.line for e in edits if e.file == file and isinstance(e, ReplaceText)]
+            mine = [e for e in edits if e.file == file]
+            lines = [str(e.line) for e in mine if isinstance(e, ReplaceText)]
+            existing = _manifest(self.model, file)
+            if any(isinstance(e, (AddDocument, CreateFile)) for e in mine):
+                what = f"writes {file}"
+            elif lines:
+                what = f"rewrites {file}:{','.join(lines)}"
+            else:
+                what = f"edits {file}"
             chart = next((c for c in self.model.workspace.inventory.charts
                           if c in ("", ".") or file.startswith(c + "/")), None)
-            if chart is not None:
-                why, manifest = f"writes {file}, in chart {chart or '.'} (Helm renders it)", False
-            elif lines and not manifest:
-                why = f"rewrites {file}:{','.join(map(str, lines))}"
-            elif manifest:
-                why = f"writes {file}, which no kustomization builds"
-            else:
-                why = f"edits {file}"
             stated = [c.target for c in finding.fix.changes if isinstance(c, C.Change)
                       and isinstance(c.target, C.ResourceRef) and c.target.file == file]
-            needs = file if manifest and not any(isinstance(c, C.Create) for c in finding.fix.changes) else ""
-            if stated:
+            if chart is not None:
+                why = f"{what}, in chart {chart or '.'} (Helm renders it)"
+            elif stated:
                 why = f"{stated[0]} is not built by a kustomization"
+            elif existing or any(isinstance(e, (AddDocument, CreateFile)) for e in mine):
+                why = f"{what}, which no kustomization builds"
+            else:
+                why = what
+            # a base kustomization would list the manifest, were there one; a file apply creates is not there yet
+            needs = file if existing and chart is None else ""
             self.out.elsewhere.append(Elsewhere(finding, why, needs))
 
 
