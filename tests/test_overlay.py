@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from helpers import copy_tree, plan
+from patcher.edits import InsertKey
 from patcher.overlay.merge_keys import merge_key
 from patcher.overlay.write import write_overlay
 from patcher.writer import write_changes
@@ -271,3 +272,22 @@ def test_a_moved_route_fails_the_build_loudly(tmp_path: Path) -> None:
                            text=True, timeout=120)
     assert built.returncode == 1
     assert "testing value /spec/http/0/name failed: test failed" in built.stderr
+
+
+@needs_kubectl
+def test_a_fix_applied_in_the_chart_is_carried_by_the_post_renderer_too(tmp_path: Path) -> None:
+    """Once a fix to a rendered resource is written into the chart (values or template), the
+    post-renderer still carries it over Helm's output, and does not list it as left out."""
+    import dataclasses
+    from patcher.plan import WOULD_FIX, Applied
+    repo = copy_tree(HELM_ROUTE, tmp_path / "repo")
+    result = plan(repo)
+    route = next(r.finding for r in result.results if r.finding.rule == "istio/route-without-timeout")
+    in_chart = dataclasses.replace(route, fix=dataclasses.replace(route.fix, edits=(
+        InsertKey("charts/web/values.yaml", 0, (), "timeout", "30s"),)))
+    result = dataclasses.replace(
+        result, applied=result.applied + (Applied(1, in_chart),),
+        results=tuple(dataclasses.replace(r, status=WOULD_FIX) if r.finding is route else r for r in result.results))
+    written = write_overlay(result, tmp_path / "post", "repo", "c", post_renderer=True)
+    assert "patches/01-istio-route-without-timeout-virtualservice-web.yaml" in written.files
+    assert [e.finding.rule for e in written.elsewhere] == ["istio/destination-without-circuit-breaker"]

@@ -67,6 +67,7 @@ class Elsewhere:
     finding: Finding
     why: str
     needs: str = ""  # the manifest a base kustomization would have to list for an overlay to carry it
+    chart: str | None = None  # the chart whose files the fix edits (what a post-renderer does instead)
 
 
 @dataclass
@@ -187,7 +188,7 @@ class _Replay:
                 why = what
             # a base kustomization would list the manifest, were there one; a file apply creates is not there yet
             needs = file if existing and chart is None else ""
-            self.out.elsewhere.append(Elsewhere(finding, why, needs))
+            self.out.elsewhere.append(Elsewhere(finding, why, needs, chart))
 
 
 def _ops(finding: Finding, key: Key, before: dict, after: dict) -> tuple:

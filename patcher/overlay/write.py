@@ -38,6 +38,9 @@ def write_overlay(plan: Plan, out: Path, repo: str, command: str, force: bool = 
     if post_renderer:
         helm = [r for r in collected.used_roots if r.startswith(HELM)]
         collected = _keep(collected, set(helm), "not rendered by Helm: `patcher overlay --out DIR` carries it")
+        carried = {x.finding.identity for x in collected.items}
+        collected = replace(collected, elsewhere=[e for e in collected.elsewhere  # its chart edit, done over the output
+                                                  if e.chart is None or e.finding.identity not in carried])
         bases = {r: RENDERED for r in helm}
     else:
         collected = _keep(collected, {r for r in collected.used_roots if not r.startswith(HELM)},
@@ -73,21 +76,25 @@ def _install(release, out: Path) -> str:
 
 
 def _helm_only(plan: Plan) -> tuple[Finding, ...]:
-    """Fixes placement refused only because Helm renders what they change: a post-renderer can carry them."""
-    model = plan.model
-    rendered = {(r.kind, r.namespace, r.name): r for r in model.resources if r.source.release}
-    out = []
-    for result in plan.results:
-        fix = result.finding.fix
-        if result.status != SKIPPED_UNSAFE or fix is None or not fix.changes:
-            continue
-        targets = [c.target for c in fix.changes if isinstance(c, C.Change)]
-        found = [rendered.get((t.kind, t.namespace, t.name)) for t in targets if isinstance(t, C.ResourceRef)]
-        # display-only for that reason alone (patcher.place.rendered), not because the rule says so
-        if targets and len(found) == len(fix.changes) and all(
-                r is not None and f"{r.ref} is rendered by Helm release" in fix.reason for r in found):
-            out.append(result.finding)
-    return tuple(out)
+    """Fixes whose every change is to a Helm-rendered resource: those applied (in the chart's
+    values or templates), then those placement refused only because Helm renders what they
+    change. A post-renderer carries either over Helm's output."""
+    rendered = {(r.kind, r.namespace, r.name): r for r in plan.model.resources if r.source.release}
+
+    def targets(finding: Finding) -> list:
+        fix = finding.fix
+        found = [rendered.get((c.target.kind, c.target.namespace, c.target.name)) for c in fix.changes
+                 if isinstance(c, C.Change) and isinstance(c.target, C.ResourceRef)]
+        return found if fix.changes and len(found) == len(fix.changes) and None not in found else []
+
+    applied = [a.finding for a in plan.applied if targets(a.finding)]
+    done = {f.identity for f in applied}
+    refused = [r.finding for r in plan.results if r.status == SKIPPED_UNSAFE and r.finding.fix is not None
+               and r.finding.identity not in done
+               # display-only for that reason alone (patcher.place.rendered), not because the rule says so
+               and all(f"{t.ref} is rendered by Helm release" in r.finding.fix.reason for t in targets(r.finding))
+               and targets(r.finding)]
+    return tuple(applied + refused)
 
 
 def _keep(collected: Collected, roots: set[str], why: str) -> Collected:
