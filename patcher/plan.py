@@ -14,7 +14,7 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from patcher.analyse import Selection, Skips, analyse, unknown_ignores
 from patcher.config import Config
@@ -84,6 +84,7 @@ class Plan:
     unresolved: tuple[Finding, ...] = field(default=())  # findings whose applied fix did not clear them
     hidden: tuple[tuple[Finding, str], ...] = field(default=())  # (finding, why) an ignore or the baseline hid
     applied: tuple[Applied, ...] = field(default=())  # the applied log, in the order the fixes went in
+    model: Any = field(default=None, compare=False, repr=False)  # the model of the repository as read
 
     def written(self) -> "Plan":
         """The plan as it stands once apply has written its changes: what would be fixed is fixed."""
@@ -252,7 +253,7 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
                                                   if (d.file, d.message, d.level) not in seen)))
     return Plan(root, tuple(reported), results, changes,
                 tuple(diagnostics) + told + tuple(validator.unchecked_note()), tuple(current),
-                unresolved, _unique(hidden), tuple(log))
+                unresolved, _unique(hidden), tuple(log), first_model)
 
 
 def _told(model, selection: Selection) -> tuple[Diagnostic, ...]:
