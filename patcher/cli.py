@@ -21,6 +21,7 @@ from patcher.emit import Target, check_paths, show_apply, show_plan, show_valida
 from patcher.failures import os_failure
 from patcher.findings import Applicability, Severity
 from patcher.kustomize_check import check_kustomize
+from patcher.overlay.command import run_overlay
 from patcher.plan import Plan, make_plan
 from patcher.progress import DelayedProgress
 from patcher.registry import all_rules
@@ -215,6 +216,25 @@ def validate(path: PathArg = Path("."), schema_location: SchemaOpt = None, forma
     """Check every resource (manifests and rendered charts) against its schema. Exit 0 valid, 1 not, 2 error."""
     _execute(Run(path, (SCHEMA_RULE,), (), False, schema_location, tuple(f.value for f in format or ()),
                  tuple(output_file or ()), exit_zero, fail_on, statistics, baseline), show_validate)
+
+
+@app.command()
+def overlay(path: PathArg = Path("."),
+            out: Annotated[Optional[Path], typer.Option("--out", metavar="DIR", help=(
+                "Write a Kustomize overlay of the fixes here, over the repository's kustomization "
+                "(the repository is not edited)."))] = None,
+            post_renderer: Annotated[Optional[Path], typer.Option("--post-renderer", metavar="DIR", help=(
+                "Write the fixes to Helm-rendered resources here, with a post-render executable for "
+                "`helm install --post-renderer`."))] = None,
+            force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder that is not "
+                                                               "an overlay patcher wrote.")] = False,
+            rule: RuleOpt = None, skip: SkipOpt = None, unsafe_fixes: UnsafeOpt = False,
+            schema_location: SchemaOpt = None, baseline: BaselineOpt = None) -> None:
+    """Write the fixes as a Kustomize overlay. Exit 0 nothing to write, 1 written, 2 error."""
+    run = Run(path, tuple(rule or ()), tuple(skip or ()), unsafe_fixes, schema_location, baseline=baseline)
+    raise typer.Exit(run_overlay(lambda err: _plan(run, err), path, out, post_renderer, force,
+                                 [*(f"--rule={r}" for r in run.rule), *(f"--skip={s}" for s in run.skip),
+                                  *(["--unsafe-fixes"] if unsafe_fixes else [])]))
 
 
 RULE_LISTS = {"text": render_rules, "markdown": render_rule_docs, "json": render_rules_json}

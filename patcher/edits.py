@@ -145,26 +145,23 @@ class ReplaceText:
     new: str
 
 
-@dataclass(frozen=True)
-class EmbeddedEdit:
-    """Edit the YAML document a literal block string (``|``, ``|-``, ``|+``, with or without an
-    indentation indicator) at ``path`` holds: an Argo CD Application's ``helm.values: |``.
+YamlEdit = Union[SetValue, InsertKey, DeleteKey, MoveKey, InsertItem, DeleteItem, DeleteDocument]
 
-    ``edits`` address that inner document (its ``file`` is this file, ``doc`` the inner
-    document's index). The inner text is edited byte-minimally and written back at the block's
-    own indentation; the header line and every byte outside the changed lines stay. It touches
-    ``path`` only, as far as the outer document is concerned.
-    """
+
+@dataclass(frozen=True)
+class EditInline:
+    """Apply ``edits`` to the YAML document the literal block scalar at ``path`` holds (an Argo CD
+    Application's ``helm.values: |``); the inner edits address that document (their ``doc`` is 0).
+    The block keeps its header and indentation; nothing outside it changes (patcher.inline_yaml)."""
 
     file: str
     doc: int
     path: YamlPath
-    edits: tuple["YamlEdit", ...]
+    edits: tuple[YamlEdit, ...]
 
 
-YamlEdit = Union[SetValue, InsertKey, DeleteKey, MoveKey, InsertItem, DeleteItem, DeleteDocument, EmbeddedEdit]
-Edit = Union[YamlEdit, CreateFile, AddDocument, ReplaceText]
-YAML_EDITS = (SetValue, InsertKey, DeleteKey, MoveKey, InsertItem, DeleteItem, DeleteDocument, EmbeddedEdit)
+Edit = Union[YamlEdit, CreateFile, AddDocument, ReplaceText, EditInline]
+YAML_EDITS = (SetValue, InsertKey, DeleteKey, MoveKey, InsertItem, DeleteItem, DeleteDocument)
 
 
 def edit_paths(edit: Edit) -> tuple[YamlPath, ...]:
@@ -174,13 +171,13 @@ def edit_paths(edit: Edit) -> tuple[YamlPath, ...]:
     where it goes. A path may run through a mapping the edit creates (MoveKey
     into a new mapping).
     """
-    if isinstance(edit, (SetValue, EmbeddedEdit)):
+    if isinstance(edit, (SetValue,)):
         return (edit.path,)
     if isinstance(edit, (InsertKey, DeleteKey)):
         return (edit.path + (edit.key,),)
     if isinstance(edit, MoveKey):
         return (edit.path + (edit.key,), edit.to_path + (edit.key,))
-    if isinstance(edit, (InsertItem, DeleteItem)):
+    if isinstance(edit, (InsertItem, DeleteItem, EditInline)):
         return (edit.path,)
     return ((),)
 

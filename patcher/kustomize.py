@@ -162,7 +162,7 @@ def closure(kust: Kustomization, kustomizations: list[Kustomization]) -> dict[st
     seen = {kust.directory}
     while pending:
         current, namespace = pending.pop()
-        for target in _building(current):
+        for target in building(current):
             if target in by_dir:
                 if target not in seen:
                     seen.add(target)
@@ -172,7 +172,7 @@ def closure(kust: Kustomization, kustomizations: list[Kustomization]) -> dict[st
     return files
 
 
-def _building(kust: Kustomization) -> list[str]:
+def building(kust: Kustomization) -> list[str]:
     """Repository-relative targets of a kustomization's resources, bases and components."""
     out = [target for _, target in kust.entries()]
     for key in ("bases", "components"):

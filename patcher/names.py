@@ -30,6 +30,15 @@ def fqdn(namespace: str, name: str, cluster_domain: str) -> str:
     return f"{name}.{namespace}.svc.{cluster_domain}"
 
 
+def absolute_host(host: str, namespace: str, cluster_domain: str) -> str:
+    """A VirtualService host as Istio reads it: a short name (no dot, not ``*``) is a Service
+    of the VirtualService's own namespace; any other host stands as written."""
+    host = host.strip().lower()
+    if host == "*" or "." in host or ":" in host:
+        return host
+    return fqdn(namespace, host, cluster_domain)
+
+
 def gateway_key(reference: str, namespace: str) -> tuple[str, str] | None:
     """(namespace, name) of a Gateway named in a VirtualService; None for ``mesh``."""
     if reference == "mesh":

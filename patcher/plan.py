@@ -14,13 +14,13 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from patcher.analyse import Selection, Skips, analyse, unknown_ignores
 from patcher.config import Config
 from patcher.containment import inside
 from patcher.discover import OUTSIDE_LINK, discover, read_in_place
-from patcher.edits import (AddDocument, CreateFile, DeleteDocument, DeleteItem, Edit, EmbeddedEdit, InsertItem,
+from patcher.edits import (AddDocument, CreateFile, DeleteDocument, DeleteItem, Edit, EditInline, InsertItem,
                            InsertKey, ReplaceText, edit_paths)
 from patcher.findings import Applicability, Finding
 from patcher.model import ParseCache, Workspace, build_model
@@ -33,7 +33,8 @@ from patcher.transform import apply_edits
 from patcher.deployed.overridden import overridden
 from patcher.unread import Unread, gaps, withheld_reason
 from patcher.validate import Validator, schema_location
-from patcher.verify import verify_file
+from patcher.verify.effect import effect_failures
+from patcher.verify.file import verify_file
 from patcher.yamlread import read_documents
 
 MAX_PASSES = 8
@@ -83,6 +84,7 @@ class Plan:
     unresolved: tuple[Finding, ...] = field(default=())  # findings whose applied fix did not clear them
     hidden: tuple[tuple[Finding, str], ...] = field(default=())  # (finding, why) an ignore or the baseline hid
     applied: tuple[Applied, ...] = field(default=())  # the applied log, in the order the fixes went in
+    model: Any = field(default=None, compare=False, repr=False)  # the model of the repository as read
 
     def written(self) -> "Plan":
         """The plan as it stands once apply has written its changes: what would be fixed is fixed."""
@@ -208,13 +210,24 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
         chosen = _choose(_eligible(current, withheld), threshold, applied, failures, derived)
         if not chosen:
             break
-        step = _Step(root, texts, extra_read, validator, cache, progress, f"fix pass {number}: verifying")
-        for finding in step.apply(chosen):
+        before = dict(texts)
+        while True:  # a fix whose effect on what is built differs from its changes is taken out
+            step = _Step(root, texts, extra_read, validator, cache, progress, f"fix pass {number}: verifying")
+            kept = step.apply(chosen)
+            failures.update(step.failures)
+            live = {p: t for p, t in texts.items() if t is not None}
+            built = build_model(Workspace(root, live, workspace.inventory), config, cache)
+            wrong = effect_failures(model, built, kept)
+            if not wrong:
+                break
+            failures.update(wrong)
+            texts.clear()
+            texts.update(before)
+            chosen = [f for f in kept if f.identity not in wrong]
+        model = built
+        for finding in kept:
             applied[finding.identity] = applied.get(finding.identity, 0) + 1
             log.append(Applied(number, finding))
-        failures.update(step.failures)
-        live = {p: t for p, t in texts.items() if t is not None}
-        model = build_model(Workspace(root, live, workspace.inventory), config, cache)
         hidden_now: list[tuple[Finding, str]] = []
         current = analyse(model, selection, hidden=hidden_now, skips=skips)
         _withhold(current, not_read + list(model.unread) + skips.unread, withheld)
@@ -240,7 +253,7 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
                                                   if (d.file, d.message, d.level) not in seen)))
     return Plan(root, tuple(reported), results, changes,
                 tuple(diagnostics) + told + tuple(validator.unchecked_note()), tuple(current),
-                unresolved, _unique(hidden), tuple(log))
+                unresolved, _unique(hidden), tuple(log), first_model)
 
 
 def _told(model, selection: Selection) -> tuple[Diagnostic, ...]:
@@ -264,7 +277,8 @@ def _withhold(findings: list[Finding], unread: list[Unread], withheld: dict[str,
 def _overridden(findings: list[Finding], model, withheld: dict[str, str]) -> None:
     """Note the findings whose fix edits a field a Kustomize patch sets (patcher.deployed.overridden)."""
     for finding in findings:
-        if finding.fix is not None and finding.identity not in withheld:
+        # a fix stating its changes is judged by what is built after it (patcher.verify.effect)
+        if finding.fix is not None and not finding.fix.changes and finding.identity not in withheld:
             reason = overridden(finding.fix.edits, model.resources, finding.location.resource)
             if reason:
                 withheld[finding.identity] = reason
@@ -427,7 +441,7 @@ def _overlap(a: Edit, b: Edit) -> bool:
         return (a if isinstance(a, InsertItem) else b).index is not None
     if isinstance(a, InsertKey) and isinstance(b, InsertKey) and a.path == b.path:
         return a.key == b.key
-    if isinstance(a, EmbeddedEdit) and isinstance(b, EmbeddedEdit) and a.path == b.path:
+    if isinstance(a, EditInline) and isinstance(b, EditInline) and a.path == b.path:
         return any(_overlap(x, y) for x in a.edits for y in b.edits)  # both inside one values string
     return any(pa[: len(pb)] == pb or pb[: len(pa)] == pa for pa in edit_paths(a) for pb in edit_paths(b))
 

@@ -20,6 +20,9 @@ class Source:
     # its paths under ``base`` live in that document under ``prefix``; others are not in the file
     base: tuple = ()
     prefix: tuple | None = None
+    # inline Helm values (``helm.values: |``): the path of the string in the document that holds the
+    # YAML ``prefix`` addresses; the fields are not YAML of the file itself (patcher.place.inline_values)
+    block: tuple | None = None
     # generated text: the template line where the resource starts, when known; a resource a command
     # or an installer's defaults declare: the line that declares it
     line: int | None = None
@@ -37,9 +40,6 @@ class Source:
     # the namespace as the entry points wrote it, when the resource names none and every entry point
     # deploying it gives one patcher cannot resolve ('$APP_NS'): judged for its own defects only
     namespace_unknown: str | None = None
-    # a resource an Argo CD Application's ``helm.values`` string configures: the path of that
-    # string in the document; ``prefix`` is then a path in the YAML document the string holds
-    embedded: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,8 @@ class Resource:
 
     def file_path(self, path: YamlPath) -> YamlPath | None:
         """Where ``path`` of this resource is in its source document; None where it is not written."""
+        if self.source.block is not None:
+            return None  # written inside a string: only an inline edit reaches it
         if self.source.prefix is None:
             return path
         base = self.source.base
@@ -79,7 +81,7 @@ class Resource:
     def location(self, path: YamlPath = ()) -> Location:
         in_file = self.file_path(path)
         if in_file is None:
-            in_file = self.source.prefix or ()
+            in_file = self.source.block or self.source.prefix or ()
         line, column = self.document.key_position(in_file) if self.source.editable else (self.source.line or 1, 1)
         return Location(self.source.file, line, column, self.source.doc, in_file, self.ref)
 

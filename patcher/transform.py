@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Callable, Mapping, Sequence
 
-from patcher.edits import YAML_EDITS, AddDocument, CreateFile, DeleteDocument, Edit, ReplaceText
+from patcher.edits import YAML_EDITS, AddDocument, CreateFile, DeleteDocument, Edit, EditInline, ReplaceText
+from patcher.inline_yaml import apply_inline
 from patcher.source import PatcherError, line_ending
 from patcher.yamledit import YamlEditError, apply_yaml_edits
 
@@ -40,8 +41,11 @@ def _apply_file(path: str, text: str | None, edits: list[Edit]) -> str | None:
                                hint="move or remove the existing file, or disable the rule")
         return creates[0].content
     yaml_edits = [e for e in edits if isinstance(e, YAML_EDITS)]
-    if text is None and (yaml_edits or any(isinstance(e, ReplaceText) for e in edits)):
+    inline = [e for e in edits if isinstance(e, EditInline)]
+    if text is None and (yaml_edits or inline or any(isinstance(e, ReplaceText) for e in edits)):
         raise PatcherError("a fix edits a file that does not exist", path)
+    if inline:  # first: it changes only the inside of a string, which no other edit addresses
+        text = apply_inline(path, text, inline)
     if yaml_edits:
         try:
             text = apply_yaml_edits(text, yaml_edits)

@@ -8,6 +8,7 @@ from pathlib import Path
 from helpers import apply, copy_tree, finding_rows, plan
 from patcher.config import load_config
 from patcher.model import build_model
+from patcher.place.inline_values import in_block
 from patcher.plan import load_workspace
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kind" / "unmapped-gateway-port"
@@ -33,8 +34,8 @@ def _model(root: Path):
 def test_the_gateway_service_records_the_values_string_it_was_read_from(tmp_path) -> None:
     model = _model(_repo(tmp_path))
     svc = next(r for r in model.resources if r.kind == "Service")
-    assert (svc.source.file, svc.source.embedded, svc.source.line) == (APP, ("spec", "source", "helm", "values"), 13)
-    assert svc.file_path(("spec", "ports", 1, "nodePort")) == ("service", "ports", 1, "nodePort")
+    assert (svc.source.file, svc.source.block, svc.source.line) == (APP, ("spec", "source", "helm", "values"), 8)
+    assert in_block(svc, ("spec", "ports", 1, "nodePort")) == ("service", "ports", 1, "nodePort")
 
 
 def test_the_fix_inside_the_block_changes_no_byte_outside_it_and_says_the_chart_is_not_here(tmp_path) -> None:

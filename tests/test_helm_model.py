@@ -286,4 +286,8 @@ def test_umbrella_findings_are_at_template_lines() -> None:
         ("istio/destination-without-circuit-breaker", "services/quotes-svc/templates/service.yaml", 1,
          "Service orchard/quotes-api receives traffic but no DestinationRule sets a circuit breaker for it"),
     ]
-    assert result.findings[0].fix is None  # a rendered template is not edited in place
+    fix = result.findings[0].fix  # a rendered template is not edited in place: the fix is only shown, saying why
+    assert (fix.edits, fix.applicability.label, fix.reason) == (
+        (), "display-only", "VirtualService orchard/orchard-routes is rendered by Helm release orchard/orchard: "
+        "no values key of release orchard/orchard carries what the change touches, "
+        "and a template edit is only made to add an item to a list")

@@ -132,7 +132,7 @@ def test_a_key_set_in_inline_argo_values_is_placed_in_the_values_string(tmp_path
     root = _chart(tmp_path, values, **{"apps/edge.yaml": app})
     placed = _place(root, [C.AddItem(("spec", "ports"), NEW_PORT)])
     assert placed.refused == ""
-    assert placed.edits == (E.EmbeddedEdit("apps/edge.yaml", 0, ("spec", "source", "helm", "values"), (
+    assert placed.edits == (E.EditInline("apps/edge.yaml", 0, ("spec", "source", "helm", "values"), (
         E.InsertItem("apps/edge.yaml", 0, ("service", "ports"), NEW_PORT),)),)
 
 
@@ -196,7 +196,7 @@ def test_inline_values_of_one_of_several_sources_are_edited_in_that_source(tmp_p
            "  destination:\n    namespace: ingress\n")
     root = _chart(tmp_path, values, **{"apps/edge.yaml": app})
     placed = _place(root, [C.AddItem(("spec", "ports"), NEW_PORT)])
-    assert placed.edits == (E.EmbeddedEdit("apps/edge.yaml", 0, ("spec", "sources", 1, "helm", "values"), (
+    assert placed.edits == (E.EditInline("apps/edge.yaml", 0, ("spec", "sources", 1, "helm", "values"), (
         E.InsertItem("apps/edge.yaml", 0, ("service", "ports"), NEW_PORT),)),)
 
 
@@ -222,6 +222,6 @@ def test_a_values_string_that_is_not_a_literal_block_is_refused(tmp_path) -> Non
     root = _chart(tmp_path, values, **{"apps/edge.yaml": app})
     placed = _place(root, [C.AddItem(("spec", "ports"), NEW_PORT)])
     assert placed.edits == ()
-    assert placed.refused == ("values key service.ports carries the change, but editing it failed: cannot edit: "
-                              "document 0 path ['spec', 'source', 'helm', 'values'] is a double-quoted string: only "
-                              "a literal block (|) is edited in place")
+    assert placed.refused == ("values key service.ports carries the change, but editing it failed: cannot edit the "
+                              "YAML held in spec.source.helm.values: spec.source.helm.values is a quoted or plain "
+                              "string, not a literal block (|); not edited")

@@ -271,7 +271,7 @@ def test_build_metadata_is_appended_or_merged() -> None:
         "buildMetadata:\n- managedByLabel\n- originAnnotations\n- transformerAnnotations\n"
 
 
-def test_a_fix_to_a_field_a_patch_sets_is_withheld(tmp_path: Path) -> None:
+def test_a_fix_to_a_field_a_patch_sets_is_refused_naming_the_patch(tmp_path: Path) -> None:
     root = write(tmp_path, {
         "base/kustomization.yaml": "resources: [svc.yaml, vs.yaml]\n",
         "base/svc.yaml": SERVICE.format(name="quota", port=6100),
@@ -287,7 +287,8 @@ def test_a_fix_to_a_field_a_patch_sets_is_withheld(tmp_path: Path) -> None:
     assert (finding.location.file, finding.message) == (
         "base/vs.yaml", "VirtualService shop/shop-quota routes to quota, but namespace shop has no Service quota; "
                         "it has shop-quota")
-    assert (status.status, status.reason) == ("withheld", (
+    # placement refuses it (patcher.place.patched): the fix is only shown, saying why
+    assert (finding.fix.applicability.label, status.status, finding.fix.reason) == ("display-only", "skipped-unsafe", (
         "VirtualService shop/shop-quota (built by shop) gets spec.http.0.route.0.destination.host from "
         "shop/host.yaml: the edit in base/vs.yaml would not change what kustomize builds; change the patch instead"))
     assert result.changes == ()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from patcher.edits import AddDocument, DeleteDocument, EmbeddedEdit, InsertKey, MoveKey, ReplaceText, SetValue
+from patcher.edits import AddDocument, DeleteDocument, EditInline, InsertKey, MoveKey, ReplaceText, SetValue
 from patcher.source import PatcherError
 from patcher.verify import verify_file
 
@@ -92,8 +92,8 @@ def test_a_text_edit_that_changes_another_string_fails_verification() -> None:
 BLOCK = "app:\n  values: |\n    a: 1\n    b: 2\n"
 
 
-def test_the_document_a_block_string_holds_is_checked_against_its_inner_edits() -> None:
-    edit = EmbeddedEdit("x.yaml", 0, ("app", "values"), (SetValue("x.yaml", 0, ("a",), 1, 5),))
+def test_the_document_a_values_string_holds_is_checked_against_its_inner_edits() -> None:
+    edit = EditInline("x.yaml", 0, ("app", "values"), (SetValue("x.yaml", 0, ("a",), 1, 5),))
     verify_file("x.yaml", BLOCK, BLOCK.replace("a: 1", "a: 5"), [edit])
     with pytest.raises(PatcherError) as caught:
         verify_file("x.yaml", BLOCK, BLOCK.replace("a: 1", "a: 5").replace("b: 2", "b: 3"), [edit])

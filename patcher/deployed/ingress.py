@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from patcher.deployed import gateway_chart
-from patcher.deployed.inline_values import InlineValues, inline_values, read_inline
+from patcher.deployed.inline_values import inline_values, read_inline
 from patcher.deployed.istio_operator import UnknownProfile, gateways as operator_gateways, set_value, typed
 from patcher.deployed.service_patch import PatchError, apply as apply_patch
 from patcher.entrypoints import ArgoSource, EntryPoints, HelmInstall, IstioctlInstall, Patch
@@ -208,11 +208,9 @@ def _argo(source: ArgoSource, resources: list[Resource], unmodelled, diagnostics
     if isinstance(helm.get("valuesObject"), dict):
         layers.append(helm["valuesObject"])  # Argo CD uses it instead of values when both are set
     elif isinstance(helm.get("values"), str):
-        app = _application_of(resources, source)
         try:
-            docs = read_inline(helm["values"], source.file, inline_values(source),
-                               app.document if app is not None else None,
-                               lambda name, text: read_documents(text, name))
+            docs = read_inline(helm["values"], source.file, inline_values(source), _application_document(
+                resources, source), lambda name, text: read_documents(text, name))
         except PatcherError as exc:
             diagnostics.append(Diagnostic(exc.file or source.file, f"{source.where}: {exc.message}; its gateway "
                                           "Service is not modelled", exc.line if exc.file else None,
@@ -234,23 +232,19 @@ def _argo(source: ArgoSource, resources: list[Resource], unmodelled, diagnostics
     data = gateway_chart.service(release, source.namespace or "default", values)
     if data is None:
         return
-    app = _application_of(resources, source)
+    app = next((r for r in resources if r.source.file == source.file and r.source.doc == source.doc
+                and r.kind == "Application"), None)
     declared = f"the gateway chart of {source.where}"
     at = _values_object_ports(app, source) if app is not None and not params else None
-    block = _values_string_ports(app, source, layers) if app is not None and not params else None
     if at is not None:
         source_ = Source(app.source.file, app.source.doc, app.source.editable, base=("spec", "ports"), prefix=at,
                          declared_by=declared, deployed_by=(source.where,))
         document = app.document
-    elif block is not None:
-        # the ports are written in the YAML document the values string holds: a fix edits it there
-        source_ = Source(app.source.file, app.source.doc, False, base=("spec", "ports"), prefix=("service", "ports"),
-                         line=app.location(block.path).line, declared_by=declared, deployed_by=(source.where,),
-                         embedded=block.path)
-        document = app.document
     else:
         line = app.location(_source_path(app, source) or ()).line if app is not None else None
-        source_ = Source(source.file, source.doc, False, line=line, declared_by=declared, deployed_by=(source.where,))
+        block = _values_block_ports(app, source, layers) if app is not None and not params else {}
+        source_ = Source(source.file, source.doc, False, line=line, declared_by=declared, deployed_by=(source.where,),
+                         **block)
         document = Document(0, data, None)
     yield (Resource("v1", "Service", data["metadata"]["name"], data["metadata"]["namespace"], data, source_,
                     document), dict(data["spec"]["selector"]) | _labels(values))
@@ -266,30 +260,6 @@ def _source_path(app: Resource, source: ArgoSource) -> tuple | None:
     return None
 
 
-def gateway_service(source: ArgoSource) -> dict[str, Any] | None:
-    """The Service the public gateway chart renders for this source's values, as the model reads
-    it (None when it renders none, or the values cannot be read)."""
-    found = list(_argo(source, [], [], []))
-    return found[0][0].data if found else None
-
-
-def _application_of(resources: list[Resource], source: ArgoSource) -> Resource | None:
-    return next((r for r in resources if r.source.file == source.file and r.source.doc == source.doc
-                 and r.kind == "Application"), None)
-
-
-def _values_string_ports(app: Resource, source: ArgoSource, layers: list) -> InlineValues | None:
-    """Where the Application's values string writes service.ports, when it does and the string is
-    the Application's own text (not templated, the only values layer)."""
-    at = inline_values(source)
-    if at is None or not at.embedded or app.source.file != at.file or not app.source.editable:
-        return None
-    if "{{" in str(source.helm.get("values")) or len(layers) != 1:
-        return None
-    service = layers[0].get("service") if isinstance(layers[0], dict) else None
-    return at if isinstance(service, dict) and isinstance(service.get("ports"), list) else None
-
-
 def _values_object_ports(app: Resource, source: ArgoSource) -> tuple | None:
     """Where the Application's valuesObject writes service.ports, when it does: a fix edits there."""
     base = _source_path(app, source)
@@ -297,6 +267,28 @@ def _values_object_ports(app: Resource, source: ArgoSource) -> tuple | None:
         return None
     ports = app.get(*base, "helm", "valuesObject", "service", "ports")
     return base + ("helm", "valuesObject", "service", "ports") if isinstance(ports, list) else None
+
+
+def _application_document(resources: list[Resource], source: ArgoSource) -> Document | None:
+    app = next((r for r in resources if r.source.file == source.file and r.source.doc == source.doc
+                and r.kind == "Application"), None)
+    return app.document if app is not None and app.source.editable else None
+
+
+def _values_block_ports(app: Resource, source: ArgoSource, layers: list) -> dict:
+    """Where the Application's ``helm.values: |`` writes service.ports, when it does: the ports are
+    YAML inside that string (patcher.place.inline_values edits them there)."""
+    base = _source_path(app, source)
+    if base is None or app.get(*base, "helm", "valuesObject") is not None:
+        return {}  # valuesObject wins over the string, as in Argo CD
+    text = app.get(*base, "helm", "values")
+    if isinstance(text, str) and "{{" in text:
+        return {}  # templated: what the chart makes of the values is not the text a fix could edit
+    inner = layers[0] if layers and isinstance(text, str) else None
+    service = inner.get("service") if isinstance(inner, dict) else None
+    if not (isinstance(service, dict) and isinstance(service.get("ports"), list)):
+        return {}
+    return {"base": ("spec", "ports"), "prefix": ("service", "ports"), "block": base + ("helm", "values")}
 
 
 # --- kubectl patch --------------------------------------------------------------------------

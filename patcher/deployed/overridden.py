@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from patcher.edits import DeleteItem, DeleteKey, EmbeddedEdit, InsertItem, InsertKey, MoveKey, SetValue
+from patcher.edits import DeleteItem, DeleteKey, InsertItem, InsertKey, MoveKey, SetValue
 from patcher.resources import Resource
 
 
@@ -32,16 +32,25 @@ def overridden(edits: Iterable, resources: Iterable[Resource], subject: str = ""
         for resource in patched.get((getattr(edit, "file", None), getattr(edit, "doc", None)), []):
             for path in _paths(edit):
                 for set_path in resource.source.patched_paths:
-                    if path[:len(set_path)] == set_path or set_path[:len(path)] == path:
-                        shown = ".".join(str(p) for p in set_path)
-                        return (f"{resource.ref} (built by {resource.source.kustomize_root or '.'}) gets {shown} from "
-                                f"{', '.join(resource.source.patched_by)}: the edit in {edit.file} would not change "
-                                "what kustomize builds; change the patch instead")
+                    if overlaps(path, set_path):
+                        return override_reason(resource, set_path, edit.file)
     return None
 
 
+def overlaps(path: tuple, set_path: tuple) -> bool:
+    """Whether writing ``path`` touches what a patch setting ``set_path`` decides."""
+    return tuple(path[:len(set_path)]) == tuple(set_path) or tuple(set_path[:len(path)]) == tuple(path)
+
+
+def override_reason(resource: Resource, set_path: tuple, file: str) -> str:
+    shown = ".".join(str(p) for p in set_path)
+    return (f"{resource.ref} (built by {resource.source.kustomize_root or '.'}) gets {shown} from "
+            f"{', '.join(resource.source.patched_by)}: the edit in {file} would not change "
+            "what kustomize builds; change the patch instead")
+
+
 def _paths(edit) -> list[tuple]:
-    if isinstance(edit, (SetValue, EmbeddedEdit)):
+    if isinstance(edit, SetValue):
         return [tuple(edit.path)]
     if isinstance(edit, (InsertKey, DeleteKey)):
         return [tuple(edit.path) + (edit.key,)]

@@ -158,7 +158,9 @@ class Create:
     ``default`` the file the repository's layout suggests; placement puts it where an entry
     point deploys it into ``namespace`` (or refuses, saying why). ``text`` is the document
     as the repository will read it (comments naming the rule included); ``data`` is the same
-    resource as plain data, for overlays and verification.
+    resource as plain data, for overlays and verification. ``restyle`` False keeps ``text``'s
+    own indentation instead of taking the neighbours' (k8s/namespace-without-network-policy
+    writes its files in the template's layout, as its golden trees record).
     """
 
     output: str
@@ -166,6 +168,7 @@ class Create:
     namespace: str
     data: dict
     text: str
+    restyle: bool = True
 
     @property
     def ref(self) -> str:

@@ -29,8 +29,9 @@ def place_create(model: Model, create: Create) -> Placed:
     text = create.text
     if not undeployed and _namespace_from_deployer(model, path, create.namespace, registration):
         text = _without_namespace(text, create.namespace)
-    text = _in_layout(text, _neighbour_layout(model, path))
-    return Placed((AddDocument(path, text),) + registration, downgrade=undeployed, where=path)
+    if create.restyle:
+        text = _in_layout(text, _neighbour_layout(model, path))
+    return Placed((AddDocument(path, text),), downgrade=undeployed, where=path, registration=registration)
 
 
 def _namespace_from_deployer(model: Model, path: str, namespace: str, registration) -> bool:

@@ -8,7 +8,9 @@ from patcher.findings import Applicability, Finding, Fix
 from patcher.intent import changes as C
 from patcher.model import Model
 from patcher.place.created import place_create
-from patcher.place.inline_values import REMOTE, place_in_block
+from patcher.place.deleted import unlisted
+from patcher.place.inline_values import in_block, outside_note
+from patcher.place.patched import patched_refusal
 from patcher.place.rendered import place_rendered
 from patcher.place.resolve import find_resource
 from patcher.place.result import Placed, Refused
@@ -26,6 +28,11 @@ def place_fix(model: Model, fix: Fix) -> Fix:
     placed = [place(model, change) for change in fix.changes]
     refused = [p.refused for p in placed if p.refused]
     edits = tuple(fix.edits) + tuple(e for p in placed for e in p.edits)
+    registration: list = []
+    for edit in (e for p in placed for e in p.registration):
+        if edit not in registration:
+            registration.append(edit)
+    edits += tuple(registration)
     where = list(dict.fromkeys(p.where for p in placed if p.where))
     if where:  # a generated resource's title says where it goes, which only placement knows
         fix = dataclasses.replace(fix, title=f"{fix.title} to {', '.join(where)}")
@@ -36,6 +43,8 @@ def place_fix(model: Model, fix: Fix) -> Fix:
     if notes:
         fix = dataclasses.replace(fix, reason=" ".join(filter(None, [fix.reason, *notes])))
     downgrade = [p.downgrade for p in placed if p.downgrade]
+    if downgrade and fix.applicability == Applicability.DISPLAY_ONLY:
+        return dataclasses.replace(fix, edits=edits)  # the rule's own reason to only show it comes first
     if downgrade:
         return dataclasses.replace(fix, edits=edits, applicability=Applicability.DISPLAY_ONLY,
                                    reason="; ".join(dict.fromkeys(downgrade)))
@@ -48,8 +57,7 @@ def place(model: Model, change: C.Intent) -> Placed:
     target = change.target
     try:
         if isinstance(target, C.ResourceRef):
-            found = _resource_edits(model, target, change.ops)
-            return found if isinstance(found, Placed) else Placed(found)
+            return Placed(_resource_edits(model, target, change.ops), note=outside_note(model, target))
         if isinstance(target, C.DocumentRef):
             return Placed(tuple(_document_edit(target.file, target.doc, op, lambda p: p) for op in change.ops))
         return Placed(tuple(_text_edit(target, op) for op in change.ops))
@@ -57,15 +65,19 @@ def place(model: Model, change: C.Intent) -> Placed:
         return Placed(refused=str(exc))
 
 
-def _resource_edits(model: Model, target: C.ResourceRef, ops) -> tuple[E.Edit, ...] | Placed:
+def _resource_edits(model: Model, target: C.ResourceRef, ops) -> tuple[E.Edit, ...]:
     resource = find_resource(model, target)
     if resource is None:
         raise Refused(f"{target} is no longer in the model")
-    if resource.source.embedded is not None:  # configured by an Argo CD Application's values string
-        return Placed(place_in_block(model, resource, ops, _document_edit), note=REMOTE)
-    if not resource.source.editable:
-        return place_rendered(model, resource, ops, _document_edit)
     src = resource.source
+    if src.block is not None:  # inline Helm values: edits of the document the string holds
+        inner = tuple(_document_edit(src.file, 0, op, lambda p: in_block(resource, p)) for op in ops)
+        return (E.EditInline(src.file, src.doc, src.block, inner),)
+    if not src.editable:
+        return place_rendered(model, resource, ops, _document_edit)
+    refusal = patched_refusal(resource, ops)
+    if refusal:
+        raise Refused(refusal)
 
     def in_file(path):
         mapped = resource.file_path(tuple(path))
@@ -73,7 +85,10 @@ def _resource_edits(model: Model, target: C.ResourceRef, ops) -> tuple[E.Edit, .
             raise Refused(f"{'.'.join(map(str, path))} of {target} is not written in {src.file}")
         return mapped
 
-    return tuple(_document_edit(src.file, src.doc, op, in_file) for op in ops)
+    edits = tuple(_document_edit(src.file, src.doc, op, in_file) for op in ops)
+    if any(isinstance(op, C.Delete) for op in ops):
+        edits += unlisted(model, src.file)
+    return edits
 
 
 def _document_edit(file: str, doc: int, op, in_file) -> E.Edit:

@@ -16,6 +16,9 @@ class Placed:
     refused: str = ""
     downgrade: str = ""
     where: str = ""  # the file a generated resource goes to, named in the fix's title
+    # edits that make an entry point deploy a generated file (its kustomization entry): one fix
+    # creating several resources in one file lists that file once
+    registration: tuple[Edit, ...] = ()
     note: str = ""  # what the proof of the edits rests on (sentences), added to the fix's reason
 
 

@@ -20,7 +20,10 @@ def edit_data(edit) -> dict:
     data = {"type": type(edit).__name__}
     for f in dataclasses.fields(edit):
         value = getattr(edit, f.name)
-        data[f.name] = json_path(value) if f.name in ("path", "to_path") else json_value(value)
+        if f.name == "edits":  # an inline edit carries the edits of the document it holds
+            data[f.name] = [edit_data(e) for e in value]
+        else:
+            data[f.name] = json_path(value) if f.name in ("path", "to_path") else json_value(value)
     return data
 
 

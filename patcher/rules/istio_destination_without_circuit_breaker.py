@@ -34,10 +34,9 @@ from typing import Iterator
 
 import yaml
 
-from patcher.edits import InsertKey
 from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.names import fqdn, host_matches, service_key
-from patcher.intent.changes import Create
+from patcher.intent.changes import AddKey, Change, Create, ResourceRef
 from patcher.outputs import api_version, istio_dir, output_path
 from patcher.resources import Resource
 from patcher.rule import Context, RuleInfo
@@ -130,26 +129,24 @@ def _complete(dr: Resource) -> bool:
     return all(key in policy or key in spec for key in ("connectionPool", "outlierDetection"))
 
 
-def _fill(ctx: Context, service: Service, dr: Resource) -> Fix | None:
-    if not dr.source.editable:
-        return None
+def _fill(ctx: Context, service: Service, dr: Resource) -> Fix:
     policy = _policy(ctx, service)
     current = dr.get("spec", "trafficPolicy")
-    src = dr.source
     if not isinstance(current, dict):
-        edits = (InsertKey(src.file, src.doc, ("spec",), "trafficPolicy", policy),)
+        ops = (AddKey(("spec",), "trafficPolicy", policy),)
     else:
-        edits = tuple(InsertKey(src.file, src.doc, ("spec", "trafficPolicy"), key, value)
-                      for key, value in policy.items() if key not in current)
+        ops = tuple(AddKey(("spec", "trafficPolicy"), key, value) for key, value in policy.items()
+                    if key not in current)
+    changes = (Change(ResourceRef.of(dr), ops),)
     title = (f"add {' and '.join(k for k in policy if k not in (current or {}))} to "
              f"DestinationRule {dr.namespace}/{dr.name}")
     host = str(dr.get("spec", "host", default=""))
     if "*" in host:
-        return Fix(title, edits, Applicability.UNSAFE,
+        return Fix(title, (), Applicability.UNSAFE,
                    f"the DestinationRule's host {host} covers other Services too, whose traffic would "
-                   "be capped and ejected as well", NEEDS)
-    return Fix(title, edits, Applicability.SAFE, "it only adds limits to the one Service's own DestinationRule",
-               NEEDS)
+                   "be capped and ejected as well", NEEDS, changes=changes)
+    return Fix(title, (), Applicability.SAFE, "it only adds limits to the one Service's own DestinationRule",
+               NEEDS, changes=changes)
 
 
 def _create(ctx: Context, service: Service, path: str, version: str, taken: set[tuple[str, str]]) -> Fix:

@@ -2,7 +2,9 @@
 
 What it finds: VirtualServices that share a host (``*`` included) and a gateway
 (or the mesh). Istio merges such VirtualServices only for gateways and in an
-order nobody chose, so their routes compete.
+order nobody chose, so their routes compete. As Istio reads them, a short host
+(``frontend``) and a gateway named without a namespace belong to the
+VirtualService's own namespace: ``frontend`` in two namespaces is two hosts.
 
 Why it matters: which route answers a request depends on merge order; a later
 change to one file silently shadows routes of the other.
@@ -32,6 +34,12 @@ today, and merging would switch the other's routes on), and no route of one can
 match a request a route of the other matches unless both send it to the same
 place. Otherwise which route answers depends on the order Istio merged them in,
 the merge fixes one order, and the fix is unsafe (``--unsafe-fixes``).
+
+The merge is only offered where it changes nothing but the duplicate: when the
+kept and the removed document are not deployed by the same Kustomize builds (a
+base several overlays build, one overlay's own VirtualService), removing one or
+adding routes to the other would change a build where they are no duplicates,
+and the fix is shown only, saying which build.
 """
 
 from __future__ import annotations
@@ -40,10 +48,11 @@ import copy
 from typing import Iterator
 
 from patcher.deployed.variants import same_object
-from patcher.edits import DeleteDocument, DeleteItem, InsertItem
 from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.model import Model
-from patcher.names import fqdn, service_key
+from patcher.intent.changes import AddItem, Change, Delete, ResourceRef
+from patcher.names import absolute_host, fqdn, service_key
+from patcher.resources import Resource
 from patcher.routes import disjoint, forwarding, insertion_index, same_match
 from patcher.rule import Context, RuleInfo
 from patcher.unread import needs
@@ -60,8 +69,14 @@ RULE = RuleInfo(
 )
 
 
-def _groups(services: list[VirtualService]) -> list[list[VirtualService]]:
-    """VirtualServices joined when they share a (gateway, host) pair, transitively."""
+def _hosts(vs: VirtualService, domain: str) -> dict[str, str]:
+    """The VirtualService's hosts as Istio reads them (short names in its namespace) -> as written."""
+    return {absolute_host(h, vs.resource.namespace, domain): h for h in vs.hosts}
+
+
+def _groups(services: list[VirtualService], domain: str) -> list[list[VirtualService]]:
+    """VirtualServices joined when they share a (gateway, host) pair, transitively; gateways
+    and short hosts are resolved in each VirtualService's own namespace."""
     parent = list(range(len(services)))
 
     def find(i: int) -> int:
@@ -72,7 +87,7 @@ def _groups(services: list[VirtualService]) -> list[list[VirtualService]]:
 
     first: dict[tuple, int] = {}
     for index, vs in enumerate(services):
-        for pair in {(g, h) for g in vs.gateways for h in vs.hosts}:
+        for pair in {(g, h) for g in vs.gateways for h in _hosts(vs, domain)}:
             if pair in first:
                 parent[find(index)] = find(first[pair])
             else:
@@ -89,20 +104,24 @@ def _order(vs: VirtualService) -> tuple:
 
 def _requalified(route: dict, source_ns: str, target_ns: str, domain: str) -> dict:
     """A route moved to another namespace keeps its targets: short hosts become FQDNs."""
-    if source_ns == target_ns:
-        return route
+    return route if source_ns == target_ns else _absolute(route, source_ns, domain)
+
+
+def _absolute(route: dict, namespace: str, domain: str) -> dict:
+    """The route with every destination host that names a Service as its FQDN (short hosts are
+    relative to ``namespace``): routes of two namespaces compare by the Services they reach."""
     moved = copy.deepcopy(route)
     for entry in (moved.get("route") or []) + ([{"destination": moved["mirror"]}] if "mirror" in moved else []):
         dest = entry.get("destination") if isinstance(entry, dict) else None
         if isinstance(dest, dict) and isinstance(dest.get("host"), str):
-            key = service_key(dest["host"], source_ns, domain)
+            key = service_key(dest["host"], namespace, domain)
             if key is not None:
                 dest["host"] = fqdn(key[0], key[1], domain)
     return moved
 
 
 def _merge(keep: VirtualService, other: VirtualService, domain: str) -> tuple[list, list[str]]:
-    """Insert edits for ``other``'s routes into ``keep``, and the routes that cannot move."""
+    """Insertions of ``other``'s routes into ``keep``, and the routes that cannot move."""
     merged: list[tuple[bool, dict]] = [(False, r.data) for r in keep.routes]  # (is new, route)
     dropped: list[str] = []
     moved = [_requalified(r.data, other.resource.namespace, keep.resource.namespace, domain) for r in other.routes]
@@ -110,11 +129,10 @@ def _merge(keep: VirtualService, other: VirtualService, domain: str) -> tuple[li
         routes = [r for _, r in merged]
         twin = next((r for r in routes if same_match(r, route)), None)
         if twin is not None:
-            if forwarding(twin) != forwarding(route):
+            if _target(twin, keep, domain) != _target(route, keep, domain):
                 dropped.append(route.get("name") or f"route {order}")
             continue
         merged.insert(insertion_index(routes, route), (True, route))
-    res = keep.resource
     groups: dict[int, list[dict]] = {}
     originals_before = 0
     for is_new, route in merged:
@@ -122,45 +140,38 @@ def _merge(keep: VirtualService, other: VirtualService, domain: str) -> tuple[li
             groups.setdefault(originals_before, []).append(route)
         else:
             originals_before += 1
-    edits = []
+    ops = []
     for index, routes in sorted(groups.items()):
         position = index if index < len(keep.routes) else None
-        # edits at one position are applied in turn, each before the previous: reverse them
+        # insertions at one position are applied in turn, each before the previous: reverse them
         for route in reversed(routes) if position is not None else routes:
-            edits.append(InsertItem(res.source.file, res.source.doc, ("spec", "http"), route, position))
-    return edits, dropped
+            ops.append(AddItem(("spec", "http"), route, position))
+    return ops, dropped
 
 
-def _removal(model: Model, vs: VirtualService) -> list:
-    src = vs.resource.source
-    edits: list = [DeleteDocument(src.file, src.doc, vs.resource.document.data)]
-    documents = [d for d in model.documents.get(src.file, []) if d.data is not None]
-    if len(documents) == 1:
-        for kust in model.kustomizations:
-            for index, target in kust.entries():
-                if target == src.file:
-                    edits.append(DeleteItem(kust.file, 0, ("resources",), index,
-                                            kust.data["resources"][index]))
-    return edits
+def _target(route: dict, vs: VirtualService, domain: str) -> dict:
+    """What a route of ``vs`` does, its Services named absolutely."""
+    return forwarding(_absolute(route, vs.resource.namespace, domain))
 
 
-def _safety(keep: VirtualService, other: VirtualService, dropped: list[str]) -> tuple[Applicability, str]:
+def _safety(keep: VirtualService, other: VirtualService, dropped: list[str],
+            domain: str) -> tuple[Applicability, str]:
     if dropped:
         return Applicability.UNSAFE, "routes with the same match and other targets are left out"
     if None in keep.gateways or None in other.gateways:
         return Applicability.UNSAFE, ("Istio uses only one of several mesh VirtualServices for a host; "
                                       "merging switches the other's routes on")
     for a, b in ((a, b) for a in keep.routes for b in other.routes):
-        if not disjoint(a.data, b.data) and forwarding(a.data) != forwarding(b.data):
+        ta, tb = _target(a.data, keep, domain), _target(b.data, other, domain)
+        if not disjoint(a.data, b.data) and ta != tb:
             return Applicability.UNSAFE, (
                 f"route {_label(keep, a)} and route {_label(other, b)} can match the same request and handle "
-                f"it differently ({_difference(a.data, b.data)}): which answers today depends on the order "
+                f"it differently ({_difference(ta, tb)}): which answers today depends on the order "
                 "Istio merged them in")
     return Applicability.SAFE, "no two routes of theirs can match one request and handle it differently"
 
 
-def _difference(a: dict, b: dict) -> str:
-    fa, fb = forwarding(a), forwarding(b)
+def _difference(fa: dict, fb: dict) -> str:
     keys = sorted(k for k in set(fa) | set(fb) if fa.get(k) != fb.get(k))
     return "their " + ", ".join(keys) + (" differ" if len(keys) > 1 else " differs")
 
@@ -170,8 +181,39 @@ def _label(vs: VirtualService, route) -> str:
     return f"{vs.resource.name}/{name or route.index}"
 
 
+def _builds(model: Model, resource: Resource) -> set[str | None]:
+    """The kustomize roots that build the resource's document (None: applied as written)."""
+    src = resource.source
+    return {r.source.kustomize_root for r in model.resources
+            if (r.source.file, r.source.doc) == (src.file, src.doc) and r.kind == resource.kind}
+
+
+def _unsafe_in_builds(model: Model, kept: Resource, other: Resource) -> str:
+    """Why the merge would change a build where the two are not duplicates, or "": deleting a
+    document some build deploys without the kept one takes routes away there, and routes added
+    to a document some build deploys without the other appear there from nowhere."""
+    keeps, others = _builds(model, kept), _builds(model, other)
+    if keeps == others:
+        return ""
+    problems = []
+    lost = sorted(others - keeps, key=str)
+    if lost:
+        problems.append(f"removing {other.source.file} would take VirtualService {other.name} away from what "
+                        f"does not deploy {kept.source.file}: {_named(lost)}")
+    gained = sorted(keeps - others, key=str)
+    if gained:
+        problems.append(f"the merged routes would also reach what deploys {kept.source.file} without "
+                        f"{other.source.file}: {_named(gained)}")
+    return "; ".join(problems + ["merge them by hand in each build"])
+
+
+def _named(roots: list[str | None]) -> str:
+    return ", ".join(root if root is not None else "the manifests applied without kustomize" for root in roots)
+
+
 def check(ctx: Context) -> Iterator[Finding]:
-    for group in _groups(ctx.topology.virtual_services):
+    domain = ctx.topology.cluster_domain
+    for group in _groups(ctx.topology.virtual_services, domain):
         keep = max(group, key=lambda vs: (len(vs.routes), [-ord(c) for c in _order(vs)[0]]))
         # variants of one object never run together: one is never reported against its other
         # version, and no merge is offered where removing a document would take routes away
@@ -179,21 +221,27 @@ def check(ctx: Context) -> Iterator[Finding]:
         versions = any(same_object(a.resource, b.resource) for a in group for b in group)
         for other in (vs for vs in group if vs is not keep and not same_object(vs.resource, keep.resource)):
             res, kept = other.resource, keep.resource
-            hosts = sorted(set(other.hosts) & set(keep.hosts))
+            theirs, ours = _hosts(other, domain), _hosts(keep, domain)
+            hosts = sorted(written for host, written in theirs.items() if host in ours)
             message = (f"VirtualService {res.namespace}/{res.name} routes host {', '.join(hosts)} on the same "
                        f"gateway as {kept.namespace}/{kept.name} ({kept.source.file})")
             why = "Istio merges VirtualServices of one host in an order nobody chose; their routes compete."
             fix = None
-            covered = set(other.hosts) <= set(keep.hosts) and set(other.gateways) <= set(keep.gateways)
+            covered = set(theirs) <= set(ours) and set(other.gateways) <= set(keep.gateways)
             plain = not any(k in res.data.get("spec", {}) for k in ("tcp", "tls"))
-            if covered and plain and not versions and res.source.editable and kept.source.editable:
-                edits, dropped = _merge(keep, other, ctx.topology.cluster_domain)
+            if covered and plain and not versions:
+                ops, dropped = _merge(keep, other, domain)
                 title = f"merge its routes into {kept.name} and remove it"
                 if dropped:
                     # which of two same-match routes Istio uses depends on merge order: a human decides
                     message += f"; conflicting routes not copied: {', '.join(dropped)}"
-                safety, reason = _safety(keep, other, dropped)
-                fix = Fix(title, tuple(edits + _removal(ctx.model, other)), safety, reason,
-                          needs("VirtualService"))
+                safety, reason = _safety(keep, other, dropped, domain)
+                # the removed document goes with its kustomization entry when it empties its file
+                changes = (Change(ResourceRef.of(kept), tuple(ops)),
+                           Change(ResourceRef.of(res), (Delete(res.document.data),)))
+                fix = Fix(title, (), safety, reason, needs("VirtualService"), changes=changes)
+                refused = _unsafe_in_builds(ctx.model, kept, res)
+                if refused:
+                    fix = Fix(title, (), Applicability.DISPLAY_ONLY, refused, needs("VirtualService"))
             yield Finding(RULE.id, RULE.severity, message, res.location(("metadata", "name")), why, fix,
                           (kept.location(("metadata", "name")),))

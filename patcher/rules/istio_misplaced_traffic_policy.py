@@ -28,8 +28,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from patcher.edits import MoveKey
 from patcher.findings import Applicability, Finding, Fix, Severity
+from patcher.intent.changes import Change, MoveKey, ResourceRef
 from patcher.rule import Context, RuleInfo
 
 
@@ -52,13 +52,13 @@ def check(ctx: Context) -> Iterator[Finding]:
             continue
         policy = spec.get("trafficPolicy")
         clash = [k for k in misplaced if isinstance(policy, dict) and k in policy]
-        src = dr.source
         # the entries move with their text (comments, quoting); trafficPolicy is created when missing
-        edits = tuple(MoveKey(src.file, src.doc, ("spec",), k, ("spec", "trafficPolicy"), spec[k]) for k in misplaced)
+        ops = tuple(MoveKey(("spec",), k, ("spec", "trafficPolicy"), spec[k]) for k in misplaced)
         fix = None
-        if src.editable and not clash and ("trafficPolicy" not in spec or isinstance(policy, dict)):
-            fix = Fix(f"move {', '.join(misplaced)} under spec.trafficPolicy", edits, Applicability.SAFE,
-                      needs=())  # the move reads nothing beyond the resource itself
+        if not clash and ("trafficPolicy" not in spec or isinstance(policy, dict)):
+            fix = Fix(f"move {', '.join(misplaced)} under spec.trafficPolicy", (), Applicability.SAFE,
+                      needs=(),  # the move reads nothing beyond the resource itself
+                      changes=(Change(ResourceRef.of(dr), ops),))
         message = (f"DestinationRule {dr.namespace}/{dr.name} has {', '.join(misplaced)} directly under spec, "
                    "where Istio does not read it")
         if clash:

@@ -28,9 +28,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from patcher.edits import AddDocument
+import yaml
+
 from patcher.findings import Applicability, Finding, Fix, Severity
-from patcher.outputs import api_version, istio_dir, output_path, placed, register
+from patcher.intent.changes import Create
+from patcher.outputs import api_version, istio_dir, output_path
 from patcher.rule import Context, RuleInfo
 from patcher.unread import needs
 from patcher.templating import render_template
@@ -98,16 +100,14 @@ def check(ctx: Context) -> Iterator[Finding]:
             continue
         content = render_template("peer-authentication.yaml.j2", rule=RULE.id, namespace=namespace, mode=mode,
                                   api_version=api_version(ctx.model, "security.istio.io", "v1"))
-        here, undeployed = placed(ctx.model, "peer-authentication", path, namespace)
-        edits = (AddDocument(here, content),) + tuple(register(ctx.model, here))
-        title = f"add PeerAuthentication {namespace}/default with mTLS {mode} to {here}"
-        if undeployed:
-            fix = Fix(title, edits, Applicability.DISPLAY_ONLY, undeployed, NEEDS)
-        elif mode == "STRICT":
-            fix = Fix(title, edits, Applicability.UNSAFE,
-                      "STRICT refuses plain-text calls: " + "; ".join(_strict_blockers(ctx, namespace)), NEEDS)
+        changes = (Create("peer-authentication", path, namespace, yaml.safe_load(content), content),)
+        title = f"add PeerAuthentication {namespace}/default with mTLS {mode}"  # placement says where
+        if mode == "STRICT":
+            fix = Fix(title, (), Applicability.UNSAFE,
+                      "STRICT refuses plain-text calls: " + "; ".join(_strict_blockers(ctx, namespace)), NEEDS,
+                      changes=changes)
         else:
-            fix = Fix(title, edits, Applicability.SAFE, f"mode {mode} refuses no traffic", NEEDS)
+            fix = Fix(title, (), Applicability.SAFE, f"mode {mode} refuses no traffic", NEEDS, changes=changes)
         message = f"namespace {namespace} has no PeerAuthentication: its services accept plain-text traffic"
         why = "Without mutual TLS any pod can call these services without an identity, unencrypted."
         yield Finding(RULE.id, RULE.severity, message, workloads[0].resource.location(), why, fix)

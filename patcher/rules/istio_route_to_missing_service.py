@@ -29,8 +29,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from patcher.edits import SetValue
 from patcher.findings import Applicability, Finding, Fix, Severity
+from patcher.intent.changes import Change, ResourceRef, Set
 from patcher.names import service_key
 from patcher.rule import Context, RuleInfo
 from patcher.unread import needs
@@ -105,12 +105,12 @@ def check(ctx: Context) -> Iterator[Finding]:
                            f"has no Service {key[1]}; it has {namesake}")
                 why = "Istio answers every request on this route with 503: no Service, no endpoints."
                 # a Service of that name that could not be read may be the route's real target
-                fix = Fix(f"route to {new}", (SetValue(res.source.file, res.source.doc, path, host, new),),
-                          Applicability.SAFE, needs=needs("Service", namespace=key[0])) if res.source.editable else None
+                fix = Fix(f"route to {new}", (), Applicability.SAFE, needs=needs("Service", namespace=key[0]),
+                          changes=(Change(ResourceRef.of(res), (Set(path, host, new),)),))
                 broken = _broken_elsewhere(ctx, vs, new, path)
-                if fix is not None and broken:
-                    fix = Fix(fix.title, fix.edits, Applicability.UNSAFE,
+                if broken:
+                    fix = Fix(fix.title, (), Applicability.UNSAFE,
                               f"{res.source.file} is built by other kustomize roots too, where {new} names no "
                               f"Service ({', '.join(broken)}): the edit would break their route",
-                              fix.needs)
+                              fix.needs, changes=fix.changes)
                 yield Finding(RULE.id, RULE.severity, message, res.location(path), why, fix)

@@ -31,9 +31,11 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from patcher.callgraph import Call, Caller
-from patcher.edits import AddDocument
+import yaml
+
 from patcher.findings import Applicability, Finding, Fix, Severity
-from patcher.outputs import manifests_dir, output_path, placed, register
+from patcher.intent.changes import Create
+from patcher.outputs import manifests_dir, output_path
 from patcher.rule import Context, RuleInfo
 from patcher.templating import render_template
 from patcher.topology import Service, Topology, Workload, workload_key
@@ -220,18 +222,17 @@ def check(ctx: Context) -> Iterator[Finding]:
         message = (f"namespace {namespace} runs {len(workloads)} workload(s) and has no NetworkPolicy: "
                    "every pod may reach every other")
         why = "Without policy a compromised pod reaches every service and database; nothing records who calls whom."
-        here, undeployed = placed(ctx.model, "network-policies", path, namespace)
-        edits = tuple(AddDocument(here, doc) for doc in docs) + tuple(register(ctx.model, here))
+        changes = tuple(Create("network-policies", path, namespace, yaml.safe_load(doc), doc, restyle=False)
+                        for doc in docs)
         blind = _blind_spots(topology, namespace)
-        title = f"add {len(docs)} NetworkPolicies for namespace {namespace} to {here}"
+        title = f"add {len(docs)} NetworkPolicies for namespace {namespace}"  # placement says where
         # a caller or destination the policies cannot name would be cut off: the app would go offline
-        applicability = Applicability.DISPLAY_ONLY if blind or undeployed else Applicability.UNSAFE
+        applicability = Applicability.DISPLAY_ONLY if blind else Applicability.UNSAFE
         reason = ("default-deny would cut off flows patcher cannot allow: " + "; ".join(blind) if blind else
-                  undeployed if undeployed else
                   f"default-deny blocks every flow not listed; the {len(topology.calls)} call(s) patcher "
                   "derived from the repository may not be all that the application makes")
         idle = _uncalled(ctx, namespace)
         if idle:
             reason += f"; Service(s) {', '.join(idle)} have no caller in the call graph: whoever calls them is cut off"
-        fix = Fix(title, edits, applicability, reason)
+        fix = Fix(title, (), applicability, reason, changes=changes)
         yield Finding(RULE.id, RULE.severity, message, workloads[0].resource.location(), why, fix)

@@ -202,7 +202,7 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
         changes += _mapping_change(topology, node_port, host_port)
     # a Service a chart renders is changed through the chart (placement finds the values key, or says why not)
     # and one an Argo CD Application's values string configures, inside that string
-    fixable = (svc.source.editable or bool(svc.source.release) or svc.source.embedded is not None) and written \
+    fixable = (svc.source.editable or bool(svc.source.release) or svc.source.block is not None) and written \
         or port is not None and port.node_port is not None
     title = f"expose port {server.number} on the host as localhost:{host_port}"
     fix = Fix(title, (), Applicability.SAFE, needs=NEEDS, changes=tuple(changes)) if fixable and changes else None
@@ -216,7 +216,7 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
 def _written_ports(svc) -> list:
     """The ports as the file writes them (a declaration's own items, not the defaults merged in)."""
     at = svc.file_path(("spec", "ports"))
-    if svc.source.prefix is None or at is None or svc.source.embedded is not None:
+    if svc.source.prefix is None or at is None:
         return svc.get("spec", "ports") or []
     node = svc.document.data
     for key in at:

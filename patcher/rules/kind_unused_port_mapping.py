@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from patcher.edits import DeleteItem
 from patcher.findings import Applicability, Finding, Fix, Location, Severity
+from patcher.intent.changes import Change, DocumentRef, RemoveItem
 from patcher.rule import Context, RuleInfo
 from patcher.unread import INGRESS_CHAIN, needs
 
@@ -65,10 +65,10 @@ def check(ctx: Context) -> Iterator[Finding]:
                    f"but no Service has nodePort {mapping.container_port} and no workload uses it as hostPort")
         why = "An unused mapping reserves a host port for nothing and suggests a route that does not exist."
         old = config.data["nodes"][mapping.node]["extraPortMappings"][mapping.index]
-        fix = Fix(f"remove the mapping of host port {mapping.host_port}",
-                  (DeleteItem(config.file, config.document.index, mapping.path[:-1], mapping.index, old),),
-                  Applicability.UNSAFE,
+        change = Change(DocumentRef(config.file, config.document.index),
+                        (RemoveItem(mapping.path[:-1], mapping.index, old),))
+        fix = Fix(f"remove the mapping of host port {mapping.host_port}", (), Applicability.UNSAFE,
                   f"something installed from outside the repository may listen on containerPort "
                   f"{mapping.container_port}; removing the mapping would cut host port {mapping.host_port} off",
-                  NEEDS)
+                  NEEDS, changes=(change,))
         yield Finding(RULE.id, RULE.severity, message, loc, why, fix)

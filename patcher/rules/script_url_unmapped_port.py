@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from patcher.edits import ReplaceText
 from patcher.findings import Applicability, Finding, Fix, Location, Severity
+from patcher.intent.changes import Change, FileRef, ReplaceText
 from patcher.rule import Context, RuleInfo
 from patcher.unread import INGRESS_CHAIN, SCRIPT, needs
 from patcher.scripts import LocalUrl
@@ -131,18 +131,18 @@ def check(ctx: Context) -> Iterator[Finding]:
         why = "Requests from this script are refused; the ingress is reachable only on its mapped host ports."
         fix = None
         if new:
-            edit = (ReplaceText(url.file, url.line, url.column, url.text, new),)
+            changes = (Change(FileRef(url.file), (ReplaceText(url.line, url.column, url.text, new),)),)
             if url.virtual_host:
-                fix = Fix(f"use {new}", edit, Applicability.SAFE,
+                fix = Fix(f"use {new}", (), Applicability.SAFE,
                           "the call names a virtual host, so it was meant for the ingress, which the host "
-                          f"reaches only as {new}", NEEDS)
+                          f"reaches only as {new}", NEEDS, changes=changes)
             elif port in _ingress_ports(topology):
-                fix = Fix(f"use {new}", edit, Applicability.SAFE,
+                fix = Fix(f"use {new}", (), Applicability.SAFE,
                           f"port {port} is a port of the ingress chain, which the host reaches only as {new}",
-                          NEEDS)
+                          NEEDS, changes=changes)
             else:
-                fix = Fix(f"use {new}", edit, Applicability.UNSAFE,
+                fix = Fix(f"use {new}", (), Applicability.UNSAFE,
                           f"nothing in the repository says port {port} was meant for the ingress: it may be "
                           "a server started outside the repository, which the rewrite would stop reaching",
-                          NEEDS)
+                          NEEDS, changes=changes)
         yield Finding(RULE.id, RULE.severity, message, loc, why, fix)

@@ -16,10 +16,9 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-from patcher.edits import DeleteDocument, EmbeddedEdit, MoveKey, YamlEdit
+from patcher.edits import DeleteDocument, MoveKey, YamlEdit
 
 from . import batch, data, move
-from .embedded import apply_embedded, grouped
 from .documents import delete_document
 from .errors import YamlEditError
 from .ops import check_old, position, splice_for
@@ -36,18 +35,9 @@ def read_roundtrip(text: str) -> str:
 
 def apply_yaml_edits(text: str, edits: Sequence[YamlEdit]) -> str:
     body, envelope = unwrap(text)
-    ordered = [e for e in edits if not isinstance(e, EmbeddedEdit)]
-    embedded = grouped(edits)
-    if not ordered and not embedded:
+    ordered = list(edits)
+    if not ordered:
         return text
-    if ordered:
-        body = _apply_outer(body, ordered)
-    for edit in embedded:  # each inside one string node, which no other edit touches
-        body = apply_embedded(body, edit, apply_yaml_edits)
-    return wrap(body, envelope)
-
-
-def _apply_outer(body: str, ordered: list[YamlEdit]) -> str:
     roots = compose(body)
     # stable: edits at the same spot are applied in the order given
     ordered.sort(key=lambda e: position(body, roots, e), reverse=True)
@@ -57,7 +47,7 @@ def _apply_outer(body: str, ordered: list[YamlEdit]) -> str:
         for step in _steps(ordered):
             body = _apply_step(body, step)
         new = body
-    return new
+    return wrap(new, envelope)
 
 
 def _steps(ordered: list[YamlEdit]) -> list[list[YamlEdit]]:

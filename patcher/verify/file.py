@@ -11,12 +11,12 @@ from typing import Callable, Sequence
 
 from deepdiff import DeepDiff
 
-from patcher.edits import (YAML_EDITS, AddDocument, DeleteDocument, EmbeddedEdit, Edit, ReplaceText, YamlPath,
+from patcher.edits import (YAML_EDITS, AddDocument, DeleteDocument, Edit, EditInline, ReplaceText, YamlPath,
                            edit_paths)
 from patcher.resources import is_resource
 from patcher.source import PatcherError
 from patcher.validate import Validator
-from patcher.yamledit.embedded import grouped
+from patcher.verify.equal import strictly_equal
 from patcher.yamlread import Document, read_documents
 
 
@@ -52,11 +52,13 @@ def verify_file(path: str, old: str | None, new: str | None, edits: Sequence[Edi
     for edit in edits:
         if isinstance(edit, YAML_EDITS) and not isinstance(edit, DeleteDocument):
             declared.setdefault(edit.doc, []).extend(edit_paths(edit))
+        elif isinstance(edit, EditInline):  # the string holding the inner document changes
+            declared.setdefault(edit.doc, []).append(tuple(edit.path))
     touched = [(None, doc) for doc in new_docs[len(kept):]]  # (the document before, after)
     for new_index, (before, after) in enumerate(zip(kept, new_docs)):
         allowed = declared.get(old_index[new_index], [])
         before = _opened(before, allowed)
-        if _strictly_equal(_masked(before, allowed), _masked(after, allowed)):
+        if strictly_equal(_masked(before, allowed), _masked(after, allowed)):
             if allowed and before != after:
                 touched.append((kept[new_index], after))
             continue
@@ -70,24 +72,27 @@ def verify_file(path: str, old: str | None, new: str | None, edits: Sequence[Edi
                                    path, hint="this is a patcher bug; nothing was written")
         if changes:
             touched.append((kept[new_index], after))
-    for edit in grouped(edits):
-        if edit.doc in old_index:
-            _verify_embedded(path, old_docs[edit.doc], new_docs[old_index.index(edit.doc)], edit, parse)
+    blocks: dict[tuple, list[Edit]] = {}
+    for edit in edits:
+        if isinstance(edit, EditInline) and edit.doc in old_index:
+            blocks.setdefault((edit.doc, tuple(edit.path)), []).extend(edit.edits)
+    for (doc, block), inner in blocks.items():
+        _verify_inline(path, old_docs[doc], new_docs[old_index.index(doc)], block, inner, parse)
     if validator is not None:
         for before, data in touched:
             _validate(validator, path, before, data)
 
 
-def _verify_embedded(path: str, before, after, edit: EmbeddedEdit, parse: Parse) -> None:
-    """The document a block string holds is parsed too: it must differ exactly where the inner
+def _verify_inline(path: str, before, after, block: tuple, inner: list[Edit], parse) -> None:
+    """The document a values string holds is parsed too: it must differ exactly where the inner
     edits say, by the same check as a file's documents."""
-    where = ".".join(str(p) for p in edit.path)
-    old, new = _at(before, edit.path), _at(after, edit.path)
+    where = ".".join(str(p) for p in block)
+    old, new = _at(before, block), _at(after, block)
     if not isinstance(old, str) or not isinstance(new, str):
         raise PatcherError(f"the fix edits the YAML held in {where}, which is not a string before and after",
                            path, hint="this is a patcher bug; nothing was written")
     try:
-        verify_file(path, old, new, edit.edits, None, parse)
+        verify_file(path, old, new, inner, None, parse)
     except PatcherError as exc:
         raise PatcherError(f"in the YAML held in {where}: {exc.message}", path, hint=exc.hint) from None
 
@@ -187,17 +192,6 @@ def _mask_one(data, path: YamlPath):
         copy[head] = _mask_one(data[head], rest)
         return copy
     return data
-
-
-def _strictly_equal(a, b) -> bool:
-    """Equality that also tells 1 from 1.0 from True, as YAML and Kubernetes do."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_strictly_equal(v, b[k]) for k, v in a.items())
-    if isinstance(a, list):
-        return len(a) == len(b) and all(_strictly_equal(x, y) for x, y in zip(a, b))
-    return a is b or a == b
 
 
 def _changed_paths(before, after) -> list[tuple]:

@@ -1,0 +1,2 @@
+#!/bin/sh
+helm install web charts/web -n shop

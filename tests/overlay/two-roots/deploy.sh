@@ -1,0 +1,3 @@
+#!/bin/sh
+kubectl apply -k alpha
+kubectl apply -k beta
