@@ -9,6 +9,9 @@ from helpers import apply, copy_tree, finding_rows, plan
 from patcher.config import load_config
 from patcher.model import build_model
 from patcher.place.inline_values import in_block
+from patcher.resources import Resource, Source
+from patcher.verify.inline_values import only_inline_values
+from patcher.yamlread import Document
 from patcher.plan import load_workspace
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kind" / "unmapped-gateway-port"
@@ -94,3 +97,14 @@ def test_two_ports_go_into_the_same_block_in_one_pass(tmp_path) -> None:
             "              targetPort: 8443\r\n              nodePort: 30000\r\n            - name: http-metrics\r\n"
             "              port: 9090\r\n              targetPort: 9090\r\n              nodePort: 30001\r\n\r\n"
             "        labels:") in text
+
+
+def test_an_application_counts_as_changed_as_declared_only_when_its_inline_values_alone_changed() -> None:
+    def app(values: str, project: str = "platform") -> Resource:
+        data = {"spec": {"project": project, "sources": [{"chart": "x"}, {"helm": {"values": values}}]}}
+        return Resource("argoproj.io/v1alpha1", "Application", "a", "argocd", data, Source("apps.yaml", 0, True),
+                        Document(0, data, None))
+    places = {("apps.yaml", 0, ("spec", "sources", 1, "helm", "values"))}
+    assert only_inline_values(app("a: 1\n"), app("a: 2\n"), places)
+    assert not only_inline_values(app("a: 1\n"), app("a: 2\n", "other"), places)
+    assert not only_inline_values(app("a: 1\n"), app("a: 2\n"), {("other.yaml", 0, places.pop()[2])})

@@ -32,6 +32,7 @@ from patcher.intent.apply import OpMismatch, apply_ops
 from patcher.model import Model
 from patcher.resources import Resource
 from patcher.verify.equal import deployed_equal, strictly_equal
+from patcher.verify.inline_values import inline_places, only_inline_values
 
 _ABSENT = object()
 
@@ -46,7 +47,10 @@ def effect_failures(before: Model, after: Model, fixes: Sequence[Finding]) -> di
     stating = [f for f in fixes if f.fix is not None and f.fix.changes]
     failures: dict[str, str] = {}
     accounted: set[tuple] = set()
-    for group in _targets(pairs, stating):
+    groups = _targets(pairs, stating)
+    # the Applications whose inline values the targeted releases read: edited as a values file is
+    inline = inline_places(before, {pairs.at(s)[0].source.release for g in groups for s in g.slots})
+    for group in groups:
         accounted |= group.accounted(pairs)
         for identity, reason in group.failures(pairs, lambda r: bool(reads_before(r) & legacy_files)).items():
             failures.setdefault(identity, reason)
@@ -63,6 +67,8 @@ def effect_failures(before: Model, after: Model, fixes: Sequence[Finding]) -> di
         reads = reads_before(old) | reads_after(new)
         if reads & legacy_files:
             continue  # a fix that states no effect may have made this change
+        if only_inline_values(old, new, inline):
+            continue
         for finding in stating:
             if finding.identity not in failures and reads & {e.file for e in finding.fix.edits}:
                 failures[finding.identity] = (f"it also changes {resource.ref}{_built_by(resource)}, which it does "
