@@ -3,7 +3,7 @@
 Argo CD passes ``helm.valuesObject`` (a mapping of the Application) or else ``helm.values`` (a
 YAML document inside a string) to Helm after the values files. A fix to a key they set goes
 into them: an ordinary nested edit of the mapping, or an edit of the document the string holds
-(patcher.edits.EmbeddedEdit). Only an Application written as a document of the repository has
+(patcher.edits.EditInline). Only an Application written as a document of the repository has
 such a place; one an ApplicationSet generates is its template's text.
 """
 
