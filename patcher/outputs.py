@@ -145,7 +145,7 @@ def placed(model: Model, key: str, path: str, namespace: str) -> tuple[str, str]
     deployed manifest of the namespace that a folder apply or an Argo CD folder source picks up.
     The second value is why no such place exists ("" when one does): a file nothing applies
     protects nothing, and every later pass would add it again."""
-    if model.config["outputs"].get(key) or _deployed_there(model, path):
+    if model.config["outputs"].get(key) or _deployed_into(model, path, namespace):
         return path, ""
     name = posixpath.basename(path)
     folders = sorted({posixpath.dirname(r.source.file) for r in model.resources
@@ -154,7 +154,7 @@ def placed(model: Model, key: str, path: str, namespace: str) -> tuple[str, str]
                      key=lambda f: (not f.startswith(posixpath.dirname(path)), f))
     for folder in folders:
         candidate = output_path(model, key, folder, name)
-        if _deployed_there(model, candidate):
+        if _deployed_into(model, candidate, namespace):
             return candidate, ""
     chart = _chart_deploying(model, namespace)
     if chart is not None:
@@ -192,6 +192,33 @@ def _free_template(model: Model, chart: str, name: str) -> str:
         if candidate not in model.workspace.texts and not os.path.lexists(model.root / candidate):
             return candidate
     return posixpath.join(templates, name)
+
+
+def _deployed_into(model: Model, path: str, namespace: str) -> bool:
+    """A new file at ``path`` is deployed, and what deploys it leaves ``namespace`` alone: a
+    kustomization (or a root building it) whose ``namespace:`` is another one, or a folder
+    apply with another ``-n``, would move the resource there (or collide with its namesake)."""
+    return _deployed_there(model, path) and not _namespace_forced_elsewhere(model, path, namespace)
+
+
+def _namespace_forced_elsewhere(model: Model, path: str, namespace: str) -> bool:
+    edits = register(model, path)
+    listing = [k for k in model.kustomizations if k.lists(path) or any(e.file == k.file for e in edits)]
+    roots = {r.source.kustomize_root for k in listing for r in model.resources
+             if r.source.file in k.listed and r.source.kustomize_root is not None}
+    forcing = listing + [k for k in model.kustomizations if k.directory in roots]
+    if any(k.namespace and k.namespace != namespace for k in forcing):
+        return True
+    folder = posixpath.dirname(path)
+    for apply in model.entry_points.applies:
+        if apply.kustomize or apply.verb == "delete" or not apply.namespace or apply.namespace == namespace:
+            continue
+        for target in apply.paths:
+            target = posixpath.normpath(target)
+            target = "" if target == "." else target
+            if target == path or folder == target or (apply.recursive and (target == "" or folder.startswith(target + "/"))):
+                return True
+    return False
 
 
 def _deployed_there(model: Model, path: str) -> bool:

@@ -163,3 +163,18 @@ def test_a_generated_rule_is_indented_as_the_manifests_beside_it(tmp_path: Path)
     assert text.startswith("# Circuit breaker for ink/quill (written by patcher")
     assert "metadata:\n    name: quill\n    namespace: ink\nspec:\n    host: quill.ink.svc.cluster.local\n" in text
     assert "        connectionPool:\n            tcp:\n                maxConnections: 100\n" in text
+
+
+def test_each_namespace_policy_goes_to_the_root_that_sets_that_namespace(tmp_path: Path) -> None:
+    """Two kustomize roots, each setting its own namespace: a DestinationRule for the second
+    namespace written into the first root would be moved into the first namespace (and collide)."""
+    app = SERVICE.replace("  namespace: ink\n", "") + "---\n" + ROUTE.replace("  namespace: ink\n", "")
+    files = {"deploy.sh": "kubectl apply -k alpha\nkubectl apply -k beta\n"}
+    for ns in ("alpha", "beta"):
+        files[f"{ns}/kustomization.yaml"] = f"namespace: {ns}\nresources:\n  - app.yaml\n"
+        files[f"{ns}/app.yaml"] = app
+    result = plan(write(tmp_path, files), "istio/destination-without-circuit-breaker")
+    assert [(f.fix.title, r.status) for f, r in zip(result.findings, result.results)] == [
+        ("add DestinationRule alpha/quill to alpha/destination-rules.yaml", "would-fix"),
+        ("add DestinationRule beta/quill to beta/destination-rules.yaml", "would-fix"),
+    ]

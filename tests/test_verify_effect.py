@@ -38,6 +38,16 @@ BASE = {
 }
 
 
+# the overlay replaces quota's whole first route: a timeout written into the base never reaches the build
+ROUTE_REPLACED = {**BASE,
+                  "shop/kustomization.yaml": ("namespace: shop\nresources: [../base]\npatches:\n"
+                                              "  - path: route.yaml\n"
+                                              "    target: {kind: VirtualService, name: quota}\n"),
+                  "shop/route.yaml": ("- op: replace\n  path: /spec/http/0\n  value:\n"
+                                      "    route:\n      - destination: {host: quota-v2}\n"
+                                      "    retries: {attempts: 2, perTryTimeout: 2s, retryOn: reset}\n")}
+
+
 def write(root: Path, files: dict[str, str]) -> Path:
     for path, text in files.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
@@ -53,13 +63,7 @@ def test_a_base_edit_an_overlay_patch_overrides_is_never_written(tmp_path: Path)
     # the overlay replaces quota's whole first route: a timeout written into the base never reaches the build.
     # Placement sees the patch and refuses first; verification is the net for what placement cannot
     # foresee (a generated resource a patch rewrites, below).
-    root = write(tmp_path, {**BASE,
-                            "shop/kustomization.yaml": ("namespace: shop\nresources: [../base]\npatches:\n"
-                                                        "  - path: route.yaml\n"
-                                                        "    target: {kind: VirtualService, name: quota}\n"),
-                            "shop/route.yaml": ("- op: replace\n  path: /spec/http/0\n  value:\n"
-                                                "    route:\n      - destination: {host: quota-v2}\n"
-                                                "    retries: {attempts: 2, perTryTimeout: 2s, retryOn: reset}\n")})
+    root = write(tmp_path, ROUTE_REPLACED)
     before = read_tree(root)
     result = apply(root, RULE)
     assert rows(result) == [
@@ -99,13 +103,7 @@ def test_a_base_edit_the_overlay_leaves_alone_is_verified_and_written(tmp_path: 
 
 
 def test_the_plan_says_the_same_without_writing(tmp_path: Path) -> None:
-    root = write(tmp_path, {**BASE,
-                            "shop/kustomization.yaml": ("namespace: shop\nresources: [../base]\npatches:\n"
-                                                        "  - path: route.yaml\n"
-                                                        "    target: {kind: VirtualService, name: quota}\n"),
-                            "shop/route.yaml": ("- op: replace\n  path: /spec/http/0\n  value:\n"
-                                                "    route:\n      - destination: {host: quota-v2}\n"
-                                                "    retries: {attempts: 2, perTryTimeout: 2s, retryOn: reset}\n")})
+    root = write(tmp_path, ROUTE_REPLACED)
     before = read_tree(root)
     result = plan(root, RULE)
     assert [r.status for r in result.results] == ["would-fix", "skipped-unsafe"]

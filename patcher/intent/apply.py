@@ -30,7 +30,7 @@ def _apply(data: Any, op) -> Any:
     if isinstance(op, C.Set):
         if not op.path:
             return copy.deepcopy(op.new)
-        parent, last = _node(data, op.path[:-1]), op.path[-1]
+        parent, last = node_at(data, op.path[:-1]), op.path[-1]
         _check_slot(parent, last, op.path)
         parent[last] = copy.deepcopy(op.new)
     elif isinstance(op, C.AddKey):
@@ -62,7 +62,8 @@ def _apply(data: Any, op) -> Any:
     return data
 
 
-def _node(data: Any, path) -> Any:
+def node_at(data: Any, path) -> Any:
+    """The node at ``path`` in ``data``; OpMismatch naming the path when it is not there."""
     node = data
     for part in path:
         try:
@@ -87,7 +88,7 @@ def _mapping(data: Any, path, create: bool = False) -> dict:
 
 
 def _list(data: Any, path) -> list:
-    node = _node(data, path)
+    node = node_at(data, path)
     if not isinstance(node, list):
         raise OpMismatch(f"{_show(path)} is not a list")
     return node

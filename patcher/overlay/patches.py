@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from patcher.intent import changes as C
-from patcher.intent.apply import OpMismatch, apply_ops
+from patcher.intent.apply import OpMismatch, apply_ops, node_at
 from patcher.overlay.collect import Patched, plain
 from patcher.overlay.merge_keys import known, merge_key
 
@@ -87,7 +87,7 @@ def _scalar(*values) -> bool:
 
 def _is_end(data: dict, path: tuple, index: int) -> bool:
     try:
-        return index == len(_node(data, path))
+        return index == len(node_at(data, path))
     except OpMismatch:
         return False
 
@@ -99,7 +99,7 @@ def _nest(api_version: str, kind: str, data: dict, path: tuple, value: dict) -> 
         if isinstance(part, int):
             key = merge_key(api_version, kind, above) if known(api_version, kind) else None
             try:
-                item = _node(data, above + (part,))
+                item = node_at(data, above + (part,))
             except OpMismatch:
                 return None
             if key is None or not isinstance(item, dict) or key not in item:
@@ -158,7 +158,7 @@ def _guards(data: dict, path: tuple, guarded: set[str]) -> list[dict]:
         if pointer in guarded:
             continue
         guarded.add(pointer)
-        item = _node(data, where)
+        item = node_at(data, where)
         if isinstance(item, dict) and isinstance(item.get("name"), str):
             out.append({"op": "test", "path": pointer + "/name", "value": item["name"]})
         else:
@@ -179,29 +179,19 @@ def _json_op(data: dict, op) -> list[dict]:
         out = []
         for depth in range(1, len(op.to_path) + 1):  # the destination's missing mappings first
             try:
-                _node(data, op.to_path[:depth])
+                node_at(data, op.to_path[:depth])
             except OpMismatch:
                 out.append({"op": "add", "path": _pointer(op.to_path[:depth]), "value": {}})
         return out + [{"op": "move", "from": _pointer(op.path + (op.key,)),
                        "path": _pointer(op.to_path + (op.key,))}]
     if isinstance(op, C.AddItem):
-        end = op.index is None or op.index == len(_node(data, op.path))
+        end = op.index is None or op.index == len(node_at(data, op.path))
         return [{"op": "add", "path": _pointer(op.path) + ("/-" if end else f"/{op.index}"),
                  "value": plain(op.value)}]
     if isinstance(op, C.RemoveItem):
         return [{"op": "test", "path": _pointer(op.path + (op.index,)), "value": plain(op.old)},
                 {"op": "remove", "path": _pointer(op.path + (op.index,))}]
     raise OpMismatch(f"{type(op).__name__} has no JSON patch")
-
-
-def _node(data: Any, path: tuple) -> Any:
-    node = data
-    for part in path:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            raise OpMismatch(f"{'.'.join(map(str, path))} is not in the resource") from None
-    return node
 
 
 def _pointer(path: tuple) -> str:
