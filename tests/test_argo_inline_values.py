@@ -7,6 +7,7 @@ from pathlib import Path
 
 from helpers import apply, copy_tree, finding_rows, plan
 from patcher.config import load_config
+from patcher.edits import InsertItem
 from patcher.model import build_model
 from patcher.place.inline_values import in_block
 from patcher.resources import Resource, Source
@@ -108,3 +109,12 @@ def test_an_application_counts_as_changed_as_declared_only_when_its_inline_value
     assert only_inline_values(app("a: 1\n"), app("a: 2\n"), places)
     assert not only_inline_values(app("a: 1\n"), app("a: 2\n", "other"), places)
     assert not only_inline_values(app("a: 1\n"), app("a: 2\n"), {("other.yaml", 0, places.pop()[2])})
+
+
+def test_a_gateway_chart_service_set_in_values_object_says_the_chart_is_not_here_too(tmp_path) -> None:
+    root = _repo(tmp_path, edit=lambda t: t.replace("      values: |   # Istio gateway chart values", "      valuesObject:"))
+    [finding] = plan(root, RULE).findings
+    assert finding.fix.edits[0] == InsertItem(APP, 0, ("spec", "source", "helm", "valuesObject", "service", "ports"),
+                                              {"name": "http-admin", "port": 8443, "targetPort": 8443,
+                                               "nodePort": 30000})
+    assert finding.fix.reason.startswith("The gateway chart is not in this repository")

@@ -15,7 +15,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable, Mapping
 
-from patcher.deployed.inline_values import InlineValues, inline_text, node_at
+from patcher.deployed.gateway_chart import is_gateway_chart
+from patcher.deployed.inline_values import InlineValues, inline_text, inline_values, node_at
 from patcher.edits import Edit, EditInline, YamlPath
 from patcher.place.resolve import find_resource
 from patcher.place.result import Refused
@@ -41,10 +42,22 @@ REMOTE = ("The gateway chart is not in this repository: the fix is proven on the
 
 
 def outside_note(model, target) -> str:
-    """What a fix to a resource the model builds from inline values of a chart outside the
-    repository rests on (the chart itself is never rendered); "" for any other resource."""
+    """What a fix to a resource the model builds from the inline values (a ``helm.values`` string
+    or ``valuesObject``) of the public gateway chart rests on: the chart is never rendered.
+    "" for any other resource."""
     resource = find_resource(model, target)
-    return REMOTE if resource is not None and resource.source.block is not None else ""
+    if resource is None:
+        return ""
+    src = resource.source
+    written = src.block if src.block is not None else src.prefix
+    if written is None:
+        return ""
+    for source in model.entry_points.applications:
+        at = inline_values(source)
+        if (at is not None and (at.file, at.doc) == (src.file, src.doc) and tuple(written[:len(at.path)]) == at.path
+                and is_gateway_chart(source.chart, source.repo_url)):
+            return REMOTE
+    return ""
 
 
 def inline_edits(release, key: tuple, ops, document_edit: Callable) -> tuple[Edit, ...]:
