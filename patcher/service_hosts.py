@@ -1,0 +1,127 @@
+"""Hosts meant to name a Service: whether the repository shows that the Service is missing.
+
+A host that names no Service of the repository is only a defect when the repository would
+show the Service if it existed: the namespace is one whose Services the repository deploys,
+nothing patcher could not read (a chart that did not render, a remote chart, manifests applied
+from a URL, an istioctl install) may hold it, and no ServiceEntry declares the host. Anything
+else is outside the repository, and nothing is concluded from its absence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from patcher.names import fqdn, host_matches, service_key
+from patcher.resources import Resource
+from patcher.unread import gaps, needs
+
+ANYWHERE = "*"  # an installer whose namespace is unknown may create a Service in any namespace
+
+
+def namesakes(name: str, candidates: list[str]) -> list[str]:
+    """The Services whose name is ``name`` with a prefix added at a dash (a Helm release name,
+    a kustomize namePrefix: first choice), or else a suffix (a kustomize nameSuffix)."""
+    for found in ([c for c in candidates if c.endswith("-" + name)],
+                  [c for c in candidates if c.startswith(name + "-")]):
+        if found:
+            return sorted(found)
+    return []
+
+
+def renamed(host: str, name: str, new: str) -> str:
+    """``host`` (whose first label is the Service ``name``) naming ``new`` instead, the rest
+    (``.ns``, ``.svc.cluster.local``) as written."""
+    return new + host.strip()[len(name):]
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A host naming no Service in a namespace whose Services the repository shows."""
+
+    host: str
+    key: tuple[str, str]  # (namespace, name) it names
+    candidates: tuple[str, ...]  # Services of that namespace it evidently means
+
+    @property
+    def target(self) -> str | None:
+        return self.candidates[0] if len(self.candidates) == 1 else None
+
+
+def broken_elsewhere(topology, resource: Resource, new: str, path: tuple) -> list[str]:
+    """The other kustomize roots that build the same document as ``resource``, in which ``new``
+    (a host) would name no Service: a base shared by overlays with different name prefixes. A
+    root whose own patch sets the field is not reached by an edit of the base."""
+    out = []
+    for other in topology.model.of_kind(resource.kind):
+        if other is resource or (other.source.file, other.source.doc) != (resource.source.file, resource.source.doc) \
+                or other.source.kustomize_root == resource.source.kustomize_root:
+            continue
+        if any(tuple(path[:len(p)]) == tuple(p) for p in other.source.patched_paths):
+            continue
+        key = service_key(new, other.namespace, topology.cluster_domain)
+        if key is None or key not in topology.services:
+            out.append(f"{other.source.kustomize_root or '.'}: namespace {other.namespace}")
+    return sorted(set(out))
+
+
+class HostJudge:
+    """Judges hosts against what the repository deploys, and what it cannot show."""
+
+    def __init__(self, topology) -> None:
+        self.topology = topology
+        self.model = topology.model
+
+    @cached_property
+    def _by_namespace(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for namespace, name in self.topology.services:
+            out.setdefault(namespace, []).append(name)
+        return out
+
+    @cached_property
+    def _unseen_names(self) -> frozenset[str]:
+        """Services deployed into a namespace patcher cannot resolve, and those it concluded are
+        not deployed: a host naming one may be right where it runs."""
+        return frozenset(r.name for r in self.model.unplaced_of_kind("Service") + list(self.model.undeployed)
+                         if r.kind == "Service" and not r.group)
+
+    @cached_property
+    def _entry_hosts(self) -> list[str]:
+        return [str(h) for e in self.model.own_of_kind("ServiceEntry") if e.group.startswith("networking.istio.io")
+                for h in e.get("spec", "hosts") or [] if isinstance(h, str)]
+
+    @cached_property
+    def outside(self) -> frozenset[str]:
+        """Namespaces where something the repository does not show installs Services."""
+        model, found = self.model, set()
+        rendered = {r.declared_in for r in model.releases}
+        for h in model.entry_points.helm:
+            if f"{h.file}:{h.line}" not in rendered:
+                found.add(ANYWHERE if h.unresolved_namespace is not None else h.namespace or "default")
+        for a in model.entry_points.applies:
+            if a.remote:
+                found.add(a.namespace or ANYWHERE)
+        for app in model.entry_points.applications:
+            if app.path is None:  # a chart of a Helm repository, or another git repository
+                found.add(app.namespace or ANYWHERE)
+        if model.entry_points.istioctl or model.of_kind("IstioOperator"):
+            found.add(str(model.config["istio-namespace"]))  # istiod and what its profile installs
+        return frozenset(found)
+
+    def service_entry(self, host: str, namespace: str) -> bool:
+        key = service_key(host, namespace, self.topology.cluster_domain)
+        names = [host.strip().lower()] + ([fqdn(*key, self.topology.cluster_domain)] if key else [])
+        return any(host_matches(pattern, name) for pattern in self._entry_hosts for name in names)
+
+    def missing(self, host: str, namespace: str) -> Missing | None:
+        """The Service ``host`` names (short names in ``namespace``) when the repository shows it
+        does not exist; None when it exists, or may exist outside what patcher sees."""
+        key = service_key(host, namespace, self.topology.cluster_domain)
+        if key is None or key in self.topology.services or key[0] not in self._by_namespace:
+            return None
+        if key[1] in self._unseen_names or {key[0], ANYWHERE} & self.outside or self.service_entry(host, namespace):
+            return None
+        if gaps(needs("Service", namespace=key[0]), self.model.unread):
+            return None
+        return Missing(host, key, tuple(namesakes(key[1], sorted(self._by_namespace[key[0]]))))
