@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from patcher.callgraph import HOST_PORT, URL, Unresolved
+from patcher.destination_rules import destinations
 from patcher.findings import Applicability, Finding, Fix, Location, Severity
 from patcher.intent.changes import Change, ResourceRef, Set
 from patcher.resources import Resource
@@ -83,24 +84,6 @@ class Site:
     http: bool = False  # in an http route, which istio/route-to-missing-service reads
 
 
-def _destinations(resource: Resource) -> Iterator[tuple[tuple, dict, bool]]:
-    spec = resource.get("spec") or {}
-    for section in ("http", "tcp", "tls"):
-        routes = spec.get(section) if isinstance(spec, dict) else None
-        for i, route in enumerate(routes if isinstance(routes, list) else []):
-            if not isinstance(route, dict):
-                continue
-            for j, entry in enumerate(route.get("route") if isinstance(route.get("route"), list) else []):
-                if isinstance(entry, dict) and isinstance(entry.get("destination"), dict):
-                    yield (("spec", section, i, "route", j, "destination", "host"), entry["destination"],
-                           section == "http")
-            if isinstance(route.get("mirror"), dict):
-                yield ("spec", section, i, "mirror", "host"), route["mirror"], section == "http"
-            for k, mirror in enumerate(route.get("mirrors") if isinstance(route.get("mirrors"), list) else []):
-                if isinstance(mirror, dict) and isinstance(mirror.get("destination"), dict):
-                    yield ("spec", section, i, "mirrors", k, "destination", "host"), mirror["destination"], False
-
-
 def _sites(ctx: Context) -> Iterator[Site]:
     for dr in ctx.model.of_kind("DestinationRule"):
         host = dr.get("spec", "host")
@@ -115,10 +98,13 @@ def _sites(ctx: Context) -> Iterator[Site]:
                     yield Site(res, ("spec", "hosts", i), host, f"VirtualService {res.namespace}/{res.name} hosts")
     for vs in ctx.topology.virtual_services:
         res = vs.resource
-        for path, dest, http in _destinations(res):
-            if isinstance(dest.get("host"), str):
-                what = "mirror" if "mirror" in path or "mirrors" in path else "route"
-                yield Site(res, path, dest["host"], f"VirtualService {res.namespace}/{res.name} {what}", True, http)
+        for dest in destinations(res):
+            if dest.host is not None:
+                what = "mirror" if dest.mirror else "route"
+                # istio/route-to-missing-service reads http routes and their single mirror
+                http = dest.section == "http" and "mirrors" not in dest.path
+                yield Site(res, dest.path + ("host",), dest.host, f"VirtualService {res.namespace}/{res.name} {what}",
+                           True, http)
 
 
 def _judged(site: Site, missing: Missing) -> bool:
