@@ -65,7 +65,7 @@ RULE = RuleInfo(
     fixable=True,
     safety="Safe: the host names no Service today, so what names it has no effect (or fails); it is renamed "
            "only when exactly one Service is the evident target, in every Istio resource naming it together. "
-           "Unsafe when the file is built by other kustomize roots where the new name is no Service.",
+           "Refused when the file is built by other kustomize roots where the new name is no Service.",
 )
 
 WHY = ("Istio applies a DestinationRule or VirtualService only to the host it names: one naming no Service "
@@ -128,10 +128,11 @@ def _fix(ctx: Context, found: list[tuple[Site, Missing]]) -> Fix | None:
     namespace = found[0][1].key[0]
     if broken:
         files = sorted({s.resource.source.file for s, _ in found})
-        return Fix(title, (), Applicability.UNSAFE,
+        # certain to break another build: a patch per kustomize root is the repair, which is the author's
+        return Fix(title, (), Applicability.DISPLAY_ONLY,
                    f"{', '.join(files)} is built by other kustomize roots too, where {target} names no Service "
-                   f"({', '.join(sorted(set(broken)))}): the edit would break them",
-                   needs("Service", namespace=namespace), changes=changes)
+                   f"({', '.join(sorted(set(broken)))}): the edit would break them; patch the host in each root "
+                   "instead", needs("Service", namespace=namespace), changes=changes)
     return Fix(title, (), Applicability.SAFE, "the host names no Service today; exactly one Service is meant",
                needs("Service", namespace=namespace), changes=changes)
 
@@ -204,10 +205,10 @@ def _environment(ctx: Context, judge: HostJudge) -> Iterator[Finding]:
         location = written[0].location(written[1]) if written else Location(evidence.file, evidence.line or 1,
                                                                             path=evidence.path)
         message = f"{caller} calls {item.host} ({evidence.what}), but {_has(missing)}"
-        yield Finding(RULE.id, RULE.severity, message, location, WHY, _env_fix(missing, written))
+        yield Finding(RULE.id, RULE.severity, message, location, WHY, _env_fix(ctx.topology, missing, written))
 
 
-def _env_fix(missing: Missing, written: tuple[Resource, tuple] | None) -> Fix | None:
+def _env_fix(topology, missing: Missing, written: tuple[Resource, tuple] | None) -> Fix | None:
     if missing.target is None:
         return None
     title = f"call {missing.target} instead of {missing.key[1]}"
@@ -219,9 +220,15 @@ def _env_fix(missing: Missing, written: tuple[Resource, tuple] | None) -> Fix | 
     new = old
     for start, end in reversed(_spans(old, missing.host)):
         new = new[:start] + renamed(new[start:end], missing.key[1], missing.target) + new[end:]
+    changes = (Change(ResourceRef.of(resource), (Set(path, old, new),)),)
+    broken = broken_elsewhere(topology, resource, renamed(missing.host, missing.key[1], missing.target), path)
+    if broken:
+        return Fix(title, (), Applicability.DISPLAY_ONLY,
+                   f"{resource.source.file} is built by other kustomize roots too, where {missing.target} names no "
+                   f"Service ({', '.join(broken)}): the edit would break them; patch the value in each root instead",
+                   needs("Service", namespace=missing.key[0]), changes=changes)
     return Fix(title, (), Applicability.SAFE, "the host names no Service today; exactly one Service is meant",
-               needs("Service", namespace=missing.key[0]),
-               changes=(Change(ResourceRef.of(resource), (Set(path, old, new),)),))
+               needs("Service", namespace=missing.key[0]), changes=changes)
 
 
 def check(ctx: Context) -> Iterator[Finding]:
