@@ -3,8 +3,10 @@
 A host that names no Service of the repository is only a defect when the repository would
 show the Service if it existed: the namespace is one whose Services the repository deploys,
 nothing patcher could not read (a chart that did not render, a remote chart, manifests applied
-from a URL, an istioctl install) may hold it, and no ServiceEntry declares the host. Anything
-else is outside the repository, and nothing is concluded from its absence.
+from a URL, an Istio installed by other means) may hold it, no ServiceEntry declares the host,
+no operator's custom resource is named like it (a Kafka ``events`` makes ``events-kafka-bootstrap``),
+and it is neither a cluster's own Service (``kubernetes.default``) nor a pod of a headless
+Service (``web-0.db``). Anything else is outside the repository: nothing is concluded from it.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from patcher.names import fqdn, host_matches, service_key
+from patcher.model import ANALYSED_CUSTOM_KINDS
 from patcher.resources import Resource
 from patcher.unread import gaps, needs
+from patcher.validate import is_core
 
-ANYWHERE = "*"  # an installer whose namespace is unknown may create a Service in any namespace
+ANYWHERE = "*"
+BUILT_IN = {("default", "kubernetes"), ("kube-system", "kube-dns")}  # every cluster has them  # an installer whose namespace is unknown may create a Service in any namespace
 
 
 def namesakes(name: str, candidates: list[str]) -> list[str]:
@@ -105,8 +110,9 @@ class HostJudge:
         for app in model.entry_points.applications:
             if app.path is None:  # a chart of a Helm repository, or another git repository
                 found.add(app.namespace or ANYWHERE)
-        if model.entry_points.istioctl or model.of_kind("IstioOperator"):
-            found.add(str(model.config["istio-namespace"]))  # istiod and what its profile installs
+        istio = str(model.config["istio-namespace"])
+        if (istio, "istiod") not in self.topology.services:
+            found.add(istio)  # Istio installed by other means: istiod and what its profile installs
         return frozenset(found)
 
     def service_entry(self, host: str, namespace: str) -> bool:
@@ -114,13 +120,32 @@ class HostJudge:
         names = [host.strip().lower()] + ([fqdn(*key, self.topology.cluster_domain)] if key else [])
         return any(host_matches(pattern, name) for pattern in self._entry_hosts for name in names)
 
+    @cached_property
+    def _operated(self) -> dict[str, list[str]]:
+        """Namespace -> names of custom resources whose operators may create Services named after
+        them (a Kafka ``events`` gets ``events-kafka-bootstrap``): kinds patcher does not model."""
+        out: dict[str, list[str]] = {}
+        for r in self.model.resources:
+            if not is_core(r.api_version) and r.kind not in ANALYSED_CUSTOM_KINDS and r.kind != "Rollout":
+                out.setdefault(r.namespace, []).append(r.name)
+        return out
+
+    def _pod_name(self, host: str, namespace: str) -> bool:
+        """``web-0.nginx``: a pod of the headless Service ``nginx`` of ``namespace``, which DNS
+        tries before a Service ``web-0`` of a namespace ``nginx``."""
+        parts = host.strip().rstrip(".").lower().split(".")
+        return len(parts) == 2 and (namespace, parts[1]) in self.topology.services
+
     def missing(self, host: str, namespace: str) -> Missing | None:
         """The Service ``host`` names (short names in ``namespace``) when the repository shows it
         does not exist; None when it exists, or may exist outside what patcher sees."""
         key = service_key(host, namespace, self.topology.cluster_domain)
-        if key is None or key in self.topology.services or key[0] not in self._by_namespace:
+        if key is None or key in self.topology.services or key[0] not in self._by_namespace or key in BUILT_IN:
             return None
         if key[1] in self._unseen_names or {key[0], ANYWHERE} & self.outside or self.service_entry(host, namespace):
+            return None
+        if self._pod_name(host, namespace) or any(key[1] == name or key[1].startswith(name + "-")
+                                                   for name in self._operated.get(key[0], ())):
             return None
         if gaps(needs("Service", namespace=key[0]), self.model.unread):
             return None

@@ -46,6 +46,7 @@ Fixed example:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -72,6 +73,8 @@ WHY = ("Istio applies a DestinationRule or VirtualService only to the host it na
        "leaves the traffic without its policy and routes; a mirror or URL naming none fails every request.")
 # what the call graph read from a container's environment (patcher.callgraph evidence)
 ENVIRONMENT = ("env ", "ConfigMap ", "configMapGenerator ")
+# variables whose plain value is a name more often than a host: judged only when it is a URL
+NAMED = re.compile(r"SERVICES?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,8 @@ def _environment(ctx: Context, judge: HostJudge) -> Iterator[Finding]:
         if missing is None:
             continue
         written = _written(ctx, item)
+        if NAMED.search(evidence.what.split()[-1]) and (written is None or "://" not in written[0].get(*written[1])):
+            continue  # CURRENT_SERVICE=orders names the workload itself as often as a host it calls
         location = written[0].location(written[1]) if written else Location(evidence.file, evidence.line or 1,
                                                                             path=evidence.path)
         message = f"{caller} calls {item.host} ({evidence.what}), but {_has(missing)}"
