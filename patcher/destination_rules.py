@@ -57,12 +57,15 @@ def _names(host: str, namespace: str, cluster_domain: str) -> tuple[tuple[str, s
     return key, fqdn(*key, cluster_domain) if key else absolute_host(host, namespace, cluster_domain)
 
 
-def rules_for(topology, host: str, namespace: str) -> list[Resource]:
+def rules_for(topology, host: str, namespace: str, undeployed: bool = False) -> list[Resource]:
     """The DestinationRules whose host covers ``host`` (a short name in ``namespace``): the same
-    Service, the same external host, or a wildcard over it."""
+    Service, the same external host, or a wildcard over it; ``undeployed``: those no entry
+    point deploys, instead of the deployed ones."""
     key, name = _names(host, namespace, topology.cluster_domain)
     out = []
-    for dr in topology.model.of_kind("DestinationRule"):
+    model = topology.model
+    for dr in (r for r in model.undeployed if r.kind == "DestinationRule") if undeployed else \
+            model.of_kind("DestinationRule"):
         written = dr.get("spec", "host")
         if not dr.group.startswith("networking.istio.io") or not isinstance(written, str):
             continue

@@ -218,8 +218,8 @@ def _env_fix(topology, missing: Missing, written: tuple[Resource, tuple] | None)
         return None
     title = f"call {missing.target} instead of {missing.key[1]}"
     if written is None:
-        return Fix(title, (), Applicability.DISPLAY_ONLY, "the value is written in a kustomize generator, "
-                   "which patcher does not edit")
+        return Fix(title, (), Applicability.DISPLAY_ONLY, "the value is not written in a container's env or a "
+                   "ConfigMap's data (a kustomize generator's literal or env file), which patcher does not edit")
     resource, path = written
     old = resource.get(*path)
     new = old

@@ -59,10 +59,13 @@ WHY = ("Envoy has no cluster for an undefined subset: every request routed to it
 NEEDS = needs("DestinationRule")
 
 
-def _maybe_unseen(ctx: Context, host: str) -> bool:
-    """Whether a DestinationRule patcher could not read, or could not place in a namespace, may
-    be the host's."""
+def _maybe_unseen(ctx: Context, host: str, namespace: str, subset: str) -> bool:
+    """Whether a DestinationRule patcher could not read, could not place in a namespace, or
+    concluded is not deployed, may define the subset."""
     name = host.split(".")[0].lower()
+    if any(subset == s["name"] for dr in rules_for(ctx.topology, host, namespace, undeployed=True)
+           for _, s in subsets(dr)):
+        return True
     return bool(gaps(NEEDS, ctx.model.unread)) or any(
         "*" in str(dr.get("spec", "host", default="")) or str(dr.get("spec", "host", default="")).split(".")[0] == name
         for dr in ctx.model.unplaced_of_kind("DestinationRule"))
@@ -83,6 +86,8 @@ def _fix(ctx: Context, rules: list[Resource], host: str, namespace: str, subset:
     if len(rules) != 1:
         return None
     dr = rules[0]
+    if "*" in str(dr.get("spec", "host", default="")):
+        return None  # a wildcard rule's subsets are every covered host's: not this route's to extend
     key = _label_key(dr)
     service = ctx.topology.resolve(host, namespace)
     if key is None or service is None:
@@ -111,7 +116,8 @@ def check(ctx: Context) -> Iterator[Finding]:
                 continue
             rules = rules_for(topology, host, res.namespace)
             key = service_key(host, res.namespace, topology.cluster_domain)
-            if any(subset == s["name"] for dr in rules for _, s in subsets(dr)) or _maybe_unseen(ctx, host):
+            if any(subset == s["name"] for dr in rules for _, s in subsets(dr)) \
+                    or _maybe_unseen(ctx, host, res.namespace, subset):
                 continue
             # a host naming no Service, or one outside the repository: judged by what names it, if at all
             if (key is not None and key not in topology.services) or (key is None and not rules):
