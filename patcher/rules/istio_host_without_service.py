@@ -82,7 +82,7 @@ class Site:
     resource: Resource
     path: tuple
     host: str
-    what: str  # "DestinationRule web/api", "VirtualService web/api hosts", ...
+    field: str  # where in it: "spec.host", "spec.hosts", "route", "mirror"
     routed: bool = False  # a route or mirror destination (istio/route-to-missing-service's ground)
     http: bool = False  # in an http route, which istio/route-to-missing-service reads
 
@@ -91,23 +91,21 @@ def _sites(ctx: Context) -> Iterator[Site]:
     for dr in ctx.model.of_kind("DestinationRule"):
         host = dr.get("spec", "host")
         if dr.group.startswith("networking.istio.io") and isinstance(host, str):
-            yield Site(dr, ("spec", "host"), host, f"DestinationRule {dr.namespace}/{dr.name}")
+            yield Site(dr, ("spec", "host"), host, "spec.host")
     for vs in ctx.topology.virtual_services:
         res = vs.resource
         hosts = res.get("spec", "hosts")
         if None in vs.gateways and isinstance(hosts, list):  # the mesh: sidecars route what calls these
             for i, host in enumerate(hosts):
                 if isinstance(host, str):
-                    yield Site(res, ("spec", "hosts", i), host, f"VirtualService {res.namespace}/{res.name} hosts")
+                    yield Site(res, ("spec", "hosts", i), host, "spec.hosts")
     for vs in ctx.topology.virtual_services:
         res = vs.resource
         for dest in destinations(res):
             if dest.host is not None:
-                what = "mirror" if dest.mirror else "route"
                 # istio/route-to-missing-service reads http routes and their single mirror
                 http = dest.section == "http" and "mirrors" not in dest.path
-                yield Site(res, dest.path + ("host",), dest.host, f"VirtualService {res.namespace}/{res.name} {what}",
-                           True, http)
+                yield Site(res, dest.path + ("host",), dest.host, "mirror" if dest.mirror else "route", True, http)
 
 
 def _judged(site: Site, missing: Missing) -> bool:
@@ -161,9 +159,13 @@ def _istio(ctx: Context, judge: HostJudge) -> Iterator[Finding]:
         if not judged:
             continue
         site, missing = judged[0]
-        others = list(dict.fromkeys(s.what for s, _ in found if s.what != site.what))
-        also = f" (also named by {', '.join(others)})" if others else ""
-        message = f"{site.what} names {site.host}, but {_has(missing)}{also}"
+        others: dict[str, list[str]] = {}
+        for other, _ in found:
+            if other is not site and other.field not in others.setdefault(other.resource.ref, []):
+                others[other.resource.ref].append(other.field)
+        also = "; ".join(f"{ref} ({', '.join(fields)})" for ref, fields in others.items() if fields)
+        also = f" (also named by {also})" if also else ""
+        message = f"{site.resource.ref} names {site.host} ({site.field}), but {_has(missing)}{also}"
         related = tuple(s.resource.location(s.path) for s, _ in found if s is not site)
         yield Finding(RULE.id, RULE.severity, message, site.resource.location(site.path), WHY,
                       _fix(ctx, found), related)
