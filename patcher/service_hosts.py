@@ -53,6 +53,14 @@ class Missing:
         return self.candidates[0] if len(self.candidates) == 1 else None
 
 
+@dataclass(frozen=True)
+class Unseen:
+    """A host naming a Service the repository does not show, which may exist all the same."""
+
+    why: str  # "the repository deploys no Service into namespace monitoring"
+    told: bool = True  # whether another diagnostic already names the cause (a remote chart's note)
+
+
 def broken_elsewhere(topology, resource: Resource, new: str, path: tuple) -> list[str]:
     """The other kustomize roots that build the same document as ``resource``, in which ``new``
     (a host) would name no Service: a base shared by overlays with different name prefixes. A
@@ -97,23 +105,24 @@ class HostJudge:
                 for h in e.get("spec", "hosts") or [] if isinstance(h, str)]
 
     @cached_property
-    def outside(self) -> frozenset[str]:
-        """Namespaces where something the repository does not show installs Services."""
-        model, found = self.model, set()
+    def outside(self) -> dict[str, str]:
+        """Namespace (or ANYWHERE) -> what installs Services there that the repository does not show."""
+        model, found = self.model, {}
         rendered = {r.declared_in for r in model.releases}
         for h in model.entry_points.helm:
             if f"{h.file}:{h.line}" not in rendered:
-                found.add(ANYWHERE if h.unresolved_namespace is not None else h.namespace or "default")
+                where = ANYWHERE if h.unresolved_namespace is not None else h.namespace or "default"
+                found.setdefault(where, f"helm release '{h.release}' ({h.chart}, {h.file}:{h.line})")
         for a in model.entry_points.applies:
             if a.remote:
-                found.add(a.namespace or ANYWHERE)
+                found.setdefault(a.namespace or ANYWHERE, f"{' '.join(a.remote)} ({a.file}:{a.line})")
         for app in model.entry_points.applications:
             if app.path is None:  # a chart of a Helm repository, or another git repository
-                found.add(app.namespace or ANYWHERE)
+                found.setdefault(app.namespace or ANYWHERE, f"Argo CD Application {app.application} ({app.file})")
         istio = str(model.config["istio-namespace"])
         if (istio, "istiod") not in self.topology.services:
-            found.add(istio)  # Istio installed by other means: istiod and what its profile installs
-        return frozenset(found)
+            found.setdefault(istio, "Istio, installed by other means,")  # istiod and what its profile installs
+        return found
 
     def service_entry(self, host: str, namespace: str) -> bool:
         key = service_key(host, namespace, self.topology.cluster_domain)
@@ -136,17 +145,38 @@ class HostJudge:
         parts = host.strip().rstrip(".").lower().split(".")
         return len(parts) == 2 and (namespace, parts[1]) in self.topology.services
 
+    def _verdict(self, host: str, namespace: str) -> Missing | Unseen | None:
+        """Missing; or why the repository cannot show whether the Service exists; or None when it
+        exists or the host is no Service of the cluster."""
+        key = service_key(host, namespace, self.topology.cluster_domain)
+        if key is None or key in self.topology.services or key in BUILT_IN or self.service_entry(host, namespace) \
+                or self._pod_name(host, namespace):
+            return None
+        if key[0] not in self._by_namespace:
+            return Unseen(f"the repository deploys no Service into namespace {key[0]}", told=False)
+        if key[1] in self._unseen_names:
+            return Unseen(f"a Service {key[1]} is deployed where patcher cannot tell the namespace, or by nothing "
+                          "it reads")
+        outside = self.outside.get(key[0]) or self.outside.get(ANYWHERE)
+        if outside:
+            return Unseen(f"{outside} may create it")
+        operator = next((name for name in self._operated.get(key[0], ())
+                         if key[1] == name or key[1].startswith(name + "-")), None)
+        if operator is not None:
+            return Unseen(f"the operator of custom resource {key[0]}/{operator} may create it")
+        found = gaps(needs("Service", namespace=key[0]), self.model.unread)
+        if found:
+            return Unseen(f"patcher could not read {found[0].what}")
+        return Missing(host, key, tuple(namesakes(key[1], sorted(self._by_namespace[key[0]]))))
+
     def missing(self, host: str, namespace: str) -> Missing | None:
         """The Service ``host`` names (short names in ``namespace``) when the repository shows it
         does not exist; None when it exists, or may exist outside what patcher sees."""
-        key = service_key(host, namespace, self.topology.cluster_domain)
-        if key is None or key in self.topology.services or key[0] not in self._by_namespace or key in BUILT_IN:
-            return None
-        if key[1] in self._unseen_names or {key[0], ANYWHERE} & self.outside or self.service_entry(host, namespace):
-            return None
-        if self._pod_name(host, namespace) or any(key[1] == name or key[1].startswith(name + "-")
-                                                   for name in self._operated.get(key[0], ())):
-            return None
-        if gaps(needs("Service", namespace=key[0]), self.model.unread):
-            return None
-        return Missing(host, key, tuple(namesakes(key[1], sorted(self._by_namespace[key[0]]))))
+        verdict = self._verdict(host, namespace)
+        return verdict if isinstance(verdict, Missing) else None
+
+    def unseen(self, host: str, namespace: str) -> Unseen | None:
+        """Why the Service ``host`` names may exist although the repository does not show it;
+        None when it exists, is missing, or the host names no Service of the cluster."""
+        verdict = self._verdict(host, namespace)
+        return verdict if isinstance(verdict, Unseen) else None

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import copy_tree, plan
 from patcher.config import load_config
 from patcher.model import build_model
 from patcher.plan import load_workspace
@@ -98,3 +99,14 @@ def test_a_missing_service_of_a_namespace_the_repository_deploys(judge: HostJudg
 def test_hosts_outside_what_the_repository_shows_are_not_judged(judge: HostJudge, host: str,
                                                                  namespace: str) -> None:
     assert judge.missing(host, namespace) is None
+
+
+def test_a_host_of_a_namespace_the_repository_deploys_nothing_into_gets_a_note(tmp_path: Path) -> None:
+    case = Path(__file__).parent / "fixtures" / "istio" / "host-without-service" / "clean-outside-hosts"
+    result = plan(copy_tree(case / "before", tmp_path / "repo"), "istio/host-without-service")
+    told = [str(d) for d in result.diagnostics if "not judged" in d.message]
+    # the remote chart's Service is not noted again: the chart's own note tells it
+    assert told == ["note: istio.yaml:43: DestinationRule web/prometheus names prometheus.monitoring.svc.cluster.local "
+                    "(spec.host), no Service of the repository: not judged, as the repository deploys no Service "
+                    "into namespace monitoring"]
+    assert result.findings == ()

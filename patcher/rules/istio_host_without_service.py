@@ -57,6 +57,7 @@ from patcher.intent.changes import Change, ResourceRef, Set
 from patcher.resources import Resource
 from patcher.rule import Context, RuleInfo
 from patcher.service_hosts import HostJudge, Missing, broken_elsewhere, renamed
+from patcher.source import Diagnostic
 from patcher.unread import needs
 
 RULE = RuleInfo(
@@ -236,6 +237,23 @@ def _env_fix(topology, missing: Missing, written: tuple[Resource, tuple] | None)
                    needs("Service", namespace=missing.key[0]), changes=changes)
     return Fix(title, (), Applicability.SAFE, "the host names no Service today; exactly one Service is meant",
                needs("Service", namespace=missing.key[0]), changes=changes)
+
+
+def notes(ctx: Context) -> list[Diagnostic]:
+    """The Istio hosts naming a Service the repository does not show, and why they are not judged,
+    unless what may create it is told already (a remote chart's, a URL manifest's own note)."""
+    if not ctx.topology.uses_istio:
+        return []
+    judge, out = HostJudge(ctx.topology), []
+    for site in _sites(ctx):
+        unseen = judge.unseen(site.host, site.resource.namespace)
+        if unseen is None or unseen.told:
+            continue
+        loc = site.resource.location(site.path)
+        line = loc.line if site.resource.source.editable or site.resource.source.line else None
+        out.append(Diagnostic(loc.file, f"{site.resource.ref} names {site.host} ({site.field}), no Service of "
+                                        f"the repository: not judged, as {unseen.why}", line, level="note"))
+    return list(dict.fromkeys(out))
 
 
 def check(ctx: Context) -> Iterator[Finding]:
