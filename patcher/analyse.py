@@ -91,6 +91,9 @@ def analyse(model: Model, selection: Selection, derived: bool | None = None,
     for number, rule in enumerate(rules, start=1):
         if progress:
             progress(number, len(rules), "analysing")
+        if rule.notes is not None:  # each said once, though later passes find it again (lines may move)
+            told = {(d.file, d.message) for d in skips.diagnostics}
+            skips.diagnostics.extend(d for d in rule.notes(context) if (d.file, d.message) not in told)
         for finding in _isolated(rule, context, skips):
             reason = (BY_COMMENT if _ignored(model, finding) else
                       BY_SETTINGS if any(e.hides(finding) for e in entries) else

@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 import patcher.rules
 from patcher.findings import Finding
 from patcher.rule import Context, RuleInfo
+from patcher.source import Diagnostic
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class Rule:
     info: RuleInfo
     check: Callable[[Context], Iterator[Finding]]
     module: ModuleType
+    # what the rule did not judge and why (hosts of things outside the repository): notes, never findings
+    notes: Callable[[Context], list[Diagnostic]] | None = None
 
     @property
     def id(self) -> str:
@@ -35,5 +38,6 @@ def all_rules() -> list[Rule]:
         info = getattr(module, "RULE", None)
         check = getattr(module, "check", None)
         if isinstance(info, RuleInfo) and callable(check):
-            rules.append(Rule(info, check, module))
+            notes = getattr(module, "notes", None)
+            rules.append(Rule(info, check, module, notes if callable(notes) else None))
     return sorted(rules, key=lambda r: r.id)

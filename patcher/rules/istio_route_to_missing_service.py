@@ -33,6 +33,7 @@ from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.intent.changes import Change, ResourceRef, Set
 from patcher.names import service_key
 from patcher.rule import Context, RuleInfo
+from patcher.service_hosts import broken_elsewhere, namesakes
 from patcher.unread import needs
 
 RULE = RuleInfo(
@@ -44,41 +45,12 @@ RULE = RuleInfo(
 )
 
 
-def _namesake(name: str, candidates: list[str]) -> str | None:
-    """The one Service whose name is ``name`` with a prefix (a release name, first choice)
-    or else a suffix added at a dash."""
-    for found in ([c for c in candidates if c.endswith("-" + name)],
-                  [c for c in candidates if c.startswith(name + "-")]):
-        if found:
-            return found[0] if len(found) == 1 else None
-    return None
-
-
 def _destinations(route: dict) -> Iterator[tuple[tuple, dict]]:
     for index, entry in enumerate(route.get("route") or []):
         if isinstance(entry, dict) and isinstance(entry.get("destination"), dict):
             yield ("route", index, "destination"), entry["destination"]
     if isinstance(route.get("mirror"), dict):
         yield ("mirror",), route["mirror"]
-
-
-def _broken_elsewhere(ctx: Context, vs, new: str, path: tuple) -> list[str]:
-    """The other kustomize roots that build the same VirtualService document, in which the new
-    host would name no Service (a base shared by overlays with different name prefixes); a root
-    whose own patch sets the host is not reached by the edit."""
-    res, topology = vs.resource, ctx.topology
-    out = []
-    for other in topology.virtual_services:
-        o = other.resource
-        if o is res or (o.source.file, o.source.doc) != (res.source.file, res.source.doc) \
-                or o.source.kustomize_root == res.source.kustomize_root:
-            continue
-        if any(tuple(path[:len(p)]) == tuple(p) for p in o.source.patched_paths):
-            continue
-        key = service_key(new, o.namespace, topology.cluster_domain)
-        if key is None or key not in topology.services:
-            out.append(f"{o.source.kustomize_root or '.'}: namespace {o.namespace}")
-    return sorted(set(out))
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -96,9 +68,10 @@ def check(ctx: Context) -> Iterator[Finding]:
                 key = service_key(host, res.namespace, topology.cluster_domain)
                 if key is None or key in topology.services or key[0] not in by_namespace or key[1] in unplaced:
                     continue
-                namesake = _namesake(key[1], sorted(by_namespace[key[0]]))
-                if namesake is None:
+                found = namesakes(key[1], sorted(by_namespace[key[0]]))
+                if len(found) != 1:
                     continue
+                namesake = found[0]
                 path = ("spec", "http", route.index) + sub + ("host",)
                 new = host.replace(key[1], namesake, 1)
                 message = (f"VirtualService {res.namespace}/{res.name} routes to {host}, but namespace {key[0]} "
@@ -107,7 +80,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 # a Service of that name that could not be read may be the route's real target
                 fix = Fix(f"route to {new}", (), Applicability.SAFE, needs=needs("Service", namespace=key[0]),
                           changes=(Change(ResourceRef.of(res), (Set(path, host, new),)),))
-                broken = _broken_elsewhere(ctx, vs, new, path)
+                broken = broken_elsewhere(topology, res, new, path)
                 if broken:
                     fix = Fix(fix.title, (), Applicability.UNSAFE,
                               f"{res.source.file} is built by other kustomize roots too, where {new} names no "
