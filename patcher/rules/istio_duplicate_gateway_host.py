@@ -51,7 +51,8 @@ from patcher.deployed.variants import same_object
 from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.model import Model
 from patcher.intent.changes import AddItem, Change, Delete, ResourceRef
-from patcher.names import absolute_host, fqdn, service_key
+from patcher.merged_hosts import groups as _groups, hosts as _hosts, order as _order
+from patcher.names import fqdn, service_key
 from patcher.resources import Resource
 from patcher.routes import dead_conditions, disjoint, forwarding, forwards, insertion_index, same_match
 from patcher.rule import Context, RuleInfo
@@ -67,39 +68,6 @@ RULE = RuleInfo(
            "match one request with different targets (so the merged order cannot change an answer); "
            "unsafe otherwise, and when conflicting routes are left out.",
 )
-
-
-def _hosts(vs: VirtualService, domain: str) -> dict[str, str]:
-    """The VirtualService's hosts as Istio reads them (short names in its namespace) -> as written."""
-    return {absolute_host(h, vs.resource.namespace, domain): h for h in vs.hosts}
-
-
-def _groups(services: list[VirtualService], domain: str) -> list[list[VirtualService]]:
-    """VirtualServices joined when they share a (gateway, host) pair, transitively; gateways
-    and short hosts are resolved in each VirtualService's own namespace."""
-    parent = list(range(len(services)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    first: dict[tuple, int] = {}
-    for index, vs in enumerate(services):
-        for pair in {(g, h) for g in vs.gateways for h in _hosts(vs, domain)}:
-            if pair in first:
-                parent[find(index)] = find(first[pair])
-            else:
-                first[pair] = index
-    groups: dict[int, list[VirtualService]] = {}
-    for index, vs in enumerate(services):
-        groups.setdefault(find(index), []).append(vs)
-    return [sorted(g, key=_order) for g in groups.values() if len(g) > 1]
-
-
-def _order(vs: VirtualService) -> tuple:
-    return (vs.resource.source.file, vs.resource.source.doc)
 
 
 def _requalified(route: dict, source_ns: str, target_ns: str, domain: str) -> dict:
