@@ -161,11 +161,11 @@ def _across(ctx: Context) -> Iterator[Finding]:
                 theirs = _routes(other)
                 if None in gateways or not hosts or not theirs:
                     continue  # mesh VirtualServices are not merged: only one applies
-                yield from _covered_by(vs, http, own, other, theirs, hosts)
+                yield from _covered_by(vs, http, own, other, theirs, hosts, gateways)
 
 
 def _covered_by(vs: VirtualService, http: list, own: set, other: VirtualService, theirs: list,
-                hosts: list[str]) -> Iterator[Finding]:
+                hosts: list[str], gateways: list) -> Iterator[Finding]:
     # match-level gateways are read without the VirtualServices' own: a condition naming some
     # covers only conditions naming fewer, never a false "unreachable"
     earlier = [(r, Scope(other.resource.namespace)) for r in theirs]
@@ -181,8 +181,9 @@ def _covered_by(vs: VirtualService, http: list, own: set, other: VirtualService,
         if all(forwarding(theirs[k]) == forwarding(route) for k in takers):
             continue  # whichever comes first, the requests go to the same place
         shown = ", ".join(_label(theirs, k) for k in takers)
+        on = ", ".join(name if ns == res.namespace else f"{ns}/{name}" for ns, name in gateways)
         message = (f"{_label(http, index)} of VirtualService {res.namespace}/{res.name} may never match for "
-                   f"{', '.join(hosts)}: Istio merges it with VirtualService {them.namespace}/{them.name} "
+                   f"{', '.join(hosts)} on gateway {on}: Istio merges it with VirtualService {them.namespace}/{them.name} "
                    f"({them.source.file}) in an order nobody chose, and when that one comes first its {shown} "
                    "takes every request this route matches")
         why = "Which VirtualService's route answers depends on the merge order, which nobody chose."
