@@ -96,7 +96,7 @@ def test_message_why_status_applicability_and_fingerprint_are_kept_apart(base_lo
     log, result, _ = base_log
     run = log["runs"][0]
     assert run["columnKind"] == "unicodeCodePoints"
-    assert len(run["results"]) == len(result.findings) == 20
+    assert len(run["results"]) == len(result.findings) == 25
     for entry, finding, fix_result in zip(run["results"], result.findings, result.results):
         assert entry["message"] == {"text": finding.message}
         props = entry["properties"]
@@ -162,7 +162,9 @@ def test_each_fix_replayed_alone_gives_what_that_fix_writes(base_log, tmp_path: 
             after = apply_replacements(before, change["replacements"])
             expected = (alone / path).read_bytes().decode() if (alone / path).is_file() else ""
             assert after == expected, (finding.rule, path)
-    assert with_fixes == 20  # every finding on base/ is fixable, and each fix applies alone
+    # every finding on base/ is fixable but the routes merged VirtualServices hide (a human orders
+    # them), and each fix applies alone
+    assert with_fixes == 20
 
 
 def _single_fix_cases() -> list[Path]:
@@ -181,7 +183,8 @@ def test_sarif_fix_of_a_single_finding_fixture_turns_before_into_after(case: Pat
     expected = read_tree(case / "after")
     tree = {k: v for k, v in read_tree(repo).items() if k != ".patcher.yaml"}
     if "fixes" not in entry:
-        assert result.findings[0].fix is None and tree == expected  # nothing to fix, nothing offered
+        fix = result.findings[0].fix
+        assert (fix is None or not fix.edits) and tree == expected  # nothing to fix, nothing offered
         return
     for change in entry["fixes"][0]["artifactChanges"]:
         path = change["artifactLocation"]["uri"]

@@ -142,7 +142,9 @@ def _safety(keep: VirtualService, other: VirtualService, dropped: list[str], inv
         return Applicability.UNSAFE, ("routes that match what a kept route matches and do something else "
                                       "are left out")
     if invalid:
-        return Applicability.UNSAFE, "routes Istio rejects (nothing to route, redirect or answer) are left out"
+        return Applicability.UNSAFE, (f"{', '.join(invalid)} has nothing to route, redirect or answer with and is "
+                                      "left out; Istio rejects a VirtualService holding such a route, so the "
+                                      "routes merged from it were not in use")
     if None in keep.gateways or None in other.gateways:
         return Applicability.UNSAFE, ("Istio uses only one of several mesh VirtualServices for a host; "
                                       "merging switches the other's routes on")
