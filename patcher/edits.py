@@ -103,6 +103,24 @@ class DeleteItem:
 
 
 @dataclass(frozen=True)
+class MoveItem:
+    """Move item ``index`` (whose value is ``old``) of the sequence at ``path`` so that it ends up
+    at ``to`` (as ``items.insert(to, items.pop(index))``), keeping its text.
+
+    The item's comment lines directly above it at its dash's column, its inline comments and the
+    comment lines right after it indented deeper than its dash move with it; blank lines and
+    other text between items stay where they are. It touches the whole sequence.
+    """
+
+    file: str
+    doc: int
+    path: YamlPath
+    index: int
+    to: int
+    old: Any
+
+
+@dataclass(frozen=True)
 class DeleteDocument:
     """Remove document ``doc`` (whose value is ``old``) with its ``---`` marker.
 
@@ -145,7 +163,7 @@ class ReplaceText:
     new: str
 
 
-YamlEdit = Union[SetValue, InsertKey, DeleteKey, MoveKey, InsertItem, DeleteItem, DeleteDocument]
+YamlEdit = Union[SetValue, InsertKey, DeleteKey, MoveKey, InsertItem, DeleteItem, MoveItem, DeleteDocument]
 
 
 @dataclass(frozen=True)
@@ -161,7 +179,7 @@ class EditInline:
 
 
 Edit = Union[YamlEdit, CreateFile, AddDocument, ReplaceText, EditInline]
-YAML_EDITS = (SetValue, InsertKey, DeleteKey, MoveKey, InsertItem, DeleteItem, DeleteDocument)
+YAML_EDITS = (SetValue, InsertKey, DeleteKey, MoveKey, InsertItem, DeleteItem, MoveItem, DeleteDocument)
 
 
 def edit_paths(edit: Edit) -> tuple[YamlPath, ...]:
@@ -177,7 +195,7 @@ def edit_paths(edit: Edit) -> tuple[YamlPath, ...]:
         return (edit.path + (edit.key,),)
     if isinstance(edit, MoveKey):
         return (edit.path + (edit.key,), edit.to_path + (edit.key,))
-    if isinstance(edit, (InsertItem, DeleteItem, EditInline)):
+    if isinstance(edit, (InsertItem, DeleteItem, MoveItem, EditInline)):
         return (edit.path,)
     return ((),)
 

@@ -90,12 +90,12 @@ def test_the_plan_step_writes_sarif_and_its_path_as_an_output(installed, tmp_pat
     done = run_step(_plan_step(), context, workspace, output)
     # findings alone do not fail the step unless fail-on says so
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "patcher: 20 findings (2 critical, 3 medium, 15 recommended) in reports/patcher.sarif" in done.stdout
+    assert "patcher: 25 findings (2 critical, 8 medium, 15 recommended) in reports/patcher.sarif" in done.stdout
     log = json.loads((workspace / "reports" / "patcher.sarif").read_text(encoding="utf-8"))
     schema = json.loads((shared / "schemas" / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
     jsonschema.validators.validator_for(schema)(schema).validate(log)
-    assert len(log["runs"][0]["results"]) == 20
-    assert _outputs(output) == {"sarif-file": "reports/patcher.sarif", "findings": "20", "exit-code": "1"}
+    assert len(log["runs"][0]["results"]) == 25
+    assert _outputs(output) == {"sarif-file": "reports/patcher.sarif", "findings": "25", "exit-code": "1"}
 
 
 def test_extra_args_reach_patcher(installed, tmp_path: Path) -> None:
@@ -112,8 +112,8 @@ def test_extra_args_reach_patcher(installed, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("fail_on", "code", "message"), [
     ("critical", 1, "::error::2 findings at or above critical (fail-on: critical)"),
-    ("medium", 1, "::error::5 findings at or above medium (fail-on: medium)"),
-    ("recommended", 1, "::error::20 findings at or above recommended (fail-on: recommended)"),
+    ("medium", 1, "::error::10 findings at or above medium (fail-on: medium)"),
+    ("recommended", 1, "::error::25 findings at or above recommended (fail-on: recommended)"),
     ("sometimes", 2, "::error::fail-on must be never, critical, medium or recommended, not 'sometimes'"),
 ])
 def test_fail_on_fails_the_step_only_when_asked(installed, tmp_path: Path, fail_on: str, code: int,

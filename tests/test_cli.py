@@ -24,6 +24,7 @@ BASE_RULES = {
     "istio/duplicate-gateway-host",
     "istio/namespace-without-mtls",
     ROUTE,
+    "istio/unreachable-route",
     "k8s/namespace-without-network-policy",
     "kind/unmapped-gateway-port",
     "kind/unused-port-mapping",
@@ -155,7 +156,7 @@ def test_json_lists_every_planted_problem(repo: Path) -> None:
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert rules_found(data) == BASE_RULES
-    assert len(data["findings"]) == 20
+    assert len(data["findings"]) == 25
     assert data["diagnostics"] == [BASE_NOTE]
     assert {c["file"]: c["action"] for c in data["changes"]} == {
         "k8s/istio/destination-rules.yaml": "create",
@@ -199,7 +200,7 @@ def test_sarif_is_valid_and_has_one_result_per_finding(repo: Path, shared: Path,
     (run_,) = log["runs"]
     rule_ids = [r["id"] for r in run_["tool"]["driver"]["rules"]]
     results = run_["results"]
-    assert len(results) == len(findings) == 20
+    assert len(results) == len(findings) == 25
     got = sorted((r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
                   r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results)
     want = sorted((f["rule"], LEVELS[f["severity"]], f["location"]["file"], f["location"]["line"])
@@ -393,20 +394,23 @@ def test_apply_writes_only_safe_fixes_by_default_and_says_what_is_left(repo: Pat
         "updated scripts/07-test-api-endpoints.sh",
     ]
     assert first.stderr.splitlines()[-1] == (
-        "20 findings (2 critical, 3 medium, 15 recommended); 15 fixed, changing 7 files; "
-        "5 remain: 5 unsafe (--unsafe-fixes applies them)")
+        "25 findings (2 critical, 8 medium, 15 recommended); 15 fixed, changing 7 files; "
+        "10 remain: 10 unsafe (--unsafe-fixes applies them)")
     assert not (repo / "k8s" / "network-policies.yaml").exists()
     assert not (repo / "k8s" / "istio" / "peer-authentication.yaml").exists()
     # what it left is listed, each with its status and why
     left = [line for line in first.stderr.splitlines() if line.startswith("    fix: ")]
-    assert len(left) == 5 and all("(skipped-unsafe: " in line and line.endswith("--unsafe-fixes applies it)")
-                                  for line in left)
+    unsafe = [line for line in left if "[display-only]" not in line]
+    assert len(unsafe) == 5 and all("(skipped-unsafe: " in line and line.endswith("--unsafe-fixes applies it)")
+                                    for line in unsafe)
+    assert len(left) == 10  # the routes a merged VirtualService may hide are shown for a human to order
     assert "fix: remove the mapping of host port 8081 [unsafe] (skipped-unsafe: something installed from " \
            "outside the repository may listen on containerPort 31542" in first.stderr
     data = plan_json(repo)
     assert sorted((f["rule"], f["fix"]["status"]) for f in data["findings"]) == [
         ("istio/duplicate-gateway-host", "skipped-unsafe"),
         ("istio/namespace-without-mtls", "skipped-unsafe"),
+        *[("istio/unreachable-route", "skipped-unsafe")] * 5,
         ("k8s/namespace-without-network-policy", "skipped-unsafe"),
         ("kind/unused-port-mapping", "skipped-unsafe"),
         ("kind/unused-port-mapping", "skipped-unsafe"),

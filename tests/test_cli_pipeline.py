@@ -27,9 +27,9 @@ BREAKER = "istio/destination-without-circuit-breaker"
 UNUSED = "kind/unused-port-mapping"
 APP_VS = "k8s/istio/virtual-services/app-vs.yaml"
 HINT = "  hint: `patcher rules` lists the rule ids\n"
-SUMMARY = ("20 findings (2 critical, 3 medium, 15 recommended); 15 would be fixed, changing 7 files; "
-           "5 remain: 5 unsafe (--unsafe-fixes applies them)")
-ISTIO = {BREAKER, "istio/duplicate-gateway-host", "istio/namespace-without-mtls", ROUTE}
+SUMMARY = ("25 findings (2 critical, 8 medium, 15 recommended); 15 would be fixed, changing 7 files; "
+           "10 remain: 10 unsafe (--unsafe-fixes applies them)")
+ISTIO = {BREAKER, "istio/duplicate-gateway-host", "istio/namespace-without-mtls", ROUTE, "istio/unreachable-route"}
 
 
 def invoke(*args):
@@ -370,11 +370,11 @@ def test_a_baseline_hides_known_findings_until_they_change(repo: Path, tmp_path:
     baseline = tmp_path / "baseline.json"
     written = invoke("plan", repo, "--write-baseline", baseline)
     assert written.exit_code == 1  # this run still shows what it found
-    assert written.stderr.startswith(f"baseline: 20 findings recorded in {baseline}\n" + BASE_NOTE_TEXT)
+    assert written.stderr.startswith(f"baseline: 25 findings recorded in {baseline}\n" + BASE_NOTE_TEXT)
     assert written.stderr.endswith(SUMMARY + "\n")
     data = json.loads(baseline.read_text())
     assert data["tool"] == "patcher" and data["baseline-version"] == 1
-    assert len(data["findings"]) == 20
+    assert len(data["findings"]) == 25
     plan = make_plan(repo, load_config(repo), Selection())
     unused = [f for f in plan.findings if f.rule == UNUSED][0]
     assert {"rule": UNUSED, "file": "k8s/kind-config.yaml", "identity": unused.identity,
@@ -382,7 +382,7 @@ def test_a_baseline_hides_known_findings_until_they_change(repo: Path, tmp_path:
 
     hidden = invoke("plan", repo, "--baseline", baseline)
     assert (hidden.exit_code, hidden.stdout, hidden.stderr) == (
-        0, "", BASE_NOTE_TEXT + "no findings; 20 hidden (20 by the baseline)\n")
+        0, "", BASE_NOTE_TEXT + "no findings; 25 hidden (25 by the baseline)\n")
 
     # the same mapping with another host port: same identity, new message -> shown again
     kind = repo / "k8s/kind-config.yaml"
@@ -394,7 +394,7 @@ def test_a_baseline_hides_known_findings_until_they_change(repo: Path, tmp_path:
     # the findings derived from the routing, found after the routing fix, are still hidden and counted
     text = invoke("plan", repo, "--baseline", baseline, "--unsafe-fixes")
     assert text.stderr.endswith("\n1 finding (1 medium); 1 would be fixed, changing 1 file; "
-                                "19 hidden (19 by the baseline)\n")
+                                "24 hidden (24 by the baseline)\n")
 
 
 def test_the_settings_name_the_baseline_relative_to_the_repository(repo: Path, tmp_path: Path) -> None:
@@ -453,7 +453,7 @@ def test_a_rules_repeated_why_is_printed_once(base: Path, base_outputs: dict) ->
     findings = json.loads(base_outputs["json"])["findings"]
     text = base_outputs["text"]
     whys = [line for line in text.splitlines() if line.startswith("    why: ")]
-    assert len(whys) == len({(f["rule"], f["why"]) for f in findings}) == 8
+    assert len(whys) == len({(f["rule"], f["why"]) for f in findings}) == 9
     assert text.count("    why: A hung backend holds callers without a timeout") == 1
     # the machine formats keep every finding's why
     assert sum(1 for f in findings if f["rule"] == ROUTE and f["why"]) == 7
@@ -466,12 +466,13 @@ def test_statistics_count_the_findings_per_rule(base: Path, base_outputs: dict) 
         BASE_NOTE_TEXT +
         "    7  istio/route-without-timeout                recommended  fixable\n"
         "    6  istio/destination-without-circuit-breaker  recommended  fixable\n"
+        "    5  istio/unreachable-route                    medium       fixable\n"
         "    2  kind/unused-port-mapping                   medium       fixable\n"
         "    1  istio/duplicate-gateway-host               medium       fixable\n"
         "    1  istio/namespace-without-mtls               recommended  fixable\n"
         "    1  kind/unmapped-gateway-port                 critical     fixable\n"
-        "18 findings (1 critical, 3 medium, 14 recommended); 14 would be fixed, changing 6 files; "
-        "4 remain: 4 unsafe (--unsafe-fixes applies them)\n")
+        "23 findings (1 critical, 8 medium, 14 recommended); 14 would be fixed, changing 6 files; "
+        "9 remain: 9 unsafe (--unsafe-fixes applies them)\n")
     assert result.stdout.startswith("diff --git ")  # the patch on stdout is unchanged
     text = invoke("plan", base, "--rule", "schema", "--statistics", "-f", "text")
     assert text.stdout == BASE_NOTE_TEXT + "no findings\n"

@@ -49,7 +49,7 @@ def test_plan_json_on_base_matches_the_schema(base_copy: Path) -> None:
     assert (data["format"], data["format_version"], data["tool"]) == ("patcher-plan", 1, "patcher")
     assert _errors(data) == []
     assert {f["status"] for f in data["findings"]} <= set(STATUSES)
-    assert len(data["findings"]) == 20
+    assert len(data["findings"]) == 25
 
 
 def test_validate_json_matches_the_schema(tmp_path: Path) -> None:

@@ -96,7 +96,7 @@ def test_message_why_status_applicability_and_fingerprint_are_kept_apart(base_lo
     log, result, _ = base_log
     run = log["runs"][0]
     assert run["columnKind"] == "unicodeCodePoints"
-    assert len(run["results"]) == len(result.findings) == 20
+    assert len(run["results"]) == len(result.findings) == 25
     for entry, finding, fix_result in zip(run["results"], result.findings, result.results):
         assert entry["message"] == {"text": finding.message}
         props = entry["properties"]
@@ -162,7 +162,9 @@ def test_each_fix_replayed_alone_gives_what_that_fix_writes(base_log, tmp_path: 
             after = apply_replacements(before, change["replacements"])
             expected = (alone / path).read_bytes().decode() if (alone / path).is_file() else ""
             assert after == expected, (finding.rule, path)
-    assert with_fixes == 20  # every finding on base/ is fixable, and each fix applies alone
+    # every finding on base/ is fixable but the routes merged VirtualServices hide (a human orders
+    # them), and each fix applies alone
+    assert with_fixes == 20
 
 
 def _single_fix_cases() -> list[Path]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from patcher.edits import DeleteItem, DeleteKey, InsertItem, InsertKey, MoveKey, SetValue
+from patcher.edits import DeleteItem, DeleteKey, InsertItem, InsertKey, MoveItem, MoveKey, SetValue
 from patcher.resources import Resource
 
 
@@ -60,4 +60,6 @@ def _paths(edit) -> list[tuple]:
         return [tuple(edit.path) + (edit.index if edit.index is not None else "-",)]
     if isinstance(edit, DeleteItem):
         return [tuple(edit.path) + (edit.index,)]
+    if isinstance(edit, MoveItem):  # it renumbers the list: any patched item collides
+        return [tuple(edit.path)]
     return []  # whole documents and files: the patch does not hold them back

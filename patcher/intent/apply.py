@@ -57,6 +57,13 @@ def _apply(data: Any, op) -> Any:
         if not 0 <= op.index < len(items):
             raise OpMismatch(f"{_show(op.path)} has no item {op.index}")
         del items[op.index]
+    elif isinstance(op, C.MoveItem):
+        items = _list(data, op.path)
+        if not (0 <= op.index < len(items) and 0 <= op.to < len(items)):
+            raise OpMismatch(f"{_show(op.path)} has no item {max(op.index, op.to)}")
+        if items[op.index] != op.old:
+            raise OpMismatch(f"{_show(op.path + (op.index,))} is not the item to move")
+        items.insert(op.to, items.pop(op.index))
     else:
         raise OpMismatch(f"{type(op).__name__} does not apply to data")
     return data

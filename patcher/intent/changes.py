@@ -124,6 +124,18 @@ class RemoveItem:
 
 
 @dataclass(frozen=True)
+class MoveItem:
+    """Move item ``index`` (whose value is ``old``) of the list at ``path`` so that it ends up at
+    ``to`` (``items.insert(to, items.pop(index))``), its text and comments with it, as
+    patcher.edits.MoveItem."""
+
+    path: YamlPath
+    index: int
+    to: int
+    old: Any
+
+
+@dataclass(frozen=True)
 class Delete:
     """Remove the whole target (a resource; its document, and the file when it is the last)."""
 
@@ -140,8 +152,8 @@ class ReplaceText:
     new: str
 
 
-Op = Union[Set, AddKey, RemoveKey, MoveKey, AddItem, RemoveItem, Delete, ReplaceText]
-DATA_OPS = (Set, AddKey, RemoveKey, MoveKey, AddItem, RemoveItem)
+Op = Union[Set, AddKey, RemoveKey, MoveKey, AddItem, RemoveItem, MoveItem, Delete, ReplaceText]
+DATA_OPS = (Set, AddKey, RemoveKey, MoveKey, AddItem, RemoveItem, MoveItem)
 
 
 @dataclass(frozen=True)

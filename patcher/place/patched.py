@@ -35,4 +35,6 @@ def _paths(op) -> list[tuple]:
         return [tuple(op.path) + (op.index if op.index is not None else "-",)]
     if isinstance(op, C.RemoveItem):
         return [tuple(op.path) + (op.index,)]
+    if isinstance(op, C.MoveItem):  # it renumbers the list: any patched item collides
+        return [tuple(op.path)]
     return []  # the whole resource: a patch does not hold its deletion back

@@ -104,6 +104,8 @@ def _document_edit(file: str, doc: int, op, in_file) -> E.Edit:
         return E.InsertItem(file, doc, in_file(op.path), op.value, op.index)
     if isinstance(op, C.RemoveItem):
         return E.DeleteItem(file, doc, in_file(op.path), op.index, op.old)
+    if isinstance(op, C.MoveItem):
+        return E.MoveItem(file, doc, in_file(op.path), op.index, op.to, op.old)
     if isinstance(op, C.Delete):
         if in_file(()) != ():
             raise Refused(f"the resource is part of another document in {file}: delete it there by hand")

@@ -51,9 +51,10 @@ from patcher.deployed.variants import same_object
 from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.model import Model
 from patcher.intent.changes import AddItem, Change, Delete, ResourceRef
-from patcher.names import absolute_host, fqdn, service_key
+from patcher.merged_hosts import groups as _groups, hosts as _hosts, order as _order
+from patcher.names import fqdn, service_key
 from patcher.resources import Resource
-from patcher.routes import disjoint, forwarding, insertion_index, same_match
+from patcher.routes import dead_conditions, disjoint, forwarding, forwards, insertion_index, same_match
 from patcher.rule import Context, RuleInfo
 from patcher.unread import needs
 from patcher.topology import VirtualService
@@ -67,39 +68,6 @@ RULE = RuleInfo(
            "match one request with different targets (so the merged order cannot change an answer); "
            "unsafe otherwise, and when conflicting routes are left out.",
 )
-
-
-def _hosts(vs: VirtualService, domain: str) -> dict[str, str]:
-    """The VirtualService's hosts as Istio reads them (short names in its namespace) -> as written."""
-    return {absolute_host(h, vs.resource.namespace, domain): h for h in vs.hosts}
-
-
-def _groups(services: list[VirtualService], domain: str) -> list[list[VirtualService]]:
-    """VirtualServices joined when they share a (gateway, host) pair, transitively; gateways
-    and short hosts are resolved in each VirtualService's own namespace."""
-    parent = list(range(len(services)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    first: dict[tuple, int] = {}
-    for index, vs in enumerate(services):
-        for pair in {(g, h) for g in vs.gateways for h in _hosts(vs, domain)}:
-            if pair in first:
-                parent[find(index)] = find(first[pair])
-            else:
-                first[pair] = index
-    groups: dict[int, list[VirtualService]] = {}
-    for index, vs in enumerate(services):
-        groups.setdefault(find(index), []).append(vs)
-    return [sorted(g, key=_order) for g in groups.values() if len(g) > 1]
-
-
-def _order(vs: VirtualService) -> tuple:
-    return (vs.resource.source.file, vs.resource.source.doc)
 
 
 def _requalified(route: dict, source_ns: str, target_ns: str, domain: str) -> dict:
@@ -120,19 +88,33 @@ def _absolute(route: dict, namespace: str, domain: str) -> dict:
     return moved
 
 
-def _merge(keep: VirtualService, other: VirtualService, domain: str) -> tuple[list, list[str]]:
-    """Insertions of ``other``'s routes into ``keep``, and the routes that cannot move."""
+def _merge(keep: VirtualService, other: VirtualService, domain: str) -> tuple[list, list[str], list[str]]:
+    """Insertions of ``other``'s routes into ``keep``, the routes that conflict with kept ones
+    and the routes Istio would reject (nothing to route, redirect or answer with): neither moves.
+    A copied route goes before the first route covering any of its conditions, and only where it
+    leaves every condition of every route as reachable as it was."""
     merged: list[tuple[bool, dict]] = [(False, r.data) for r in keep.routes]  # (is new, route)
     dropped: list[str] = []
+    invalid: list[str] = []
     moved = [_requalified(r.data, other.resource.namespace, keep.resource.namespace, domain) for r in other.routes]
     for order, route in enumerate(moved):
+        label = route.get("name") or f"route {order}"
+        if not forwards(route):
+            invalid.append(label)
+            continue
         routes = [r for _, r in merged]
         twin = next((r for r in routes if same_match(r, route)), None)
         if twin is not None:
             if _target(twin, keep, domain) != _target(route, keep, domain):
-                dropped.append(route.get("name") or f"route {order}")
+                dropped.append(label)
             continue
-        merged.insert(insertion_index(routes, route), (True, route))
+        at = insertion_index(routes, route)
+        candidate = routes[:at] + [route] + routes[at:]
+        was = {(i + (i >= at), c) for i, c in dead_conditions(routes)}
+        if dead_conditions(candidate) - was:
+            dropped.append(label)  # it would shadow a condition of a route already there
+            continue
+        merged.insert(at, (True, route))
     groups: dict[int, list[dict]] = {}
     originals_before = 0
     for is_new, route in merged:
@@ -146,7 +128,7 @@ def _merge(keep: VirtualService, other: VirtualService, domain: str) -> tuple[li
         # insertions at one position are applied in turn, each before the previous: reverse them
         for route in reversed(routes) if position is not None else routes:
             ops.append(AddItem(("spec", "http"), route, position))
-    return ops, dropped
+    return ops, dropped, invalid
 
 
 def _target(route: dict, vs: VirtualService, domain: str) -> dict:
@@ -154,10 +136,15 @@ def _target(route: dict, vs: VirtualService, domain: str) -> dict:
     return forwarding(_absolute(route, vs.resource.namespace, domain))
 
 
-def _safety(keep: VirtualService, other: VirtualService, dropped: list[str],
+def _safety(keep: VirtualService, other: VirtualService, dropped: list[str], invalid: list[str],
             domain: str) -> tuple[Applicability, str]:
     if dropped:
-        return Applicability.UNSAFE, "routes with the same match and other targets are left out"
+        return Applicability.UNSAFE, ("routes that match what a kept route matches and do something else "
+                                      "are left out")
+    if invalid:
+        return Applicability.UNSAFE, (f"{', '.join(invalid)} has nothing to route, redirect or answer with and is "
+                                      "left out; Istio rejects a VirtualService holding such a route, so the "
+                                      "routes merged from it were not in use")
     if None in keep.gateways or None in other.gateways:
         return Applicability.UNSAFE, ("Istio uses only one of several mesh VirtualServices for a host; "
                                       "merging switches the other's routes on")
@@ -230,12 +217,15 @@ def check(ctx: Context) -> Iterator[Finding]:
             covered = set(theirs) <= set(ours) and set(other.gateways) <= set(keep.gateways)
             plain = not any(k in res.data.get("spec", {}) for k in ("tcp", "tls"))
             if covered and plain and not versions:
-                ops, dropped = _merge(keep, other, domain)
+                ops, dropped, invalid = _merge(keep, other, domain)
                 title = f"merge its routes into {kept.name} and remove it"
                 if dropped:
                     # which of two same-match routes Istio uses depends on merge order: a human decides
                     message += f"; conflicting routes not copied: {', '.join(dropped)}"
-                safety, reason = _safety(keep, other, dropped, domain)
+                if invalid:
+                    message += (f"; routes Istio rejects (no route, redirect or directResponse) not copied: "
+                                f"{', '.join(invalid)}")
+                safety, reason = _safety(keep, other, dropped, invalid, domain)
                 # the removed document goes with its kustomization entry when it empties its file
                 changes = (Change(ResourceRef.of(kept), tuple(ops)),
                            Change(ResourceRef.of(res), (Delete(res.document.data),)))

@@ -218,7 +218,7 @@ def _op_paths(ops) -> list[tuple]:
             out.append(tuple(op.path) + (op.key,))
         elif isinstance(op, C.MoveKey):
             out += [tuple(op.path) + (op.key,), tuple(op.to_path) + (op.key,)]
-        elif isinstance(op, (C.AddItem, C.RemoveItem)):
+        elif isinstance(op, (C.AddItem, C.RemoveItem, C.MoveItem)):
             out.append(tuple(op.path))
         elif isinstance(op, C.Delete):
             out.append(())

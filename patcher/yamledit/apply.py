@@ -7,7 +7,7 @@ edit is spliced at the original node marks and the result is verified once
 (batch.py). When the edits interact in a way that shortcut cannot reproduce,
 the call falls back to the per-edit path here: re-parse, splice and verify
 after each edit. MoveKey edits always take the per-edit path, those between
-the same two mappings as one step (move.py).
+the same two mappings as one step (move.py); so do MoveItem edits (move_item.py).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-from patcher.edits import DeleteDocument, MoveKey, YamlEdit
+from patcher.edits import DeleteDocument, MoveItem, MoveKey, YamlEdit
 
-from . import batch, data, move
+from . import batch, data, move, move_item
 from .documents import delete_document
 from .errors import YamlEditError
 from .ops import check_old, position, splice_for
@@ -41,7 +41,7 @@ def apply_yaml_edits(text: str, edits: Sequence[YamlEdit]) -> str:
     roots = compose(body)
     # stable: edits at the same spot are applied in the order given
     ordered.sort(key=lambda e: position(body, roots, e), reverse=True)
-    moves = any(isinstance(e, MoveKey) for e in ordered)
+    moves = any(isinstance(e, (MoveKey, MoveItem)) for e in ordered)
     new = None if moves else batch.apply_all(body, roots, ordered)
     if new is None:
         for step in _steps(ordered):
@@ -84,6 +84,8 @@ def _apply_step(text: str, step: list[YamlEdit]) -> str:
     before = construct(compose(text)[edit.doc] if has_merge_keys(text) else root)
     if isinstance(edit, MoveKey):
         new = batch.assemble(text, move.move_keys(Site(text, root), before, step))  # type: ignore[arg-type]
+    elif isinstance(edit, MoveItem):
+        new = move_item.move_item(Site(text, root), before, edit).apply(text)
     else:
         new = splice_for(Site(text, root), before, edit)[0].apply(text)
     _verify(text, roots, before, new, step)

@@ -10,7 +10,8 @@ import copy
 import math
 from typing import Any
 
-from patcher.edits import DeleteDocument, DeleteItem, DeleteKey, InsertItem, InsertKey, MoveKey, SetValue, YamlEdit
+from patcher.edits import (DeleteDocument, DeleteItem, DeleteKey, InsertItem, InsertKey, MoveItem, MoveKey, SetValue,
+                           YamlEdit)
 
 from .errors import at_mark
 
@@ -74,3 +75,5 @@ def change(docs: list[Any], edit: YamlEdit) -> None:
         target.insert(len(target) if edit.index is None else edit.index, copy.deepcopy(edit.value))
     elif isinstance(edit, DeleteItem):
         del target[edit.index]
+    elif isinstance(edit, MoveItem):
+        target.insert(edit.to, target.pop(edit.index))

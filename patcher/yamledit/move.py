@@ -67,7 +67,7 @@ def _block(where: str, node: Node, what: str) -> None:
         raise at_mark(f"cannot move a key {what} a flow-style mapping ({{...}}) safely", node.start_mark)
 
 
-def _value_end(text: str, end: int, col: int) -> int:
+def value_end(text: str, end: int, col: int) -> int:
     """Start of the line after an entry whose content ends at ``end``, past the comment lines
     (and blank lines between them) right after it indented deeper than ``col``."""
     stop = cur = next_line(text, end)
@@ -144,7 +144,7 @@ def move_keys(site: Site, before: Any, moves: Sequence[MoveKey]) -> list[Splice]
         ls = line_start(text, first)
         if text[ls:first].strip():
             raise at_mark("cannot move an entry that shares its line with an enclosing '- '", k.start_mark)
-        stop = _value_end(text, max(node_end(k, text), node_end(v, text)), key_col)
+        stop = value_end(text, max(node_end(k, text), node_end(v, text)), key_col)
         entry = text[own_comments(text, ls, key_col) : stop]
         moved.append(_shift(entry if entry.endswith("\n") else entry + "\n", col - key_col))
         cuts.append(remove_entry(text, first, stop - 1, None))

@@ -9,11 +9,12 @@ from typing import Any
 
 import yaml
 
-from patcher.edits import DeleteDocument, DeleteItem, DeleteKey, InsertItem, InsertKey, MoveKey, SetValue, YamlEdit
+from patcher.edits import (DeleteDocument, DeleteItem, DeleteKey, InsertItem, InsertKey, MoveItem, MoveKey, SetValue,
+                           YamlEdit)
 
 from . import data, move
 from .data import check_old
-from .errors import at_mark
+from .errors import YamlEditError, at_mark
 from .remove import delete_item, delete_key
 from .site import Site, Splice
 from .splice import insert_item, insert_key, set_node
@@ -28,6 +29,8 @@ def position(text: str, roots: list, edit: YamlEdit) -> tuple[int, int, int]:
     if isinstance(edit, MoveKey):
         return (edit.doc, move.position(text, root, edit), 0)
     node, _ = walk(root, edit.path)
+    if isinstance(edit, MoveItem):  # the later end of what it changes, as a MoveKey
+        return (edit.doc, node_end(node, text), 0)
     if isinstance(edit, InsertKey) and isinstance(node, yaml.MappingNode):
         return (edit.doc, node_end(node, text), 0)
     if isinstance(edit, (DeleteKey,)) and isinstance(node, yaml.MappingNode):
@@ -47,6 +50,8 @@ def splice_for(site: Site, before: Any, edit: YamlEdit) -> tuple[Splice, Node]:
 
     ``before`` is the plain data of the edit's document, for the old-value checks.
     """
+    if isinstance(edit, (MoveKey, MoveItem)):
+        raise YamlEditError(f"{type(edit).__name__} is applied on its own (move.py, move_item.py)")
     node, chain = walk(site.root, edit.path)
     target = data.at(before, edit.path)
     where = f"path {list(edit.path)}"
