@@ -132,7 +132,7 @@ def flows(topology: "Topology") -> list[Flow]:
         source = workload_pod(workload)
         for protocol in ("UDP", "TCP"):
             add(Flow(source, resolver, int(dns["port"]), protocol, "name resolution"))
-        if topology.uses_istio and topology.in_mesh(workload) is True:
+        if topology.uses_istio and topology.in_mesh(workload) is not False:  # a sidecar it may have
             add(Flow(source, istiod, ISTIOD_PORT, "TCP", "the sidecar's configuration and certificates"))
     for workload in api_clients(topology):
         for number in API_SERVER_PORTS:
@@ -182,3 +182,13 @@ def unaccounted(topology: "Topology", called: set[tuple[str, str]]) -> list[Gap]
         if not workload.pod_labels:
             gap(workload.resource.namespace, f"workload {workload.resource.name} has no pod labels a policy can select")
     return sorted(gaps.values(), key=lambda g: (g.namespace, g.text))
+
+
+def namespace_labels(topology: "Topology") -> dict[str, dict[str, str]]:
+    """Labels of the Namespaces the repository declares: what a namespaceSelector matches."""
+    out: dict[str, dict[str, str]] = {}
+    for namespace in topology.model.of_kind("Namespace"):
+        labels = namespace.get("metadata", "labels")
+        if isinstance(labels, dict):
+            out[namespace.name] = {str(k): str(v) for k, v in labels.items()}
+    return out

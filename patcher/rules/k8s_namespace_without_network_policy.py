@@ -21,6 +21,10 @@ mesh routes and mirrors, the ingress gateway, Prometheus scrapes, mesh telemetry
     allow-ingress-to-cart-pods       # Prometheus -> cart's pods :9102 (a scrape)
     (NodePort/LoadBalancer Services stay open to all, Ingress backends to every namespace)
     allow-egress-from-web            # web -> cart :7070, catalog :9000
+    allow-api-server-egress-from-op  # a workload whose ServiceAccount has RBAC bindings -> :443, :6443
+
+Safe when a NetworkPolicy evaluator shows that every flow of the model passes the policies
+and nothing the call graph shows is left unnamed; otherwise unsafe, naming those flows.
 
 Policies go to ``network-policies.yaml`` in the folder of the kustomization that
 includes the Gateway manifests (setting ``outputs.network-policies``).
@@ -39,7 +43,8 @@ from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.intent.changes import Create
 from patcher.netpol_eval import Flow, Pod, Policies
 from patcher.outputs import manifests_dir, output_path
-from patcher.policy_flows import API_SERVER_PORTS, api_clients, flows, service_account, unaccounted
+from patcher.policy_flows import (API_SERVER_PORTS, api_clients, flows, namespace_labels, service_account,
+                                  unaccounted)
 from patcher.rule import Context, RuleInfo
 from patcher.templating import render_template
 from patcher.topology import Service, Topology, Workload, workload_key
@@ -52,13 +57,14 @@ RULE = RuleInfo(
     derived=True,
     options={"dns": "kube-system/k8s-app=kube-dns :53", "istio-namespace": "istio-system",
              "outputs.network-policies": "<kustomization folder>/network-policies.yaml"},
-    safety="Never safe: a default-deny policy blocks every flow it does not allow, and the call graph "
-           "patcher reads from the repository (environment URLs, routes, ingress) cannot be known to be "
-           "complete (a service address in a config file, a database reached by a library default, a "
-           "probe or an operator from another namespace). Applied only with --unsafe-fixes, after a "
-           "review of the allow rules. Display-only (never applied) when the call graph shows a flow no "
-           "allow rule can name: a caller whose pods are not in the repository (an ingress gateway or a "
-           "Prometheus it does not hold), or a call to a host that is no Service of the repository.",
+    safety="Safe only when the policies can be shown to let every known flow through: each call of the "
+           "call graph (environment and ConfigMap URLs, mesh routes and mirrors, the ingress gateway's routes, "
+           "Prometheus scrapes, tracing and telemetry), DNS, istiod and the API server (for workloads whose "
+           "ServiceAccount is bound to RBAC permissions) pass a NetworkPolicy evaluator run over the policies "
+           "written and those already deployed, and nothing the call graph shows is unaccounted for: no caller "
+           "whose pods cannot be named, no call to a host that is no Service of the repository, no Service "
+           "without a known caller or without pods. Otherwise unsafe (applied only with --unsafe-fixes), and "
+           "the reason lists each flow it could not account for.",
 )
 
 NS_LABEL = "kubernetes.io/metadata.name"
@@ -250,8 +256,10 @@ def check(ctx: Context) -> Iterator[Finding]:
     generated = {ns: _deduplicated(_policies(ctx, ns) + _api_server(topology, ns)) for ns in namespaces}
     # every namespace's policies together: a flow between two namespaces passes the egress of one
     # and the ingress of the other
-    before = Policies.of([r.data for r in existing])
-    after = Policies.of([r.data for r in existing] + [yaml.safe_load(d) for docs in generated.values() for d in docs])
+    labels = namespace_labels(topology)
+    before = Policies.of([r.data for r in existing], labels)
+    after = Policies.of([r.data for r in existing] + [yaml.safe_load(d) for docs in generated.values() for d in docs],
+                        labels)
     all_flows = flows(topology)
     for namespace in namespaces:
         workloads = topology.workloads_in(namespace)
