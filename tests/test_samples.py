@@ -108,8 +108,8 @@ def test_every_fixed_resource_validates(sample, shared) -> None:
 SUMMARIES = {
     "base": "20 findings (2 critical, 3 medium, 15 recommended); 15 would be fixed, changing 7 files; "
             "5 remain: 5 unsafe (--unsafe-fixes applies them)",
-    "other": "16 findings (2 critical, 2 medium, 12 recommended); 12 would be fixed, changing 7 files; "
-             "4 remain: 4 unsafe (--unsafe-fixes applies them)",
+    "other": "16 findings (2 critical, 2 medium, 12 recommended); 14 would be fixed, changing 9 files; "
+             "2 remain: 2 unsafe (--unsafe-fixes applies them)",
 }
 
 
