@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import apply, copy_tree
+from helpers import apply, copy_tree, plan
 from patcher.config import load_config
 from patcher.model import build_model
 from patcher.netpol_eval import External, Flow, Policies, pod
@@ -170,3 +170,21 @@ spec:
     policies = Policies.of([ingress_only])
     assert policies.allowed(_flow(WEB, CART, 7070))
     assert not policies.allowed(_flow(CART, WEB, 8080))
+
+
+def _reason(case: str, rule: str, tmp_path: Path) -> tuple[str, str]:
+    repo = _prepare(FIXTURES / case, tmp_path)
+    (finding,) = plan(repo, rule, unsafe=True).findings
+    return finding.fix.applicability.label, finding.fix.reason
+
+
+def test_reasons_name_the_flows_a_fix_cannot_account_for(tmp_path: Path) -> None:
+    assert _reason("k8s/namespace-without-network-policy/unsafe-external-host", RULE, tmp_path / "a") == (
+        "unsafe", "default-deny would cut off flows patcher cannot allow: calls to api.payments.example.net "
+                  "reach no Service of the repository (external or not in it)")
+    assert _reason("k8s/namespace-without-network-policy/api-server-egress-for-rbac", RULE, tmp_path / "b") == (
+        "safe", "every one of the namespace's 8 known flow(s) (calls, routes, DNS, control plane) passes the "
+                "policies, and every caller and destination is named")
+    assert _reason("istio/namespace-without-mtls/caller-outside-mesh", "istio/namespace-without-mtls",
+                   tmp_path / "c") == (
+        "unsafe", "STRICT refuses plain-text calls: caller(s) workload batch/report may have no sidecar")
