@@ -170,7 +170,7 @@ def unaccounted(topology: "Topology", called: set[tuple[str, str]]) -> list[Gap]
     for item in graph.unresolved:
         if item.caller.namespace is not None:
             hosts.setdefault(item.caller.namespace, set()).add(item.host)
-    for namespace, names in hosts.items():
+    for namespace, names in sorted(hosts.items()):
         gap(namespace, f"calls to {', '.join(sorted(names))} reach no Service of the repository (external or not in it)")
     idle: dict[str, list[str]] = {}
     for key, service in sorted(topology.services.items()):
@@ -181,7 +181,7 @@ def unaccounted(topology: "Topology", called: set[tuple[str, str]]) -> list[Gap]
     for workload in topology.workloads:
         if not workload.pod_labels:
             gap(workload.resource.namespace, f"workload {workload.resource.name} has no pod labels a policy can select")
-    return sorted(gaps.values(), key=lambda g: (g.namespace, g.text))
+    return list(gaps.values())  # in the order a reader checks them: callers, destinations, Services
 
 
 def namespace_labels(topology: "Topology") -> dict[str, dict[str, str]]:
