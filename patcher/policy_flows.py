@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator
 
-from patcher.callgraph import Call
+from patcher.callgraph import Call, workload_key
 from patcher.netpol_eval import External, Flow, Pod, pod
 
 if TYPE_CHECKING:
@@ -178,7 +178,13 @@ def unaccounted(topology: "Topology", called: set[tuple[str, str]]) -> list[Gap]
             idle.setdefault(key[0], []).append(service.resource.name)
     for namespace, names in idle.items():
         gap(namespace, f"Service(s) {', '.join(names)} have no caller in the call graph: whoever calls them is cut off")
+    scraped = {c.pods.key for c in graph.calls if c.pods is not None}
     for workload in topology.workloads:
+        fronted = topology.services_by_workload.get(workload_key(workload))
+        if workload.container_ports and not fronted and workload.key not in scraped:
+            ports = ", ".join(str(p) for p in sorted({p for p, _ in workload.container_ports}))
+            gap(workload.resource.namespace, f"workload {workload.resource.name} listens on port(s) {ports} "
+                                             "with no Service and no caller in the call graph: whoever calls it is cut off")
         if not workload.pod_labels:
             gap(workload.resource.namespace, f"workload {workload.resource.name} has no pod labels a policy can select")
     return list(gaps.values())  # in the order a reader checks them: callers, destinations, Services

@@ -64,7 +64,7 @@ def test_plan_findings() -> None:
     assert [(r["rule"], r["file"], r["message"], r["fix"], r["status"]) for r in finding_rows(result)] == [
         (NETWORK, "deploy/metrics-lab/otel-sink.yaml",
          "namespace metrics-lab runs 2 workload(s) and has no NetworkPolicy: every pod may reach every other",
-         "safe", "would-fix"),
+         "unsafe", "would-fix"),
         (MTLS, "deploy/pantry/basket.yaml",
          "namespace pantry has no PeerAuthentication: its services accept plain-text traffic", "unsafe", "would-fix"),
         (NETWORK, "deploy/pantry/basket.yaml",
