@@ -71,8 +71,10 @@ def test_a_crash_exits_2_with_a_short_message(tmp_path: Path, monkeypatch, capsy
 
 
 SAFETY = [
-    ("k8s/namespace-without-network-policy", "call-graph-from-env", "unsafe"),
-    ("istio/namespace-without-mtls", "two-namespaces", "unsafe"),
+    ("k8s/namespace-without-network-policy", "call-graph-from-env", "safe"),  # every flow known and allowed
+    ("k8s/namespace-without-network-policy", "unsafe-external-host", "unsafe"),
+    ("istio/namespace-without-mtls", "two-namespaces", "safe"),  # every caller has a sidecar
+    ("istio/namespace-without-mtls", "caller-outside-mesh", "unsafe"),
     ("istio/namespace-without-mtls", "config-mode-and-output-crlf", "safe"),  # PERMISSIVE refuses nothing
     ("kind/unused-port-mapping", "stale-mapping", "unsafe"),
     ("istio/duplicate-gateway-host", "mesh-only-duplicates", "unsafe"),
@@ -106,7 +108,8 @@ def test_retrying_on_5xx_is_unsafe(tmp_path: Path) -> None:
 def test_an_injection_label_set_by_a_script_is_not_reported_as_missing() -> None:
     result = plan(REPO / "base", "istio/namespace-without-mtls", unsafe=True)
     (finding,) = result.findings
-    assert finding.fix.reason == "STRICT refuses plain-text calls: clients the repository does not show would be refused"
+    assert finding.fix.reason == ("STRICT refuses plain-text calls: Service(s) app-stack-postgres-headless have no "
+                                  "caller in the call graph: whether their clients have a sidecar is not known")
 
 
 def test_a_finding_only_a_later_pass_sees_is_reported_with_its_fix(tmp_path: Path) -> None:

@@ -69,19 +69,19 @@ def test_plan_findings() -> None:
          "namespace pantry has no PeerAuthentication: its services accept plain-text traffic", "unsafe", "would-fix"),
         (NETWORK, "deploy/pantry/basket.yaml",
          "namespace pantry runs 3 workload(s) and has no NetworkPolicy: every pod may reach every other",
-         "display-only", "skipped-unsafe"),
+         "unsafe", "would-fix"),
         (MTLS, "deploy/tills/checkout-ui.yaml",
-         "namespace tills has no PeerAuthentication: its services accept plain-text traffic", "unsafe", "would-fix"),
+         "namespace tills has no PeerAuthentication: its services accept plain-text traffic", "safe", "would-fix"),
         (NETWORK, "deploy/tills/checkout-ui.yaml",
          "namespace tills runs 3 workload(s) and has no NetworkPolicy: every pod may reach every other",
-         "unsafe", "would-fix"),
+         "safe", "would-fix"),
     ]  # metrics-lab is outside the mesh: no mTLS finding
     by_namespace = {f.message.split()[1]: f for f in result.findings}
     pantry = [f for f in result.findings if f.rule == MTLS and "pantry" in f.message][0]
     assert pantry.fix.reason == (
         "STRICT refuses plain-text calls: workload(s) stockdb of namespace pantry may run without a sidecar; "
-        "caller(s) prometheus metrics-lab/scraper may have no sidecar; clients the repository does not show "
-        "would be refused")
+        "caller(s) prometheus metrics-lab/scraper may have no sidecar; Service(s) basket have no caller in the "
+        "call graph: whether their clients have a sidecar is not known")
 
     tills = _policies([f for f in result.findings if f.rule == NETWORK and "tills" in f.message][0])
     gateway = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "edge"}},

@@ -45,11 +45,11 @@ RULE = RuleInfo(
     derived=True,
     options={"mtls-mode": "STRICT", "istio-namespace": "istio-system",
              "outputs.peer-authentication": "<gateway folder>/peer-authentication.yaml"},
-    safety="Safe only when the mode written does not refuse traffic (PERMISSIVE). STRICT is unsafe: "
-           "it refuses every plain-text call, and patcher cannot know that every client of the namespace "
-           "has a sidecar (pods of namespaces not labelled for injection, NodePort or LoadBalancer "
-           "Services reached from outside the mesh, clients the repository does not show). The finding "
-           "names the blockers it sees.",
+    safety="PERMISSIVE refuses no traffic: safe. STRICT refuses every plain-text call: safe only when every "
+           "workload of the namespace and every caller of it in the call graph has a sidecar (the ingress "
+           "gateway is a mesh proxy), no NodePort or LoadBalancer Service and no Ingress reaches it from "
+           "outside the mesh, and every Service of it has a known caller. Otherwise unsafe, and the reason "
+           "names each caller that may have no sidecar.",
 )
 
 
@@ -75,7 +75,17 @@ def _strict_blockers(ctx: Context, namespace: str) -> list[str]:
                      and s.key not in ingress)
     if exposed:
         blockers.append(f"Service(s) {', '.join(exposed)} take traffic from outside the mesh")
-    blockers.append("clients the repository does not show would be refused")
+    ingresses = sorted(r.name for r in ctx.model.of_kind("Ingress")
+                       if r.namespace == namespace and r.group == "networking.k8s.io")
+    if ingresses:
+        blockers.append(f"Ingress(es) {', '.join(ingresses)} send traffic from a controller that may have no sidecar")
+    called = {c.callee.key for c in topology.calls if c.callee is not None}
+    idle = sorted(s.resource.name for s in topology.services.values()
+                  if s.resource.namespace == namespace and s.selector and s.key not in called
+                  and s.resource.name not in exposed)
+    if idle:
+        blockers.append(f"Service(s) {', '.join(idle)} have no caller in the call graph: "
+                        "whether their clients have a sidecar is not known")
     return blockers
 
 
@@ -102,9 +112,13 @@ def check(ctx: Context) -> Iterator[Finding]:
                                   api_version=api_version(ctx.model, "security.istio.io", "v1"))
         changes = (Create("peer-authentication", path, namespace, yaml.safe_load(content), content),)
         title = f"add PeerAuthentication {namespace}/default with mTLS {mode}"  # placement says where
-        if mode == "STRICT":
-            fix = Fix(title, (), Applicability.UNSAFE,
-                      "STRICT refuses plain-text calls: " + "; ".join(_strict_blockers(ctx, namespace)), NEEDS,
+        blockers = _strict_blockers(ctx, namespace) if mode == "STRICT" else []
+        if blockers:
+            fix = Fix(title, (), Applicability.UNSAFE, "STRICT refuses plain-text calls: " + "; ".join(blockers),
+                      NEEDS, changes=changes)
+        elif mode == "STRICT":
+            fix = Fix(title, (), Applicability.SAFE, "every workload of the namespace and every caller the call "
+                      "graph shows has a sidecar, and no Service takes traffic from outside the mesh", NEEDS,
                       changes=changes)
         else:
             fix = Fix(title, (), Applicability.SAFE, f"mode {mode} refuses no traffic", NEEDS, changes=changes)

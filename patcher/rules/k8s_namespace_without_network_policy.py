@@ -21,6 +21,10 @@ mesh routes and mirrors, the ingress gateway, Prometheus scrapes, mesh telemetry
     allow-ingress-to-cart-pods       # Prometheus -> cart's pods :9102 (a scrape)
     (NodePort/LoadBalancer Services stay open to all, Ingress backends to every namespace)
     allow-egress-from-web            # web -> cart :7070, catalog :9000
+    allow-api-server-egress-from-op  # a workload whose ServiceAccount has RBAC bindings -> :443, :6443
+
+Safe when a NetworkPolicy evaluator shows that every flow of the model passes the policies
+and nothing the call graph shows is left unnamed; otherwise unsafe, naming those flows.
 
 Policies go to ``network-policies.yaml`` in the folder of the kustomization that
 includes the Gateway manifests (setting ``outputs.network-policies``).
@@ -28,14 +32,19 @@ includes the Gateway manifests (setting ``outputs.network-policies``).
 
 from __future__ import annotations
 
+import json
 from typing import Any, Iterator
 
-from patcher.callgraph import Call, Caller
 import yaml
+
+from patcher.callgraph import Call, Caller
 
 from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.intent.changes import Create
+from patcher.netpol_eval import Flow, Pod, Policies
 from patcher.outputs import manifests_dir, output_path
+from patcher.policy_flows import (API_SERVER_PORTS, api_clients, flows, namespace_labels, service_account,
+                                  unaccounted)
 from patcher.rule import Context, RuleInfo
 from patcher.templating import render_template
 from patcher.topology import Service, Topology, Workload, workload_key
@@ -48,13 +57,14 @@ RULE = RuleInfo(
     derived=True,
     options={"dns": "kube-system/k8s-app=kube-dns :53", "istio-namespace": "istio-system",
              "outputs.network-policies": "<kustomization folder>/network-policies.yaml"},
-    safety="Never safe: a default-deny policy blocks every flow it does not allow, and the call graph "
-           "patcher reads from the repository (environment URLs, routes, ingress) cannot be known to be "
-           "complete (a service address in a config file, a database reached by a library default, a "
-           "probe or an operator from another namespace). Applied only with --unsafe-fixes, after a "
-           "review of the allow rules. Display-only (never applied) when the call graph shows a flow no "
-           "allow rule can name: a caller whose pods are not in the repository (an ingress gateway or a "
-           "Prometheus it does not hold), or a call to a host that is no Service of the repository.",
+    safety="Safe only when the policies can be shown to let every known flow through: each call of the "
+           "call graph (environment and ConfigMap URLs, mesh routes and mirrors, the ingress gateway's routes, "
+           "Prometheus scrapes, tracing and telemetry), DNS, istiod and the API server (for workloads whose "
+           "ServiceAccount is bound to RBAC permissions) pass a NetworkPolicy evaluator run over the policies "
+           "written and those already deployed, and nothing the call graph shows is unaccounted for: no caller "
+           "whose pods cannot be named, no call to a host that is no Service of the repository, no Service "
+           "without a known caller or without pods. Otherwise unsafe (applied only with --unsafe-fixes), and "
+           "the reason lists each flow it could not account for.",
 )
 
 NS_LABEL = "kubernetes.io/metadata.name"
@@ -187,24 +197,51 @@ def _callee_labels(topology: Topology, key: tuple[str, ...], calls: list[Call]) 
     return _labels(topology, pods)
 
 
-def _uncalled(ctx: Context, namespace: str) -> list[str]:
-    """Services of the namespace that nothing in the call graph calls: their callers are unknown."""
+def _api_server(topology: Topology, namespace: str) -> list[str]:
+    """Egress to the API server for the namespace's workloads whose ServiceAccount has RBAC
+    permissions. The API server is no pod a selector can name and its address is the cluster's:
+    the rule opens its ports only, to any address."""
+    docs = []
+    for workload in sorted((w for w in api_clients(topology) if w.resource.namespace == namespace),
+                           key=lambda w: w.key):
+        labels = _labels(topology, workload)
+        if not labels:
+            continue  # reported as a gap: a selector of no labels would pick every pod
+        docs.append(_policy(f"allow-api-server-egress-from-{workload.resource.name}", namespace,
+                            f"{workload.resource.name}'s ServiceAccount {service_account(workload)} "
+                            "has RBAC permissions: it calls the API server",
+                            {"podSelector": {"matchLabels": dict(labels)}, "policyTypes": ["Egress"],
+                             "egress": [{"ports": [{"protocol": "TCP", "port": p} for p in API_SERVER_PORTS]}]}))
+    return docs
+
+
+def _deduplicated(docs: list[str]) -> list[str]:
+    """One policy per spec: two Services selecting the same pods for the same callers say it once."""
+    seen: set[str] = set()
+    out = []
+    for doc in docs:
+        spec = json.dumps(yaml.safe_load(doc)["spec"], sort_keys=True)
+        if spec not in seen:
+            seen.add(spec)
+            out.append(doc)
+    return out
+
+
+def _touches(flow: Flow, namespace: str) -> bool:
+    return any(isinstance(end, Pod) and end.namespace == namespace for end in (flow.source, flow.dest))
+
+
+def _gaps(ctx: Context, namespace: str, before: Policies, after: Policies, all_flows: list[Flow]) -> list[str]:
+    """What the namespace's policies would cut off: the model's flows they deny (that the
+    policies already deployed let through), and flows the model knows exist but cannot name
+    (unknown callers, hosts outside the repository)."""
     topology = ctx.topology
     called = {c.callee.key for c in topology.calls if c.callee is not None} | set(_exposed(ctx, namespace))
-    return sorted(s.resource.name for key, s in topology.services.items()
-                  if key[0] == namespace and s.selector and key not in called)
-
-
-def _blind_spots(topology: Topology, namespace: str) -> list[str]:
-    """Flows of the namespace the call graph cannot turn into an allow rule: default-deny would
-    cut them off, so the policies must not be applied as they are."""
-    out = []
-    for caller in sorted({str(c.caller) for c in topology.calls
-                          if c.target_namespace == namespace and not c.caller.known}):
-        out.append(f"{caller} calls into the namespace and its pods cannot be named")
-    hosts = sorted({u.host for u in topology.call_graph.unresolved if u.caller.namespace == namespace})
-    if hosts:
-        out.append(f"calls to {', '.join(hosts)} reach no Service of the repository (external or not in it)")
+    out = [g.text for g in unaccounted(topology, called) if g.namespace == namespace]
+    denied = [f for f in all_flows if _touches(f, namespace) and before.allowed(f) and not after.allowed(f)]
+    out += [f"{flow} is not allowed" for flow in denied[:5]]
+    if len(denied) > 5:
+        out.append(f"{len(denied) - 5} more flow(s) are not allowed")
     return out
 
 
@@ -212,27 +249,35 @@ def check(ctx: Context) -> Iterator[Finding]:
     topology = ctx.topology
     if ctx.model.unplaced_of_kind("NetworkPolicy"):
         return  # a NetworkPolicy deployed into a namespace patcher cannot resolve may cover any of them
-    covered = {r.namespace for r in ctx.model.of_kind("NetworkPolicy")}
+    existing = ctx.model.of_kind("NetworkPolicy")
+    covered = {r.namespace for r in existing}
     path = output_path(ctx.model, "network-policies", manifests_dir(ctx.model), "network-policies.yaml")
-    for namespace in topology.application_namespaces:
-        if namespace in covered:
-            continue
+    namespaces = [ns for ns in topology.application_namespaces if ns not in covered]
+    generated = {ns: _deduplicated(_policies(ctx, ns) + _api_server(topology, ns)) for ns in namespaces}
+    # every namespace's policies together: a flow between two namespaces passes the egress of one
+    # and the ingress of the other
+    labels = namespace_labels(topology)
+    before = Policies.of([r.data for r in existing], labels)
+    after = Policies.of([r.data for r in existing] + [yaml.safe_load(d) for docs in generated.values() for d in docs],
+                        labels)
+    all_flows = flows(topology)
+    for namespace in namespaces:
         workloads = topology.workloads_in(namespace)
-        docs = _policies(ctx, namespace)
+        docs = generated[namespace]
         message = (f"namespace {namespace} runs {len(workloads)} workload(s) and has no NetworkPolicy: "
                    "every pod may reach every other")
         why = "Without policy a compromised pod reaches every service and database; nothing records who calls whom."
         changes = tuple(Create("network-policies", path, namespace, yaml.safe_load(doc), doc, restyle=False)
                         for doc in docs)
-        blind = _blind_spots(topology, namespace)
         title = f"add {len(docs)} NetworkPolicies for namespace {namespace}"  # placement says where
-        # a caller or destination the policies cannot name would be cut off: the app would go offline
-        applicability = Applicability.DISPLAY_ONLY if blind else Applicability.UNSAFE
-        reason = ("default-deny would cut off flows patcher cannot allow: " + "; ".join(blind) if blind else
-                  f"default-deny blocks every flow not listed; the {len(topology.calls)} call(s) patcher "
-                  "derived from the repository may not be all that the application makes")
-        idle = _uncalled(ctx, namespace)
-        if idle:
-            reason += f"; Service(s) {', '.join(idle)} have no caller in the call graph: whoever calls them is cut off"
+        gaps = _gaps(ctx, namespace, before, after, all_flows)
+        checked = sum(1 for f in all_flows if _touches(f, namespace))
+        if gaps:
+            applicability = Applicability.UNSAFE
+            reason = "default-deny would cut off flows patcher cannot allow: " + "; ".join(gaps)
+        else:
+            applicability = Applicability.SAFE
+            reason = (f"every one of the namespace's {checked} known flow(s) (calls, routes, DNS, control plane) "
+                      "passes the policies, and every caller and destination is named")
         fix = Fix(title, (), applicability, reason, changes=changes)
         yield Finding(RULE.id, RULE.severity, message, workloads[0].resource.location(), why, fix)
