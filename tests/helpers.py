@@ -84,3 +84,11 @@ BASE_ADDONS_MESSAGE = ("kubectl apply -f https://raw.githubusercontent.com/istio
 BASE_NOTE = {"level": "note", "file": "scripts/02-install-istio.sh", "line": 17, "column": None,
              "message": BASE_ADDONS_MESSAGE, "hint": ""}
 BASE_NOTE_TEXT = f"note: scripts/02-install-istio.sh:17: {BASE_ADDONS_MESSAGE}\n"
+
+
+# The seed review's eight problems, each a rule: base/ must keep showing every one of them
+# (newer rules may find more there).
+CHECKLIST_RULES = frozenset({
+    "kind/unmapped-gateway-port", "script/url-unmapped-port", "istio/duplicate-gateway-host",
+    "kind/unused-port-mapping", "istio/route-without-timeout", "istio/destination-without-circuit-breaker",
+    "k8s/namespace-without-network-policy", "istio/namespace-without-mtls"})
