@@ -148,7 +148,9 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
                   alloc: _Allocator) -> Finding | None:
     topology = ctx.topology
     svc = service.resource
-    port = next((p for p in service.ports if p.port == server.number), None)
+    # istiod opens a server on a Service port's targetPort, or on the targetPort itself
+    port = next((p for p in service.ports if p.port == server.number), None) or next(
+        (p for p in service.ports if topology.target_port(service, p) == server.number), None)
     loc = gateway.resource.location(("spec", "servers", server.index, "port", "number"))
     where = f"Gateway {gateway.resource.namespace}/{gateway.resource.name} serves port {server.number}"
     if port is not None and port.node_port and topology.mapped_host_port(port.node_port) is not None:
@@ -233,7 +235,7 @@ def _unserved(ctx: Context, service: Service, mapping: PortMapping) -> Finding |
         return None
     protocol = PROTOCOL_PREFIXES.get(port.name.split("-")[0])
     gateways = topology.gateways_on(service)
-    if protocol is None or not gateways or any(s.number == port.port for g in gateways for s in g.servers):
+    if protocol is None or not gateways or any(s.number in (port.port, topology.target_port(service, port)) for g in gateways for s in g.servers):
         return None
     gateway = gateways[0]
     hosts = list(gateway.servers[0].hosts) if gateway.servers else ["*"]
