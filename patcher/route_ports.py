@@ -50,3 +50,20 @@ def route_destinations(topology: Topology) -> Iterator[RouteDestination]:
 
 def describe(ports: tuple[ServicePort, ...] | list[ServicePort]) -> str:
     return ", ".join(f"{p.port} ({p.name})" if p.name else str(p.port) for p in ports)
+
+
+def port_broken_elsewhere(topology: Topology, resource, host: str, port: int, path: tuple) -> list[str]:
+    """The other kustomize roots that build the same document as ``resource``, in which the
+    Service ``host`` names has no port ``port``: a base shared by overlays whose Services differ.
+    A root whose own patch sets the field is not reached by an edit of the base."""
+    out = []
+    for other in topology.model.of_kind(resource.kind):
+        if other is resource or (other.source.file, other.source.doc) != (resource.source.file, resource.source.doc) \
+                or other.source.kustomize_root == resource.source.kustomize_root:
+            continue
+        if any(tuple(path[:len(p)]) == tuple(p) for p in other.source.patched_paths):
+            continue
+        service = topology.resolve(host, other.namespace)
+        if service is not None and not any(p.port == port for p in service.ports):
+            out.append(f"{other.source.kustomize_root or '.'}: {service.key[0]}/{service.key[1]}")
+    return sorted(set(out))

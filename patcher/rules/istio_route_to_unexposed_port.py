@@ -25,7 +25,9 @@ Fixed example:
 
 The fix is written only when the target is unambiguous: the Service exposes
 exactly one port, or exactly one of its ports forwards to the number the route
-names. Otherwise the finding lists the Service's ports and has no fix.
+names. Otherwise the finding lists the Service's ports and has no fix. A
+file other kustomize roots build too, where the Service lacks the chosen
+port, gets the fix shown only.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from typing import Iterator
 
 from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.intent.changes import Change, ResourceRef, Set
-from patcher.route_ports import describe, destination_port, route_destinations
+from patcher.route_ports import describe, destination_port, port_broken_elsewhere, route_destinations
 from patcher.rule import Context, RuleInfo
 from patcher.unread import needs
 
@@ -43,7 +45,7 @@ RULE = RuleInfo(
     severity=Severity.CRITICAL,
     summary="VirtualService route to a port its destination Service does not expose",
     fixable=True,
-    safety="Safe: a route to a port the Service does not expose answers every request with 503 today; the port is changed only when exactly one Service port is the evident target (the only port, or the only one forwarding to the number the route names).",
+    safety="Safe: a route to a port the Service does not expose answers every request with 503 today; the port is changed only when exactly one Service port is the evident target (the only port, or the only one forwarding to the number the route names). A base that other kustomize roots build against a Service without that port is shown, not applied.",
 )
 
 WHY = "Istio has no upstream cluster for a Service port that does not exist: every request on this route gets 503."
@@ -71,6 +73,12 @@ def check(ctx: Context) -> Iterator[Finding]:
                       "the route is answered with 503 today; the Service has one evident port for it",
                       needs=needs("Service", namespace=service.key[0]),
                       changes=(Change(ResourceRef.of(res), (Set(path, number, chosen[0].port),)),))
+            broken = port_broken_elsewhere(topology, res, str(d.data["host"]), chosen[0].port, path)
+            if broken:
+                fix = Fix(fix.title, (), Applicability.DISPLAY_ONLY,
+                          f"{res.source.file} is built by other kustomize roots too, where the Service has no "
+                          f"port {chosen[0].port} ({', '.join(broken)}): the edit would break their route",
+                          fix.needs, changes=fix.changes)
         else:
             message += "; which one is meant is not evident"
         yield Finding(RULE.id, RULE.severity, message, res.location(path), WHY, fix,
