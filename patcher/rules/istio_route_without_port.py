@@ -39,7 +39,7 @@ from typing import Iterator
 from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.intent.changes import AddKey, Change, ResourceRef
 from patcher.names import host_matches
-from patcher.route_ports import describe, route_destinations
+from patcher.route_ports import describe, port_broken_elsewhere, route_destinations
 from patcher.rule import Context, RuleInfo
 from patcher.topology import Service, ServicePort, Topology, VirtualService
 from patcher.unread import needs
@@ -103,6 +103,12 @@ def check(ctx: Context) -> Iterator[Finding]:
                       "today already reach it",
                       needs=needs("Service", "Gateway"),
                       changes=(Change(ResourceRef.of(res), (AddKey(d.path, "port", {"number": port}),)),))
+            broken = port_broken_elsewhere(topology, res, str(d.data["host"]), port, d.path + ("port",))
+            if broken:
+                fix = Fix(fix.title, (), Applicability.DISPLAY_ONLY,
+                          f"{res.source.file} is built by other kustomize roots too, where the Service has no "
+                          f"port {port} ({', '.join(broken)}): the edit would break their route",
+                          fix.needs, changes=fix.changes)
         else:
             names = describe(candidates) if candidates else "none"
             message += f"; Service ports speaking {kind.upper()}: {names}, so which one is meant is not evident"
