@@ -392,7 +392,8 @@ class Topology:
         for gateway in self.gateways.values():
             services = [s for s in self.ingress_services(gateway) if s.type in ("NodePort", "LoadBalancer")]
             for server in gateway.servers if services else ():
-                port = next((p for p in services[0].ports if p.port == server.number), None)
+                port = next((p for p in services[0].ports if p.port == server.number), None) or next(
+                    (p for p in services[0].ports if self.target_port(services[0], p) == server.number), None)
                 if port is None or not port.node_port or self.mapped_host_port(port.node_port) is None:
                     out.add(server.number)
         return out

@@ -41,6 +41,7 @@ from typing import Iterator
 
 from patcher.findings import Applicability, Finding, Fix, Location, Severity
 from patcher.intent import changes as C
+from patcher.nodeport_range import in_range, nodeport_range
 from patcher.rule import Context, RuleInfo
 from patcher.unread import INGRESS_CHAIN, needs
 from patcher.topology import Gateway, PortMapping, Server, Service, Topology
@@ -148,7 +149,9 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
                   alloc: _Allocator) -> Finding | None:
     topology = ctx.topology
     svc = service.resource
-    port = next((p for p in service.ports if p.port == server.number), None)
+    # istiod opens a server on a Service port's targetPort, or on the targetPort itself
+    port = next((p for p in service.ports if p.port == server.number), None) or next(
+        (p for p in service.ports if topology.target_port(service, p) == server.number), None)
     loc = gateway.resource.location(("spec", "servers", server.index, "port", "number"))
     where = f"Gateway {gateway.resource.namespace}/{gateway.resource.name} serves port {server.number}"
     if port is not None and port.node_port and topology.mapped_host_port(port.node_port) is not None:
@@ -156,23 +159,27 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
     changes: list = []
     written = True
     waiting = topology.waiting_mapping(server.number) if port is None or port.node_port is None else None
+    # a mapping onto a containerPort outside the NodePort range can never reach a NodePort (the API
+    # server rejects one there): it is pointed at the new NodePort instead of copied into the Service
+    outside = waiting if waiting and not in_range(waiting.container_port, (alloc.low, alloc.high)) else None
+    reused = waiting if waiting and not outside else None
     if port is None:
-        node_port = waiting.container_port if waiting else alloc.node_port()
+        node_port = reused.container_port if reused else alloc.node_port()
         if node_port is None:
             return None
-        if waiting:
+        if reused:
             message = (f"{where} and kind maps host port {server.number} to containerPort {node_port}, "
                        f"but the ingress Service {svc.namespace}/{svc.name} has no port {server.number} "
                        f"with nodePort {node_port}")
         else:
             message = (f"{where}, but the ingress Service {svc.namespace}/{svc.name} has no port "
-                       f"{server.number} and kind maps no host port to it")
+                       f"{server.number}" + ("" if outside else " and kind maps no host port to it"))
         item = _like_siblings({"name": _port_name(server), "port": server.number, "targetPort": server.number,
                                "nodePort": node_port, "protocol": "TCP"},
                               _written_ports(svc))
         changes.append(_in_resource(svc, C.AddItem(("spec", "ports"), item)))
     elif port.node_port is None:
-        node_port = waiting.container_port if waiting else alloc.node_port()
+        node_port = reused.container_port if reused else alloc.node_port()
         message = (f"{where}, but port {server.number} of the ingress Service {svc.namespace}/{svc.name} "
                    f"has no fixed nodePort, so kind cannot map a host port to it")
         if svc.source.editable and svc.file_path(("spec", "ports", port.index)) is None:
@@ -195,6 +202,11 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
             return Finding(RULE.id, RULE.severity, message, loc, WHY,
                            Fix(title, (), Applicability.SAFE, needs=NEEDS, changes=tuple(changes)),
                            (svc.location(("spec", "ports")),))
+    if outside and node_port is not None:
+        message += (f"; kind maps host port {outside.host_port} to containerPort {outside.container_port}, "
+                    f"outside the NodePort range {alloc.low}-{alloc.high}, which no NodePort can take")
+        changes.append(_in_config(outside.config, C.Set(outside.path + ("containerPort",), outside.container_port,
+                                                        node_port)))
     if waiting:
         host_port = waiting.host_port  # the mapping is there already; only the Service lacked the port
     else:
@@ -233,7 +245,7 @@ def _unserved(ctx: Context, service: Service, mapping: PortMapping) -> Finding |
         return None
     protocol = PROTOCOL_PREFIXES.get(port.name.split("-")[0])
     gateways = topology.gateways_on(service)
-    if protocol is None or not gateways or any(s.number == port.port for g in gateways for s in g.servers):
+    if protocol is None or not gateways or any(s.number in (port.port, topology.target_port(service, port)) for g in gateways for s in g.servers):
         return None
     gateway = gateways[0]
     hosts = list(gateway.servers[0].hosts) if gateway.servers else ["*"]
@@ -270,7 +282,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     topology = ctx.topology
     if not ctx.model.kind_configs:
         return
-    low, high = ctx.config["nodeport-range"]
+    low, high = nodeport_range(ctx.model, ctx.config)
     alloc = _Allocator(topology, int(low), int(high))
     seen: set[tuple] = set()
     for _, gateway in sorted(topology.gateways.items()):

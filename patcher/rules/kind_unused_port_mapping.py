@@ -5,7 +5,11 @@ of any Service nor the hostPort of any workload in the repository, so traffic
 sent to its host port reaches nothing.
 
 A mapping whose host port is a Gateway server port that is not reachable yet
-is left to kind/unmapped-gateway-port, which completes that chain instead.
+is left to kind/unmapped-gateway-port, which completes that chain instead (and
+points a mapping whose containerPort is outside the NodePort range at the new
+NodePort). A containerPort outside the NodePort range (the setting
+``nodeport-range``, or the ``service-node-port-range`` kind's kubeadm patches
+give the API server) can only be a hostPort; the finding says so.
 
 Why it matters: the mapping holds a host port for no purpose, misleads readers
 into thinking something is served there, and collides with other local tools.
@@ -27,6 +31,7 @@ from typing import Iterator
 
 from patcher.findings import Applicability, Finding, Fix, Location, Severity
 from patcher.intent.changes import Change, DocumentRef, RemoveItem
+from patcher.nodeport_range import in_range, nodeport_range
 from patcher.rule import Context, RuleInfo
 from patcher.unread import INGRESS_CHAIN, needs
 
@@ -63,6 +68,10 @@ def check(ctx: Context) -> Iterator[Finding]:
         loc = Location(config.file, line, column, config.document.index, mapping.path)
         message = (f"kind maps host port {mapping.host_port} to containerPort {mapping.container_port}, "
                    f"but no Service has nodePort {mapping.container_port} and no workload uses it as hostPort")
+        bounds = nodeport_range(ctx.model, ctx.config)
+        if not in_range(mapping.container_port, bounds):
+            message += (f" (containerPort {mapping.container_port} is outside the NodePort range "
+                        f"{bounds[0]}-{bounds[1]}: only a hostPort can receive it)")
         why = "An unused mapping reserves a host port for nothing and suggests a route that does not exist."
         old = config.data["nodes"][mapping.node]["extraPortMappings"][mapping.index]
         change = Change(DocumentRef(config.file, config.document.index),
