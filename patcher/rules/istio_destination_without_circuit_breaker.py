@@ -129,6 +129,17 @@ def _complete(dr: Resource) -> bool:
     return all(key in policy or key in spec for key in ("connectionPool", "outlierDetection"))
 
 
+def _complete_together(rules: list[Resource]) -> bool:
+    """Both settings present across the host's own rules: that they are split over two
+    DestinationRules is istio/duplicate-destination-rule's finding, whose merge joins them."""
+    found = set()
+    for dr in rules:
+        if "*" not in str(dr.get("spec", "host", default="")):
+            found |= {k for k in ("connectionPool", "outlierDetection")
+                      if k in (dr.get("spec", "trafficPolicy") or {}) or k in (dr.get("spec") or {})}
+    return found == {"connectionPool", "outlierDetection"}
+
+
 def _fill(ctx: Context, service: Service, dr: Resource) -> Fix:
     policy = _policy(ctx, service)
     current = dr.get("spec", "trafficPolicy")
@@ -170,7 +181,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     taken = {(r.namespace, r.name) for r in ctx.model.of_kind("DestinationRule")}
     for key, service in sorted(_destinations(ctx.topology).items()):
         rules = _rules_for(ctx.topology, service, index)
-        if any(_complete(dr) for dr in rules) or _maybe_unplaced_rule(ctx, service):
+        if any(_complete(dr) for dr in rules) or _complete_together(rules) or _maybe_unplaced_rule(ctx, service):
             continue
         why = "Without a connection cap and outlier ejection, one failing backend exhausts its callers."
         if rules:
