@@ -28,11 +28,6 @@ it as gateway errors: 502, 503, 504 and connection failures) with
 field and leaves it on (at 5) for the new one. When the rule already sets either
 successor, the finding has no automatic fix: which threshold was meant is the
 author's call.
-
-Istio resources written as ``networking.istio.io/v1alpha3`` or ``v1beta1`` of a kind
-that has a stable ``v1`` (Istio 1.22 and later) get a note per file, never a
-finding: the older versions are still served, and which Istio runs is not in the
-files.
 """
 
 from __future__ import annotations
@@ -43,7 +38,6 @@ from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.intent.changes import AddKey, Change, RemoveKey, ResourceRef
 from patcher.resources import Resource
 from patcher.rule import Context, RuleInfo
-from patcher.source import Diagnostic
 
 RULE = RuleInfo(
     id="istio/deprecated-field",
@@ -55,9 +49,6 @@ RULE = RuleInfo(
 )
 
 SUCCESSORS = ("consecutiveGatewayErrors", "consecutive5xxErrors")
-STABLE = {"VirtualService", "DestinationRule", "Gateway", "ServiceEntry", "Sidecar", "WorkloadEntry",
-          "WorkloadGroup"}  # networking.istio.io/v1 since Istio 1.22 (EnvoyFilter has none)
-OLD_VERSIONS = ("networking.istio.io/v1alpha3", "networking.istio.io/v1beta1")
 
 
 def _list(value) -> list:
@@ -139,19 +130,3 @@ def check(ctx: Context) -> Iterator[Finding]:
             yield from _outliers(ctx, resource)
         else:
             yield from _mirrors(resource)
-
-
-def notes(ctx: Context) -> list[Diagnostic]:
-    """One note per file naming its Istio resources written in a version with a stable successor."""
-    by_file: dict[str, list[Resource]] = {}
-    for resource in ctx.model.own_of_kind(*STABLE):
-        if resource.api_version in OLD_VERSIONS and resource.source.editable:
-            by_file.setdefault(resource.source.file, []).append(resource)
-    out = []
-    for file, resources in sorted(by_file.items()):
-        versions = sorted({r.api_version for r in resources})
-        named = ", ".join(dict.fromkeys(f"{r.kind} {r.name}" for r in resources))
-        out.append(Diagnostic(file, f"{named} use{'s' if len(resources) == 1 else ''} {', '.join(versions)}: "
-                                    "networking.istio.io/v1 is the stable version (Istio 1.22 and later)",
-                              resources[0].location().line, level="note"))
-    return out
