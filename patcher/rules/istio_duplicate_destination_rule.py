@@ -26,7 +26,8 @@ Fixed example:
 
 The rule with the most settings is kept and the others' fields are merged into it,
 mapping by mapping, subsets by name. When two rules set one field to different
-values (or a subset of one name differently), the finding lists those conflicts
+values (or a subset of one name differently, or their ``exportTo`` differs, which
+would change where the kept rule is seen), the finding lists those conflicts
 and offers no fix: which value was meant is the author's call.
 """
 
@@ -130,7 +131,10 @@ def check(ctx: Context) -> Iterator[Finding]:
             ops: list = []
             conflicts: list[str] = []
             # the host is written either way for the one Service: the kept rule's spelling stays
-            _merge_map(("spec",), ours, {k: v for k, v in theirs.items() if k != "host"}, ops, conflicts)
+            _merge_map(("spec",), ours, {k: v for k, v in theirs.items() if k not in ("host", "exportTo")},
+                       ops, conflicts)
+            if ours.get("exportTo") != theirs.get("exportTo"):
+                conflicts.append("exportTo")  # adding it to the kept rule would hide that rule where it is seen today
             message = (f"DestinationRule {other.namespace}/{other.name} names host {other.get('spec', 'host')} "
                        f"as {keep.namespace}/{keep.name} ({keep.source.file}) does; Istio applies the "
                        "trafficPolicy of only one of them")
