@@ -23,3 +23,20 @@ def test_renamed_host_and_circuit_breaker_make_one_rule(tmp_path: Path) -> None:
     again = plan(repo, "istio/destination-without-circuit-breaker", "istio/host-without-service",
                  "istio/duplicate-destination-rule")
     assert list(again.findings) == []
+
+
+DUPLICATES = Path(__file__).parent / "fixtures" / "istio" / "duplicate-destination-rule"
+
+
+def test_merge_that_switches_on_a_tls_mode_says_so(tmp_path: Path) -> None:
+    repo = copy_tree(DUPLICATES / "kustomize-entry-dropped" / "before", tmp_path / "repo")
+    [finding] = plan(repo, "istio/duplicate-destination-rule").findings
+    assert finding.fix.reason == ("only one rule's trafficPolicy takes effect today: the merge switches on "
+                                  "trafficPolicy.tls, which may change how connections are made")
+
+
+def test_merge_of_limits_and_subsets_is_safe(tmp_path: Path) -> None:
+    repo = copy_tree(DUPLICATES / "merge-pool-and-outlier" / "before", tmp_path / "repo")
+    [finding] = plan(repo, "istio/duplicate-destination-rule").findings
+    assert finding.fix.reason == ("no field is set differently by the two rules, and what the merge adds is "
+                                  "subsets and connection limits only")

@@ -28,7 +28,9 @@ The rule with the most settings is kept and the others' fields are merged into i
 mapping by mapping, subsets by name. When two rules set one field to different
 values (or a subset of one name differently, or their ``exportTo`` differs, which
 would change where the kept rule is seen), the finding lists those conflicts
-and offers no fix: which value was meant is the author's call.
+and offers no fix: which value was meant is the author's call. Adding settings
+other than subsets and limits (a TLS mode, a load balancer) switches on what Istio
+ignores today, so that merge is unsafe.
 """
 
 from __future__ import annotations
@@ -48,8 +50,9 @@ RULE = RuleInfo(
     severity=Severity.MEDIUM,
     summary="Several DestinationRules for the same host in one namespace",
     fixable=True,
-    safety="Safe when no field is set differently by two of the rules: the merged rule holds every field "
-           "either rule sets, so nothing of what takes effect today is lost. No fix when they conflict.",
+    safety="Safe when no field is set differently by two of the rules and what the merge adds is subsets and "
+           "connection limits (connectionPool, outlierDetection); unsafe when it switches on other settings "
+           "(TLS, load balancer) that one rule's ignored policy holds. No fix when they conflict.",
 )
 
 NEEDS = needs("DestinationRule")
@@ -111,6 +114,20 @@ def _merge_subsets(path: tuple, ours: list, theirs: list, ops: list, conflicts: 
             conflicts.append(f"{_dotted(path)}[{name}]")
 
 
+LIMITS = ("subsets", "trafficPolicy.connectionPool", "trafficPolicy.outlierDetection")
+
+
+def _switched(ops: list) -> list[str]:
+    """Added fields beyond subsets and limits (TLS mode, load balancer, port settings): turning
+    on one that was ignored changes how the proxy connects, not only how much."""
+    out = []
+    for op in ops:
+        name = _dotted(op.path + ((op.key,) if isinstance(op, AddKey) else ()))
+        if not any(name == p or name.startswith(p + ".") for p in LIMITS):
+            out.append(name)
+    return out
+
+
 def _dotted(path: tuple) -> str:
     return ".".join(str(p) for p in path[1:] if p != "spec") or "spec"
 
@@ -151,8 +168,15 @@ def check(ctx: Context) -> Iterator[Finding]:
                               f"{keep.source.file} and {other.source.file} are not deployed by the same builds: "
                               "merge them by hand in each build", NEEDS)
                 else:
-                    fix = Fix(title, (), Applicability.SAFE,
-                              "no field is set differently by the two rules: the merged rule holds them all",
-                              NEEDS, changes=changes)
+                    switched = _switched(ops)
+                    if switched:
+                        fix = Fix(title, (), Applicability.UNSAFE,
+                                  f"only one rule's trafficPolicy takes effect today: the merge switches on "
+                                  f"{', '.join(switched)}, which may change how connections are made",
+                                  NEEDS, changes=changes)
+                    else:
+                        fix = Fix(title, (), Applicability.SAFE,
+                                  "no field is set differently by the two rules, and what the merge adds is subsets "
+                                  "and connection limits only", NEEDS, changes=changes)
             yield Finding(RULE.id, RULE.severity, message, other.location(("metadata", "name")), why, fix,
                           (keep.location(("metadata", "name")),))
