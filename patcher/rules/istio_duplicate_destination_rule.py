@@ -145,6 +145,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         keep = max(order, key=lambda r: _size(r.get("spec")))
         for other in (r for r in order if r is not keep and not same_object(r, keep)):
             ours, theirs = keep.get("spec") or {}, other.get("spec") or {}
+            if not isinstance(ours, dict) or not isinstance(theirs, dict):
+                continue  # a spec that is no mapping is the schema check's finding
             ops: list = []
             conflicts: list[str] = []
             # the host is written either way for the one Service: the kept rule's spelling stays
