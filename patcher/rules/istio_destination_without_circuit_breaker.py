@@ -39,6 +39,7 @@ from patcher.names import fqdn, host_matches, service_key
 from patcher.intent.changes import AddKey, Change, Create, ResourceRef
 from patcher.outputs import api_version, istio_dir, output_path
 from patcher.resources import Resource
+from patcher.service_hosts import HostJudge
 from patcher.rule import Context, RuleInfo
 from patcher.unread import needs
 from patcher.templating import render_template
@@ -95,6 +96,21 @@ def _rules_for(topology: Topology, service: Service, index) -> list[Resource]:
                                          if host_matches(str(dr.get("spec", "host")), name)]
 
 
+def _misnamed(topology: Topology, judge: HostJudge) -> dict[tuple[str, str], list[Resource]]:
+    """DestinationRules whose host names no Service but evidently means one (a release prefix
+    or kustomize suffix forgotten), by that Service: they are its own rule, whose host
+    istio/host-without-service renames; a second DestinationRule next to one would compete."""
+    out: dict[tuple[str, str], list[Resource]] = {}
+    for dr in topology.model.of_kind("DestinationRule"):
+        host = dr.get("spec", "host")
+        if not dr.group.startswith("networking.istio.io") or not isinstance(host, str) or "*" in host:
+            continue
+        missing = judge.missing(host, dr.namespace)
+        if missing is not None and missing.target is not None:
+            out.setdefault((missing.key[0], missing.target), []).append(dr)
+    return out
+
+
 def _maybe_unplaced_rule(ctx: Context, service: Service) -> bool:
     """Whether a DestinationRule of a namespace patcher cannot resolve may be the Service's: its
     host names the Service's name (short names resolve in that unknown namespace), or a wildcard."""
@@ -127,6 +143,17 @@ def _complete(dr: Resource) -> bool:
     policy = dr.get("spec", "trafficPolicy") or {}
     spec = dr.get("spec") or {}
     return all(key in policy or key in spec for key in ("connectionPool", "outlierDetection"))
+
+
+def _complete_together(rules: list[Resource]) -> bool:
+    """Both settings present across the host's own rules: that they are split over two
+    DestinationRules is istio/duplicate-destination-rule's finding, whose merge joins them."""
+    found = set()
+    for dr in rules:
+        if "*" not in str(dr.get("spec", "host", default="")):
+            found |= {k for k in ("connectionPool", "outlierDetection")
+                      if k in (dr.get("spec", "trafficPolicy") or {}) or k in (dr.get("spec") or {})}
+    return found == {"connectionPool", "outlierDetection"}
 
 
 def _fill(ctx: Context, service: Service, dr: Resource) -> Fix:
@@ -168,15 +195,18 @@ def check(ctx: Context) -> Iterator[Finding]:
     index = _rules_by_service(ctx.topology)
     version = api_version(ctx.model, "networking.istio.io", "v1")
     taken = {(r.namespace, r.name) for r in ctx.model.of_kind("DestinationRule")}
+    misnamed = _misnamed(ctx.topology, HostJudge(ctx.topology))
     for key, service in sorted(_destinations(ctx.topology).items()):
-        rules = _rules_for(ctx.topology, service, index)
-        if any(_complete(dr) for dr in rules) or _maybe_unplaced_rule(ctx, service):
+        rules = _rules_for(ctx.topology, service, index) or misnamed.get(key, [])
+        if any(_complete(dr) for dr in rules) or _complete_together(rules) or _maybe_unplaced_rule(ctx, service):
             continue
         why = "Without a connection cap and outlier ejection, one failing backend exhausts its callers."
         if rules:
             dr = rules[0]
             message = (f"DestinationRule {dr.namespace}/{dr.name} for Service {key[0]}/{key[1]} has no "
                        "trafficPolicy.connectionPool and outlierDetection")
+            if dr in misnamed.get(key, []):
+                message += f" (its host {dr.get('spec', 'host')} names no Service: istio/host-without-service renames it)"
             yield Finding(RULE.id, RULE.severity, message, dr.location(("spec",)), why, _fill(ctx, service, dr))
             continue
         message = f"Service {key[0]}/{key[1]} receives traffic but no DestinationRule sets a circuit breaker for it"

@@ -25,7 +25,9 @@ Fixed example:
 The VirtualService with the most routes is kept. Routes of the others are
 inserted before the first route that would shadow them, with short destination
 hosts qualified when the namespaces differ. A route with the same match as a
-kept one but another target is reported and not copied.
+kept one but another target is reported and not copied, unless it only adds
+settings the kept route does not set (one VirtualService for the timeout, one for
+the retries): those are added to the kept route.
 
 The fix is safe only when the merged VirtualService answers every request as
 Istio answers it today whatever order it merges them in: the VirtualServices are
@@ -50,10 +52,11 @@ from typing import Iterator
 from patcher.deployed.variants import same_object
 from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.model import Model
-from patcher.intent.changes import AddItem, Change, Delete, ResourceRef
+from patcher.intent.changes import AddItem, AddKey, Change, Delete, ResourceRef
 from patcher.merged_hosts import groups as _groups, hosts as _hosts, order as _order
 from patcher.names import fqdn, service_key
 from patcher.resources import Resource
+from patcher.route_complement import complement
 from patcher.routes import dead_conditions, disjoint, forwarding, forwards, insertion_index, same_match
 from patcher.rule import Context, RuleInfo
 from patcher.unread import needs
@@ -96,6 +99,7 @@ def _merge(keep: VirtualService, other: VirtualService, domain: str) -> tuple[li
     merged: list[tuple[bool, dict]] = [(False, r.data) for r in keep.routes]  # (is new, route)
     dropped: list[str] = []
     invalid: list[str] = []
+    completions: list = []  # settings added to kept routes, before insertions shift their indexes
     moved = [_requalified(r.data, other.resource.namespace, keep.resource.namespace, domain) for r in other.routes]
     for order, route in enumerate(moved):
         label = route.get("name") or f"route {order}"
@@ -106,7 +110,13 @@ def _merge(keep: VirtualService, other: VirtualService, domain: str) -> tuple[li
         twin = next((r for r in routes if same_match(r, route)), None)
         if twin is not None:
             if _target(twin, keep, domain) != _target(route, keep, domain):
-                dropped.append(label)
+                index = next((i for i, r in enumerate(keep.routes) if r.data is twin), None)
+                extra = None if index is None else complement(
+                    _absolute(twin, keep.resource.namespace, domain), _absolute(route, keep.resource.namespace, domain))
+                if extra:  # one sets the timeout, the other the retries: one route says both
+                    completions.extend(AddKey(("spec", "http", index), k, route[k]) for k in extra)
+                else:
+                    dropped.append(label)
             continue
         at = insertion_index(routes, route)
         candidate = routes[:at] + [route] + routes[at:]
@@ -122,7 +132,7 @@ def _merge(keep: VirtualService, other: VirtualService, domain: str) -> tuple[li
             groups.setdefault(originals_before, []).append(route)
         else:
             originals_before += 1
-    ops = []
+    ops = completions
     for index, routes in sorted(groups.items()):
         position = index if index < len(keep.routes) else None
         # insertions at one position are applied in turn, each before the previous: reverse them
