@@ -395,7 +395,7 @@ def test_apply_writes_only_safe_fixes_by_default_and_says_what_is_left(repo: Pat
     ]
     assert first.stderr.splitlines()[-1] == (
         "25 findings (2 critical, 8 medium, 15 recommended); 15 fixed, changing 7 files; "
-        "10 remain: 10 unsafe (--unsafe-fixes applies them)")
+        "10 remain: 5 unsafe (--unsafe-fixes applies them), 5 only shown (to fix by hand)")
     assert not (repo / "k8s" / "network-policies.yaml").exists()
     assert not (repo / "k8s" / "istio" / "peer-authentication.yaml").exists()
     # what it left is listed, each with its status and why

@@ -28,7 +28,7 @@ UNUSED = "kind/unused-port-mapping"
 APP_VS = "k8s/istio/virtual-services/app-vs.yaml"
 HINT = "  hint: `patcher rules` lists the rule ids\n"
 SUMMARY = ("25 findings (2 critical, 8 medium, 15 recommended); 15 would be fixed, changing 7 files; "
-           "10 remain: 10 unsafe (--unsafe-fixes applies them)")
+           "10 remain: 5 unsafe (--unsafe-fixes applies them), 5 only shown (to fix by hand)")
 ISTIO = {BREAKER, "istio/duplicate-gateway-host", "istio/namespace-without-mtls", ROUTE, "istio/unreachable-route"}
 
 
@@ -466,13 +466,13 @@ def test_statistics_count_the_findings_per_rule(base: Path, base_outputs: dict) 
         BASE_NOTE_TEXT +
         "    7  istio/route-without-timeout                recommended  fixable\n"
         "    6  istio/destination-without-circuit-breaker  recommended  fixable\n"
-        "    5  istio/unreachable-route                    medium       fixable\n"
+        "    5  istio/unreachable-route                    medium\n"
         "    2  kind/unused-port-mapping                   medium       fixable\n"
         "    1  istio/duplicate-gateway-host               medium       fixable\n"
         "    1  istio/namespace-without-mtls               recommended  fixable\n"
         "    1  kind/unmapped-gateway-port                 critical     fixable\n"
         "23 findings (1 critical, 8 medium, 14 recommended); 14 would be fixed, changing 6 files; "
-        "9 remain: 9 unsafe (--unsafe-fixes applies them)\n")
+        "9 remain: 4 unsafe (--unsafe-fixes applies them), 5 only shown (to fix by hand)\n")
     assert result.stdout.startswith("diff --git ")  # the patch on stdout is unchanged
     text = invoke("plan", base, "--rule", "schema", "--statistics", "-f", "text")
     assert text.stdout == BASE_NOTE_TEXT + "no findings\n"

@@ -108,9 +108,9 @@ def test_every_fixed_resource_validates(sample, shared) -> None:
 
 SUMMARIES = {
     "base": "25 findings (2 critical, 8 medium, 15 recommended); 15 would be fixed, changing 7 files; "
-            "10 remain: 10 unsafe (--unsafe-fixes applies them)",
+            "10 remain: 5 unsafe (--unsafe-fixes applies them), 5 only shown (to fix by hand)",
     "other": "18 findings (2 critical, 4 medium, 12 recommended); 14 would be fixed, changing 9 files; "
-             "4 remain: 4 unsafe (--unsafe-fixes applies them)",
+             "4 remain: 2 unsafe (--unsafe-fixes applies them), 2 only shown (to fix by hand)",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from patcher.findings import Applicability
 from patcher.plan import FAILED, FIXED, NO_FIX, SKIPPED_UNSAFE, WITHHELD, WOULD_FIX, Plan
 
 
@@ -27,12 +28,13 @@ def render_findings(plan: Plan, with_summary: bool = True) -> str:
 
 def render_statistics(plan: Plan, with_summary: bool = True) -> str:
     """Diagnostics, then one line per rule (as ruff's --statistics): count, rule id, severity,
-    and "fixable" when its findings carry fixes; most frequent first."""
+    and "fixable" when some of its findings carry a fix patcher can write (not one only shown);
+    most frequent first."""
     rows: dict[str, list] = {}
     for f in plan.findings:
         row = rows.setdefault(f.rule, [0, f.severity, False])
         row[0] += 1
-        row[2] = row[2] or f.fix is not None
+        row[2] = row[2] or (f.fix is not None and f.fix.applicability != Applicability.DISPLAY_ONLY)
     width = max((len(rule) for rule in rows), default=0)
     lines = [f"{d}\n" for d in plan.diagnostics]
     for rule, (count, severity, fixable) in sorted(rows.items(), key=lambda kv: (-kv[1][0], kv[0])):
@@ -68,7 +70,12 @@ def summary(plan: Plan) -> str:
         parts.append(f"{status[FIXED]} fixed, {changed}")
     elif status[WOULD_FIX] or files:
         parts.append(f"{status[WOULD_FIX]} would be fixed, {changed}")
-    left = [f"{status[SKIPPED_UNSAFE]} unsafe (--unsafe-fixes applies them)" if status[SKIPPED_UNSAFE] else "",
+    # a display-only fix is skipped too, but --unsafe-fixes never writes it: say which is which
+    shown = sum(1 for r in plan.results if r.status == SKIPPED_UNSAFE and r.finding.fix is not None
+                and r.finding.fix.applicability == Applicability.DISPLAY_ONLY)
+    unsafe = status[SKIPPED_UNSAFE] - shown
+    left = [f"{unsafe} unsafe (--unsafe-fixes applies them)" if unsafe else "",
+            f"{shown} only shown (to fix by hand)" if shown else "",
             f"{status[NO_FIX]} with no fix" if status[NO_FIX] else "",
             f"{status[FAILED]} failed verification" if status[FAILED] else "",
             f"{status[WITHHELD]} withheld (they rely on what could not be read)" if status[WITHHELD] else ""]
