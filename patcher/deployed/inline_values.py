@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from patcher.data_path import value_at
 from patcher.entrypoints.records import ArgoSource
 from patcher.source import PatcherError
 
@@ -48,17 +49,6 @@ def inline_text(helm: Any) -> str:
     if isinstance(helm.get("valuesObject"), dict):
         return json.dumps(helm["valuesObject"])  # JSON is YAML; valuesObject wins, as in Argo CD
     return helm["values"] if isinstance(helm.get("values"), str) else ""
-
-
-def node_at(data: Any, path: tuple) -> Any:
-    for key in path:
-        if isinstance(data, dict) and key in data:
-            data = data[key]
-        elif isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data):
-            data = data[key]
-        else:
-            return None
-    return data
 
 
 def read_inline(text: str, name: str, at: InlineValues | None, outer, parse) -> list:

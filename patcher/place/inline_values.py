@@ -16,7 +16,8 @@ import dataclasses
 from typing import Any, Callable, Mapping
 
 from patcher.deployed.gateway_chart import is_gateway_chart
-from patcher.deployed.inline_values import InlineValues, inline_text, inline_values, node_at
+from patcher.data_path import value_at
+from patcher.deployed.inline_values import InlineValues, inline_text, inline_values
 from patcher.edits import Edit, EditInline, YamlPath
 from patcher.place.resolve import find_resource
 from patcher.place.result import Refused
@@ -86,7 +87,7 @@ def with_edited_inline(release, texts: Mapping[str, str | None]):
         docs = read_documents(texts[at.file], at.file)
     except PatcherError as exc:
         raise Refused(f"the edited {at.file} does not parse: {exc.message}") from None
-    helm = node_at(docs[at.doc].data, at.path[:-1]) if at.doc < len(docs) else None
+    helm = value_at(docs[at.doc].data, at.path[:-1]) if at.doc < len(docs) else None
     return dataclasses.replace(release, inline=inline_text(helm))
 
 

@@ -25,6 +25,7 @@ from typing import Any, Iterable, Sequence
 
 from deepdiff import DeepDiff
 
+from patcher.data_path import value_at
 from patcher.discover import KUSTOMIZATION_NAMES
 from patcher.findings import Finding
 from patcher.intent import changes as C
@@ -205,7 +206,7 @@ def _matches(expected: Any, got: Any, paths: list[tuple] | None) -> bool:
         return expected is None and got is None
     if deployed_equal(expected, got):
         return True
-    return all(strictly_equal(_at(expected, p), _at(got, p)) for p in paths)
+    return all(strictly_equal(value_at(expected, p, _ABSENT), value_at(got, p, _ABSENT)) for p in paths)
 
 
 def _op_paths(ops) -> list[tuple]:
@@ -243,7 +244,7 @@ def _mismatch(old: Resource, new: Resource | None, expected: Any, ops) -> str:
         return f"{new.ref}{_built_by(new)} differs from the declared change"
     path = first[0]
     return (f"{new.ref}{_built_by(new)} differs from the declared change at {_show(path)}: "
-            f"expected {_shown(_at(expected, path))}, built {_shown(_at(new.data, path))}")
+            f"expected {_shown(value_at(expected, path, _ABSENT))}, built {_shown(value_at(new.data, path, _ABSENT))}")
 
 
 # --- new resources -------------------------------------------------------------------------------
@@ -332,17 +333,6 @@ def _differences(a: Any, b: Any) -> list[tuple]:
 
 def _related(a: tuple, b: tuple) -> bool:
     return a[:len(b)] == b or b[:len(a)] == a
-
-
-def _at(data: Any, path: tuple) -> Any:
-    for part in path:
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-            data = data[part]
-        else:
-            return _ABSENT
-    return data
 
 
 def _show(path: tuple) -> str:

@@ -11,6 +11,7 @@ from typing import Callable, Sequence
 
 from deepdiff import DeepDiff
 
+from patcher.data_path import value_at
 from patcher.edits import (YAML_EDITS, AddDocument, DeleteDocument, Edit, EditInline, ReplaceText, YamlPath,
                            edit_paths)
 from patcher.resources import is_resource
@@ -64,7 +65,7 @@ def verify_file(path: str, old: str | None, new: str | None, edits: Sequence[Edi
             continue
         changes = _changed_paths(before, after)
         for changed in changes:
-            if _replaced_text(edits, _at(before, changed), _at(after, changed)):
+            if _replaced_text(edits, value_at(before, changed), value_at(after, changed)):
                 continue  # a script held in YAML (a Taskfile's cmds): the text edit lands in that string
             if not any(changed[: len(p)] == p for p in allowed):
                 shown = "/".join(str(k) for k in changed) or "(document root)"
@@ -87,7 +88,7 @@ def _verify_inline(path: str, before, after, block: tuple, inner: list[Edit], pa
     """The document a values string holds is parsed too: it must differ exactly where the inner
     edits say, by the same check as a file's documents."""
     where = ".".join(str(p) for p in block)
-    old, new = _at(before, block), _at(after, block)
+    old, new = value_at(before, block), value_at(after, block)
     if not isinstance(old, str) or not isinstance(new, str):
         raise PatcherError(f"the fix edits the YAML held in {where}, which is not a string before and after",
                            path, hint="this is a patcher bug; nothing was written")
@@ -101,17 +102,6 @@ def _replaced_text(edits: Sequence[Edit], before, after) -> bool:
     """Whether a string changed only as a text edit of the file says (old replaced by new)."""
     return isinstance(before, str) and isinstance(after, str) and any(
         isinstance(e, ReplaceText) and e.old in before and before.replace(e.old, e.new) == after for e in edits)
-
-
-def _at(data, path: tuple):
-    for key in path:
-        if isinstance(data, dict) and key in data:
-            data = data[key]
-        elif isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data):
-            data = data[key]
-        else:
-            return None
-    return data
 
 
 def _validate(validator: Validator, path: str, before, data) -> None:
