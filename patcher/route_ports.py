@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
+from patcher.service_hosts import other_builds
 from patcher.topology import Service, ServicePort, Topology, VirtualService
 
 ROUTE_KINDS = ("http", "tcp", "tls")
@@ -57,12 +58,7 @@ def port_broken_elsewhere(topology: Topology, resource, host: str, port: int, pa
     Service ``host`` names has no port ``port``: a base shared by overlays whose Services differ.
     A root whose own patch sets the field is not reached by an edit of the base."""
     out = []
-    for other in topology.model.of_kind(resource.kind):
-        if other is resource or (other.source.file, other.source.doc) != (resource.source.file, resource.source.doc) \
-                or other.source.kustomize_root == resource.source.kustomize_root:
-            continue
-        if any(tuple(path[:len(p)]) == tuple(p) for p in other.source.patched_paths):
-            continue
+    for other in other_builds(topology.model, resource, path):
         service = topology.resolve(host, other.namespace)
         if service is not None and not any(p.port == port for p in service.ports):
             out.append(f"{other.source.kustomize_root or '.'}: {service.key[0]}/{service.key[1]}")

@@ -61,17 +61,23 @@ class Unseen:
     told: bool = True  # whether another diagnostic already names the cause (a remote chart's note)
 
 
+def other_builds(model, resource: Resource, path: tuple):
+    """The same document as ``resource`` built by the other kustomize roots, except those whose own
+    patch sets ``path`` (an edit of the base does not reach them)."""
+    for other in model.of_kind(resource.kind):
+        if other is resource or (other.source.file, other.source.doc) != (resource.source.file, resource.source.doc) \
+                or other.source.kustomize_root == resource.source.kustomize_root:
+            continue
+        if not any(tuple(path[:len(p)]) == tuple(p) for p in other.source.patched_paths):
+            yield other
+
+
 def broken_elsewhere(topology, resource: Resource, new: str, path: tuple) -> list[str]:
     """The other kustomize roots that build the same document as ``resource``, in which ``new``
     (a host) would name no Service: a base shared by overlays with different name prefixes. A
     root whose own patch sets the field is not reached by an edit of the base."""
     out = []
-    for other in topology.model.of_kind(resource.kind):
-        if other is resource or (other.source.file, other.source.doc) != (resource.source.file, resource.source.doc) \
-                or other.source.kustomize_root == resource.source.kustomize_root:
-            continue
-        if any(tuple(path[:len(p)]) == tuple(p) for p in other.source.patched_paths):
-            continue
+    for other in other_builds(topology.model, resource, path):
         key = service_key(new, other.namespace, topology.cluster_domain)
         if key is None or key not in topology.services:
             out.append(f"{other.source.kustomize_root or '.'}: namespace {other.namespace}")
