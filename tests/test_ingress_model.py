@@ -96,6 +96,27 @@ def test_unknown_profile_is_a_note_and_the_ingress_unknown(tmp_path, records) ->
     assert model.ingress_unknown == notes(model)[1]
 
 
+@pytest.mark.parametrize("install", [
+    IstioctlInstall("up.sh", 1, unresolved=("$OPERATOR",)),  # -f "$OPERATOR"
+    IstioctlInstall("up.sh", 1, sets=(("profile", "$P"),), unresolved=("profile=$P",)),
+    IstioctlInstall("up.sh", 1, sets=(("components.ingressGateways[0].k8s.service.type", "$T"),),
+                    unresolved=("components.ingressGateways[0].k8s.service.type=$T",)),
+], ids=["operator-file", "profile", "gateway-setting"])
+def test_an_unread_input_deciding_the_gateway_leaves_the_ingress_unknown(tmp_path, records, install) -> None:
+    write(tmp_path, {"up.sh": "istioctl install\n", "gw.yaml": GATEWAY.format(selector="ingressgateway")})
+    records(EntryPoints(istioctl=(install,)))
+    model = model_of(tmp_path)
+    assert model.of_kind("Service") == []
+    assert model.ingress_unknown == ("the ingress gateway Service is not in this repository (installed by up.sh:1): "
+                                     "port checks against it are not made")
+
+
+def test_an_unread_setting_elsewhere_still_gives_the_profile_gateway(tmp_path, records) -> None:
+    records(EntryPoints(istioctl=(IstioctlInstall("up.sh", 1, sets=(("tag", "$V"),), unresolved=("tag=$V",)),)))
+    write(tmp_path, {"up.sh": "istioctl install --set tag=$V\n"})
+    assert ingress(model_of(tmp_path)).name == "istio-ingressgateway"
+
+
 # --- IstioOperator -----------------------------------------------------------------------------
 
 OPERATOR = """apiVersion: install.istio.io/v1alpha1

@@ -90,6 +90,9 @@ def _istioctl(resources, installs: tuple[IstioctlInstall, ...], diagnostics, unm
     for install in installs:
         where = f"{install.file}:{install.line}"
         chosen = [op for f in install.files for op in operators if op.source.file == f]
+        if _unknown_input(install):
+            unmodelled.append(where)  # an operator file or a profile patcher cannot name ('-f "$FILE"')
+            continue
         if install.files and not chosen:
             unmodelled.append(where)  # the operator file is not in the model (unread, or not an IstioOperator)
             continue
@@ -98,6 +101,22 @@ def _istioctl(resources, installs: tuple[IstioctlInstall, ...], diagnostics, unm
             spec = gateway_chart._merge(spec, op.get("spec") or {})
         yield from _from_operator(chosen[-1] if chosen else None, spec, install.sets, install,
                                   diagnostics, unmodelled, len(chosen) <= 1)
+
+
+# keys of a ``--set`` that decide which gateways istioctl installs and how
+GATEWAY_KEYS = ("profile", "spec.profile", "components.ingressGateways", "spec.components.ingressGateways",
+                "values.gateways", "spec.values.gateways", "revision")
+
+
+def _unknown_input(install: IstioctlInstall) -> bool:
+    """An input of the line patcher cannot read decides the gateway: an ``-f`` it cannot resolve
+    (a variable, a URL), or a ``--set`` of the profile or the gateways with an unresolved value."""
+    set_keys = {k for k, _ in install.sets}
+    for item in install.unresolved:
+        key, eq, _ = item.partition("=")
+        if not eq or key not in set_keys or key.startswith(GATEWAY_KEYS):
+            return True  # an -f item, or the gateways' own setting
+    return False
 
 
 def _from_operator(op: Resource | None, spec, sets, install: IstioctlInstall | None, diagnostics, unmodelled,
