@@ -1,0 +1,57 @@
+"""After `patcher apply` with every rule, a second plan has nothing left to fix.
+
+tests/test_rule_fixtures.py re-plans each fixture with its own rule only; here every rule runs
+on every fixture and every test repository, so a fix that re-triggers another rule, undoes
+another rule's fix, or creates a new fixable problem shows up. The default apply (safe fixes)
+runs on every case; --unsafe-fixes too on the repositories, whose fixes interact the most.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import apply, copy_tree, plan
+from patcher.plan import WOULD_FIX
+
+TESTS = Path(__file__).parent
+FIXTURES = sorted(p for p in (TESTS / "fixtures").glob("*/*/*") if (p / "before").is_dir())
+REPOS = sorted(p for p in (TESTS / "repos").iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+BASE = TESTS.parent / "base"
+
+
+def _copy(case: Path, tmp_path: Path) -> Path:
+    source = case / "before" if (case / "before").is_dir() else case
+    repo = copy_tree(source, tmp_path / "repo")
+    if (case / "config.yaml").is_file():
+        shutil.copy(case / "config.yaml", repo / ".patcher.yaml")
+    return repo
+
+
+def _left_to_fix(repo: Path, unsafe: bool) -> list[str]:
+    """What a plan would still write: each finding it would fix, and each file it would change
+    (a withheld fix, which relies on something patcher could not read, is never written)."""
+    again = plan(repo, unsafe=unsafe)
+    left = [f"{f.rule} {f.location.file}:{f.location.line} {f.message}"
+            for f, r in zip(again.findings, again.results) if r.status == WOULD_FIX]
+    return left + [f"planned change to {c.path}" for c in again.changes]
+
+
+def _id(case: Path) -> str:
+    return case.relative_to(TESTS.parent).as_posix()
+
+
+@pytest.mark.parametrize("case", FIXTURES + REPOS + [BASE], ids=_id)
+def test_apply_then_plan_finds_nothing_fixable(case: Path, tmp_path: Path) -> None:
+    repo = _copy(case, tmp_path)
+    apply(repo)
+    assert _left_to_fix(repo, unsafe=False) == []
+
+
+@pytest.mark.parametrize("case", REPOS + [BASE], ids=_id)
+def test_apply_with_unsafe_fixes_then_plan_finds_nothing_fixable(case: Path, tmp_path: Path) -> None:
+    repo = _copy(case, tmp_path)
+    apply(repo, unsafe=True)
+    assert _left_to_fix(repo, unsafe=True) == []
