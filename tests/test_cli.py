@@ -89,6 +89,17 @@ def test_plan_exits_1_with_findings_and_0_after_apply(repo: Path) -> None:
     assert again.stdout == ""  # nothing to change, no diff
 
 
+def test_a_second_apply_writes_nothing_and_says_what_remains(repo: Path) -> None:
+    invoke("apply", repo)
+    after_first = read_tree(repo)
+    again = invoke("apply", repo)
+    assert read_tree(repo) == after_first
+    assert again.exit_code == 1  # the unsafe and hand-fixed findings remain
+    assert "updated " not in again.output and "created " not in again.output
+    last = again.stderr.strip().splitlines()[-1]
+    assert last.startswith("10 findings (8 medium, 2 recommended); 10 remain: ") and " fixed" not in last
+
+
 def test_missing_folder_exits_2_and_names_it(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-repo"
     for command in ("plan", "apply"):
