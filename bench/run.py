@@ -44,6 +44,7 @@ from patcher.config import load_config  # noqa: E402
 from patcher.plan import make_plan  # noqa: E402
 
 TARGET_RATIO = 3.0
+SCHEMA_RULE = "schema/invalid-resource"
 KEEP_DIR = HERE / "out" / "repo"
 
 
@@ -332,6 +333,8 @@ def run(root: Path, args) -> None:
     print_breakdown(timings, total)
 
     plan_time, _, plan_cpu = best_of(args.repeat, lambda: make_plan(root, config, Selection()))
+    # the schema checks are on by default: what they cost, measured as a plan without them
+    bare_time, _, _ = best_of(args.repeat, lambda: make_plan(root, config, Selection(skip=(SCHEMA_RULE,))))
     # this machine's speed drifts by 2x from one minute to the next: pair each plan with a parse
     # run right beside it, and take the median of the paired ratios as the figure that counts
     paired = []
@@ -348,6 +351,8 @@ def run(root: Path, args) -> None:
     print(f"files / YAML files / documents:     {files} / {len(paths)} / {documents}")
     print(f"make_plan (best of {args.repeat}):            {fmt(plan_time)}   CPU {fmt(plan_cpu).strip()}")
     print(f"documents per second:               {documents / plan_time:12.0f}")
+    print(f"make_plan --skip {SCHEMA_RULE}: {fmt(bare_time)}   schema checks' share of a plan: "
+          f"{max(plan_time - bare_time, 0.0) / plan_time:.1%}")
     print(f"CSafeLoader parse (best of {args.repeat}):    {fmt(parse_time)}   CPU {fmt(parse_cpu).strip()}")
     verdict = "within target" if ratio <= TARGET_RATIO else "over target"
     print(f"ratio plan / parse:                 {ratio:9.2f}x   target <= {TARGET_RATIO:.0f}x: {verdict}"
