@@ -1,0 +1,30 @@
+"""The gateway rules' notes: what they leave unjudged because it may come from outside the repository."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers import copy_tree, plan
+
+FIXTURES = Path(__file__).parent / "fixtures" / "istio"
+
+
+def _notes(case: Path, rule: str, tmp_path: Path) -> list[tuple[str, int | None, str]]:
+    result = plan(copy_tree(case / "before", tmp_path / "repo"), rule)
+    assert result.findings == ()
+    return [(d.file, d.line, d.message) for d in result.diagnostics
+            if d.level == "note" and "ingress gateway Service is not in this repository" not in d.message]
+
+
+def test_a_gateway_istioctl_may_install_is_a_note_not_a_finding(tmp_path: Path) -> None:
+    case = FIXTURES / "gateway-selector-without-pods" / "clean-istioctl-installed"
+    assert _notes(case, "istio/gateway-selector-without-pods", tmp_path) == [
+        ("gateway.yaml", 7, "Gateway istio-system/public selects {istio: public-gateway}, no pod of the repository: "
+                            "not judged, as the gateway may be installed outside the repository (istioctl install "
+                            "(install.sh:3), IstioOperator istio/operator.yaml)")]
+
+
+def test_selectors_that_match_say_nothing(tmp_path: Path) -> None:
+    for name in ("clean-helm-rendered", "clean-kustomize-labels", "clean-pods-in-another-namespace"):
+        case = FIXTURES / "gateway-selector-without-pods" / name
+        assert _notes(case, "istio/gateway-selector-without-pods", tmp_path / name) == [], name
