@@ -28,3 +28,24 @@ def test_selectors_that_match_say_nothing(tmp_path: Path) -> None:
     for name in ("clean-helm-rendered", "clean-kustomize-labels", "clean-pods-in-another-namespace"):
         case = FIXTURES / "gateway-selector-without-pods" / name
         assert _notes(case, "istio/gateway-selector-without-pods", tmp_path / name) == [], name
+
+
+def test_a_gateway_a_remote_manifest_may_create_is_a_note(tmp_path: Path) -> None:
+    case = FIXTURES / "gateway-not-found" / "clean-remote-manifest"
+    notes = _notes(case, "istio/gateway-not-found", tmp_path)
+    assert ("k8s/vs.yaml", 9, "VirtualService shop/web is bound to Gateway shop/bookinfo-gateway, not in the "
+                              "repository: not judged, as https://example.test/bookinfo-gateway.yaml (deploy.sh:2) "
+                              "may create it") in notes
+
+
+def test_a_gateway_in_a_namespace_the_repository_deploys_none_into_is_a_note(tmp_path: Path) -> None:
+    case = FIXTURES / "gateway-not-found" / "clean-shared-gateway-elsewhere"
+    assert _notes(case, "istio/gateway-not-found", tmp_path) == [
+        ("vs.yaml", 9, "VirtualService shop/web is bound to Gateway platform/shared-gateway, not in the repository: "
+                       "not judged, as the repository deploys no Gateway into namespace platform")]
+
+
+def test_gateways_that_exist_say_nothing(tmp_path: Path) -> None:
+    for name in ("clean-helm-release-names", "clean-other-namespace-and-mesh"):
+        case = FIXTURES / "gateway-not-found" / name
+        assert _notes(case, "istio/gateway-not-found", tmp_path / name) == [], name
