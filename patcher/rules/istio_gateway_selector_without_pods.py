@@ -73,6 +73,8 @@ def notes(ctx: Context) -> list[Diagnostic]:
     elsewhere = pods.installed_elsewhere
     if not elsewhere and pods.repository_gateways:
         return []  # judged: findings
+    if ctx.model.ingress_unknown and not pods.repository_gateways:
+        return []  # the model says once already that the ingress gateway is not in the repository
     why = (f"the gateway may be installed outside the repository ({', '.join(elsewhere[:3])})" if elsewhere
            else "the repository deploys no gateway proxy itself")
     out = []
