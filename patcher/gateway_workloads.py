@@ -15,10 +15,16 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from patcher.deployed import istio_profiles
 from patcher.model import Model
 from patcher.names import selects
 from patcher.resources import Resource
 from patcher.unread import gaps, needs
+
+# the labels of the gateways Istio's profiles install (istio/istio manifests/charts/gateways:
+# istio-ingress values gateways.istio-ingressgateway.labels, istio-egress values
+# gateways.istio-egressgateway.labels)
+DEFAULT_GATEWAY_LABELS = (dict(istio_profiles.LABELS), {"app": "istio-egressgateway", "istio": "egressgateway"})
 
 # where each kind keeps its pod template
 POD_TEMPLATES = {
@@ -101,19 +107,32 @@ class GatewayPods:
 
     @cached_property
     def installed_elsewhere(self) -> list[str]:
-        """What may create gateway pods patcher does not see: installers of Istio or of a gateway
-        from outside the repository, and whatever patcher could not read."""
+        """What may create gateway pods patcher does not see: installers of Istio or of a gateway,
+        and any chart, manifest or source from outside the repository (a gateway Deployment may be
+        in any of them), and whatever patcher could not read."""
         out: list[str] = []
-        entry = self.model.entry_points
+        model, entry = self.model, self.model.entry_points
         out += [f"istioctl install ({i.file}:{i.line})" for i in entry.istioctl]
-        out += [f"IstioOperator {r.source.file}" for r in self.model.resources + self.model.undeployed
+        out += [f"IstioOperator {r.source.file}" for r in model.resources + model.undeployed
                 if r.kind == "IstioOperator"]
-        charts = tuple(self.model.workspace.inventory.charts)
-        out += [f"{h.file}:{h.line}" for h in entry.helm if not _local(h.chart, charts) and _istio(h.chart, h.repo)]
-        out += [s.where for s in entry.applications if s.chart and _istio(s.chart, s.repo_url)]
-        out += [f"{a.file}:{a.line}" for a in entry.applies if any(_istio(r) for r in a.remote)]
-        out += [g.what for g in gaps(needs(*POD_TEMPLATES), self.model.unread)]
+        rendered = {r.declared_in for r in model.releases}
+        out += [f"helm release '{h.release}' ({h.chart}, {h.file}:{h.line})" for h in entry.helm
+                if f"{h.file}:{h.line}" not in rendered]
+        out += [f"Argo CD Application {a.application} ({a.file})" for a in entry.applications if a.path is None]
+        out += [f"{' '.join(a.remote)} ({a.file}:{a.line})" for a in entry.applies if a.remote]
+        out += [g.what for g in gaps(needs(*POD_TEMPLATES), model.unread)]
         return list(dict.fromkeys(out))
+
+    def default_install(self, selector: dict) -> str | None:
+        """Why an Istio installed by other means may run pods with these labels: its profiles'
+        gateways carry them, and the repository does not install Istio itself (no istiod)."""
+        if not any(selects(selector, labels) for labels in DEFAULT_GATEWAY_LABELS):
+            return None
+        istio = str(self.model.config["istio-namespace"])
+        if any(r.kind in ("Service", "Deployment") and not r.group.startswith("networking") and r.name == "istiod"
+               and r.namespace == istio for r in self.model.resources):
+            return None
+        return "Istio, installed by other means, runs gateways with these labels in its profiles"
 
 
 def _istio(*words: Any) -> bool:

@@ -24,6 +24,14 @@ def test_a_gateway_istioctl_may_install_is_a_note_not_a_finding(tmp_path: Path) 
                             "(install.sh:3), IstioOperator istio/operator.yaml)")]
 
 
+def test_the_labels_of_istios_own_gateways_are_a_note_when_istio_is_installed_elsewhere(tmp_path: Path) -> None:
+    case = FIXTURES / "gateway-selector-without-pods" / "clean-istio-default-labels"
+    assert _notes(case, "istio/gateway-selector-without-pods", tmp_path) == [
+        ("gateway.yaml", 7, "Gateway istio-ingress/web selects {istio: ingressgateway}, no pod of the repository: "
+                            "not judged, as Istio, installed by other means, runs gateways with these labels in its "
+                            "profiles")]
+
+
 def test_selectors_that_match_say_nothing(tmp_path: Path) -> None:
     for name in ("clean-helm-rendered", "clean-kustomize-labels", "clean-pods-in-another-namespace"):
         case = FIXTURES / "gateway-selector-without-pods" / name

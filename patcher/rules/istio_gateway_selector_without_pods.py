@@ -5,8 +5,10 @@ template anywhere in the repository (manifests, rendered charts, built kustomiza
 namespace: istiod binds Gateways across namespaces by default), while the repository deploys
 its gateway proxies itself (a pod with the gateway injection template or the proxy image) and
 nothing outside it may add others. When the gateway may be installed outside the repository
-(``istioctl install``, an IstioOperator, a remote chart or manifest, anything patcher could not
-read), a note says the selector is not judged, never a finding. A selector a Service of the
+(``istioctl install``, an IstioOperator, a chart, manifest or Argo CD source from outside the
+repository, anything patcher could not read), or the selector names the labels of the gateways
+Istio's own profiles install while the repository does not install Istio itself, a note says
+the selector is not judged, never a finding. A selector a Service of the
 repository selects with too is not judged (its pods are expected from somewhere).
 
 Why it matters: no gateway proxy takes the Gateway's servers: its ports are never opened and
@@ -68,17 +70,25 @@ def _unmatched(ctx: Context, pods: GatewayPods):
         yield gateway, selector
 
 
+def _unjudged(pods: GatewayPods, selector: dict) -> str | None:
+    """Why the selector is not judged; None when a finding stands."""
+    elsewhere = pods.installed_elsewhere
+    if elsewhere:
+        return f"the gateway may be installed outside the repository ({', '.join(elsewhere[:3])})"
+    if not pods.repository_gateways:
+        return "the repository deploys no gateway proxy itself"
+    return pods.default_install(selector)
+
+
 def notes(ctx: Context) -> list[Diagnostic]:
     pods = GatewayPods(ctx.model)
-    elsewhere = pods.installed_elsewhere
-    if not elsewhere and pods.repository_gateways:
-        return []  # judged: findings
     if ctx.model.ingress_unknown and not pods.repository_gateways:
         return []  # the model says once already that the ingress gateway is not in the repository
-    why = (f"the gateway may be installed outside the repository ({', '.join(elsewhere[:3])})" if elsewhere
-           else "the repository deploys no gateway proxy itself")
     out = []
     for gateway, selector in _unmatched(ctx, pods):
+        why = _unjudged(pods, selector)
+        if why is None:
+            continue
         res = gateway.resource
         loc = res.location(("spec", "selector"))
         line = loc.line if res.source.editable or res.source.line else None
@@ -105,9 +115,9 @@ def _fix(res, selector: dict, only: PodTemplate) -> Fix | None:
 def check(ctx: Context) -> Iterator[Finding]:
     pods = GatewayPods(ctx.model)
     gateways = pods.repository_gateways
-    if pods.installed_elsewhere or not gateways:
-        return  # the gateway may come from elsewhere: notes(ctx) says so
     for gateway, selector in _unmatched(ctx, pods):
+        if _unjudged(pods, selector):
+            continue  # the gateway may come from elsewhere: notes(ctx) says so
         res = gateway.resource
         shown = "; ".join(f"{t.resource.kind} {t.resource.namespace}/{t.resource.name} {_describe(t.labels)}"
                           for t in gateways[:3])
