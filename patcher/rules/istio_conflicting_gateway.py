@@ -7,7 +7,8 @@ one of the two servers is not plain HTTP (HTTPS, TLS...), or two TCP servers on 
 (TCP has no host to tell them apart). Plain HTTP servers on one port are merged by istiod into
 one route table, where the bound VirtualServices decide, and a wildcard next to a narrower
 name (``*.shop.test``, ``admin.shop.test``) is told apart by SNI, the most specific first: neither
-is reported.
+is reported. Gateways built by two different kustomize roots are taken for two environments
+and not compared.
 
 Why it matters: for TLS and TCP servers a gateway proxy keeps one filter chain per port and
 host; istiod drops the second server as a duplicate. Which Gateway wins depends on the order
@@ -63,6 +64,13 @@ def _same_pods(a: Gateway, b: Gateway, picked: dict) -> bool:
     return bool(a.selector) and dict(a.selector) == dict(b.selector)
 
 
+def _together(a: Gateway, b: Gateway) -> bool:
+    """Whether the two may run in one cluster: two kustomize roots are often two environments
+    (overlays/dev, overlays/prod), each with its own copy of the Gateway."""
+    roots = (a.resource.source.kustomize_root, b.resource.source.kustomize_root)
+    return None in roots or roots[0] == roots[1]
+
+
 def _host(host: str) -> str:
     return host.split("/", 1)[1] if "/" in host else host
 
@@ -94,7 +102,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     gateways = [g for _, g in sorted(ctx.topology.gateways.items()) if g.selector]
     picked = {g.key: _pods(g, pods) for g in gateways}
     for i, later in enumerate(gateways):
-        earlier = [g for g in gateways[:i] if _same_pods(g, later, picked)]
+        earlier = [g for g in gateways[:i] if _same_pods(g, later, picked) and _together(g, later)]
         for server in later.servers:
             found = _conflict(server, earlier)
             if found is None:
