@@ -1,4 +1,5 @@
-"""The gateway rules' notes: what they leave unjudged because it may come from outside the repository."""
+"""The rules from istioctl analyze's and Kiali's lists: their notes (what they leave unjudged because it may
+come from outside the repository) and how they bear on other rules' fixes."""
 
 from __future__ import annotations
 
@@ -57,3 +58,12 @@ def test_gateways_that_exist_say_nothing(tmp_path: Path) -> None:
     for name in ("clean-helm-release-names", "clean-other-namespace-and-mesh"):
         case = FIXTURES / "gateway-not-found" / name
         assert _notes(case, "istio/gateway-not-found", tmp_path / name) == [], name
+
+
+def test_strict_mtls_is_unsafe_where_a_destination_rule_sends_plain_text(tmp_path: Path) -> None:
+    repo = copy_tree(FIXTURES / "mtls-disabled-to-strict" / "namespace-strict" / "before", tmp_path / "repo")
+    (repo / "pa.yaml").unlink()
+    [finding] = plan(repo, "istio/namespace-without-mtls").findings
+    assert finding.fix.applicability.label == "unsafe"
+    assert "DestinationRule(s) shop/cart send plain text (tls.mode DISABLE) to Services of namespace shop" \
+        in finding.fix.reason
