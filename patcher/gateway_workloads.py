@@ -10,10 +10,8 @@ lands nowhere only when the repository deploys its gateways itself and nothing e
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 from patcher.deployed import istio_profiles
 from patcher.model import Model
@@ -133,11 +131,3 @@ class GatewayPods:
                and r.namespace == istio for r in self.model.resources):
             return None
         return "Istio, installed by other means, runs gateways with these labels in its profiles"
-
-
-def _istio(*words: Any) -> bool:
-    return any(w and ("istio" in str(w).lower() or "gateway" in str(w).lower()) for w in words)
-
-
-def _local(chart: str, charts: tuple[str, ...]) -> bool:
-    return chart.startswith((".", "/")) or posixpath.normpath(chart) in charts
