@@ -57,6 +57,15 @@ RULE = RuleInfo(
 NEEDS = needs("PeerAuthentication", "Namespace")
 
 
+def _plain_text_to(topology, rule) -> str | None:
+    """The namespace of the Service a DestinationRule sends plain text to (tls.mode DISABLE)."""
+    tls, host = rule.get("spec", "trafficPolicy", "tls"), rule.get("spec", "host")
+    if not isinstance(tls, dict) or str(tls.get("mode", "")).upper() != "DISABLE" or not isinstance(host, str):
+        return None
+    service = topology.resolve(host, rule.namespace)
+    return service.resource.namespace if service is not None else None
+
+
 def _strict_blockers(ctx: Context, namespace: str) -> list[str]:
     """What a STRICT policy in ``namespace`` would cut off, as far as the model shows."""
     blockers = []
@@ -79,6 +88,11 @@ def _strict_blockers(ctx: Context, namespace: str) -> list[str]:
                        if r.namespace == namespace and r.group == "networking.k8s.io")
     if ingresses:
         blockers.append(f"Ingress(es) {', '.join(ingresses)} send traffic from a controller that may have no sidecar")
+    plain = sorted(f"{r.namespace}/{r.name}" for r in ctx.model.of_kind("DestinationRule")
+                   if _plain_text_to(topology, r) == namespace)
+    if plain:
+        blockers.append(f"DestinationRule(s) {', '.join(plain)} send plain text (tls.mode DISABLE) to Services of "
+                        f"namespace {namespace}")
     called = {c.callee.key for c in topology.calls if c.callee is not None}
     idle = sorted(s.resource.name for s in topology.services.values()
                   if s.resource.namespace == namespace and s.selector and s.key not in called
