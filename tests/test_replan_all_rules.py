@@ -1,9 +1,9 @@
 """After `patcher apply` with every rule, a second plan has nothing left to fix.
 
 tests/test_rule_fixtures.py re-plans each fixture with its own rule only; here every rule runs
-on every fixture and every test repository, so a fix that re-triggers another rule, undoes
-another rule's fix, or creates a new fixable problem shows up. The default apply (safe fixes)
-runs on every case; --unsafe-fixes too on the repositories, whose fixes interact the most.
+on every fixture, every test repository and base/, so a fix that re-triggers another rule,
+undoes another rule's fix, or creates a new fixable problem shows up. Each case runs twice: the
+default apply (safe fixes) and apply --unsafe-fixes.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def test_apply_then_plan_finds_nothing_fixable(case: Path, tmp_path: Path) -> No
     assert _left_to_fix(repo, unsafe=False) == []
 
 
-@pytest.mark.parametrize("case", REPOS + [BASE], ids=_id)
+@pytest.mark.parametrize("case", FIXTURES + REPOS + [BASE], ids=_id)
 def test_apply_with_unsafe_fixes_then_plan_finds_nothing_fixable(case: Path, tmp_path: Path) -> None:
     repo = _copy(case, tmp_path)
     apply(repo, unsafe=True)
