@@ -169,3 +169,17 @@ def test_a_fix_that_also_changes_another_resource_is_named(tmp_path: Path) -> No
     # and the stated change not made at all: the fix has no effect
     assert effect_failures(before, before, [fix]) == {fix.identity: (
         "the edit has no effect on VirtualService shop/quota as deployed (built by kustomize from shop)")}
+
+
+def test_two_fixes_stating_one_change_are_verified_as_the_one_edit_written(tmp_path: Path) -> None:
+    # a merge completing a route and the route's own fix add the same timeout: the plan writes
+    # the shared edit once, so the expected resource has it once and neither fix fails
+    root = write(tmp_path, {"shop/kustomization.yaml": "namespace: shop\nresources: [vs.yaml]\n",
+                            "shop/vs.yaml": BASE["base/quota.yaml"]})
+    before = _model(root)
+    after = _model(root, {"shop/vs.yaml": BASE["base/quota.yaml"] + "      timeout: 30s\n"})
+    edit = InsertKey("shop/vs.yaml", 0, ("spec", "http", 0), "timeout", "30s")
+    own = _timeout_fix(before, "quota", [edit])
+    merge = dataclasses.replace(own, rule="istio/duplicate-gateway-host")
+    assert own.identity != merge.identity
+    assert effect_failures(before, after, [own, merge]) == {}

@@ -46,7 +46,6 @@ and the fix is shown only, saying which build.
 
 from __future__ import annotations
 
-import copy
 from typing import Iterator
 
 from patcher.deployed.variants import same_object
@@ -54,9 +53,9 @@ from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.model import Model
 from patcher.intent.changes import AddItem, AddKey, Change, Delete, ResourceRef
 from patcher.merged_hosts import groups as _groups, hosts as _hosts, order as _order
-from patcher.names import fqdn, service_key
 from patcher.resources import Resource
 from patcher.route_complement import complement
+from patcher.route_twins import absolute as _absolute
 from patcher.routes import dead_conditions, disjoint, forwarding, forwards, insertion_index, same_match
 from patcher.rule import Context, RuleInfo
 from patcher.unread import needs
@@ -76,19 +75,6 @@ RULE = RuleInfo(
 def _requalified(route: dict, source_ns: str, target_ns: str, domain: str) -> dict:
     """A route moved to another namespace keeps its targets: short hosts become FQDNs."""
     return route if source_ns == target_ns else _absolute(route, source_ns, domain)
-
-
-def _absolute(route: dict, namespace: str, domain: str) -> dict:
-    """The route with every destination host that names a Service as its FQDN (short hosts are
-    relative to ``namespace``): routes of two namespaces compare by the Services they reach."""
-    moved = copy.deepcopy(route)
-    for entry in (moved.get("route") or []) + ([{"destination": moved["mirror"]}] if "mirror" in moved else []):
-        dest = entry.get("destination") if isinstance(entry, dict) else None
-        if isinstance(dest, dict) and isinstance(dest.get("host"), str):
-            key = service_key(dest["host"], namespace, domain)
-            if key is not None:
-                dest["host"] = fqdn(key[0], key[1], domain)
-    return moved
 
 
 def _merge(keep: VirtualService, other: VirtualService, domain: str) -> tuple[list, list[str], list[str]]:

@@ -29,6 +29,12 @@ route already has a shorter timeout, ``perTryTimeout`` is cut so that every
 attempt fits in it. The default ``retryOn`` is Istio's own list of conditions
 under which the request never reached the application, so a retry cannot make
 a non-idempotent call run twice.
+
+When Istio merges the route's VirtualService with another one for the same host
+whose route with the same match and destinations sets the missing value (one
+VirtualService for the timeouts, one for the retries), the fix writes that
+value: the team chose it, and both routes then say the same, so merging them
+(istio/duplicate-gateway-host) drops neither.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from patcher.findings import Applicability, Finding, Fix, Severity
 from patcher.durations import duration, seconds
 from patcher.intent.changes import AddKey, Change, ResourceRef
 from patcher.intent.conventions import route_defaults
+from patcher.route_twins import Twins
 from patcher.rule import Context, RuleInfo
 
 
@@ -92,6 +99,7 @@ def _defaults(ctx: Context) -> tuple[str, dict]:
 
 def check(ctx: Context) -> Iterator[Finding]:
     default_timeout, default_retries = _defaults(ctx)
+    twins = Twins(ctx.topology.virtual_services, ctx.topology.cluster_domain)
     for vs in ctx.topology.own_virtual_services:  # each route on its own: deployed or not, every variant
         res = vs.resource
         for route in vs.routes:
@@ -105,14 +113,22 @@ def check(ctx: Context) -> Iterator[Finding]:
             message = (f"route {route.index}{name} of VirtualService {res.namespace}/{res.name} has no "
                        + " and no ".join(missing))
             why = "A hung backend holds callers without a timeout; a transient failure reaches users without retries."
-            timeout = route.data.get("timeout") or default_timeout
-            retries = _retries(dict(default_retries), str(timeout))
+            twin = twins.settings(vs, route.data)
+            stated = {key: value for key, (value, _) in twin.items()}
+            timeout = route.data.get("timeout") or stated.get("timeout", default_timeout)
+            retries = stated.get("retries")
+            if not isinstance(retries, dict):
+                retries = _retries(dict(default_retries), str(timeout))
             ops = []
             if "timeout" in missing:
                 ops.append(AddKey(path, "timeout", timeout))
             if "retries" in missing:
                 ops.append(AddKey(path, "retries", retries))
-            fix = Fix("add " + " and ".join(missing), (), *_safety(missing, retries),
-                      needs=(),  # the route's own settings: nothing else is read
+            safety, reason = _safety(missing, retries)
+            copied = sorted({f"{t.resource.namespace}/{t.resource.name}" for k, (_, t) in twin.items() if k in missing})
+            if copied:
+                reason += f"; it writes what VirtualService {', '.join(copied)} sets for the same requests"
+            fix = Fix("add " + " and ".join(missing), (), safety, reason,
+                      needs=(),  # the route's own settings and its twins': nothing else is read
                       changes=(Change(ResourceRef.of(res), tuple(ops)),))
             yield Finding(RULE.id, RULE.severity, message, res.location(path), why, fix)

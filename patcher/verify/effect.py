@@ -152,7 +152,9 @@ class _Group:
     parts: list[tuple[Finding, tuple]] = field(default_factory=list)  # (finding, its ops)
 
     def ops(self) -> tuple:
-        ops = [op for _, part in self.parts for op in part]
+        ops: list = []
+        for _, part in self.parts:  # two fixes stating one op write it once (plan._new_edits)
+            ops += [op for op in part if op not in ops]
         # list operations last, highest index first: the placed edits all address the old lists
         items = [op for op in ops if isinstance(op, (C.AddItem, C.RemoveItem))]
         items.sort(key=lambda op: -(op.index if op.index is not None else 1 << 30))
