@@ -38,7 +38,7 @@ from typing import Iterator
 
 from patcher.findings import Finding, Severity
 from patcher.rule import Context, RuleInfo
-from patcher.validate import Validator, schema_location
+from patcher.schema_run import validator_for
 
 RULE = RuleInfo(
     id="schema/invalid-resource",
@@ -47,14 +47,13 @@ RULE = RuleInfo(
     fixable=False,
     options={"schema-location": "folder or URL template of custom-resource schemas",
              "kubernetes-version": "newest known"},
-    default_enabled=False,
+    default_enabled=True,
     safety="No fix: the finding names the field and the reason.",
 )
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    validator = Validator(schema_location(ctx.model.root, ctx.config["schema-location"]),
-                          ctx.config["kubernetes-version"])
+    validator = validator_for(ctx.model.root, ctx.config["schema-location"], ctx.config["kubernetes-version"])
     # the malformed too: this rule says why; and what is not deployed, which is still wrong
     for resource in ctx.model.own_defect_resources + ctx.model.malformed:
         errors = validator.errors(resource.data)
