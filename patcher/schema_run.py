@@ -18,15 +18,28 @@ from typing import Iterator
 from patcher.validate import Validator, schema_location
 
 _RUN: ContextVar[Validator | None] = ContextVar("patcher_run_validator", default=None)
+_FIRST: ContextVar[dict | None] = ContextVar("patcher_run_first", default=None)
 
 
 @contextmanager
 def run_validator(validator: Validator) -> Iterator[Validator]:
-    token = _RUN.set(validator)
+    token, first = _RUN.set(validator), _FIRST.set({})
     try:
         yield validator
     finally:
+        _FIRST.reset(first)
         _RUN.reset(token)
+
+
+def first_pass(key: str, compute):
+    """What ``compute`` gave the first time in this run: notes on the repository as read, which
+    later passes (on fixed text, with created resources) must not restate with other counts."""
+    told = _FIRST.get()
+    if told is None:
+        return compute()
+    if key not in told:
+        told[key] = compute()
+    return told[key]
 
 
 def validator_for(root: Path, location: str, kubernetes_version: str | None) -> Validator:

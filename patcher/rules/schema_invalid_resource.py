@@ -36,9 +36,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from patcher.api_successors import successor_notes
 from patcher.findings import Finding, Severity
 from patcher.rule import Context, RuleInfo
-from patcher.schema_run import validator_for
+from patcher.schema_run import first_pass, validator_for
+from patcher.source import Diagnostic
 
 RULE = RuleInfo(
     id="schema/invalid-resource",
@@ -62,3 +64,8 @@ def check(ctx: Context) -> Iterator[Finding]:
             message = f"{resource.ref}: {error.where}: {error.message}"
             why = "The API server rejects the resource, or silently drops the field so the setting never applies."
             yield Finding(RULE.id, RULE.severity, message, resource.location(path), why, None)
+
+
+def notes(ctx: Context) -> list[Diagnostic]:
+    """API versions with a stable successor, counted per version."""
+    return first_pass("api-successors", lambda: successor_notes(ctx.model.own_defect_resources))
