@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from helpers import BASE_NOTE, copy_tree, read_tree
+from helpers import BASE_NOTE, BASE_NOTES, copy_tree, read_tree
 from patcher.cli import app
 from patcher.registry import all_rules
 
@@ -157,7 +157,7 @@ def test_json_lists_every_planted_problem(repo: Path) -> None:
     data = json.loads(result.stdout)
     assert rules_found(data) == BASE_RULES
     assert len(data["findings"]) == 25
-    assert data["diagnostics"] == [BASE_NOTE]
+    assert data["diagnostics"] == BASE_NOTES
     assert {c["file"]: c["action"] for c in data["changes"]} == {
         "k8s/istio/destination-rules.yaml": "create",
         FRONTEND_VS: "delete",
@@ -281,7 +281,7 @@ def test_patcher_yaml_disable_drops_a_rule(repo: Path) -> None:
     (repo / ".patcher.yaml").write_text("disable:\n  - istio/route-without-timeout\n  - kind/unused-port-mapping\n")
     data = plan_json(repo)
     assert rules_found(data) == BASE_RULES - {ROUTE, "kind/unused-port-mapping"}
-    assert data["diagnostics"] == [BASE_NOTE]  # the settings file is not read as a manifest
+    assert data["diagnostics"] == BASE_NOTES  # the settings file is not read as a manifest
 
 
 def test_pyproject_tool_patcher_table(repo: Path) -> None:

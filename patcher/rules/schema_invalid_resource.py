@@ -27,20 +27,19 @@ Fixed example:
           tcp: {maxConnections: 100}
 
 There is no automatic fix: the finding names the field path and the reason.
-Runs under ``patcher validate``, or in plan with ``--rule schema/invalid-resource``;
-it is off by default in plan because checking every resource costs more than
-the routing analysis itself.
+Runs under ``patcher validate`` and, by default, in plan (``--skip
+schema/invalid-resource`` leaves it out). One validator serves the whole run:
+each kind's schema is compiled once, and a resource no fix changed is not
+checked again in a later pass.
 """
 
 from __future__ import annotations
 
 from typing import Iterator
 
-from patcher.api_successors import successor_notes
 from patcher.findings import Finding, Severity
 from patcher.rule import Context, RuleInfo
-from patcher.schema_run import first_pass, validator_for
-from patcher.source import Diagnostic
+from patcher.schema_run import validator_for
 
 RULE = RuleInfo(
     id="schema/invalid-resource",
@@ -65,7 +64,3 @@ def check(ctx: Context) -> Iterator[Finding]:
             why = "The API server rejects the resource, or silently drops the field so the setting never applies."
             yield Finding(RULE.id, RULE.severity, message, resource.location(path), why, None)
 
-
-def notes(ctx: Context) -> list[Diagnostic]:
-    """API versions with a stable successor, counted per version."""
-    return first_pass("api-successors", lambda: successor_notes(ctx.model.own_defect_resources))
