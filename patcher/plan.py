@@ -29,6 +29,7 @@ from patcher.reading import open_regular, read_regular
 from patcher.registry import all_rules
 from patcher.rules.schema_invalid_resource import RULE as SCHEMA_RULE
 from patcher.source import Diagnostic, PatcherError, decode
+from patcher.schema_run import run_validator
 from patcher.transform import apply_edits
 from patcher.deployed.overridden import overridden
 from patcher.unread import Unread, gaps, withheld_reason
@@ -148,8 +149,9 @@ def _template_note(charts: tuple[str, ...], path: str, text: str) -> str:
 
 def make_plan(root: Path, config: Config, selection: Selection,
               threshold: Applicability = Applicability.SAFE, progress: Progress | None = None) -> Plan:
-    with _collector_paused():
-        return _make_plan(root, config, selection, threshold, progress)
+    validator = Validator(schema_location(root, config["schema-location"]), config["kubernetes-version"])
+    with _collector_paused(), run_validator(validator):
+        return _make_plan(root, config, selection, threshold, progress, validator)
 
 
 @contextmanager
@@ -171,11 +173,10 @@ def _collector_paused():
 
 
 def _make_plan(root: Path, config: Config, selection: Selection, threshold: Applicability,
-               progress: Progress | None) -> Plan:
+               progress: Progress | None, validator: Validator) -> Plan:
     workspace, diagnostics = load_workspace(root, progress, int(config["max-file-size"]))
     not_read = [Unread(f"{d.file} ({d.message})") for d in diagnostics]  # every one is a file left unread
     diagnostics += read_in_place(workspace.inventory)
-    validator = Validator(schema_location(root, config["schema-location"]), config["kubernetes-version"])
     cache = ParseCache()
     diagnostics += unknown_ignores(workspace.texts)
     model = build_model(workspace, config, cache, progress)

@@ -138,11 +138,14 @@ class Validator:
         if self.location and (missing := _missing_folder(self.location)) is not None:
             raise PatcherError(f"schema location '{missing}' does not exist",
                                hint="give a folder laid out as <group>/<kind>_<version>.json, or a URL template")
+        self.asked_version = kubernetes_version or None
         self.version = kubernetes_version or kv.latest_version()
         self.cache_dir = cache_dir or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "patcher" / "schemas"
         self.downloads = Downloads(self.cache_dir)
         self._validators: dict[tuple[str, str], _Checker | None] = {}
         self._unchecked: dict[tuple[str, str], set[tuple[str, str]]] = {}  # kind -> resources (namespace, name)
+        # a resource's content -> its errors: fix passes re-read resources no fix touched
+        self._results: dict[str, list[SchemaError]] = {}
 
     def covers(self, data: dict[str, Any]) -> bool:
         """Whether a schema is known for the resource's kind; a resource without one is counted."""
@@ -159,7 +162,10 @@ class Validator:
         """Schema errors of one resource; None when no schema is known for its kind."""
         if not self.covers(data):
             return None
-        return self._validators[(str(data.get("apiVersion")), str(data.get("kind")))].errors(data)
+        key = repr(data)  # insertion order counts, which only makes a rare miss
+        if key not in self._results:
+            self._results[key] = self._validators[(str(data.get("apiVersion")), str(data.get("kind")))].errors(data)
+        return self._results[key]
 
     def unchecked_note(self) -> list[Diagnostic]:
         """Notes on what was not checked: schema servers that failed, and a count of the

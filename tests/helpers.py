@@ -84,6 +84,14 @@ BASE_ADDONS_MESSAGE = ("kubectl apply -f https://raw.githubusercontent.com/istio
 BASE_NOTE = {"level": "note", "file": "scripts/02-install-istio.sh", "line": 17, "column": None,
              "message": BASE_ADDONS_MESSAGE, "hint": ""}
 BASE_NOTE_TEXT = f"note: scripts/02-install-istio.sh:17: {BASE_ADDONS_MESSAGE}\n"
+# base/'s Istio resources are networking.istio.io/v1beta1, which has a stable successor
+BASE_SUCCESSOR_MESSAGE = ("4 resources use networking.istio.io/v1beta1, which has a stable successor, "
+                          "networking.istio.io/v1 (since Istio 1.22); the first is VirtualService default/frontend-vs")
+BASE_SUCCESSOR_NOTE = {"level": "note", "file": "k8s/istio/frontend-virtualservice.yaml", "line": 2,
+                       "column": None, "message": BASE_SUCCESSOR_MESSAGE, "hint": ""}
+BASE_NOTES = [BASE_NOTE, BASE_SUCCESSOR_NOTE]  # what a plan of base/ with every default rule notes
+BASE_NOTES_TEXT = (BASE_NOTE_TEXT +
+                   f"note: k8s/istio/frontend-virtualservice.yaml:2: {BASE_SUCCESSOR_MESSAGE}\n")
 
 
 # The seed review's eight problems, each a rule: base/ must keep showing every one of them

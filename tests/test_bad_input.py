@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from helpers import BASE_ADDONS_MESSAGE, BASE_NOTE, CHECKLIST_RULES, copy_tree, read_tree
+from helpers import BASE_ADDONS_MESSAGE, BASE_NOTE, BASE_NOTES, BASE_SUCCESSOR_MESSAGE, CHECKLIST_RULES, copy_tree, read_tree
 from patcher.cli import app
 
 REPO = Path(__file__).resolve().parent.parent
@@ -67,7 +67,7 @@ def test_byte_order_mark_is_read_and_kept(repo: Path) -> None:
     script = repo / "k8s" / "kind-config.yaml"
     script.write_bytes(b"\xef\xbb\xbf" + script.read_bytes())
     code, data = plan_json(repo)
-    assert data["diagnostics"] == [BASE_NOTE] and still_analysed(data)
+    assert data["diagnostics"] == BASE_NOTES and still_analysed(data)
     assert RUNNER.invoke(app, ["apply", "--unsafe-fixes", str(repo)]).exit_code == 0
     assert script.read_bytes().startswith(b"\xef\xbb\xbf")
     assert b"hostPort: 8081" not in script.read_bytes()
@@ -181,7 +181,9 @@ def test_unknown_kinds_and_custom_resources_are_counted(repo: Path) -> None:
     assert [n["message"] for n in notes] == [
         BASE_ADDONS_MESSAGE, "3 custom resource(s) of kinds patcher does not analyse: Certificate (2), Widget (1)",
         "3 resource(s) no entry point deploys, analysed only for their own defects (never as coverage, never "
-        "paired with deployed ones): k8s/certs.yaml"]
+        "paired with deployed ones): k8s/certs.yaml", BASE_SUCCESSOR_MESSAGE,
+        "3 resources of kinds with no schema were not checked: Certificate cert-manager.io/v1 (2), "
+        "Widget example.com/v1 (1)"]
     assert still_analysed(data)
 
 
@@ -199,14 +201,14 @@ def test_braces_inside_strings_are_fine(repo: Path) -> None:
     _, data = plan_json(repo)
     assert [d["message"] for d in data["diagnostics"]] == [BASE_NOTE["message"], (
         "1 resource(s) no entry point deploys, analysed only for their own defects (never as coverage, never "
-        "paired with deployed ones): k8s/alert.yaml")]  # read, not refused: base's kustomization lists it not
+        "paired with deployed ones): k8s/alert.yaml"), BASE_SUCCESSOR_MESSAGE]  # read, not refused: base's kustomization lists it not
 
 
 def test_empty_file_and_comment_only_document(repo: Path) -> None:
     (repo / "k8s" / "empty.yaml").write_text("")
     (repo / "k8s" / "comments.yaml").write_text("# nothing here yet\n---\n# still nothing\n")
     code, data = plan_json(repo)
-    assert data["diagnostics"] == [BASE_NOTE] and still_analysed(data)
+    assert data["diagnostics"] == BASE_NOTES and still_analysed(data)
 
 
 def test_bad_input_never_prints_a_traceback(repo: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from helpers import BASE_NOTE, BASE_NOTE_TEXT, copy_tree, read_tree
+from helpers import BASE_NOTE, BASE_NOTE_TEXT, BASE_NOTES, copy_tree, read_tree
 from patcher.cli import app
 from patcher.registry import all_rules
 
@@ -168,7 +168,7 @@ def test_json_lists_every_planted_problem(repo: Path) -> None:
     data = json.loads(result.stdout)
     assert rules_found(data) == BASE_RULES
     assert len(data["findings"]) == 25
-    assert data["diagnostics"] == [BASE_NOTE]
+    assert data["diagnostics"] == BASE_NOTES
     assert {c["file"]: c["action"] for c in data["changes"]} == {
         "k8s/istio/destination-rules.yaml": "create",
         FRONTEND_VS: "delete",
@@ -292,7 +292,7 @@ def test_patcher_yaml_disable_drops_a_rule(repo: Path) -> None:
     (repo / ".patcher.yaml").write_text("disable:\n  - istio/route-without-timeout\n  - kind/unused-port-mapping\n")
     data = plan_json(repo)
     assert rules_found(data) == BASE_RULES - {ROUTE, "kind/unused-port-mapping"}
-    assert data["diagnostics"] == [BASE_NOTE]  # the settings file is not read as a manifest
+    assert data["diagnostics"] == BASE_NOTES  # the settings file is not read as a manifest
 
 
 def test_pyproject_tool_patcher_table(repo: Path) -> None:
@@ -448,7 +448,11 @@ def test_apply_reports_each_file_and_a_second_apply_changes_nothing(repo: Path) 
     second = invoke("apply", repo, "--unsafe-fixes")
     assert second.exit_code == 0, second.stderr
     assert read_tree(repo) == after_first
-    assert second.stderr == BASE_NOTE_TEXT + "no findings\n"  # nothing written, nothing left
+    # nothing written, nothing left; the fixes wrote their resources in the repository's apiVersion
+    assert second.stderr == BASE_NOTE_TEXT + (
+        "note: k8s/istio/destination-rules.yaml:3: 9 resources use networking.istio.io/v1beta1, which has a "
+        "stable successor, networking.istio.io/v1 (since Istio 1.22); the first is DestinationRule "
+        "default/app-stack-postgres\n") + "no findings\n"
 
 
 def test_apply_refuses_a_read_only_file_and_writes_nothing(repo: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from helpers import BASE_NOTE, BASE_NOTE_TEXT, copy_tree, read_tree
+from helpers import BASE_NOTE, BASE_NOTES, BASE_NOTE_TEXT, BASE_NOTES_TEXT, copy_tree, read_tree
 from patcher.analyse import Selection
 from patcher.cli import app
 from patcher.config import load_config
@@ -274,7 +274,7 @@ def test_rules_json_describes_every_rule() -> None:
                          "fixable": rule.info.fixable, "default_enabled": rule.info.default_enabled,
                          "options": {k: str(v) for k, v in rule.info.options.items()},
                          "docs": inspect.cleandoc(rule.module.__doc__)}
-    assert [r["id"] for r in data if not r["default_enabled"]] == ["schema/invalid-resource"]
+    assert [r["id"] for r in data if not r["default_enabled"]] == []  # the schema rule runs by default since it became cheap
 
 
 def test_rule_prints_one_rules_documentation() -> None:
@@ -370,7 +370,7 @@ def test_a_baseline_hides_known_findings_until_they_change(repo: Path, tmp_path:
     baseline = tmp_path / "baseline.json"
     written = invoke("plan", repo, "--write-baseline", baseline)
     assert written.exit_code == 1  # this run still shows what it found
-    assert written.stderr.startswith(f"baseline: 25 findings recorded in {baseline}\n" + BASE_NOTE_TEXT)
+    assert written.stderr.startswith(f"baseline: 25 findings recorded in {baseline}\n" + BASE_NOTES_TEXT)
     assert written.stderr.endswith(SUMMARY + "\n")
     data = json.loads(baseline.read_text())
     assert data["tool"] == "patcher" and data["baseline-version"] == 1
@@ -382,7 +382,7 @@ def test_a_baseline_hides_known_findings_until_they_change(repo: Path, tmp_path:
 
     hidden = invoke("plan", repo, "--baseline", baseline)
     assert (hidden.exit_code, hidden.stdout, hidden.stderr) == (
-        0, "", BASE_NOTE_TEXT + "no findings; 25 hidden (25 by the baseline)\n")
+        0, "", BASE_NOTES_TEXT + "no findings; 25 hidden (25 by the baseline)\n")
 
     # the same mapping with another host port: same identity, new message -> shown again
     kind = repo / "k8s/kind-config.yaml"
@@ -475,7 +475,7 @@ def test_statistics_count_the_findings_per_rule(base: Path, base_outputs: dict) 
         "9 remain: 4 unsafe (--unsafe-fixes applies them), 5 only shown (to fix by hand)\n")
     assert result.stdout.startswith("diff --git ")  # the patch on stdout is unchanged
     text = invoke("plan", base, "--rule", "schema", "--statistics", "-f", "text")
-    assert text.stdout == BASE_NOTE_TEXT + "no findings\n"
+    assert text.stdout == BASE_NOTES_TEXT + "no findings\n"
 
 
 def test_statistics_without_fixes_leave_the_column_empty(tmp_path: Path) -> None:

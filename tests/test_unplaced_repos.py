@@ -47,7 +47,9 @@ def test_fn_task_ns_plan_keeps_the_own_defect_and_says_the_namespace_is_unknown(
          "fix": "safe", "status": "would-fix"}]
     assert notes(result) == [
         ("tasks/app.yml", 7, "tasks/app.yml:7 deploys into a namespace patcher cannot resolve ('{{.NS}}'): "
-                             "what it deploys is not judged by namespace")]
+                             "what it deploys is not judged by namespace"),
+        ("k8s/tally.yaml", 60, "1 resource uses networking.istio.io/v1beta1, which has a stable successor, "
+                               "networking.istio.io/v1 (since Istio 1.22); the first is VirtualService {{.NS}}/ledger-store")]
     assert [c.path for c in result.changes] == ["k8s/tally.yaml"]
 
 
