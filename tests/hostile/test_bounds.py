@@ -112,8 +112,9 @@ def test_alias_bomb_under_the_bound_is_fixed(hostile):
     hostile.write({"istio/web.yaml": route("web", extra="      headers:\n        bomb:\n" + laughs(6, 10))})
     outcome = hostile.run("plan", "--format", "json", str(hostile.root))
     assert outcome.code == 1, outcome.output
-    statuses = [f["status"] for f in json.loads(outcome.stdout)["findings"]]
-    assert statuses == ["would-fix"]
+    found = [(f["rule"], f["status"]) for f in json.loads(outcome.stdout)["findings"]]
+    # headers hold request/response, not a header name: the schema says so, the route is still fixed
+    assert found == [("schema/invalid-resource", "no-fix"), ("istio/route-without-timeout", "would-fix")]
 
 
 def test_alias_to_its_own_collection_is_refused(hostile):
@@ -164,9 +165,12 @@ def test_nesting_at_the_limit_is_analysed_and_fixed(hostile):
         assert outcome.code == 1, outcome.output
         assert "nest more than" not in outcome.output
         if format == "json":
-            assert [f["status"] for f in json.loads(outcome.stdout)["findings"]] == ["would-fix"]
+            # a header's value is a string: the schema says so, the route is still fixed
+            assert [(f["rule"], f["status"]) for f in json.loads(outcome.stdout)["findings"]] == [
+                ("schema/invalid-resource", "no-fix"), ("istio/route-without-timeout", "would-fix")]
     applied = hostile.run("apply", str(hostile.root))
-    assert applied.code == 0, applied.output
+    assert applied.code == 1, applied.output  # the schema finding remains, to fix by hand
+    assert "1 fixed, changing 1 file; 1 remains: 1 with no fix" in applied.stderr
     assert "timeout: 30s" in (hostile.root / "istio/web.yaml").read_text()
 
 
@@ -281,7 +285,10 @@ def test_schema_server_that_never_answers_is_asked_once(hostile, silent_server, 
                           env={"XDG_CACHE_HOME": str(tmp_path_factory.mktemp("cache"))})
     assert outcome.code == 1, outcome.output
     plan = json.loads(outcome.stdout)
-    assert sorted(f["status"] for f in plan["findings"]) == ["would-fix"] * 4  # the rest analysed and fixed
+    # the rest analysed and fixed; the schema error of the misplaced field is cleared by its fix
+    assert sorted((f["rule"], f["status"]) for f in plan["findings"]) == [
+        ("istio/misplaced-traffic-policy", "would-fix")] + [("istio/route-without-timeout", "would-fix")] * 3 + [
+        ("schema/invalid-resource", "would-fix")]
     [note] = [d for d in plan["diagnostics"] if "schema server" in d["message"]]
     assert note["level"] == "note"
     assert note["message"].startswith(f"schema server http://127.0.0.1:{silent_server.port} failed (no answer "
