@@ -11,6 +11,7 @@ import dataclasses
 import os
 import posixpath
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -92,7 +93,26 @@ class Model:
         return self.workspace.root
 
     def of_kind(self, *kinds: str) -> list[Resource]:
+        if len(kinds) == 1:
+            return list(self._by_kind.get(kinds[0], ()))
         return [r for r in self.resources if r.kind in kinds]
+
+    # Indexes are built once per model, on first use: a model is immutable, and the cache dies
+    # with it (a module-level cache would keep every fix pass's model alive).
+    @cached_property
+    def _by_kind(self) -> dict[str, tuple[Resource, ...]]:
+        out: dict[str, list[Resource]] = {}
+        for resource in self.resources:
+            out.setdefault(resource.kind, []).append(resource)
+        return {kind: tuple(found) for kind, found in out.items()}
+
+    @cached_property
+    def documents_by_folder(self) -> dict[str, tuple[Document, ...]]:
+        """The documents of each folder's YAML files, in file order."""
+        out: dict[str, list[Document]] = {}
+        for file, docs in self.documents.items():
+            out.setdefault(posixpath.dirname(file), []).extend(docs)
+        return {folder: tuple(docs) for folder, docs in out.items()}
 
     @property
     def own_defect_resources(self) -> tuple[Resource, ...]:

@@ -44,12 +44,20 @@ class ParseCache:
     def __init__(self) -> None:
         self._docs: dict[tuple[str, str], list[Document]] = {}
         self._renders: dict[tuple, list] = {}
+        self._kept: dict[tuple, object] = {}
+        self.closures: dict[str, tuple] = {}  # kustomization folder -> (texts it read, its closure)
 
     def documents(self, path: str, text: str) -> list[Document]:
         key = (path, text)
         if key not in self._docs:
             self._docs[key] = read_documents(text, path)
         return self._docs[key]
+
+    def kept(self, key: tuple, produce):
+        """``produce()`` once per key: what is derived from texts alone (the key holds them)."""
+        if key not in self._kept:
+            self._kept[key] = produce()
+        return self._kept[key]
 
     def holds(self, key: tuple) -> bool:
         return key in self._renders

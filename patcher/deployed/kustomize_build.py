@@ -29,6 +29,8 @@ import yaml
 from patcher import kustomize_run
 from patcher.containment import boundary, inside, regular_file
 from patcher.discover import KUSTOMIZATION_NAMES
+from patcher.deployed.kustomize_split import Parts, disjoint, file_groups, files_only, identity, parts
+from patcher.deployed.kustomize_split import enabled as split_enabled
 from patcher.kustomize_refs import OUTSIDE, REMOTE, Closure, closure
 from patcher.source import PatcherError
 from patcher.yamlread import Document, read_documents
@@ -73,6 +75,23 @@ def kubectl_path() -> str | None:
     return shutil.which("kubectl")
 
 
+def _closure(scope: "_Scope", cache: "ParseCache", folder: str) -> Closure:
+    """``closure`` of ``folder``, reused while the kustomization texts it followed are unchanged
+    (the files on disk do not change during a plan: fixes are held in memory until written)."""
+    held = cache.closures.get(folder) if split_enabled() else None
+    if held is not None and all(scope.texts(rel) == texts for rel, texts in held[0].items()):
+        return held[1]
+    read: dict[str, list[str]] = {}
+
+    def texts(rel: str) -> list[str]:
+        read[rel] = scope.texts(rel)
+        return read[rel]
+
+    found = closure(scope.boundary, folder, texts)
+    cache.closures[folder] = (read, found)
+    return found
+
+
 def kustomization_roots(workspace: "Workspace", kustomizations: Sequence[str]) -> list[str]:
     """Folders of kustomizations no other kustomization in the repository includes."""
     scope = _Scope(workspace)
@@ -93,40 +112,135 @@ def _component(text: str | None) -> bool:
 
 
 def build_roots(workspace: "Workspace", cache: "ParseCache", kubectl: str, roots: Iterable[str]) -> list[RootBuild]:
-    """Each root built (or refused), cached in ``cache`` by the texts of what it reads."""
-    scope = _Scope(workspace)
-    out: list[RootBuild | tuple] = []
-    for root in sorted(set(roots)):
-        found = closure(scope.boundary, scope.rel(root), scope.texts)
+    """Each root built (or refused), cached in ``cache`` by the texts of what it reads. A root
+    that only lists resources is built as the sum of its parts (patcher.deployed.kustomize_split)."""
+    builder = _Builder(workspace, cache, kubectl)
+    wanted = sorted(set(roots))
+    jobs = [builder.job(root) for root in wanted]
+    builder.run(j for job in jobs if isinstance(job, _Job) for j in builder.needed(job))
+    builds = [job if isinstance(job, RootBuild) else builder.assembled(job) for job in jobs]
+    whole = [job for job, build in zip(jobs, builds) if build is None]
+    builder.run(whole)
+    return [build if build is not None else builder.traced(job) for job, build in zip(jobs, builds)]
+
+
+@dataclass
+class _Job:
+    root: str  # repository-relative folder
+    files: frozenset[str]  # repository-relative files the whole build reads
+    texts: dict[str, str | None]  # boundary-relative: what the scratch copy holds
+    key: tuple
+    split: Parts | None = None
+    own: tuple["_Job", ...] = ()  # the root's listed files, built on their own in groups
+
+
+class _Builder:
+    """One run of builds: jobs, their kubectl processes side by side, and their results traced."""
+
+    def __init__(self, workspace: "Workspace", cache: "ParseCache", kubectl: str) -> None:
+        self.scope = _Scope(workspace)
+        self.cache, self.kubectl = cache, kubectl
+        self.jobs: dict[str, _Job | RootBuild] = {}
+        self.visiting: set[str] = set()
+
+    def job(self, root: str) -> "_Job | RootBuild":
+        if root in self.jobs:
+            return self.jobs[root]
+        scope = self.scope
+        found = _closure(scope, self.cache, scope.rel(root))
         files = frozenset(scope.repo(f) for f in found.files)
         if found.refused:
-            out.append(RootBuild(root, files, refused=_refusal(scope, found)))
-            continue
-        texts = {f: scope.text(f) for f in sorted(found.files)}
-        helm = next((f for f in texts if posixpath.basename(f) in KUSTOMIZATION_NAMES and _inflates(texts[f])), None)
-        if helm is not None:
-            out.append(RootBuild(root, files, refused=f"{scope.repo(helm)} inflates Helm charts (helmCharts), "
-                                                      "which patcher does not build through kustomize"))
-            continue
-        out.append((root, files, texts, ("kustomize build", root, tuple(texts.items()))))
-    # each build is a kubectl process: the ones not cached yet run side by side
-    missing = [item for item in out if isinstance(item, tuple) and not cache.holds(item[3])]
-    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
-        running = {item[3]: pool.submit(_attempt, kubectl, scope, item[0], item[2]) for item in missing}
-        done = {key: future.result() for key, future in running.items()}
-    builds = []
-    for item in out:
-        if isinstance(item, RootBuild):
-            builds.append(item)
-            continue
-        root, files, texts, key = item
+            made: _Job | RootBuild = RootBuild(root, files, refused=_refusal(scope, found))
+        else:
+            texts = {f: scope.text(f) for f in sorted(found.files)}
+            helm = next((f for f in texts if posixpath.basename(f) in KUSTOMIZATION_NAMES and _inflates(texts[f])),
+                        None)
+            if helm is not None:
+                made = RootBuild(root, files, refused=f"{scope.repo(helm)} inflates Helm charts (helmCharts), "
+                                                      "which patcher does not build through kustomize")
+            else:
+                made = _Job(root, files, texts, ("kustomize build", root, tuple(texts.items())))
+        self.jobs[root] = made
+        if isinstance(made, _Job):
+            self._split(made)
+        return made
+
+    def _split(self, job: _Job) -> None:
+        if not split_enabled() or job.root in self.visiting:
+            return
+        found = parts(self.scope.boundary, self.scope.rel(job.root), job.texts)
+        if found is None or not found.folders or any(self.scope.repo(f) in self.visiting for f in found.folders):
+            return  # a cycle: kustomize's own build says so
+        self.visiting.add(job.root)
         try:
-            built = cache.rendered(key, lambda: _settled(done[key]))
-        except PatcherError as exc:
-            builds.append(RootBuild(root, files, error=exc.message))
-            continue
-        builds.append(RootBuild(root, files, tuple(_traced(scope, cache, root, texts, built))))
-    return builds
+            for folder in found.folders:
+                self.job(self.scope.repo(folder))
+        finally:
+            self.visiting.discard(job.root)
+        job.split = found
+        own = []
+        for group in file_groups(found):
+            texts = files_only(group, self.scope.rel(job.root), job.texts)
+            own.append(_Job(job.root, job.files, texts, ("kustomize build", job.root, tuple(texts.items()))))
+        job.own = tuple(own)
+
+    def _subjobs(self, job: _Job) -> list["_Job | RootBuild"]:
+        return [self.jobs[self.scope.repo(f)] for f in job.split.folders] if job.split else []
+
+    def needed(self, job: _Job) -> list[_Job]:
+        """The builds ``job`` is made of: itself, or its parts."""
+        if job.split is None:
+            return [job]
+        out = list(job.own)
+        for sub in self._subjobs(job):
+            if isinstance(sub, _Job):
+                out += self.needed(sub)
+        return out
+
+    def run(self, jobs: Iterable[_Job]) -> None:
+        """Each build not cached yet is a kubectl process: they run side by side."""
+        missing = list({j.key: j for j in jobs if not self.cache.holds(j.key)}.values())
+        if not missing:
+            return
+        with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+            running = {j.key: pool.submit(_attempt, self.kubectl, self.scope, j.root, j.texts) for j in missing}
+            done = {key: future.result() for key, future in running.items()}
+        for key, result in done.items():
+            try:
+                self.cache.rendered(key, lambda result=result: _settled(result))
+            except PatcherError:
+                pass  # kept as the failure it is: told when the build is traced
+
+    def traced(self, job: _Job) -> RootBuild:
+        """The whole build of ``job``, from the cache, each resource traced to its source."""
+        def produce() -> RootBuild:
+            try:
+                output = self.cache.rendered(job.key, lambda: _settled(_attempt(self.kubectl, self.scope, job.root,
+                                                                               job.texts)))
+            except PatcherError as exc:
+                return RootBuild(job.root, job.files, error=exc.message)
+            return RootBuild(job.root, job.files,
+                             tuple(_traced(self.scope, self.cache, job.root, job.texts, output)))
+        return self.cache.kept(("traced", job.key), produce)
+
+    def assembled(self, job: _Job) -> RootBuild | None:
+        """``job`` as the sum of its parts; None when it must be built whole."""
+        if job.split is None:
+            return self.traced(job)
+        groups: list[tuple[BuiltResource, ...]] = []
+        for part in job.own:
+            own = self.traced(part)
+            if not own.built:
+                return None
+            groups.append(own.resources)
+        for sub in self._subjobs(job):
+            built = sub if isinstance(sub, RootBuild) else self.assembled(sub)
+            if built is None or not built.built:
+                return None
+            groups.append(built.resources)
+        if not disjoint(groups, lambda r: identity(r.data), lambda r: r.file):
+            return None
+        return RootBuild(job.root, job.files, tuple(r for group in groups for r in group))
 
 
 def _attempt(kubectl: str, scope: "_Scope", root: str, texts: dict) -> str | PatcherError:

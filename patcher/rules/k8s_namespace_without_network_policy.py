@@ -37,6 +37,12 @@ from typing import Any, Iterator
 
 import yaml
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the pure-Python loader cost seconds on large repositories
+
+
+def _load(doc: str) -> dict:
+    return yaml.load(doc, Loader=_LOADER)
+
 from patcher.callgraph import Call, Caller
 
 from patcher.findings import Applicability, Finding, Fix, Severity
@@ -220,7 +226,7 @@ def _deduplicated(docs: list[str]) -> list[str]:
     seen: set[str] = set()
     out = []
     for doc in docs:
-        spec = json.dumps(yaml.safe_load(doc)["spec"], sort_keys=True)
+        spec = json.dumps(_load(doc)["spec"], sort_keys=True)
         if spec not in seen:
             seen.add(spec)
             out.append(doc)
@@ -258,7 +264,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     # and the ingress of the other
     labels = namespace_labels(topology)
     before = Policies.of([r.data for r in existing], labels)
-    after = Policies.of([r.data for r in existing] + [yaml.safe_load(d) for docs in generated.values() for d in docs],
+    after = Policies.of([r.data for r in existing] + [_load(d) for docs in generated.values() for d in docs],
                         labels)
     all_flows = flows(topology)
     for namespace in namespaces:
@@ -267,7 +273,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         message = (f"namespace {namespace} runs {len(workloads)} workload(s) and has no NetworkPolicy: "
                    "every pod may reach every other")
         why = "Without policy a compromised pod reaches every service and database; nothing records who calls whom."
-        changes = tuple(Create("network-policies", path, namespace, yaml.safe_load(doc), doc, restyle=False)
+        changes = tuple(Create("network-policies", path, namespace, _load(doc), doc, restyle=False)
                         for doc in docs)
         title = f"add {len(docs)} NetworkPolicies for namespace {namespace}"  # placement says where
         gaps = _gaps(ctx, namespace, before, after, all_flows)
