@@ -23,6 +23,7 @@ from patcher.discover import OUTSIDE_LINK, discover, read_in_place
 from patcher.edits import (AddDocument, CreateFile, DeleteDocument, DeleteItem, Edit, EditInline, InsertItem,
                            InsertKey, ReplaceText, edit_paths)
 from patcher.findings import Applicability, Finding
+from patcher.incremental import enabled as incremental
 from patcher.model import ParseCache, Workspace, build_model
 from patcher.outputs import check_outputs
 from patcher.reading import open_regular, read_regular
@@ -217,7 +218,8 @@ def _make_plan(root: Path, config: Config, selection: Selection, threshold: Appl
             kept = step.apply(chosen)
             failures.update(step.failures)
             live = {p: t for p, t in texts.items() if t is not None}
-            built = build_model(Workspace(root, live, workspace.inventory), config, cache)
+            built = build_model(Workspace(root, live, workspace.inventory), config,
+                                cache if incremental() else ParseCache())
             wrong = effect_failures(model, built, kept)
             if not wrong:
                 break

@@ -11,7 +11,7 @@ import pytest
 
 from patcher.deployed import kustomize_build
 from patcher.deployed.kustomize_build import build_roots, kubectl_path
-from patcher.deployed.kustomize_split import SPLIT_ENV
+from patcher.incremental import ENV as SPLIT_ENV
 from patcher.plan import load_workspace
 from patcher.workspace import ParseCache
 

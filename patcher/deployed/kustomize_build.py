@@ -30,7 +30,7 @@ from patcher import kustomize_run
 from patcher.containment import boundary, inside, regular_file
 from patcher.discover import KUSTOMIZATION_NAMES
 from patcher.deployed.kustomize_split import Parts, disjoint, file_groups, files_only, identity, parts
-from patcher.deployed.kustomize_split import enabled as split_enabled
+from patcher.incremental import enabled as split_enabled
 from patcher.kustomize_refs import OUTSIDE, REMOTE, Closure, closure
 from patcher.source import PatcherError
 from patcher.yamlread import Document, read_documents

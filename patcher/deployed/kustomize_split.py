@@ -18,7 +18,6 @@ be told) the root is built whole, as before.
 from __future__ import annotations
 
 import json
-import os
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,11 +30,6 @@ from patcher.kustomize_refs import resolve
 
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PLAIN_KEYS = frozenset({"apiVersion", "kind", "resources"})
-SPLIT_ENV = "PATCHER_INCREMENTAL"  # "0": every root built whole, and nothing reused between fix passes
-
-
-def enabled() -> bool:
-    return os.environ.get(SPLIT_ENV, "1") != "0"
 
 
 @dataclass(frozen=True)
