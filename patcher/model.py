@@ -87,6 +87,9 @@ class Model:
     # resources deployed only into a namespace patcher cannot resolve (``kubectl apply -n "$NS"``) that
     # name none themselves: read for their own defects only, never placed in a namespace or paired
     unplaced: tuple[Resource, ...] = ()
+    # what this run has parsed, rendered and built, by its inputs: placement renders a release
+    # again through it, so the render the model made is not made twice
+    cache: ParseCache = field(default_factory=ParseCache, compare=False, repr=False)
 
     @property
     def root(self) -> Path:
@@ -105,6 +108,32 @@ class Model:
         for resource in self.resources:
             out.setdefault(resource.kind, []).append(resource)
         return {kind: tuple(found) for kind, found in out.items()}
+
+    @cached_property
+    def kustomize_roots_by_file(self) -> dict[str, frozenset[str]]:
+        """The kustomization roots whose builds hold a resource of each file."""
+        out: dict[str, set[str]] = {}
+        for resource in self.resources:
+            if resource.source.kustomize_root is not None:
+                out.setdefault(resource.source.file, set()).add(resource.source.kustomize_root)
+        return {file: frozenset(roots) for file, roots in out.items()}
+
+    def kustomize_roots_of(self, files: Iterable[str]) -> set[str]:
+        index = self.kustomize_roots_by_file
+        return set().union(*(index.get(f, ()) for f in files))
+
+    @cached_property
+    def deployed_built_files(self) -> frozenset[str]:
+        """Files with a resource a deployed kustomization root builds."""
+        return frozenset(r.source.file for r in self.resources
+                         if r.deployed_by and r.source.kustomize_root is not None)
+
+    @cached_property
+    def by_namespace(self) -> dict[str, tuple[Resource, ...]]:
+        out: dict[str, list[Resource]] = {}
+        for resource in self.resources:
+            out.setdefault(resource.namespace, []).append(resource)
+        return {namespace: tuple(found) for namespace, found in out.items()}
 
     @cached_property
     def documents_by_folder(self) -> dict[str, tuple[Document, ...]]:
@@ -285,7 +314,7 @@ def build_model(workspace: Workspace, config: Config, cache: ParseCache | None =
                  frozenset(forwarded), frozenset(served), frozenset(labelled), tuple(unread),
                  tuple(admit.malformed), tuple(admit.skipped), entry_points, tuple(undeployed),
                  tuple(unused_kind_configs), variants, deployed, ingress.pod_labels,
-                 ingress.unknown, tuple(unplaced))
+                 ingress.unknown, tuple(unplaced), cache)
 
 
 NOT_ANALYSED = "is not in this repository: its resources are not analysed"
@@ -662,10 +691,9 @@ def _render_release(workspace: Workspace, release: Release, cache: ParseCache,
                     namespace_unknown: str | None = None) -> list[Resource]:
     """``namespace_unknown``: the install's ``-n`` word patcher cannot resolve; a resource rendered
     into the release's namespace (the template names none, or ``.Release.Namespace``) is unplaced."""
-    prefixes = chart_prefixes(release)
-    overrides = {p: t for p, t in workspace.texts.items() if p.startswith(prefixes)}
+    overrides = workspace.texts_under(chart_prefixes(release))
     values = release_values(workspace, release, cache)
-    key = (release, tuple(sorted(overrides.items())), repr(values))
+    key = render_key(release, overrides, values)
     rendered = cache.rendered(key, lambda: render(workspace.root, release, overrides, values, timeout))
     resources = []
     for rendered_file in rendered:
@@ -681,6 +709,11 @@ def _render_release(workspace: Workspace, release: Release, cache: ParseCache,
                     source, namespace_unknown=namespace_unknown))
             resources.append(resource)
     return resources
+
+
+def render_key(release: Release, overrides: Mapping[str, str], values: Any) -> tuple:
+    """What a render of ``release`` depends on (the chart's files on disk do not change during a run)."""
+    return (release, tuple(sorted(overrides.items())), repr(values))
 
 
 def release_values(workspace: Workspace, release: Release, cache: ParseCache) -> dict[str, Any] | None:

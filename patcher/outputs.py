@@ -148,8 +148,8 @@ def placed(model: Model, key: str, path: str, namespace: str) -> tuple[str, str]
     if model.config["outputs"].get(key) or _deployed_into(model, path, namespace):
         return path, ""
     name = posixpath.basename(path)
-    folders = sorted({posixpath.dirname(r.source.file) for r in model.resources
-                      if r.namespace == namespace and r.source.editable
+    folders = sorted({posixpath.dirname(r.source.file) for r in model.by_namespace.get(namespace, ())
+                      if r.source.editable
                       and (r.deployed_by or model.deployed.everything)},
                      key=lambda f: (not f.startswith(posixpath.dirname(path)), f))
     for folder in folders:
@@ -204,8 +204,7 @@ def _deployed_into(model: Model, path: str, namespace: str) -> bool:
 def _namespace_forced_elsewhere(model: Model, path: str, namespace: str) -> bool:
     edits = register(model, path)
     listing = [k for k in model.kustomizations if k.lists(path) or any(e.file == k.file for e in edits)]
-    roots = {r.source.kustomize_root for k in listing for r in model.resources
-             if r.source.file in k.listed and r.source.kustomize_root is not None}
+    roots = model.kustomize_roots_of(f for k in listing for f in k.listed)
     forcing = listing + [k for k in model.kustomizations if k.directory in roots]
     if any(k.namespace and k.namespace != namespace for k in forcing):
         return True
@@ -227,15 +226,12 @@ def _deployed_there(model: Model, path: str) -> bool:
     folder = posixpath.dirname(path)
     edits = register(model, path)
     kust = next((k for k in model.kustomizations if any(e.file == k.file for e in edits) or k.lists(path)), None)
-    if kust is not None and len({r.source.kustomize_root for r in model.resources if r.source.file in kust.listed
-                                 and r.source.kustomize_root is not None}) > 1:
+    if kust is not None and len(model.kustomize_roots_of(kust.listed)) > 1:
         return False  # a base several overlays build: the file would land in each of their namespaces
     if model.deployed.everything:
         return True
     if kust is not None:
-        return kust.directory in model.deployed.roots or any(
-            r.deployed_by and r.source.kustomize_root is not None and r.source.file in kust.listed
-            for r in model.resources)
+        return kust.directory in model.deployed.roots or not model.deployed_built_files.isdisjoint(kust.listed)
     for apply in model.entry_points.applies:
         if apply.kustomize or apply.verb == "delete":
             continue

@@ -6,7 +6,9 @@ model (patcher.model) is what those texts mean.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Mapping
 
@@ -23,6 +25,21 @@ class Workspace:
 
     def with_texts(self, texts: Mapping[str, str]) -> "Workspace":
         return Workspace(self.root, texts, self.inventory)
+
+    def texts_under(self, prefixes: tuple[str, ...]) -> dict[str, str]:
+        """The texts of the files whose paths start with one of ``prefixes``."""
+        paths = self._sorted_paths
+        out: dict[str, str] = {}
+        for prefix in prefixes:
+            for index in range(bisect.bisect_left(paths, prefix), len(paths)):
+                if not paths[index].startswith(prefix):
+                    break
+                out[paths[index]] = self.texts[paths[index]]
+        return out
+
+    @cached_property
+    def _sorted_paths(self) -> list[str]:
+        return sorted(self.texts)
 
     @property
     def yaml_files(self) -> list[str]:

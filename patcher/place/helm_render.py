@@ -15,12 +15,11 @@ from patcher.containment import boundary, readable_inside
 from patcher.helm import Release, chart_prefixes, render
 from patcher.durations import seconds
 from patcher.helm_process import DEFAULT_TIMEOUT
-from patcher.model import CLUSTER_SCOPED, Model, release_values
+from patcher.model import CLUSTER_SCOPED, Model, release_values, render_key
 from patcher.place.result import Refused
 from patcher.reading import read_regular
 from patcher.resources import Resource
 from patcher.source import PatcherError, decode
-from patcher.workspace import ParseCache
 
 Identity = tuple[str, str, str, str]  # apiVersion, kind, namespace, name
 
@@ -65,17 +64,19 @@ def read_text(model: Model, texts: Mapping[str, str], path: str) -> str | None:
 
 
 def render_release(model: Model, release: Release, texts: Mapping[str, str] | None = None,
-                   values: dict[str, Any] | None = None) -> Rendered:
+                   values: dict[str, Any] | None = None, again: bool = False) -> Rendered:
     """The release rendered with ``texts`` (edited files) over the workspace's; ``values``
-    replaces the values the release passes (a probe). Raises Refused when Helm cannot render."""
-    workspace = model.workspace.with_texts({**model.workspace.texts, **(texts or {})})
-    prefixes = chart_prefixes(release)
-    overrides = {p: t for p, t in workspace.texts.items() if p.startswith(prefixes)}
+    replaces the values the release passes (a probe). Raises Refused when Helm cannot render.
+    Renders are kept in the run's cache by their inputs; ``again``: a second render of the same
+    inputs, kept apart (it tells what a chart renders differently every time)."""
+    workspace = model.workspace.with_texts({**model.workspace.texts, **texts}) if texts else model.workspace
+    overrides = workspace.texts_under(chart_prefixes(release))
     timeout = seconds(str(model.config["helm-timeout"])) or DEFAULT_TIMEOUT
     try:
         if values is None:
-            values = release_values(workspace, release, ParseCache())
-        files = render(model.root, release, overrides, values, timeout)
+            values = release_values(workspace, release, model.cache)
+        key = render_key(release, overrides, values) + (("again",) if again else ())
+        files = model.cache.rendered(key, lambda: render(model.root, release, overrides, values, timeout))
     except PatcherError as exc:
         raise Refused(f"rendering release {release.name}/{release.namespace} again failed: {exc.message}") from None
     docs: dict[Identity, Any] = {}
@@ -92,7 +93,7 @@ def render_release(model: Model, release: Release, texts: Mapping[str, str] | No
 
 def stable_render(model: Model, release: Release) -> Rendered:
     """The release as it is, rendered twice to tell which documents change by themselves."""
-    first, second = render_release(model, release), render_release(model, release)
+    first, second = render_release(model, release), render_release(model, release, again=True)
     unstable = frozenset(k for k in set(first.docs) | set(second.docs) if first.docs.get(k) != second.docs.get(k))
     return Rendered(first.docs, unstable)
 
