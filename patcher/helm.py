@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import posixpath
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -25,6 +24,7 @@ from patcher.deployed.template_lines import start_lines
 from patcher.entrypoints.records import ArgoSource, HelmInstall
 from patcher.source import PatcherError
 from patcher.yamlread import Document, read_documents
+from patcher.scratch import directory as scratch_directory
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,7 @@ def missing_dependencies(root: Path, chart: str, timeout: float = helm_process.D
     """Dependencies Chart.yaml declares that charts/ does not hold, once the file:// ones of this
     repository (``linked``) are in place (Helm itself refuses these)."""
     try:
-        with tempfile.TemporaryDirectory(prefix="patcher-chart-") as tmp:
+        with scratch_directory("patcher-chart-") as tmp:
             copy = _copy(root, chart, Path(tmp), linked)
             answer = helm_process.request({"op": "dependencies", "chart": str(copy)}, chart, timeout)
     except PatcherError:
@@ -200,7 +200,7 @@ def render(root: Path, release: Release, overrides: Mapping[str, str],
         raise PatcherError(f"the chart's values cannot be passed to Helm: {exc}", release.chart + "/Chart.yaml",
                            hint="quote the value in the values file") from None
     request = {"op": "render", "values": values, "name": release.name, "namespace": release.namespace}
-    with tempfile.TemporaryDirectory(prefix="patcher-chart-") as tmp:
+    with scratch_directory("patcher-chart-") as tmp:
         copy = _copy(root, release.chart, Path(tmp), release.linked)
         for rel, text in pending.items():
             target = inside(copy, rel)

@@ -14,12 +14,12 @@ from __future__ import annotations
 import os
 import posixpath
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Sequence
 
 from patcher import kustomize_run
+from patcher.scratch import directory as scratch_directory, folder as scratch_folder
 from patcher.containment import boundary, inside, regular_file
 from patcher.discover import KUSTOMIZATION_NAMES, discover
 from patcher.kustomize_refs import NOT_REGULAR, OUTSIDE, Refusal, closure
@@ -93,7 +93,7 @@ def check_kustomize(root: Path, changes: Sequence[FileChange]) -> KustomizeCheck
         built, slow = _build_all(kubectl, scope, buildable, files, changes)
     except OSError as exc:  # a full or unwritable temporary folder
         raise PatcherError(f"the Kustomize pre-check could not prepare its scratch copy in "
-                           f"{tempfile.gettempdir()}: {exc.strerror or exc}; nothing was written",
+                           f"{scratch_folder()}: {exc.strerror or exc}; nothing was written",
                            hint="free space in the temporary folder (or point TMPDIR elsewhere) and run "
                                 "apply again") from None
     notes += [f"`kubectl kustomize {f or '.'}` did not finish within {kustomize_run.TIMEOUT_SECONDS} s even "
@@ -151,7 +151,7 @@ def _note(scope: _Scope, folder: str, refused: list[Refusal]) -> str:
 def _build_all(kubectl: str, scope: _Scope, folders: list[str], files: set[str],
                changes: Sequence[FileChange]) -> tuple[tuple[str, ...], list[str]]:
     """The folders built after the change, and those whose build before it timed out."""
-    with tempfile.TemporaryDirectory(prefix="patcher-kustomize-") as tmp, \
+    with scratch_directory("patcher-kustomize-") as tmp, \
             kustomize_run.refusing_port() as proxy:
         scratch = Path(tmp)
         tree = scratch / "tree"

@@ -18,7 +18,6 @@ import os
 import posixpath
 import re
 import shutil
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 import yaml
 
 from patcher import kustomize_run
+from patcher.scratch import directory as scratch_directory, folder as scratch_folder
 from patcher.containment import boundary, inside, regular_file
 from patcher.discover import KUSTOMIZATION_NAMES
 from patcher.deployed.kustomize_split import Parts, disjoint, file_groups, files_only, identity, parts
@@ -319,7 +319,7 @@ def _build(kubectl: str, scope: _Scope, root: str, texts: dict[str, str | None])
     """kustomize's output for ``root``, built in a scratch copy; PatcherError with its message
     when it does not build."""
     try:
-        with tempfile.TemporaryDirectory(prefix="patcher-kbuild-") as tmp, kustomize_run.refusing_port() as proxy:
+        with scratch_directory("patcher-kbuild-") as tmp, kustomize_run.refusing_port() as proxy:
             scratch = Path(tmp)
             tree = scratch / "tree"
             tree.mkdir()
@@ -336,7 +336,7 @@ def _build(kubectl: str, scope: _Scope, root: str, texts: dict[str, str | None])
             prefixes = [str(tree / scope.rel(root)) + os.sep, str(tree / scope.prefix) + os.sep, str(tree) + os.sep]
     except OSError as exc:
         raise PatcherError(f"`kubectl kustomize {root or '.'}` could not be run on a scratch copy in "
-                           f"{tempfile.gettempdir()}: {exc.strerror or exc}") from None
+                           f"{scratch_folder()}: {exc.strerror or exc}") from None
     if run.returncode is None:
         raise PatcherError(f"`kubectl kustomize {root or '.'}` did not finish within "
                            f"{kustomize_run.TIMEOUT_SECONDS} s and was stopped")
