@@ -643,7 +643,7 @@ def _render_release(workspace: Workspace, release: Release, cache: ParseCache,
     """``namespace_unknown``: the install's ``-n`` word patcher cannot resolve; a resource rendered
     into the release's namespace (the template names none, or ``.Release.Namespace``) is unplaced."""
     prefixes = chart_prefixes(release)
-    overrides = {p: t for p, t in workspace.texts.items() if p.startswith(prefixes)}
+    overrides = {p: workspace.texts[p] for p in workspace.files_under(prefixes)}
     values = release_values(workspace, release, cache)
     key = (release, tuple(sorted(overrides.items())), repr(values))
     rendered = cache.rendered(key, lambda: render(workspace.root, release, overrides, values, timeout))
