@@ -13,12 +13,16 @@ from typer.core import TyperGroup
 
 from patcher import __version__
 
+# Each command imports patcher.commands (the analysis) when it runs, so that `patcher --help` and
+# `--version` do not pay for it; tests/test_startup.py fails on an import added here.
+
 
 class _Unset:
     """Typer builds a parameter's pydantic coercion before looking at its value, and the group's unset
     flags (--help, --install-completion, --show-completion) are None: that alone imported pydantic and
     cost `patcher plan --help` a third of its time. None coerces to None without it (typer's
-    RuntimeParam.coerce), so the real coercion is built only for a value."""
+    RuntimeParam.coerce), so the real coercion is built only for a value. This leans on typer's
+    internals (pinned in pyproject.toml); tests/test_startup.py notices if an upgrade undoes it."""
 
     def coerce(self, value, param, ctx):
         if value is None and not (param.multiple or param.nargs == -1):
