@@ -6,35 +6,42 @@ import sys
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Callable, Optional
+from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
+from typer.core import TyperGroup
 
 from patcher import __version__
-from patcher.analyse import BY_BASELINE, Selection
-from patcher.config import Config, load_config
-from patcher.containment import boundary
-from patcher.emit import Target, check_paths, show_apply, show_plan, show_validate, targets, write_file, \
-    write_targets
-from patcher.failures import os_failure
-from patcher.findings import Applicability, Severity
-from patcher.kustomize_check import check_kustomize
-from patcher.overlay.command import run_overlay
-from patcher.plan import Plan, make_plan
-from patcher.progress import DelayedProgress
-from patcher.registry import all_rules
-from patcher.render.diff import render_diff
-from patcher.render.formats import Report
-from patcher.render.rules import render_rule_doc, render_rule_docs, render_rules, render_rules_json
-from patcher.rule_patterns import expand, split, suggestion
-from patcher.source import PatcherError
-from patcher.suppress import Baseline, read_baseline, render_baseline
-from patcher.validate import command_line_location
-from patcher.writer import write_changes
 
-app = typer.Typer(no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]},
+# Each command imports patcher.commands (the analysis) when it runs, so that `patcher --help` and
+# `--version` do not pay for it; tests/test_startup.py fails on an import added here.
+
+
+class _Unset:
+    """Typer builds a parameter's pydantic coercion before looking at its value, and the group's unset
+    flags (--help, --install-completion, --show-completion) are None: that alone imported pydantic and
+    cost `patcher plan --help` a third of its time. None coerces to None without it (typer's
+    RuntimeParam.coerce), so the real coercion is built only for a value. This leans on typer's
+    internals (pinned in pyproject.toml); tests/test_startup.py notices if an upgrade undoes it."""
+
+    def coerce(self, value, param, ctx):
+        if value is None and not (param.multiple or param.nargs == -1):
+            return None
+        from typer._coercion import build_runtime_param
+        param._runtime_param = build_runtime_param(param.type_descriptor)
+        return param._runtime_param.coerce(value, param=param, ctx=ctx)
+
+
+class _Group(TyperGroup):
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        for param in params:
+            if getattr(param, "_runtime_param", False) is None:
+                param._runtime_param = _Unset()
+        return params
+
+
+app = typer.Typer(cls=_Group, no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]},
                   pretty_exceptions_enable=False,
                   help="Find and fix broken request routing in kind + Istio + Helm repositories.")
 
@@ -111,81 +118,6 @@ class Run:
     write_baseline: Path | None = None
 
 
-def _plan(run: Run, err: Console) -> Plan:
-    root = run.path.resolve()
-    if not root.is_dir():
-        what = "not a folder" if root.exists() else "no such folder"
-        raise PatcherError(f"{what}: {run.path}", hint="give the repository's folder")
-    config = load_config(root)
-    if run.schema_location is not None:
-        config = config.override("schema-location", command_line_location(run.schema_location))
-    for option, given in (("--rule", run.rule), ("--skip", run.skip)):
-        if given and not split(given):  # `--rule ''` must not quietly mean every rule
-            raise PatcherError(f"{option} was given no rule pattern", hint="`patcher rules` lists the rule ids")
-    selection = Selection(split(run.rule), split(run.skip), _baseline(run, root, config))
-    threshold = Applicability.UNSAFE if run.unsafe_fixes else Applicability.SAFE
-    with DelayedProgress(err) as progress:
-        return make_plan(root, config, selection, threshold, progress=progress.update)
-
-
-def _baseline(run: Run, root: Path, config: Config) -> Baseline | None:
-    """--baseline (relative to the current folder), else the settings' (relative to the repository)."""
-    if run.baseline is not None:
-        return read_baseline(run.baseline, str(run.baseline))
-    if config["baseline"]:
-        return read_baseline(root / config["baseline"], config["baseline"], boundary(root))
-    return None
-
-
-def _exit_code(run: Run, result: Plan, findings) -> int:
-    """0 clean, 1 findings at or above --fail-on or files that could not be read cleanly."""
-    if run.exit_zero:
-        return 0
-    lowest = Severity[run.fail_on.name.upper()] if run.fail_on else Severity.RECOMMENDED
-    failing = any(f.severity >= lowest for f in findings)
-    return 1 if failing or any(d.level != "note" for d in result.diagnostics) else 0
-
-
-def _fail(err: Console, exc: PatcherError) -> None:
-    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
-    raise typer.Exit(2)
-
-
-Show = Callable[[Report, Console, Console], None]
-
-
-def _execute(run: Run, show: Show, writes: bool = False) -> None:
-    """Plan (and for apply, write), then report to every destination; exit with the code."""
-    out, err = Console(highlight=False), Console(stderr=True, highlight=False)
-    written = False
-    try:
-        chosen: tuple[Target, ...] = targets(run.formats, run.output_files)
-        if run.write_baseline is not None:
-            check_paths([str(run.write_baseline)] + [t.path for t in chosen if t.path != "-"])
-        result = _plan(run, err)
-        if writes:
-            built = check_kustomize(result.root, result.changes)
-            write_changes(result.root, result.changes)
-            written = True
-            result = result.written()
-            for note in filter(None, (built.skipped, *built.notes)):
-                err.print(f"note: {note}", markup=False, soft_wrap=True)
-        if run.write_baseline is not None:
-            recorded = list(result.findings) + [f for f, why in result.hidden if why == BY_BASELINE]
-            write_file(str(run.write_baseline), render_baseline(recorded))
-            err.print(f"baseline: {len(recorded)} findings recorded in {run.write_baseline}",
-                      markup=False, soft_wrap=True)
-        report = Report(result, render_diff(result.changes) if result.changes else "", run.statistics)
-        if writes or not (run.formats or any(t.path == "-" for t in chosen)):
-            show(report, out, err)  # apply's goes to stderr only, so it never competes with a format
-        write_targets(chosen, report)
-    except PatcherError as exc:
-        _fail(err, exc)
-    except OSError as exc:  # the machine's: a full disk or temporary folder, a read-only folder
-        _fail(err, os_failure(exc, written))
-    raise typer.Exit(_exit_code(run, result, result.remaining if writes else result.findings))
-
-
 @app.command()
 def plan(path: PathArg = Path("."), rule: RuleOpt = None, skip: SkipOpt = None,
          unsafe_fixes: UnsafeOpt = False, schema_location: SchemaOpt = None, format: FormatOpt = None,
@@ -193,9 +125,11 @@ def plan(path: PathArg = Path("."), rule: RuleOpt = None, skip: SkipOpt = None,
          statistics: StatisticsOpt = False, baseline: BaselineOpt = None,
          write_baseline: WriteBaselineOpt = None) -> None:
     """List findings and the diff their fixes would write. Exit 0 clean, 1 findings, 2 error."""
-    _execute(Run(path, tuple(rule or ()), tuple(skip or ()), unsafe_fixes, schema_location,
-                 tuple(f.value for f in format or ()), tuple(output_file or ()), exit_zero, fail_on,
-                 statistics, baseline, write_baseline), show_plan)
+    from patcher.commands import execute
+    from patcher.emit import show_plan
+    execute(Run(path, tuple(rule or ()), tuple(skip or ()), unsafe_fixes, schema_location,
+                tuple(f.value for f in format or ()), tuple(output_file or ()), exit_zero, fail_on,
+                statistics, baseline, write_baseline), show_plan)
 
 
 @app.command()
@@ -204,9 +138,11 @@ def apply(path: PathArg = Path("."), rule: RuleOpt = None, skip: SkipOpt = None,
           output_file: OutputOpt = None, exit_zero: ExitZeroOpt = False, fail_on: FailOnOpt = None,
           statistics: StatisticsOpt = False, baseline: BaselineOpt = None) -> None:
     """Write the fixes in place. Exit 0 when nothing is left to fix, 1 when findings remain."""
-    _execute(Run(path, tuple(rule or ()), tuple(skip or ()), unsafe_fixes, schema_location,
-                 tuple(f.value for f in format or ()), tuple(output_file or ()), exit_zero, fail_on,
-                 statistics, baseline), show_apply, writes=True)
+    from patcher.commands import execute
+    from patcher.emit import show_apply
+    execute(Run(path, tuple(rule or ()), tuple(skip or ()), unsafe_fixes, schema_location,
+                tuple(f.value for f in format or ()), tuple(output_file or ()), exit_zero, fail_on,
+                statistics, baseline), show_apply, writes=True)
 
 
 @app.command()
@@ -214,8 +150,10 @@ def validate(path: PathArg = Path("."), schema_location: SchemaOpt = None, forma
              output_file: OutputOpt = None, exit_zero: ExitZeroOpt = False, fail_on: FailOnOpt = None,
              statistics: StatisticsOpt = False, baseline: BaselineOpt = None) -> None:
     """Check every resource (manifests and rendered charts) against its schema. Exit 0 valid, 1 not, 2 error."""
-    _execute(Run(path, (SCHEMA_RULE,), (), False, schema_location, tuple(f.value for f in format or ()),
-                 tuple(output_file or ()), exit_zero, fail_on, statistics, baseline), show_validate)
+    from patcher.commands import execute
+    from patcher.emit import show_validate
+    execute(Run(path, (SCHEMA_RULE,), (), False, schema_location, tuple(f.value for f in format or ()),
+                tuple(output_file or ()), exit_zero, fail_on, statistics, baseline), show_validate)
 
 
 @app.command()
@@ -231,36 +169,35 @@ def overlay(path: PathArg = Path("."),
             rule: RuleOpt = None, skip: SkipOpt = None, unsafe_fixes: UnsafeOpt = False,
             schema_location: SchemaOpt = None, baseline: BaselineOpt = None) -> None:
     """Write the fixes as a Kustomize overlay. Exit 0 nothing to write, 1 written, 2 error."""
+    from patcher.commands import plan_for
+    from patcher.overlay.command import run_overlay
     run = Run(path, tuple(rule or ()), tuple(skip or ()), unsafe_fixes, schema_location, baseline=baseline)
-    raise typer.Exit(run_overlay(lambda err: _plan(run, err), path, out, post_renderer, force,
+    raise typer.Exit(run_overlay(lambda err: plan_for(run, err), path, out, post_renderer, force,
                                  [*(f"--rule={r}" for r in run.rule), *(f"--skip={s}" for s in run.skip),
                                   *(["--unsafe-fixes"] if unsafe_fixes else [])]))
 
 
-RULE_LISTS = {"text": render_rules, "markdown": render_rule_docs, "json": render_rules_json}
+RULE_FORMATS = ("text", "markdown", "json")  # patcher.commands.RULE_LISTS renders each
 
 
 @app.command()
 def rules(format: Annotated[str, typer.Option(
         "--format", "-f", help="text; markdown for the rule reference; json for tools.")] = "text") -> None:
     """List every rule with its id, severity and whether it can fix what it finds."""
-    if format not in RULE_LISTS:
-        Console(stderr=True).print(f"error: unknown format '{format}' ({', '.join(RULE_LISTS)})", markup=False)
+    if format not in RULE_FORMATS:
+        from rich.console import Console
+        Console(stderr=True).print(f"error: unknown format '{format}' ({', '.join(RULE_FORMATS)})", markup=False)
         raise typer.Exit(2)
-    sys.stdout.write(RULE_LISTS[format](all_rules()))
+    from patcher.commands import list_rules
+    list_rules(format)
 
 
 @app.command()
 def rule(rule_id: Annotated[str, typer.Argument(
         metavar="ID", help="A rule id, or a family or glob to print each of its rules.")]) -> None:
     """Print a rule's documentation: what it finds, why it matters, examples, settings."""
-    known = all_rules()
-    chosen = expand([rule_id], [r.id for r in known])
-    if not chosen:
-        Console(stderr=True).print(f"error: unknown rule '{rule_id}'{suggestion(rule_id, [r.id for r in known])}"
-                                   "\n  hint: `patcher rules` lists the rule ids", markup=False, soft_wrap=True)
-        raise typer.Exit(2)
-    sys.stdout.write("\n".join(render_rule_doc(r) for r in known if r.id in chosen))
+    from patcher.commands import show_rule
+    show_rule(rule_id)
 
 
 def main() -> None:

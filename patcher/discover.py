@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 import pathspec
@@ -54,6 +55,10 @@ class Inventory:
     unread: tuple[Diagnostic, ...] = field(default=())  # files seen and not read, and why
     links: tuple[tuple[str, str], ...] = field(default=())  # (link, the file read in its place)
 
+    @cached_property
+    def chart_index(self) -> "ChartIndex":
+        return ChartIndex(self.charts)
+
 
 def in_chart(chart: str, path: str) -> bool:
     """Whether ``path`` is part of the chart at ``chart`` ("." or "" for the root) as Helm sees
@@ -64,6 +69,48 @@ def in_chart(chart: str, path: str) -> bool:
         return False
     parts = path[len(base):].split("/")
     return len(parts) == 1 or parts[0] in CHART_FOLDERS
+
+
+class ChartIndex:
+    """in_chart for many paths against many charts: a path's chart is looked up by the few
+    folders of its own that could be one, not tested against every chart."""
+
+    def __init__(self, charts: tuple[str, ...] | list[str] = ()) -> None:
+        self._order: dict[str, tuple[int, str]] = {}  # in_chart's base for a chart -> (first place, chart)
+        self._within: set[str] = set()  # folders of charts other than the root's
+        for chart in charts:
+            self.add(chart)
+
+    def add(self, chart: str) -> None:
+        base = "" if chart in ("", ".") else chart.rstrip("/") + "/"
+        self._order.setdefault(base, (len(self._order), chart))
+        if chart not in ("", "."):
+            self._within.add(chart)
+
+    def chart_of(self, path: str) -> str | None:
+        """``next(c for c in charts if in_chart(c, path))``: the first chart (in the order added)
+        that ``path`` is part of."""
+        parts = path.split("/")
+        last = len(parts) - 1
+        found: tuple[int, str] | None = None
+        base = ""
+        for depth in range(last + 1):
+            if depth == last or parts[depth] in CHART_FOLDERS:
+                chart = self._order.get(base)
+                if chart is not None and (found is None or chart[0] < found[0]):
+                    found = chart
+            base += parts[depth] + "/"
+        return found[1] if found else None
+
+    def under_chart(self, path: str) -> bool:
+        """Whether ``path`` is anywhere inside a chart folder other than the root's (its
+        folders or their subfolders): ``any(path.startswith(c + "/") for c in charts)``."""
+        index = path.find("/")
+        while index >= 0:
+            if path[:index] in self._within:
+                return True
+            index = path.find("/", index + 1)
+        return False
 
 
 @dataclass
@@ -79,12 +126,17 @@ class _Walk:
     links: list[str] = field(default_factory=list)  # links to files inside, settled once all is walked
     read_as: list[tuple[str, str]] = field(default_factory=list)  # (link, target) settled links
     specs: list[tuple[str, pathspec.PathSpec]] = field(default_factory=list)
+    chart_index: ChartIndex = field(default_factory=ChartIndex)
 
     def note(self, rel: str, message: str, level: str = "note", hint: str = "") -> None:
         self.unread.append(Diagnostic(rel, message, hint=hint, level=level))
 
     def chart_of(self, rel: str) -> str | None:
-        return next((c for c in self.charts if in_chart(c, rel)), None)
+        return self.chart_index.chart_of(rel)
+
+    def add_chart(self, rel_dir: str) -> None:
+        self.charts.append(rel_dir)
+        self.chart_index.add(rel_dir)
 
     def folders(self, directory: Path, rel_dir: str, names: list[str]) -> list[str]:
         """The subfolders to walk; a folder link is never walked (os.walk does not follow it either):
@@ -228,7 +280,7 @@ def _chart_root(walk: _Walk, directory: Path, rel_dir: str, filenames: list[str]
     if "Chart.yaml" not in filenames or readable_inside(walk.root, _join(rel_dir, "Chart.yaml")) is None:
         return
     if walk.chart_of(_join(rel_dir, "Chart.yaml")) is None:
-        walk.charts.append(rel_dir or ".")
+        walk.add_chart(rel_dir or ".")
 
 
 def discover(root: Path) -> Inventory:

@@ -13,7 +13,6 @@ import stat
 from collections import Counter
 
 from patcher.containment import inside
-from patcher.discover import in_chart
 from patcher.edits import Edit, InsertItem
 from patcher.model import Model
 from patcher.reading import kind_of
@@ -113,7 +112,7 @@ def _not_a_manifest_file(model: Model, path: str) -> str:
     root, inventory = model.root, model.workspace.inventory
     if inside(root, path) is None:
         return "it leads outside the repository (through a symbolic link)"
-    chart = next((c for c in inventory.charts if in_chart(c, path)), None)
+    chart = inventory.chart_index.chart_of(path)
     if chart is not None:  # even a new file: in templates/ it would be a template, beside Chart.yaml the chart's
         return f"it is in the Helm chart '{chart}'"
     full = root / path

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
+from functools import lru_cache
 
-from patcher.entrypoints.shell import _assignments, _code, _expand, _logical_lines
+from patcher.entrypoints.shell import SCRIPTS_CACHED, _assignments, _code, _expand, _logical_lines
 
 LOCAL_URL = re.compile(
     r"(?P<scheme>https?)://(?P<host>localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])(?::(?P<port>\d+))?"
@@ -69,11 +70,20 @@ def _command(line: str) -> str:
 
 
 def local_urls(text: str, path: str) -> list[LocalUrl]:
+    return list(_local_urls(text, path))
+
+
+# each of these reads a script once per pass of a plan's fix loop, mostly unchanged: each text is read once
+@lru_cache(maxsize=SCRIPTS_CACHED)
+def _local_urls(text: str, path: str) -> tuple[LocalUrl, ...]:
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
-        image_tool = _command(_code(line)) in IMAGE_TOOLS
-        virtual_host = VIRTUAL_HOST.search(_code(line)) is not None
-        for match in LOCAL_URL.finditer(_code(line)):
+        code = _code(line)
+        if "localhost" not in code and "127.0.0.1" not in code and "0.0.0.0" not in code and "[::1]" not in code:
+            continue  # what LOCAL_URL can match, looked for before the slower checks
+        image_tool = _command(code) in IMAGE_TOOLS
+        virtual_host = VIRTUAL_HOST.search(code) is not None
+        for match in LOCAL_URL.finditer(code):
             if match.group("bare"):
                 if image_tool:
                     continue  # `docker push localhost:5001/app:dev` names a registry image
@@ -84,7 +94,13 @@ def local_urls(text: str, path: str) -> list[LocalUrl]:
             found.append(LocalUrl(path, number, match.start() + 1, match.group(0),
                                   match.group("scheme"), match.group("host"),
                                   int(port) if port else None, False, virtual_host))
-    return found
+    return tuple(found)
+
+
+@lru_cache(maxsize=SCRIPTS_CACHED)
+def _logical_code(text: str) -> tuple[str, ...]:
+    """Each logical line's code (its comment removed)."""
+    return tuple(_code(line) for _, line in _logical_lines(text))
 
 
 PORT_FORWARD = re.compile(r"\bport-forward\b(?P<args>.*)")
@@ -93,16 +109,21 @@ PORT_SPEC = re.compile(r"^(?P<local>\d+)(?::\d+)?$")
 
 def forwarded_ports(text: str) -> set[int]:
     """Local ports a script opens with `kubectl port-forward` (its own URLs to them are fine)."""
+    return set(_forwarded_ports(text))
+
+
+@lru_cache(maxsize=SCRIPTS_CACHED)
+def _forwarded_ports(text: str) -> frozenset[int]:
     ports: set[int] = set()
-    for _, line in _logical_lines(text):
-        match = PORT_FORWARD.search(_code(line))
+    for code in _logical_code(text):
+        match = PORT_FORWARD.search(code) if "port-forward" in code else None
         if not match:
             continue
         for word in match.group("args").split():
             spec = PORT_SPEC.match(word.strip("'\""))
             if spec:
                 ports.add(int(spec.group("local")))
-    return ports
+    return frozenset(ports)
 
 
 # a container run publishing a host port (`docker run -p 127.0.0.1:5001:5000`), a server started on one
@@ -115,10 +136,14 @@ CLUSTER_TOOLS = {"kubectl", "helm", "istioctl", "kind", "kustomize", "argocd", "
 def served_ports(text: str) -> set[int]:
     """Local ports a script opens itself, other than port-forwards: containers it runs with a
     published port, servers it starts. URLs to them are not the ingress's business."""
+    return set(_served_ports(text))
+
+
+@lru_cache(maxsize=SCRIPTS_CACHED)
+def _served_ports(text: str) -> frozenset[int]:
     variables = _assignments(text)
     ports: set[int] = set()
-    for _, line in _logical_lines(text):
-        code = _code(line)
+    for code in _logical_code(text):
         command = _command(code)
         if command in ("docker", "podman", "nerdctl"):
             for match in PUBLISH.finditer(code):
@@ -133,7 +158,7 @@ def served_ports(text: str) -> set[int]:
                             variables)
             if value and value.isdigit():
                 ports.add(int(value))
-    return ports
+    return frozenset(ports)
 
 
 LABEL_NAMESPACE = re.compile(r"\bkubectl\b.*?\blabel\s+(?:--\S+\s+)*(?:namespaces?|ns)(?:/|\s+)(?P<args>.*)")
@@ -143,10 +168,15 @@ INJECTION = re.compile(r"^(?:istio-injection=enabled|istio\.io/rev=\S+)$")
 def injection_labelled(text: str) -> set[str]:
     """Namespaces a script labels for Istio sidecar injection (`kubectl label namespace shop
     istio-injection=enabled`, or `istio.io/rev=...`)."""
+    return set(_injection_labelled(text))
+
+
+@lru_cache(maxsize=SCRIPTS_CACHED)
+def _injection_labelled(text: str) -> frozenset[str]:
     variables = _assignments(text)
     found: set[str] = set()
-    for _, line in _logical_lines(text):
-        match = LABEL_NAMESPACE.search(_code(line))
+    for code in _logical_code(text):
+        match = LABEL_NAMESPACE.search(code) if "kubectl" in code else None
         if not match:
             continue
         try:
@@ -155,7 +185,7 @@ def injection_labelled(text: str) -> set[str]:
             continue
         if any(w and INJECTION.match(w) for w in words):
             found |= {w for w in words if w and not w.startswith("-") and "=" not in w}
-    return found
+    return frozenset(found)
 
 
 def helm_installs(text: str, path: str) -> list[HelmInstall]:

@@ -6,13 +6,13 @@ model (patcher.model) is what those texts mean.
 
 from __future__ import annotations
 
-import bisect
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Mapping
 
-from patcher.discover import Inventory, in_chart
+from patcher.discover import Inventory
 from patcher.source import PatcherError
 from patcher.yamlread import Document, read_documents
 
@@ -28,18 +28,7 @@ class Workspace:
 
     def texts_under(self, prefixes: tuple[str, ...]) -> dict[str, str]:
         """The texts of the files whose paths start with one of ``prefixes``."""
-        paths = self._sorted_paths
-        out: dict[str, str] = {}
-        for prefix in prefixes:
-            for index in range(bisect.bisect_left(paths, prefix), len(paths)):
-                if not paths[index].startswith(prefix):
-                    break
-                out[paths[index]] = self.texts[paths[index]]
-        return out
-
-    @cached_property
-    def _sorted_paths(self) -> list[str]:
-        return sorted(self.texts)
+        return {p: self.texts[p] for p in self.files_under(prefixes)}
 
     @property
     def yaml_files(self) -> list[str]:
@@ -49,10 +38,28 @@ class Workspace:
 
     @property
     def scripts(self) -> list[str]:
-        return sorted(p for p in self.texts if p in set(self.inventory.scripts))
+        scripts = set(self.inventory.scripts)
+        return sorted(p for p in self.texts if p in scripts)
+
+    def files_under(self, prefixes: tuple[str, ...]) -> list[str]:
+        """``[p for p in texts if p.startswith(prefixes)]``, found by bisection: every release's
+        render asks, on every pass, and a repository of many charts has many files."""
+        paths, place = self._sorted_paths
+        found = set()
+        for prefix in prefixes:
+            for index in range(bisect_left(paths, prefix), len(paths)):  # no slice: it would copy the rest
+                if not paths[index].startswith(prefix):
+                    break
+                found.add(paths[index])
+        return sorted(found, key=place.__getitem__)
+
+    @cached_property
+    def _sorted_paths(self) -> tuple[list[str], dict[str, int]]:
+        # texts are not changed once a workspace holds them (a plan's passes each make their own)
+        return sorted(self.texts), {path: index for index, path in enumerate(self.texts)}
 
     def _in_chart(self, path: str) -> bool:
-        return any(in_chart(c, path) for c in self.inventory.charts)
+        return self.inventory.chart_index.chart_of(path) is not None
 
 
 class ParseCache:

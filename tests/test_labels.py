@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers import apply, copy_tree, plan
-from patcher import cli
+from patcher import cli, commands
 from patcher.findings import Finding, Location, Severity
 from patcher.plan import FIXED, STATUSES, WOULD_FIX
 
@@ -59,7 +59,7 @@ def test_a_crash_exits_2_with_a_short_message(tmp_path: Path, monkeypatch, capsy
     def broken(*args, **kwargs):
         raise KeyError("spec")
 
-    monkeypatch.setattr(cli, "make_plan", broken)
+    monkeypatch.setattr(commands, "make_plan", broken)
     monkeypatch.setattr(sys, "argv", ["patcher", "plan", str(repo)])
     with pytest.raises(SystemExit) as caught:
         cli.main()

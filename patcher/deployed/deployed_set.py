@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
+from patcher.discover import ChartIndex
 from patcher.entrypoints.records import Apply, ArgoSource, EntryPoints
 from patcher.kustomize import Kustomization, closure
 from patcher.source import Diagnostic
@@ -112,13 +113,15 @@ class _Reach:
         self.kustomizations = kustomizations
         self.by_dir = {k.directory: k for k in kustomizations}
         self.charts = charts
+        self.chart_set = frozenset(charts)
+        self.chart_index = ChartIndex(charts)
         self.found: dict[tuple[str, int], list[Deployer]] = {}
         self.unknowns: list[Diagnostic] = []
         self.notes: list[Diagnostic] = []
         self.roots: dict[str, list[Deployer]] = {}
 
     def is_chart(self, path: str) -> bool:
-        return _normal(path) in self.charts
+        return _normal(path) in self.chart_set
 
     def add(self, file: str, index: int, deployer: Deployer) -> None:
         self.found.setdefault((file, index), []).append(deployer)
@@ -185,7 +188,7 @@ class _Reach:
                include: str = "", exclude: str = "") -> None:
         prefix = path + "/" if path else ""
         for file in self.documents:
-            if not file.startswith(prefix) or any(file.startswith(c + "/") for c in self.charts if c not in ("", ".")):
+            if not file.startswith(prefix) or self.chart_index.under_chart(file):
                 continue  # a chart's files are templates and values, rendered by Helm, never applied
             rest = file[len(prefix):]
             if "/" in rest and not recursive:

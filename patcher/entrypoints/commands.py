@@ -57,9 +57,9 @@ KINDS = {"svc": "Service", "service": "Service", "services": "Service", "deploy"
          "networkpolicy": "NetworkPolicy", "networkpolicies": "NetworkPolicy", "node": "Node", "no": "Node",
          "iop": "IstioOperator", "istiooperator": "IstioOperator", "app": "Application",
          "application": "Application", "applications": "Application"}
-REDIRECT_DUP = re.compile(r"(?<![^\s])\d*>&(?:\d+|-)|&>>?")
-OPERATOR = re.compile(r"&&|\|\||;;|[;&|()]")
 PORT = re.compile(r"^(?P<local>\d+)?(?::(?P<remote>[\w-]+))?$")
+REDIRECT_WORD = re.compile(r"^\d*(?:>>?|<)")
+ASSIGNMENT_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
 @dataclass
@@ -93,19 +93,6 @@ def read_commands(lines: list[CommandLine], paths: Paths = Paths()) -> Found:
     return found
 
 
-def words_of(text: str) -> list[str]:
-    """The words of a command line, with ``;``, ``&&``, ``||``, ``|`` and ``&`` as words of their own."""
-    try:
-        lexer = shlex.shlex(REDIRECT_DUP.sub(" ", text), posix=True, punctuation_chars=";&|()")
-        lexer.whitespace_split = True
-        words = list(lexer)
-    except ValueError:
-        return []
-    # shlex keeps a run of operators together (");" "|&"): one word per operator
-    return [part for word in words
-            for part in (OPERATOR.findall(word) if word and set(word) <= set(";&|()") else [word])]
-
-
 class _Line:
     def __init__(self, line: CommandLine, paths: Paths, found: Found) -> None:
         self.line, self.paths, self.found = line, paths, found
@@ -117,7 +104,7 @@ class _Line:
     def run(self) -> None:
         stages: list[list[str]] = [[]]
         saved: list[str | None] = []
-        for word in [*words_of(self.line.text), ";"]:
+        for word in [*self.line.words, ";"]:
             if word in (";", "&&", "||", "&", ";;", "(", ")"):
                 self.pipeline(stages)
                 stages = [[]]
@@ -483,10 +470,10 @@ def _command(stage: list[str]) -> list[str]:
         if word in (">", ">>", "<", "2>", "1>", "<<", "<<-", "2>>"):
             skip = True
             continue
-        if re.match(r"^\d*(?:>>?|<)", word) or word.startswith("<<"):
+        if REDIRECT_WORD.match(word) or word.startswith("<<"):
             continue
         words.append(word)
-    while words and (words[0] in PREFIXES or re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0])
+    while words and (words[0] in PREFIXES or ASSIGNMENT_WORD.match(words[0])
                      or words[0].startswith("-") and words[0] != "-"):
         words = words[1:]
     return words

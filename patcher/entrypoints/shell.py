@@ -14,15 +14,19 @@ import posixpath
 import re
 import shlex
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Any, Mapping
 
 import yaml
+
+from patcher.entrypoints.shellwords import split_words
 
 # shell (NAME=value) and make (NAME = value, NAME ?= value, NAME := value) assignments
 ASSIGN = re.compile(r"^\s*(?:export\s+|readonly\s+|local\s+|declare\s+(?:-\w+\s+)?|override\s+)?"
                     r"([A-Za-z_][A-Za-z0-9_]*)(?:=|\s*[:?+]?=\s*)(.*)$")
 PS_ASSIGN = re.compile(r"^\s*\$(?:env:)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$", re.I)
 DEFAULTED = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?-(.*)\}$")
+MAKE_VAR = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)")  # make's $(VAR), not a command's output
 VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$\(([A-Za-z_][A-Za-z0-9_]*)\)"
                  r"|\$([A-Za-z_][A-Za-z0-9_]*)")
 # the script's own folder, however a script names it
@@ -36,7 +40,10 @@ SCRIPT_DIR = re.compile(
 ROOTED = "@repo@"
 UNKNOWN = "\x01"  # stands for a command's output ($(...), `...`) inside a word
 HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
+SCRIPTS_CACHED = 1024  # script texts whose reading is kept (a repository rarely has more)
 MAKEFILES = ("Makefile", "makefile", "GNUmakefile")
+REDIRECT_DUP = re.compile(r"(?<![^\s])\d*>&(?:\d+|-)|&>>?")
+OPERATOR = re.compile(r"&&|\|\||;;|[;&|()]")
 TASKFILE = re.compile(r"^(?:[Tt]askfile|.+\.[Tt]askfile)\.ya?ml$|^[Tt]askfile\.dist\.ya?ml$")
 
 
@@ -48,6 +55,11 @@ class CommandLine:
     cwd: str | None  # repository-relative working folder the line starts in; None: unknown
     heredoc: str | None = None  # the text a ``<<EOF`` on this line feeds the command
     dialect: str = "sh"  # sh | make | task | ps1: whose rules the line follows
+
+    @cached_property
+    def words(self) -> tuple[str, ...]:
+        """words_of(text), kept as long as the line is (see _shell_lines)."""
+        return tuple(words_of(self.text))
 
 
 @dataclass
@@ -90,22 +102,24 @@ def read_scripts(paths: list[str], texts: Mapping[str, str]) -> list[CommandLine
             lines += _taskfile_lines(path, texts[path], texts, posixpath.dirname(path), (), {}, read)
         else:
             lines += script_lines(path, texts[path], texts)
-    return sorted(lines, key=lambda line: (paths.index(line.file) if line.file in paths else len(paths),
-                                           line.file, line.line))
+    order: dict[str, int] = {}
+    for index, path in enumerate(paths):
+        order.setdefault(path, index)  # paths.index: the first place a path is listed
+    return sorted(lines, key=lambda line: (order.get(line.file, len(paths)), line.file, line.line))
 
 
 def script_lines(path: str, text: str, texts: Mapping[str, str] | None = None) -> list[CommandLine]:
     kind = dialect(path)
     if kind == "task":
         return _taskfile_lines(path, text, texts or {}, posixpath.dirname(path), (), {}, set())
-    if kind == "ps1":
-        return _ps1_lines(path, text)
-    return _shell_lines(path, text, kind)
+    # a plan reads every script once per pass of its fix loop, mostly unchanged: each text is read once
+    return list(_ps1_lines(path, text) if kind == "ps1" else _shell_lines(path, text, kind))
 
 
 # --- sh and make ---------------------------------------------------------------------------
 
-def _shell_lines(path: str, text: str, kind: str) -> list[CommandLine]:
+@lru_cache(maxsize=SCRIPTS_CACHED)
+def _shell_lines(path: str, text: str, kind: str) -> tuple[CommandLine, ...]:
     folder = posixpath.dirname(path)
     text = _rooted(text, folder)
     variables = _assignments(text, make=kind == "make")
@@ -132,7 +146,7 @@ def _shell_lines(path: str, text: str, kind: str) -> list[CommandLine]:
         out.append(CommandLine(path, number, substituted, state.cwd if kind != "make" else folder, body, kind))
         if kind != "make":
             follow_cd(state, substituted)
-    return out
+    return tuple(out)
 
 
 def _continued(physical: list[str], number: int) -> int:
@@ -190,12 +204,21 @@ def change_folder(cwd: str | None, target: str | None) -> str | None:
     return "" if resolved == "." else resolved
 
 
+def words_of(text: str) -> list[str]:
+    """The words of a command line, with ``;``, ``&&``, ``||``, ``|`` and ``&`` as words of their own."""
+    try:
+        words = split_words(REDIRECT_DUP.sub(" ", text), ";&|()")
+    except ValueError:
+        return []
+    # shlex keeps a run of operators together (");" "|&"): one word per operator
+    return [part for word in words
+            for part in (OPERATOR.findall(word) if word and set(word) <= set(";&|()") else [word])]
+
+
 def _segments(code: str) -> list[list[str]]:
     """The simple commands of a line (split at ; && || | &), as words."""
     try:
-        lexer = shlex.shlex(code, posix=True, punctuation_chars=";&|")
-        lexer.whitespace_split = True
-        words = list(lexer)
+        words = split_words(code, ";&|")
     except ValueError:
         return []
     out: list[list[str]] = [[]]
@@ -219,7 +242,8 @@ JOIN_PATH = re.compile(r"""\(\s*Join-Path\s+(?:-Path\s+)?(["']?)([^\s"'()]+)\1\s
                        re.I)
 
 
-def _ps1_lines(path: str, text: str) -> list[CommandLine]:
+@lru_cache(maxsize=SCRIPTS_CACHED)
+def _ps1_lines(path: str, text: str) -> tuple[CommandLine, ...]:
     folder = posixpath.dirname(path)
     # PowerShell escapes with a backtick; a backslash is a Windows path separator
     lines = _ps1_logical(JOIN_PATH.sub(lambda m: f"{m.group(2)}/{m.group(4)}",
@@ -245,7 +269,7 @@ def _ps1_lines(path: str, text: str) -> list[CommandLine]:
         substituted = _ps1_command(substitute(_ps1_vars(code), variables))
         out.append(CommandLine(path, number, substituted, state.cwd, None, "ps1"))
         follow_cd(state, substituted)
-    return out
+    return tuple(out)
 
 
 PS_STARTERS = re.compile(r"^\s*(?:&\s*|(?:Start-Process|saps|start)\s|(?:Start-Job|sajb)\s)", re.I)
@@ -541,16 +565,17 @@ def _node_at(node: Any, path: tuple) -> Any:
 
 # --- shared helpers -------------------------------------------------------------------------
 
+# what _code must look at: a quoted span (to its closing quote, or the line's end) or a #
+_QUOTED_OR_HASH = re.compile(r"""'[^']*'?|"[^"]*"?|#""")
+
+
 def _code(line: str) -> str:
     """The line without its trailing comment: a # outside quotes, at the start or after a blank."""
-    quote = None
-    for index, char in enumerate(line):
-        if quote:
-            if char == quote:
-                quote = None
-        elif char in "'\"":
-            quote = char
-        elif char == "#" and (index == 0 or line[index - 1] in " \t;"):
+    if "#" not in line:
+        return line
+    for match in _QUOTED_OR_HASH.finditer(line):
+        index = match.start()
+        if line[index] == "#" and (index == 0 or line[index - 1] in " \t;"):
             return line[:index]
     return line
 
@@ -574,7 +599,7 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
 
 def _single_word(value: str) -> str | None:
     try:
-        words = shlex.split(value, comments=True)
+        words = split_words(value)
     except ValueError:
         return None
     return words[0] if len(words) == 1 else None
@@ -629,18 +654,32 @@ def _expand(word: str, variables: Mapping[str, str]) -> str | None:
         return None
 
 
+# the characters substitute acts on; it copies every other one as it is
+_SPECIAL = re.compile(r"[$`'\"]")
+
+
 def substitute(code: str, variables: Mapping[str, str]) -> str:
     """The line with the variables the file assigns written in (outside single quotes), as the
     shell expands them before it splits words; a command substitution becomes unknown."""
+    if "$" not in code and "`" not in code:
+        return code
     out: list[str] = []
     index, quote = 0, None
     while index < len(code):
-        char = code[index]
-        if quote == "'":
-            out.append(char)
-            quote = None if char == "'" else quote
-            index += 1
+        if quote == "'":  # copied up to and with the closing quote
+            end = code.find("'", index)
+            end = len(code) - 1 if end < 0 else end
+            out.append(code[index:end + 1])
+            quote = None
+            index = end + 1
             continue
+        special = _SPECIAL.search(code, index)
+        if special is None:
+            out.append(code[index:])
+            break
+        out.append(code[index:special.start()])
+        index = special.start()
+        char = code[index]
         if char == "'" and quote is None:
             quote = "'"
             out.append(char)
@@ -648,14 +687,13 @@ def substitute(code: str, variables: Mapping[str, str]) -> str:
             continue
         if char == '"':
             quote = None if quote == '"' else '"'
-        if char == "`" :
+        if char == "`":
             end = code.find("`", index + 1)
             end = len(code) - 1 if end < 0 else end
             out.append(_opaque(code[index:end + 1]))
             index = end + 1
             continue
-        if char == "$" and code[index + 1:index + 2] == "(" and not re.match(
-                r"\$\([A-Za-z_][A-Za-z0-9_]*\)", code[index:]):
+        if char == "$" and code[index + 1:index + 2] == "(" and not MAKE_VAR.match(code, index):
             end = _closing(code, index + 1)
             out.append(_opaque(code[index:end + 1]))
             index = end + 1

@@ -293,7 +293,7 @@ class _Reads:
             prefix = release.chart.rstrip("/") + "/"
             declared = [release.declared_in.split(":")[0]] if release.declared_in else []  # its inline values
             self.releases[f"{release.name}/{release.namespace}"] = frozenset(
-                {*release.values, *declared, *(p for p in model.workspace.texts if p.startswith(prefix))})
+                {*release.values, *declared, *model.workspace.files_under((prefix,))})
 
     def __call__(self, resource: Resource | None) -> set[str]:
         if resource is None:
