@@ -136,6 +136,10 @@ class Model:
         return {namespace: tuple(found) for namespace, found in out.items()}
 
     @cached_property
+    def kustomization_folders(self) -> frozenset[str]:
+        return frozenset(k.directory for k in self.kustomizations)
+
+    @cached_property
     def documents_by_folder(self) -> dict[str, tuple[Document, ...]]:
         """The documents of each folder's YAML files, in file order."""
         out: dict[str, list[Document]] = {}

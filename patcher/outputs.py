@@ -242,7 +242,7 @@ def _deployed_there(model: Model, path: str) -> bool:
             if folder == target or (apply.recursive and (target == "" or folder.startswith(target + "/"))):
                 return True
     for source in model.entry_points.applications:
-        if source.path is None or posixpath.normpath(source.path) in {k.directory for k in model.kustomizations}:
+        if source.path is None or posixpath.normpath(source.path) in model.kustomization_folders:
             continue
         target = posixpath.normpath(source.path)
         target = "" if target == "." else target

@@ -69,6 +69,7 @@ class ParseCache:
         self._docs: dict[tuple[str, str], list[Document]] = {}
         self._renders: dict[tuple, list] = {}
         self._kept: dict[tuple, object] = {}
+        self.disk: dict[str, str | None] = {}  # boundary-relative path -> its text on disk (None: none)
         self.closures: dict[str, tuple] = {}  # kustomization folder -> (texts it read, its closure)
 
     def documents(self, path: str, text: str) -> list[Document]:

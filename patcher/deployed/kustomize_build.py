@@ -138,7 +138,7 @@ class _Builder:
     """One run of builds: jobs, their kubectl processes side by side, and their results traced."""
 
     def __init__(self, workspace: "Workspace", cache: "ParseCache", kubectl: str) -> None:
-        self.scope = _Scope(workspace)
+        self.scope = _Scope(workspace, cache)
         self.cache, self.kubectl = cache, kubectl
         self.jobs: dict[str, _Job | RootBuild] = {}
         self.visiting: set[str] = set()
@@ -260,8 +260,10 @@ class _Scope:
     """The workspace inside its read boundary: paths relative to the boundary, texts as the
     workspace holds them (unwritten edits included), else as on disk."""
 
-    def __init__(self, workspace: "Workspace") -> None:
+    def __init__(self, workspace: "Workspace", cache: "ParseCache | None" = None) -> None:
         self.workspace = workspace
+        # what is on disk does not change during a plan (fixes are held in memory until written)
+        self.disk: dict[str, str | None] = cache.disk if cache is not None else {}
         self.boundary = boundary(workspace.root)
         prefix = Path(os.path.realpath(workspace.root)).relative_to(self.boundary).as_posix()
         self.prefix = "" if prefix == "." else prefix
@@ -283,6 +285,11 @@ class _Scope:
             return held
         if repo in self.read:
             return None  # read into the workspace once, gone from it now: a fix deletes it
+        if rel not in self.disk:
+            self.disk[rel] = self._on_disk(rel)
+        return self.disk[rel]
+
+    def _on_disk(self, rel: str) -> str | None:
         path = inside(self.boundary, rel)
         if path is None or not regular_file(path):
             return None

@@ -233,18 +233,23 @@ def _deduplicated(docs: list[str]) -> list[str]:
     return out
 
 
-def _touches(flow: Flow, namespace: str) -> bool:
-    return any(isinstance(end, Pod) and end.namespace == namespace for end in (flow.source, flow.dest))
+def _by_namespace(flows_: list[Flow]) -> dict[str, list[Flow]]:
+    """The flows with a pod of each namespace at one end, in the flows' order."""
+    out: dict[str, list[Flow]] = {}
+    for flow in flows_:
+        for namespace in dict.fromkeys(end.namespace for end in (flow.source, flow.dest) if isinstance(end, Pod)):
+            out.setdefault(namespace, []).append(flow)
+    return out
 
 
-def _gaps(ctx: Context, namespace: str, before: Policies, after: Policies, all_flows: list[Flow]) -> list[str]:
+def _gaps(ctx: Context, namespace: str, before: Policies, after: Policies, touching: list[Flow]) -> list[str]:
     """What the namespace's policies would cut off: the model's flows they deny (that the
     policies already deployed let through), and flows the model knows exist but cannot name
     (unknown callers, hosts outside the repository)."""
     topology = ctx.topology
     called = {c.callee.key for c in topology.calls if c.callee is not None} | set(_exposed(ctx, namespace))
     out = [g.text for g in unaccounted(topology, called) if g.namespace == namespace]
-    denied = [f for f in all_flows if _touches(f, namespace) and before.allowed(f) and not after.allowed(f)]
+    denied = [f for f in touching if before.allowed(f) and not after.allowed(f)]
     out += [f"{flow} is not allowed" for flow in denied[:5]]
     if len(denied) > 5:
         out.append(f"{len(denied) - 5} more flow(s) are not allowed")
@@ -266,7 +271,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     before = Policies.of([r.data for r in existing], labels)
     after = Policies.of([r.data for r in existing] + [_load(d) for docs in generated.values() for d in docs],
                         labels)
-    all_flows = flows(topology)
+    touching = _by_namespace(flows(topology))
     for namespace in namespaces:
         workloads = topology.workloads_in(namespace)
         docs = generated[namespace]
@@ -276,8 +281,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         changes = tuple(Create("network-policies", path, namespace, _load(doc), doc, restyle=False)
                         for doc in docs)
         title = f"add {len(docs)} NetworkPolicies for namespace {namespace}"  # placement says where
-        gaps = _gaps(ctx, namespace, before, after, all_flows)
-        checked = sum(1 for f in all_flows if _touches(f, namespace))
+        gaps = _gaps(ctx, namespace, before, after, touching.get(namespace, []))
+        checked = len(touching.get(namespace, []))
         if gaps:
             applicability = Applicability.UNSAFE
             reason = "default-deny would cut off flows patcher cannot allow: " + "; ".join(gaps)
