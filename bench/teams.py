@@ -281,6 +281,7 @@ patches:
       - op: replace
         path: /spec/replicas
         value: 1
+  - path: config.yaml
 """,
         f"{root}/prod/kustomization.yaml": f"""apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
@@ -291,6 +292,14 @@ resources:
   - ../../base
 {"  - network-policy.yaml" + chr(10) if team.index % 2 == 0 else ""}patches:
   - path: replicas.yaml
+""",
+        f"{root}/dev/config.yaml": f"""# dev logs everything
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {team.services[0].name}-config
+data:
+  LOG_LEVEL: debug
 """,
         f"{root}/prod/replicas.yaml": f"""# production runs three of the API
 apiVersion: apps/v1
@@ -410,6 +419,37 @@ subjects:
 """,
         "priority.yaml": f"apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata:\n  name: {t}-batch\n"
                          f"value: {1000 + team.index}\nglobalDefault: false\ndescription: \"{t} batch jobs\"\n",
+        "egress.yaml": f"""# payment provider, reached from {t}-api
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: payments-provider
+  namespace: {ns}
+spec:
+  hosts:
+    - api.payments.example.net
+  location: MESH_EXTERNAL
+  resolution: DNS
+  ports:
+    - number: 443
+      name: https
+      protocol: TLS
+""",
+        "migrate-job.yaml": f"""apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {t}-migrate-{rng.randint(100, 999)}
+  namespace: {ns}
+spec:
+  backoffLimit: 2
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: migrate
+          image: ghcr.io/example/{t}/api:1.0.0
+          command: ["/app/migrate", "up"]
+""",
         "shared-config.yaml": f"""apiVersion: v1
 kind: ConfigMap
 metadata:

@@ -122,6 +122,7 @@ def filler(team, rng: random.Random) -> dict[str, str]:
         f"{root}/Dockerfile": ("FROM python:3.12-slim\nWORKDIR /app\nCOPY src/ /app/\n"
                                "USER 10001\nCMD [\"python\", \"main.py\"]\n"),
         f"{root}/.gitignore": "__pycache__/\n*.pyc\n/bin/\n",
+        f"{root}/CODEOWNERS": f"* @example/{t}\n/deploy/overlays/prod/ @example/{t}-leads\n",
     }
     for doc in ("architecture", "runbook", "onboarding", "oncall", "adr-001-kustomize", "adr-002-umbrella"):
         words = " ".join(rng.choice(("service", "gateway", "latency", "rollout", "namespace", "chart",
