@@ -161,7 +161,8 @@ def measure(root: Path, repeat: int, apply_repeat: int) -> tuple[Measured, objec
         m.paired.append(wall / parse_once)
     m.plan, m.plan_cpu = min(p[0] for p in plans), min(p[1] for p in plans)
     applies = [apply_once(root) for _ in range(apply_repeat)]
-    m.apply, m.apply_cpu = min(a[0] for a in applies), min(a[1] for a in applies)
+    if applies:
+        m.apply, m.apply_cpu = min(a[0] for a in applies), min(a[1] for a in applies)
     for key in ("releases", "charts_rendered", "findings", "passes"):
         setattr(m, key, child.get(key, 0))
     return m, plan
