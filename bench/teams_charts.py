@@ -431,7 +431,8 @@ def standalone(team, rng: random.Random) -> dict[str, str]:
             + (f"\ngateway: {team.name}-prod/{team.name}-gateway\nroutes:\n"
                f"  - name: public\n    host: reports.{team.name}.example.com\n    prefix: /\n"
                f"    timeout: 10s\n  - name: exports\n    host: exports.{team.name}.example.com\n"
-               f"    prefix: /exports\n" if kind == "reports" else '\nstorage: 2Gi\nextraArgs: ["--listen", ":8080"]\n'),
+               f"    prefix: /exports\n" if kind == "reports"
+               else '\nstorage: 2Gi\nextraArgs: ["--listen", ":8080"]\n'),
             f"{root}/templates/_helpers.tpl": fill(HELPERS, **t),
             f"{root}/templates/service.yaml": fill(SERVICE, **t),
             f"{root}/templates/NOTES.txt": fill(NOTES, **t),

@@ -133,7 +133,8 @@ def filler(team, rng: random.Random) -> dict[str, str]:
         values = {"name": s.name, "team": t, "port": s.port, "health": s.health}
         if s.index % 2:
             files[f"{folder}/main.go"] = GO_MAIN.format(**values)
-            files[f"{folder}/main_test.go"] = "package main\n\nimport \"testing\"\n\nfunc TestNothing(t *testing.T) {}\n"
+            files[f"{folder}/main_test.go"] = ("package main\n\nimport \"testing\"\n\n"
+                                               "func TestNothing(t *testing.T) {}\n")
             files[f"{folder}/go.mod"] = f"module example.com/{t}/{s.short}\n\ngo 1.22\n"
         else:
             files[f"{folder}/main.py"] = PY_MAIN.format(**values)
