@@ -28,6 +28,7 @@ import argparse
 import os
 import sys
 import tempfile
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,6 +167,7 @@ def main() -> int:
         one_case(args.one_case, args.json)
         return 0
     sys.stdout.reconfigure(line_buffering=True)
+    started = time.perf_counter()
     if args.no_incremental:
         os.environ["PATCHER_INCREMENTAL"] = "0"  # read by patcher, here and in the child processes
 
@@ -211,6 +213,7 @@ def main() -> int:
     if checkov_missing:
         print(f"\n{checkov_missing}")
     print_summary(summary_rows(cases, small, large, help_time(), checkov_missing))
+    print(f"\nthe benchmark took {(time.perf_counter() - started) / 60:.1f} minutes")
     return 0
 
 
