@@ -1,393 +1,220 @@
-"""Benchmark ``make_plan`` on a large synthetic repository against a plain YAML parse.
+"""Benchmark patcher on generated repositories against a plain YAML parse and the issue-11 targets.
 
-    python bench/run.py [--keep] [--repeat 3] [--services 200] [--seed 1234] [--profile]
-                        [--tracemalloc]
+    python bench/run.py [--teams-small 50] [--teams-large 200] [--repeat 3] [--large-repeat 1]
+                        [--apply-repeat 1] [--large-apply-repeat 0]
+                        [--services 200] [--seed 1234] [--breakdown]
+                        [--profile] [--no-checkov] [--no-incremental] [--only teams|old]
 
-Generates the tree of bench/generate.py into a temporary folder (or reuses
-bench/out/repo with --keep), then prints: files and YAML documents; the best
-wall time of make_plan; documents per second; peak memory (max RSS, and
-Python's tracemalloc peak with --tracemalloc); the best time of a
-C-backed PyYAML parse of the same YAML files (Helm templates excluded, read
-from disk); the ratio plan/parse against the target of 3x; and a breakdown of
-one instrumented plan (load, model, analyse, fix loop, and what is inside
-them), so that optimisation can be aimed. --profile adds a cProfile listing of
-one plan. It also prints plan's CPU time with and without the schema rule
-(--skip schema/invalid-resource) and the rule's share. Always exits 0: timings are reported, not asserted.
+Three cases, each generated into a temporary folder: the multi-team shape of
+bench/teams.py at two sizes 4x apart, and the old flat shape of
+bench/generate.py. Per case it prints files, YAML files outside charts,
+documents, Helm releases (and the charts they render, subcharts included) and
+scripts; the best wall and CPU time of a C-backed PyYAML parse of those YAML
+files; of make_plan; and of what `patcher apply` does (plan, then write) on a
+fresh copy of the tree. The first plan of each case runs in a fresh process,
+whose peak RSS (wait4, the Helm engine included) is the case's peak memory;
+every plan runs right after a parse, and the median of those paired ratios is
+the plan/parse figure that counts on this noisy machine. Then `patcher --help`
+wall time, checkov's time on the same trees when a checkov executable is found
+(env CHECKOV or PATH), the growth from the small to the large size, and a
+summary table of target / measured / verdict. --breakdown adds a per-stage
+breakdown of one instrumented plan of the small teams case (--profile a cProfile
+listing). Always exits 0: timings are reported, not asserted.
 """
 
 from __future__ import annotations
 
 import argparse
-import cProfile
-import gc
-import io
 import os
-import pstats
-import resource
 import sys
 import tempfile
 import time
-import tracemalloc
-from collections import Counter, defaultdict
-from contextlib import contextmanager
-from functools import cached_property
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
-
-import yaml
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
+from measure import Measured, checkov_time, find_checkov, help_time, measure, one_case  # noqa: E402
+from teams import generate_teams  # noqa: E402
 
-from patcher.analyse import Selection  # noqa: E402
-from patcher.config import load_config  # noqa: E402
-from patcher.plan import make_plan  # noqa: E402
-
-TARGET_RATIO = 3.0
-KEEP_DIR = HERE / "out" / "repo"
-
-
-# --------------------------------------------------------------------------- the tree
-
-def yaml_files(root: Path) -> list[Path]:
-    """YAML files outside Helm charts (templates are rendered by Helm, never parsed as YAML)."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        if "Chart.yaml" in filenames:
-            dirnames[:] = []
-            continue
-        dirnames[:] = sorted(d for d in dirnames if d != ".git")
-        found += [Path(dirpath) / n for n in sorted(filenames) if n.endswith((".yaml", ".yml"))]
-    return found
+TARGET_RATIO = 3.0  # plan / parse, paired median
+TARGET_APPLY = 1.3  # apply / plan
+TARGET_TIME_GROWTH = 4.4  # plan time, large / small (4x the teams)
+TARGET_MEMORY_GROWTH = 4.0
+TARGET_HELP = 0.15  # seconds
+TARGET_CHECKOV = 3.0  # checkov / plan
 
 
-def count_files(root: Path) -> int:
-    return sum(len(files) for _, _, files in os.walk(root))
+@dataclass
+class Case:
+    label: str
+    make: object  # (folder) -> files written
+    repeat: int
+    apply_repeat: int
+    checkov: bool = True
+    measured: Measured | None = None
+    note: str = ""
 
-
-def parse_all(paths: list[Path]) -> int:
-    documents = 0
-    for path in paths:
-        text = path.read_text(encoding="utf-8")
-        documents += sum(1 for d in yaml.load_all(text, Loader=yaml.CSafeLoader) if d is not None)
-    return documents
-
-
-def best_of(repeat: int, action) -> tuple[float, object, float]:
-    """Best wall time, the last result, and the best CPU time of this process (less noisy
-    than wall time on a shared machine)."""
-    best, best_cpu, result = float("inf"), float("inf"), None
-    for _ in range(repeat):
-        gc.collect()
-        start, start_cpu = time.perf_counter(), time.process_time()
-        result = action()
-        best = min(best, time.perf_counter() - start)
-        best_cpu = min(best_cpu, time.process_time() - start_cpu)
-    return best, result, best_cpu
-
-
-# --------------------------------------------------------------------------- instrumentation
-
-class Timings:
-    """Time spent per call path (phase, enclosing timed calls..., label)."""
-
-    def __init__(self) -> None:
-        self.phase = "setup"
-        self.stack: list[str] = []
-        self.spent: dict[tuple[str, ...], float] = defaultdict(float)
-        self.calls: dict[tuple[str, ...], int] = defaultdict(int)
-        self.stage_calls: Counter[str] = Counter()
-        self.stage_first: dict[str, float] = {}
-
-    def key(self, label: str) -> tuple[str, ...]:
-        return (self.phase, *self.stack, label)
-
-    def add(self, key: tuple[str, ...], seconds: float) -> None:
-        self.spent[key] += seconds
-        self.calls[key] += 1
-
-
-def _timed(timings: Timings, label: str, func):
-    def wrapper(*args, **kwargs):
-        key = timings.key(label)
-        timings.stack.append(label)
-        start = time.perf_counter()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            timings.add(key, time.perf_counter() - start)
-            timings.stack.pop()
-    return wrapper
-
-
-def _stage(timings: Timings, label: str, phase: str, func, after: str | None = None):
-    """A top-level step of make_plan: its first call sets the phase; later ones are in the fix loop."""
-    def wrapper(*args, **kwargs):
-        timings.stage_calls[label] += 1
-        first = timings.stage_calls[label] == 1 and timings.phase != "fix loop"
-        if not first:
-            return _timed(timings, label, func)(*args, **kwargs)
-        timings.phase = phase
-        start = time.perf_counter()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            timings.stage_first[label] = time.perf_counter() - start
-            if after:
-                timings.phase = after
-    return wrapper
-
-
-@contextmanager
-def instrumented(timings: Timings):
-    """Wrap patcher internals (whatever of them exists) with timers; undo afterwards."""
-    import importlib
-
-    undo: list[tuple[object, str, object]] = []
-
-    def patch(owner, name: str, make) -> None:
-        if isinstance(owner, str):
-            try:
-                owner = importlib.import_module(owner)
-            except ImportError:
-                return
-        original = owner.__dict__.get(name) if isinstance(owner, type) else getattr(owner, name, None)
-        if original is None:
-            return
-        undo.append((owner, name, original))
-        setattr(owner, name, make(original))
-
-    patch("patcher.plan", "load_workspace", lambda f: _stage(timings, "load_workspace", "load", f))
-    patch("patcher.plan", "build_model", lambda f: _stage(timings, "build_model", "model", f))
-    patch("patcher.plan", "analyse", lambda f: _stage(timings, "analyse", "analyse", f, after="fix loop"))
-    patch("patcher.plan", "discover", lambda f: _timed(timings, "discover", f))
-    patch("patcher.plan", "decode", lambda f: _timed(timings, "decode (read + decode files)", f))
-    patch("patcher.plan", "apply_edits", lambda f: _timed(timings, "apply_edits", f))
-    patch("patcher.plan", "verify_file", lambda f: _timed(timings, "verify (parse, compare, schema)", f))
-    patch("patcher.plan", "_choose", lambda f: _timed(timings, "choose fixes", f))
-    patch("patcher.model", "read_documents", lambda f: _timed(timings, "YAML parse (read_documents)", f))
-    patch("patcher.model", "render", lambda f: _timed(timings, "Helm render (incl. parse of output)", f))
-    patch("patcher.model", "read_kustomizations", lambda f: _timed(timings, "kustomizations", f))
-    patch("patcher.model", "local_urls", lambda f: _timed(timings, "scripts: local_urls", f))
-    patch("patcher.model", "helm_installs", lambda f: _timed(timings, "scripts: helm_installs", f))
-    patch("patcher.model", "_resource", lambda f: _timed(timings, "Resource objects", f))
-    patch("patcher.analyse", "build_topology", lambda f: _timed(timings, "build_topology", f))
-    patch("patcher.analyse", "_ignored", lambda f: _timed(timings, "ignore comments (_ignored)", f))
-
-    try:
-        import patcher.analyse as analyse_module
-        from patcher.registry import Rule
-
-        original_rules = analyse_module.all_rules
-
-        def timed_rules():
-            rules = []
-            for rule in original_rules():
-                def check(context, _check=rule.check, _id=rule.id):
-                    key = timings.key(f"rule {_id}")
-                    timings.stack.append(f"rule {_id}")
-                    start = time.perf_counter()
-                    try:
-                        found = list(_check(context))
-                    finally:
-                        timings.add(key, time.perf_counter() - start)
-                        timings.stack.pop()
-                    return iter(found)
-                rules.append(Rule(rule.info, check, rule.module))
-            return rules
-
-        undo.append((analyse_module, "all_rules", original_rules))
-        analyse_module.all_rules = timed_rules
-    except (ImportError, AttributeError, TypeError):
-        pass
-
-    try:
-        from patcher.topology import Topology
-        for name, attr in list(vars(Topology).items()):
-            if isinstance(attr, cached_property):
-                timed = cached_property(_timed(timings, f"topology.{name} (first use)", attr.func))
-                timed.__set_name__(Topology, name)
-                undo.append((Topology, name, attr))
-                setattr(Topology, name, timed)
-    except ImportError:
-        pass
-
-    try:
-        yield
-    finally:
-        for owner, name, original in reversed(undo):
-            setattr(owner, name, original)
-
-
-# --------------------------------------------------------------------------- report
 
 def fmt(seconds: float) -> str:
-    return f"{seconds * 1000:9.1f} ms"
-
-
-def print_breakdown(timings: Timings, total: float) -> None:
-    first = timings.stage_first
-    loop = total - sum(first.get(k, 0.0) for k in ("load_workspace", "build_model", "analyse"))
-    print(f"\nbreakdown of one plan ({fmt(total).strip()} instrumented; nested items are inside their stage)")
-    rows = [("load", "load_workspace"), ("model", "build_model"), ("analyse", "analyse")]
-    for phase, label in rows:
-        spent = first.get(label, 0.0)
-        print(f"  {label + ' (first pass)':<44}{fmt(spent)}  {spent / total:6.1%}")
-        print_nested(timings, phase, total)
-    passes = timings.stage_calls["build_model"] - 1
-    print(f"  {'fix loop (' + str(passes) + ' passes)':<44}{fmt(loop)}  {loop / total:6.1%}")
-    print_nested(timings, "fix loop", total)
-
-
-def print_nested(timings: Timings, phase: str, total: float, parent: tuple[str, ...] = (),
-                 depth: int = 2) -> None:
-    prefix = (phase, *parent)
-    children = [(key, spent) for key, spent in timings.spent.items()
-                if len(key) == len(prefix) + 1 and key[:len(prefix)] == prefix]
-    for key, spent in sorted(children, key=lambda i: -i[1]):
-        label = key[-1]
-        width = 46 - 2 * depth
-        print(f"{' ' * 2 * depth}{label:<{width}}{fmt(spent)}  {spent / total:6.1%}  "
-              f"({timings.calls[key]} calls)")
-        print_nested(timings, phase, total, key[1:], depth + 1)
-
-
-def print_profile(root: Path, config, lines: int) -> None:
-    profile = cProfile.Profile()
-    profile.enable()
-    make_plan(root, config, Selection())
-    profile.disable()
-    for key in ("cumulative", "tottime"):
-        stream = io.StringIO()
-        pstats.Stats(profile, stream=stream).strip_dirs().sort_stats(key).print_stats(lines)
-        text = stream.getvalue()
-        start = text.find("   ncalls")
-        print(f"\ncProfile of one plan, sorted by {key}:")
-        print(text[start:].rstrip())
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--keep", action="store_true", help=f"reuse (or create) {KEEP_DIR}")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--services", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=1234)
-    parser.add_argument("--profile", action="store_true", help="add a cProfile listing of one plan")
-    parser.add_argument("--profile-lines", type=int, default=30)
-    parser.add_argument("--tracemalloc", action="store_true",
-                        help="trace the first plan for Python's peak memory (slow)")
-    args = parser.parse_args()
-    sys.stdout.reconfigure(line_buffering=True)
-
-    with tempfile.TemporaryDirectory(prefix="patcher-bench-") as tmp:
-        if args.keep:
-            root = KEEP_DIR
-            if not (root / "cluster" / "kind-config.yaml").is_file():
-                generate(root, args.seed, args.services)
-        else:
-            root = Path(tmp) / "repo"
-            generate(root, args.seed, args.services)
-        run(root, args)
-    return 0
-
-
-def run(root: Path, args) -> None:
-    config = load_config(root)
-    paths = yaml_files(root)
-    files = count_files(root)
-    parse_time, documents, parse_cpu = best_of(args.repeat, lambda: parse_all(paths))
-    # patcher pauses the garbage collector while planning; the same parse with it paused, for fairness
-    gc.disable()
-    try:
-        paused_time, _, _ = best_of(args.repeat, lambda: parse_all(paths))
-    finally:
-        gc.enable()
-    size = sum(p.stat().st_size for p in paths)
-
-    print(f"repository: {root}")
-    print(f"files: {files}   YAML files parsed (Helm templates excluded): {len(paths)}   "
-          f"YAML documents: {documents}   YAML bytes: {size / 1e6:.2f} MB")
-    print(f"CSafeLoader parse (best of {args.repeat}):    {fmt(parse_time)}   "
-          f"({documents / parse_time:.0f} documents/s, CPU {fmt(parse_cpu).strip()})")
-
-    # first plan: imports, rule discovery and the Helm engine's start-up are paid here.
-    # With --tracemalloc it is also traced for Python's peak memory (which slows it down).
-    peak = None
-    gc.collect()
-    if args.tracemalloc:
-        tracemalloc.start()
-    cold, plan, _ = best_of(1, lambda: make_plan(root, config, Selection()))
-    if args.tracemalloc:
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-    print(f"make_plan, first run{' (traced)' if peak is not None else ' (cold)'}:       {fmt(cold)}")
-    print_plan(plan)
-
-    timings = Timings()
-    with instrumented(timings):
-        gc.collect()
-        start = time.perf_counter()
-        make_plan(root, config, Selection())
-        total = time.perf_counter() - start
-    print_breakdown(timings, total)
-
-    plan_time, _, plan_cpu = best_of(args.repeat, lambda: make_plan(root, config, Selection()))
-    # this machine's speed drifts by 2x from one minute to the next: pair each plan with a parse
-    # run right beside it, and take the median of the paired ratios as the figure that counts
-    paired = []
-    for _ in range(args.repeat):
-        parse_once, _, _ = best_of(1, lambda: parse_all(paths))
-        plan_once, _, _ = best_of(1, lambda: make_plan(root, config, Selection()))
-        paired.append(plan_once / parse_once)
-    paired.sort()
-
-    # the schema rule's cost: plan without it, paired with plan with it, as above
-    schema_off = Selection(skip=("schema/invalid-resource",))
-    with_schema, without_schema = [], []
-    for _ in range(args.repeat):
-        with_schema.append(best_of(1, lambda: make_plan(root, config, Selection()))[2])
-        without_schema.append(best_of(1, lambda: make_plan(root, config, schema_off))[2])
-    schema_on_cpu, schema_off_cpu = min(with_schema), min(without_schema)
-
-    maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
-
-    ratio = plan_time / parse_time if parse_time else float("inf")
-    print()
-    print(f"files / YAML files / documents:     {files} / {len(paths)} / {documents}")
-    print(f"make_plan (best of {args.repeat}):            {fmt(plan_time)}   CPU {fmt(plan_cpu).strip()}")
-    print(f"documents per second:               {documents / plan_time:12.0f}")
-    print(f"CSafeLoader parse (best of {args.repeat}):    {fmt(parse_time)}   CPU {fmt(parse_cpu).strip()}")
-    verdict = "within target" if ratio <= TARGET_RATIO else "over target"
-    print(f"ratio plan / parse:                 {ratio:9.2f}x   target <= {TARGET_RATIO:.0f}x: {verdict}"
-          f"   (CPU time ratio {plan_cpu / parse_cpu:.2f}x)")
-    print(f"CSafeLoader parse, GC paused:       {fmt(paused_time)}   "
-          f"ratio plan / that parse: {plan_time / paused_time:.2f}x")
-    median = paired[len(paired) // 2]
-    print(f"paired runs, plan / parse:          median {median:.2f}x   (min {paired[0]:.2f}x, max {paired[-1]:.2f}x, "
-          f"{len(paired)} pairs)   target <= {TARGET_RATIO:.0f}x: {'within' if median <= TARGET_RATIO else 'over'} target")
-    share = (schema_on_cpu - schema_off_cpu) / schema_on_cpu if schema_on_cpu else 0.0
-    print(f"plan CPU, schema rule on / off:     {fmt(schema_on_cpu)} / {fmt(schema_off_cpu).strip()}   "
-          f"schema rule's share: {share:.1%} (best of {args.repeat} each, interleaved)")
-    if peak is not None:
-        print(f"peak memory (tracemalloc, Python):  {peak / 2**20:9.1f} MiB")
-    print(f"max RSS (getrusage, whole process): {maxrss_kb / 1024:9.1f} MiB")
-
-    if args.profile:
-        print_profile(root, config, args.profile_lines)
+    return f"{seconds:8.2f} s"
 
 
 def print_plan(plan) -> None:
     by_rule = Counter(f.rule for f in plan.findings)
     status = Counter(r.status for r in plan.results)
-    print(f"plan: {len(plan.findings)} findings, {len(plan.changes)} files changed, "
+    print(f"  plan: {len(plan.findings)} findings, {len(plan.changes)} files changed, "
           f"{len(plan.diagnostics)} diagnostics, {len(plan.unresolved)} unresolved")
     for rule, count in sorted(by_rule.items()):
-        print(f"  {rule:<44}{count:5d}")
+        print(f"    {rule:<44}{count:5d}")
     if status:
-        print("  fix results: " + ", ".join(f"{k} {v}" for k, v in sorted(status.items())))
-    for diagnostic in plan.diagnostics[:5]:
-        print(f"  diagnostic: {diagnostic}")
+        print("    fix results: " + ", ".join(f"{k} {v}" for k, v in sorted(status.items())))
+    errors = [d for d in plan.diagnostics if getattr(d, "level", "") == "error"]
+    for diagnostic in errors[:5]:
+        print(f"    error diagnostic: {diagnostic}")
+
+
+def print_case(case: Case, m: Measured) -> None:
+    print(f"  files / YAML files (outside charts) / documents: {m.files} / {m.yaml_files} / {m.documents}")
+    print(f"  Helm releases (charts rendered, subcharts included) / scripts: "
+          f"{m.releases} ({m.charts_rendered}) / {m.scripts}")
+    print(f"  findings: {m.findings}   fix loop passes: {m.passes}")
+    print(f"  {f'CSafeLoader parse (best of {case.repeat}):':<40}{fmt(m.parse)}   CPU {fmt(m.parse_cpu).strip()}")
+    first = " (the fresh process's: Helm engine start-up and cold caches included)" if case.repeat == 1 else ""
+    print(f"  {f'make_plan (best of {case.repeat}):':<40}{fmt(m.plan)}   CPU {fmt(m.plan_cpu).strip()}"
+          f"   fresh process, imports included: {fmt(m.cold).strip()}{first}")
+    if m.apply:
+        print(f"  {f'apply on a fresh copy (best of {case.apply_repeat}):':<40}{fmt(m.apply)}   "
+              f"CPU {fmt(m.apply_cpu).strip()}   apply / plan {m.apply / m.plan:.2f}x")
+    else:
+        print("  apply: not run at this size")
+    print(f"  plan / parse: best {m.plan / m.parse:.2f}x   paired median {m.paired_median:.2f}x "
+          f"({len(m.paired)} pairs: {', '.join(f'{r:.2f}' for r in sorted(m.paired))})")
+    print(f"  peak memory (max RSS of the fresh plan process): {m.peak_mib:.0f} MiB")
+    if m.checkov is not None:
+        print(f"  checkov --framework kubernetes: {fmt(m.checkov)}   checkov / plan {m.checkov / m.plan:.2f}x")
+    elif m.checkov_note:
+        print(f"  {m.checkov_note}")
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("met" if ok else "MISSED")
+
+
+def print_summary(rows: list[tuple[str, str, str, bool | None]]) -> None:
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{'summary':<{width}}  {'target':<12}{'measured':<14}verdict")
+    for what, target, measured, ok in rows:
+        print(f"{what:<{width}}  {target:<12}{measured:<14}{verdict(ok)}")
+
+
+def summary_rows(cases: list[Case], small: Case | None, large: Case | None, help_seconds: float,
+                 checkov_missing: str) -> list[tuple[str, str, str, bool | None]]:
+    rows = []
+    for case in cases:
+        m = case.measured
+        rows.append((f"{case.label}: plan / parse (paired median)", f"<= {TARGET_RATIO:.1f}x",
+                     f"{m.paired_median:.2f}x", m.paired_median <= TARGET_RATIO))
+        if m.apply:
+            rows.append((f"{case.label}: apply / plan", f"<= {TARGET_APPLY:.1f}x", f"{m.apply / m.plan:.2f}x",
+                         m.apply / m.plan <= TARGET_APPLY))
+        if m.checkov is not None:
+            rows.append((f"{case.label}: checkov / plan", f">= {TARGET_CHECKOV:.1f}x", f"{m.checkov / m.plan:.2f}x",
+                         m.checkov / m.plan >= TARGET_CHECKOV))
+        rows.append((f"{case.label}: peak memory", "", f"{m.peak_mib:.0f} MiB", None))
+    if small and large and small.measured and large.measured:
+        s, l = small.measured, large.measured
+        rows.append(("growth: plan time large / small", f"<= {TARGET_TIME_GROWTH:.1f}x",
+                     f"{l.plan / s.plan:.2f}x", l.plan / s.plan <= TARGET_TIME_GROWTH))
+        rows.append(("growth: plan CPU large / small", f"<= {TARGET_TIME_GROWTH:.1f}x",
+                     f"{l.plan_cpu / s.plan_cpu:.2f}x", l.plan_cpu / s.plan_cpu <= TARGET_TIME_GROWTH))
+        rows.append(("growth: peak memory large / small", f"<= {TARGET_MEMORY_GROWTH:.1f}x",
+                     f"{l.peak_mib / s.peak_mib:.2f}x", l.peak_mib / s.peak_mib <= TARGET_MEMORY_GROWTH))
+    rows.append(("patcher --help (best of 5)", f"< {TARGET_HELP:.2f} s", f"{help_seconds:.3f} s",
+                 help_seconds < TARGET_HELP))
+    if checkov_missing:
+        rows.append(("checkov / plan", f">= {TARGET_CHECKOV:.1f}x", "not installed", None))
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--teams-small", type=int, default=50)
+    parser.add_argument("--teams-large", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3, help="plans per case (the small and old cases)")
+    parser.add_argument("--large-repeat", type=int, default=1,
+                        help="plans for the large size (one plan of 200 teams takes minutes here)")
+    parser.add_argument("--apply-repeat", type=int, default=1, help="applies per case")
+    parser.add_argument("--large-apply-repeat", type=int, default=0,
+                        help="applies for the large size (none by default: it would add minutes)")
+    parser.add_argument("--services", type=int, default=200, help="size of the old shape")
+    parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--only", choices=("teams", "old"), help="run one shape only")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="add a per-stage breakdown of one plan of the small teams case")
+    parser.add_argument("--profile", action="store_true", help="add a cProfile listing of that plan")
+    parser.add_argument("--profile-lines", type=int, default=30)
+    parser.add_argument("--no-checkov", action="store_true", help="do not run checkov even if found")
+    parser.add_argument("--no-incremental", action="store_true",
+                        help="run patcher with PATCHER_INCREMENTAL=0 (the fix loop without incremental reuse)")
+    parser.add_argument("--one-case", type=Path, help=argparse.SUPPRESS)  # the fresh plan process
+    parser.add_argument("--json", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one_case:
+        one_case(args.one_case, args.json)
+        return 0
+    sys.stdout.reconfigure(line_buffering=True)
+    started = time.perf_counter()
+    if args.no_incremental:
+        os.environ["PATCHER_INCREMENTAL"] = "0"  # read by patcher, here and in the child processes
+
+    cases: list[Case] = []
+    small = large = None
+    if args.only != "old":
+        small = Case(f"teams x{args.teams_small}", lambda out: generate_teams(out, args.teams_small, args.seed),
+                     args.repeat, args.apply_repeat)
+        large = Case(f"teams x{args.teams_large}", lambda out: generate_teams(out, args.teams_large, args.seed),
+                     args.large_repeat, args.large_apply_repeat, checkov=False)
+        large.note = (f"repeat {args.large_repeat} for this size (one plan takes minutes here), "
+                      f"apply {args.large_apply_repeat}x (--large-apply-repeat); checkov is not run on it")
+        cases += [small, large]
+    if args.only != "teams":
+        cases.append(Case(f"old x{args.services} services", lambda out: generate(out, args.seed, args.services),
+                          args.repeat, args.apply_repeat))
+    checkov = None if args.no_checkov else find_checkov()
+    checkov_missing = "" if checkov or args.no_checkov else \
+        "checkov: not installed (set CHECKOV or put checkov on PATH; e.g. python3 -m venv /tmp/checkov-venv " \
+        "&& /tmp/checkov-venv/bin/pip install checkov)"
+    print(f"PATCHER_INCREMENTAL={os.environ.get('PATCHER_INCREMENTAL', '(unset)')}")
+
+    for case in cases:
+        with tempfile.TemporaryDirectory(prefix="patcher-bench-") as tmp:
+            root = Path(tmp) / "repo"
+            written = case.make(root)
+            print(f"\n== {case.label}: {written} files generated" + (f"  [{case.note}]" if case.note else ""))
+            case.measured, plan = measure(root, case.repeat, case.apply_repeat)
+            if checkov and case.checkov:
+                case.measured.checkov, case.measured.checkov_note = checkov_time(checkov, root)
+            print_case(case, case.measured)
+            if plan is not None:
+                print_plan(plan)
+            if case is small and (args.breakdown or args.profile):
+                from breakdown import print_profile, run_breakdown
+                from patcher.config import load_config
+
+                config = load_config(root)
+                if args.breakdown:
+                    run_breakdown(root, config)
+                if args.profile:
+                    print_profile(root, config, args.profile_lines)
+    if checkov_missing:
+        print(f"\n{checkov_missing}")
+    print_summary(summary_rows(cases, small, large, help_time(), checkov_missing))
+    print(f"\nthe benchmark took {(time.perf_counter() - started) / 60:.1f} minutes")
+    return 0
 
 
 if __name__ == "__main__":
