@@ -8,6 +8,7 @@ model and never change it.
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 import os
 import posixpath
 from dataclasses import dataclass, field
@@ -134,6 +135,79 @@ class Model:
         for resource in self.resources:
             out.setdefault(resource.namespace, []).append(resource)
         return {namespace: tuple(found) for namespace, found in out.items()}
+
+    @cached_property
+    def listing(self) -> dict[str, tuple[Kustomization, ...]]:
+        """The kustomizations that list each file or folder in ``resources``."""
+        out: dict[str, list[Kustomization]] = {}
+        for kust in self.kustomizations:
+            for target in kust.listed:
+                out.setdefault(target, []).append(kust)
+        return {target: tuple(found) for target, found in out.items()}
+
+    @cached_property
+    def kustomizations_by_folder(self) -> dict[str, tuple[Kustomization, ...]]:
+        """By file name, the kustomizations that list something in each folder or live in it."""
+        out: dict[str, list[Kustomization]] = {}
+        for kust in self.kustomizations:
+            for folder in {*kust.listed_folders, kust.directory}:
+                out.setdefault(folder, []).append(kust)
+        return {folder: tuple(sorted(found, key=lambda k: k.file)) for folder, found in out.items()}
+
+    @cached_property
+    def api_versions(self) -> dict[str, Counter]:
+        """How many resources use each version of each API group."""
+        out: dict[str, Counter] = {}
+        for resource in self.resources:
+            out.setdefault(resource.group, Counter())[resource.api_version] += 1
+        return out
+
+    def listing_kustomizations(self, path: str, files: Iterable[str] = ()) -> list[Kustomization]:
+        """In the model's order, the kustomizations that list ``path`` or are one of ``files``."""
+        found = {id(k) for k in self.listing.get(path, ())}
+        found |= {id(self._kustomization_by_file[f]) for f in files if f in self._kustomization_by_file}
+        return [k for k in self.kustomizations if id(k) in found] if found else []
+
+    @cached_property
+    def _kustomization_by_file(self) -> dict[str, Kustomization]:
+        out: dict[str, Kustomization] = {}
+        for kust in self.kustomizations:
+            out.setdefault(kust.file, kust)
+        return out
+
+    @cached_property
+    def folder_applies(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The folders entry points apply as plain manifests (kubectl apply -f DIR, an Argo CD
+        directory source): those applied alone, and those applied with everything under them."""
+        alone: set[str] = set()
+        below: set[str] = set()
+        for apply in self.entry_points.applies:
+            if apply.kustomize or apply.verb == "delete":
+                continue
+            for target in apply.paths:
+                target = posixpath.normpath(target)
+                target = "" if target == "." else target  # lstrip("./") would eat a leading dot folder
+                if target not in self.documents:  # a file is no folder
+                    (below if apply.recursive else alone).add(target)
+        for source in self.entry_points.applications:
+            if source.path is None or posixpath.normpath(source.path) in self.kustomization_folders:
+                continue
+            target = posixpath.normpath(source.path)
+            target = "" if target == "." else target
+            (below if (source.directory or {}).get("recurse") else alone).add(target)
+        return frozenset(alone), frozenset(below)
+
+    def folder_applied(self, folder: str) -> bool:
+        """A new manifest in ``folder`` is picked up by a folder apply."""
+        alone, below = self.folder_applies
+        if folder in alone or folder in below or "" in below:
+            return True
+        parent = folder
+        while "/" in parent:
+            parent = parent.rsplit("/", 1)[0]
+            if parent in below:
+                return True
+        return False
 
     @cached_property
     def kustomization_folders(self) -> frozenset[str]:

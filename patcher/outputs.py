@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
-from collections import Counter
 
 from patcher.containment import inside
 from patcher.edits import Edit, InsertItem
@@ -70,20 +69,19 @@ def output_path(model: Model, key: str, default_dir: str, default_name: str) -> 
 def register(model: Model, path: str) -> list[Edit]:
     """Edits that list a new file in the kustomization that lists its siblings."""
     directory = posixpath.dirname(path)
-    if any(kust.lists(path) for kust in model.kustomizations):
+    if path in model.listing:
         return []
-    for kust in sorted(model.kustomizations, key=lambda k: k.file):
-        if directory in kust.listed_folders or kust.directory == directory:
-            if not isinstance(kust.data.get("resources"), list):
-                continue
-            entry = posixpath.relpath(path, kust.directory or ".")
-            return [InsertItem(kust.file, 0, ("resources",), entry)]
+    for kust in model.kustomizations_by_folder.get(directory, ()):  # by file name
+        if not isinstance(kust.data.get("resources"), list):
+            continue
+        entry = posixpath.relpath(path, kust.directory or ".")
+        return [InsertItem(kust.file, 0, ("resources",), entry)]
     return []
 
 
 def api_version(model: Model, group: str, fallback: str) -> str:
     """The version of ``group`` the repository already uses most, so new files match."""
-    seen = Counter(r.api_version for r in model.resources if r.group == group)
+    seen = model.api_versions.get(group)
     return seen.most_common(1)[0][0] if seen else f"{group}/{fallback}"
 
 
@@ -202,7 +200,7 @@ def _deployed_into(model: Model, path: str, namespace: str) -> bool:
 
 def _namespace_forced_elsewhere(model: Model, path: str, namespace: str) -> bool:
     edits = register(model, path)
-    listing = [k for k in model.kustomizations if k.lists(path) or any(e.file == k.file for e in edits)]
+    listing = model.listing_kustomizations(path, (e.file for e in edits))
     roots = model.kustomize_roots_of(f for k in listing for f in k.listed)
     forcing = listing + [k for k in model.kustomizations if k.directory in roots]
     if any(k.namespace and k.namespace != namespace for k in forcing):
@@ -224,29 +222,11 @@ def _deployed_there(model: Model, path: str) -> bool:
     the kustomization that would list it is built by one, or a folder apply reaches its folder."""
     folder = posixpath.dirname(path)
     edits = register(model, path)
-    kust = next((k for k in model.kustomizations if any(e.file == k.file for e in edits) or k.lists(path)), None)
+    kust = next(iter(model.listing_kustomizations(path, (e.file for e in edits))), None)
     if kust is not None and len(model.kustomize_roots_of(kust.listed)) > 1:
         return False  # a base several overlays build: the file would land in each of their namespaces
     if model.deployed.everything:
         return True
     if kust is not None:
         return kust.directory in model.deployed.roots or not model.deployed_built_files.isdisjoint(kust.listed)
-    for apply in model.entry_points.applies:
-        if apply.kustomize or apply.verb == "delete":
-            continue
-        for target in apply.paths:
-            target = posixpath.normpath(target)
-            target = "" if target == "." else target  # lstrip("./") would eat a leading dot folder
-            if target in model.documents:
-                continue  # a file, not a folder
-            if folder == target or (apply.recursive and (target == "" or folder.startswith(target + "/"))):
-                return True
-    for source in model.entry_points.applications:
-        if source.path is None or posixpath.normpath(source.path) in model.kustomization_folders:
-            continue
-        target = posixpath.normpath(source.path)
-        target = "" if target == "." else target
-        recurse = bool((source.directory or {}).get("recurse"))
-        if folder == target or (recurse and (target == "" or folder.startswith(target + "/"))):
-            return True
-    return False
+    return model.folder_applied(folder)

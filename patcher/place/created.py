@@ -40,8 +40,7 @@ def _namespace_from_deployer(model: Model, path: str, namespace: str, registrati
                   if isinstance(d.data, dict) and is_manifest(d.data)]
     if not neighbours or any(_written_namespace(d) for d in neighbours):
         return False  # the folder's convention is to name it (or there is none to follow)
-    listing = [k for k in model.kustomizations
-               if k.lists(path) or any(e.file == k.file for e in registration)]
+    listing = model.listing_kustomizations(path, (e.file for e in registration))
     if listing:
         return all(k.namespace == namespace for k in listing)
     applies = [a for a in model.entry_points.applies if not a.kustomize and a.verb != "delete"
