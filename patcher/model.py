@@ -99,7 +99,32 @@ class Model:
     def of_kind(self, *kinds: str) -> list[Resource]:
         if len(kinds) == 1:
             return list(self._by_kind.get(kinds[0], ()))
-        return [r for r in self.resources if r.kind in kinds]
+        found = [r for kind in dict.fromkeys(kinds) for r in self._by_kind.get(kind, ())]
+        position = self._position
+        return sorted(found, key=lambda r: position[id(r)])  # in the model's order, as rules expect
+
+    @cached_property
+    def _position(self) -> dict[int, int]:
+        return {id(r): i for i, r in enumerate(self.resources)}
+
+    def find(self, kind: str, name: str, namespace: str, api_version: str, file: str, doc: int) -> Resource | None:
+        """The resource (deployed, undeployed or unplaced) of that identity read from that document."""
+        return self._identities.get((kind, name, namespace, api_version, file, doc))
+
+    @cached_property
+    def _identities(self) -> dict[tuple, Resource]:
+        out: dict[tuple, Resource] = {}
+        for r in self.own_defect_resources:
+            out.setdefault((r.kind, r.name, r.namespace, r.api_version, r.source.file, r.source.doc), r)
+        return out
+
+    @cached_property
+    def files_by_folder(self) -> dict[str, tuple[str, ...]]:
+        """The YAML files read in each folder, sorted."""
+        out: dict[str, list[str]] = {}
+        for file in self.documents:
+            out.setdefault(posixpath.dirname(file), []).append(file)
+        return {folder: tuple(sorted(files)) for folder, files in out.items()}
 
     # Indexes are built once per model, on first use: a model is immutable, and the cache dies
     # with it (a module-level cache would keep every fix pass's model alive).

@@ -76,8 +76,7 @@ def _without_namespace(text: str, namespace: str) -> str:
 def _neighbour_layout(model: Model, path: str) -> Layout | None:
     """The indentation of the file the resource joins, else of its folder's first manifest."""
     folder = posixpath.dirname(path)
-    files = [path] if path in model.documents else sorted(
-        f for f in model.documents if posixpath.dirname(f) == folder)
+    files = [path] if path in model.documents else model.files_by_folder.get(folder, ())
     for file in files:
         for doc in model.documents[file]:
             if isinstance(doc.data, dict) and is_manifest(doc.data) and doc.node is not None:
