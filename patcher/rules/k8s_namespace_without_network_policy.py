@@ -242,13 +242,23 @@ def _by_namespace(flows_: list[Flow]) -> dict[str, list[Flow]]:
     return out
 
 
-def _gaps(ctx: Context, namespace: str, before: Policies, after: Policies, touching: list[Flow]) -> list[str]:
-    """What the namespace's policies would cut off: the model's flows they deny (that the
-    policies already deployed let through), and flows the model knows exist but cannot name
-    (unknown callers, hosts outside the repository)."""
+def _unnamed(ctx: Context, namespaces: list[str]) -> dict[str, list[str]]:
+    """By namespace, the flows the model knows exist but cannot name (unknown callers, hosts
+    outside the repository, Services nothing calls). A namespace's own exposed Services count
+    as called; they are in that namespace, so one pass serves every namespace."""
     topology = ctx.topology
-    called = {c.callee.key for c in topology.calls if c.callee is not None} | set(_exposed(ctx, namespace))
-    out = [g.text for g in unaccounted(topology, called) if g.namespace == namespace]
+    called = {c.callee.key for c in topology.calls if c.callee is not None}
+    called |= {key for namespace in namespaces for key in _exposed(ctx, namespace)}
+    out: dict[str, list[str]] = {}
+    for gap in unaccounted(topology, called):
+        out.setdefault(gap.namespace, []).append(gap.text)
+    return out
+
+
+def _gaps(unnamed: list[str], before: Policies, after: Policies, touching: list[Flow]) -> list[str]:
+    """What the namespace's policies would cut off: the model's flows they deny (that the
+    policies already deployed let through), and the flows it cannot name."""
+    out = list(unnamed)
     denied = [f for f in touching if before.allowed(f) and not after.allowed(f)]
     out += [f"{flow} is not allowed" for flow in denied[:5]]
     if len(denied) > 5:
@@ -272,6 +282,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     after = Policies.of([r.data for r in existing] + [_load(d) for docs in generated.values() for d in docs],
                         labels)
     touching = _by_namespace(flows(topology))
+    unnamed = _unnamed(ctx, namespaces)
     for namespace in namespaces:
         workloads = topology.workloads_in(namespace)
         docs = generated[namespace]
@@ -281,7 +292,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         changes = tuple(Create("network-policies", path, namespace, _load(doc), doc, restyle=False)
                         for doc in docs)
         title = f"add {len(docs)} NetworkPolicies for namespace {namespace}"  # placement says where
-        gaps = _gaps(ctx, namespace, before, after, touching.get(namespace, []))
+        gaps = _gaps(unnamed.get(namespace, []), before, after, touching.get(namespace, []))
         checked = len(touching.get(namespace, []))
         if gaps:
             applicability = Applicability.UNSAFE
