@@ -87,6 +87,9 @@ class Measured:
     peak_mib: float = 0.0
     checkov: float | None = None
     checkov_note: str = ""
+    tree_cpu: float = 0.0  # the fresh plan's CPU with its children's (kubectl, the Helm engine)
+    kustomize_builds: int = 0  # kubectl kustomize processes the fresh plan ran
+    helm_requests: int = 0  # renders (and dependency checks) it asked the Helm engine for
 
     @property
     def paired_median(self) -> float:
@@ -102,7 +105,7 @@ def plan_counts(root: Path, plan) -> dict:
             "passes": max((a.number for a in plan.applied), default=0)}
 
 
-def fresh_plan(root: Path) -> tuple[float, float, dict]:
+def fresh_plan(root: Path) -> tuple[float, float, dict, float]:
     """One plan in a child process: its wall time and its peak RSS in MiB (the child's own and
     its reaped children's, i.e. the Helm engine's, whichever is larger), read with wait4 so that
     no other case's size is mixed in."""
@@ -113,13 +116,27 @@ def fresh_plan(root: Path) -> tuple[float, float, dict]:
         child.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - start
         info = json.loads(out.read() or "{}")
-    return wall, usage.ru_maxrss / 1024, info
+    return wall, usage.ru_maxrss / 1024, info, usage.ru_utime + usage.ru_stime
 
 
 def one_case(root: Path, json_path: str) -> None:
-    """The child's side of fresh_plan."""
+    """The child's side of fresh_plan; it also counts the external tools' runs."""
+    from patcher import helm_process, kustomize_run
+
+    counts = {"kustomize_builds": 0, "helm_requests": 0}
+
+    def counted(owner, name: str, key: str) -> None:
+        original = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            counts[key] += 1
+            return original(*args, **kwargs)
+        setattr(owner, name, wrapper)
+
+    counted(kustomize_run, "build", "kustomize_builds")
+    counted(helm_process, "request", "helm_requests")
     seconds, cpu, plan = timed(lambda: make_plan(root, load_config(root), Selection()))
-    Path(json_path).write_text(json.dumps({"plan": seconds, "cpu": cpu, **plan_counts(root, plan)}))
+    Path(json_path).write_text(json.dumps({"plan": seconds, "cpu": cpu, **counts, **plan_counts(root, plan)}))
 
 
 def apply_once(root: Path) -> tuple[float, float]:
@@ -149,7 +166,7 @@ def measure(root: Path, repeat: int, apply_repeat: int) -> tuple[Measured, objec
     # a parse, the median of the paired ratios is the figure that counts, and the best plan of
     # these runs is the plan time. The first is the fresh process that also gives peak memory.
     parse_once = timed(lambda: parse_all(paths))[0]
-    m.cold, m.peak_mib, child = fresh_plan(root)
+    m.cold, m.peak_mib, child, m.tree_cpu = fresh_plan(root)
     plans = [(child.get("plan", m.cold), child.get("cpu", m.cold))]
     m.paired.append(plans[0][0] / parse_once)
     config = load_config(root)
@@ -163,7 +180,7 @@ def measure(root: Path, repeat: int, apply_repeat: int) -> tuple[Measured, objec
     applies = [apply_once(root) for _ in range(apply_repeat)]
     if applies:
         m.apply, m.apply_cpu = min(a[0] for a in applies), min(a[1] for a in applies)
-    for key in ("releases", "charts_rendered", "findings", "passes"):
+    for key in ("releases", "charts_rendered", "findings", "passes", "kustomize_builds", "helm_requests"):
         setattr(m, key, child.get(key, 0))
     return m, plan
 

@@ -94,6 +94,8 @@ def print_case(case: Case, m: Measured) -> None:
     print(f"  plan / parse: best {m.plan / m.parse:.2f}x   paired median {m.paired_median:.2f}x "
           f"({len(m.paired)} pairs: {', '.join(f'{r:.2f}' for r in sorted(m.paired))})")
     print(f"  peak memory (max RSS of the fresh plan process): {m.peak_mib:.0f} MiB")
+    print(f"  the fresh plan ran {m.kustomize_builds} kubectl kustomize builds and {m.helm_requests} Helm engine "
+          f"requests; its CPU with theirs: {m.tree_cpu:.1f} s (patcher's own: {m.plan_cpu:.1f} s in the best plan)")
     if m.checkov is not None:
         print(f"  checkov --framework kubernetes: {fmt(m.checkov)}   checkov / plan {m.checkov / m.plan:.2f}x")
     elif m.checkov_note:
