@@ -189,9 +189,14 @@ class Model:
 
     def listing_kustomizations(self, path: str, files: Iterable[str] = ()) -> list[Kustomization]:
         """In the model's order, the kustomizations that list ``path`` or are one of ``files``."""
-        found = {id(k) for k in self.listing.get(path, ())}
-        found |= {id(self._kustomization_by_file[f]) for f in files if f in self._kustomization_by_file}
-        return [k for k in self.kustomizations if id(k) in found] if found else []
+        found = {id(k): k for k in self.listing.get(path, ())}
+        found.update((id(k), k) for k in (self._kustomization_by_file.get(f) for f in files) if k is not None)
+        order = self._kustomization_position
+        return sorted(found.values(), key=lambda k: order[id(k)])
+
+    @cached_property
+    def _kustomization_position(self) -> dict[int, int]:
+        return {id(k): i for i, k in enumerate(self.kustomizations)}
 
     @cached_property
     def _kustomization_by_file(self) -> dict[str, Kustomization]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Iterable
 
 NS_LABEL = "kubernetes.io/metadata.name"
@@ -116,10 +117,17 @@ class Policies:
     def _ns_labels(self, namespace: str) -> dict[str, str]:
         return {**self.namespace_labels.get(namespace, {}), NS_LABEL: namespace}
 
+    @cached_property
+    def _by_namespace(self) -> dict[str, list[dict]]:
+        out: dict[str, list[dict]] = {}
+        for namespace, spec in self.items:
+            out.setdefault(namespace, []).append(spec)
+        return out
+
     def _selecting(self, target: Pod, direction: str) -> list[dict]:
         out = []
-        for namespace, spec in self.items:
-            if namespace != target.namespace or not selector_matches(spec.get("podSelector"), target.label_map):
+        for spec in self._by_namespace.get(target.namespace, ()):
+            if not selector_matches(spec.get("podSelector"), target.label_map):
                 continue
             types = spec.get("policyTypes")
             if not isinstance(types, list):  # Kubernetes' default: Ingress, and Egress when rules exist
