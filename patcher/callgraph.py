@@ -183,7 +183,7 @@ class _Builder:
         self.model = topology.model
         self.calls: dict[tuple, Call] = {}
         self.unresolved: dict[tuple, Unresolved] = {}
-        self._selected: dict[int, list] = {}  # a Gateway (by identity, while the graph is built) -> its pods
+        self._selected: dict[tuple[str, str], list] = {}  # a Gateway's (namespace, name) -> its pods
         self.config_maps = {(r.namespace, r.name): r for r in self.model.of_kind("ConfigMap") if not r.group}
         self.mesh_routes = self._mesh_routes()
 
@@ -382,10 +382,9 @@ class _Builder:
         if gateway is None or not gateway.selector:
             return [Caller("ingress-gateway", None, (), None, name)]
         labels = tuple(sorted((str(k), str(v)) for k, v in gateway.selector.items()))
-        if id(gateway) not in self._selected:  # many routes name few gateways
-            self._selected[id(gateway)] = [w for w in self.topology.workloads
-                                           if selects(gateway.selector, w.pod_labels)]
-        pods = self._selected[id(gateway)]
+        if ref not in self._selected:  # many routes name few gateways
+            self._selected[ref] = [w for w in self.topology.workloads if selects(gateway.selector, w.pod_labels)]
+        pods = self._selected[ref]
         if pods:
             return [Caller("ingress-gateway", w.resource.namespace, labels, w, w.resource.name) for w in pods]
         namespaces = sorted({s.resource.namespace for s in self.topology.ingress_services(gateway)})

@@ -155,6 +155,14 @@ class Model:
                          if r.deployed_by and r.source.kustomize_root is not None)
 
     @cached_property
+    def by_document(self) -> dict[tuple[str, int], tuple[Resource, ...]]:
+        """The resources read from each (file, document index), in the model's order."""
+        out: dict[tuple[str, int], list[Resource]] = {}
+        for resource in self.resources:
+            out.setdefault((resource.source.file, resource.source.doc), []).append(resource)
+        return {key: tuple(found) for key, found in out.items()}
+
+    @cached_property
     def by_namespace(self) -> dict[str, tuple[Resource, ...]]:
         out: dict[str, list[Resource]] = {}
         for resource in self.resources:

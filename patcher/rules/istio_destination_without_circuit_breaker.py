@@ -45,6 +45,8 @@ from patcher.unread import needs
 from patcher.templating import render_template
 from patcher.topology import Service, Topology
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: the pure-Python loader is slow on many generated files
+
 RULE = RuleInfo(
     id="istio/destination-without-circuit-breaker",
     severity=Severity.RECOMMENDED,
@@ -183,7 +185,7 @@ def _create(ctx: Context, service: Service, path: str, version: str, taken: set[
         api_version=version,
         name=name if (namespace, name) not in taken else f"{name}-circuit-breaker", namespace=namespace,
         host=fqdn(namespace, name, ctx.topology.cluster_domain), traffic_policy=_policy(ctx, service))
-    create = Create("destination-rules", path, namespace, yaml.safe_load(content), content)
+    create = Create("destination-rules", path, namespace, yaml.load(content, Loader=_LOADER), content)
     return Fix(f"add DestinationRule {namespace}/{name}", (), Applicability.SAFE,
                "no other DestinationRule applies to the host, so no policy is displaced", NEEDS, changes=(create,))
 

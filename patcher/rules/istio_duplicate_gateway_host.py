@@ -167,8 +167,8 @@ def _label(vs: VirtualService, route) -> str:
 def _builds(model: Model, resource: Resource) -> set[str | None]:
     """The kustomize roots that build the resource's document (None: applied as written)."""
     src = resource.source
-    return {r.source.kustomize_root for r in model.resources
-            if (r.source.file, r.source.doc) == (src.file, src.doc) and r.kind == resource.kind}
+    return {r.source.kustomize_root for r in model.by_document.get((src.file, src.doc), ())
+            if r.kind == resource.kind}
 
 
 def _unsafe_in_builds(model: Model, kept: Resource, other: Resource) -> str:

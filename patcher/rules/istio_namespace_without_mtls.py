@@ -37,6 +37,8 @@ from patcher.rule import Context, RuleInfo
 from patcher.unread import needs
 from patcher.templating import render_template
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: the pure-Python loader is slow on many generated files
+
 RULE = RuleInfo(
     id="istio/namespace-without-mtls",
     severity=Severity.RECOMMENDED,
@@ -66,7 +68,8 @@ def _plain_text_to(topology, rule) -> str | None:
     return service.resource.namespace if service is not None else None
 
 
-def _strict_blockers(ctx: Context, namespace: str) -> list[str]:
+def _strict_blockers(ctx: Context, namespace: str, called: set) -> list[str]:
+    """``called``: the keys of the Services some call of the call graph reaches."""
     """What a STRICT policy in ``namespace`` would cut off, as far as the model shows."""
     blockers = []
     topology = ctx.topology
@@ -93,7 +96,6 @@ def _strict_blockers(ctx: Context, namespace: str) -> list[str]:
     if plain:
         blockers.append(f"DestinationRule(s) {', '.join(plain)} send plain text (tls.mode DISABLE) to Services of "
                         f"namespace {namespace}")
-    called = {c.callee.key for c in topology.calls if c.callee is not None}
     idle = sorted(s.resource.name for s in topology.services.values()
                   if s.resource.namespace == namespace and s.selector and s.key not in called
                   and s.resource.name not in exposed)
@@ -115,6 +117,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     covered = {p.namespace for p in policies if not p.get("spec", "selector")}
     path = output_path(ctx.model, "peer-authentication", istio_dir(ctx.model), "peer-authentication.yaml")
     mode = ctx.config["mtls-mode"]
+    called = {c.callee.key for c in topology.calls if c.callee is not None}
     for namespace in topology.application_namespaces:
         if namespace in covered:
             continue
@@ -124,9 +127,9 @@ def check(ctx: Context) -> Iterator[Finding]:
             continue
         content = render_template("peer-authentication.yaml.j2", rule=RULE.id, namespace=namespace, mode=mode,
                                   api_version=api_version(ctx.model, "security.istio.io", "v1"))
-        changes = (Create("peer-authentication", path, namespace, yaml.safe_load(content), content),)
+        changes = (Create("peer-authentication", path, namespace, yaml.load(content, Loader=_LOADER), content),)
         title = f"add PeerAuthentication {namespace}/default with mTLS {mode}"  # placement says where
-        blockers = _strict_blockers(ctx, namespace) if mode == "STRICT" else []
+        blockers = _strict_blockers(ctx, namespace, called) if mode == "STRICT" else []
         if blockers:
             fix = Fix(title, (), Applicability.UNSAFE, "STRICT refuses plain-text calls: " + "; ".join(blockers),
                       NEEDS, changes=changes)

@@ -128,7 +128,8 @@ def _policy(name: str, namespace: str, comment: str, spec: dict) -> str:
                            comment=comment, spec=spec)
 
 
-def _policies(ctx: Context, namespace: str) -> list[str]:
+def _policies(ctx: Context, namespace: str, incoming: list[Call]) -> list[str]:
+    """``incoming``: the calls into the namespace from callers the model knows."""
     topology = ctx.topology
     dns = ctx.config["dns"]
     docs = [
@@ -147,7 +148,7 @@ def _policies(ctx: Context, namespace: str) -> list[str]:
                                 "to": [{"namespaceSelector": {"matchLabels": {NS_LABEL: ctx.config["istio-namespace"]}}}],
                                 "ports": [{"protocol": "TCP", "port": 15012}]}]}))
     exposed = _exposed(ctx, namespace)
-    calls = [c for c in topology.calls if c.target_namespace == namespace and c.caller.known]
+    calls = incoming
     targets = sorted(set(exposed) | {c.target_key for c in calls})
     for key in targets:
         rules = list(exposed.get(key, []))
@@ -203,12 +204,13 @@ def _callee_labels(topology: Topology, key: tuple[str, ...], calls: list[Call]) 
     return _labels(topology, pods)
 
 
-def _api_server(topology: Topology, namespace: str) -> list[str]:
+def _api_server(topology: Topology, namespace: str, clients: list) -> list[str]:
+    """``clients``: the workloads with RBAC permissions (policy_flows.api_clients)."""
     """Egress to the API server for the namespace's workloads whose ServiceAccount has RBAC
     permissions. The API server is no pod a selector can name and its address is the cluster's:
     the rule opens its ports only, to any address."""
     docs = []
-    for workload in sorted((w for w in api_clients(topology) if w.resource.namespace == namespace),
+    for workload in sorted((w for w in clients if w.resource.namespace == namespace),
                            key=lambda w: w.key):
         labels = _labels(topology, workload)
         if not labels:
@@ -274,7 +276,13 @@ def check(ctx: Context) -> Iterator[Finding]:
     covered = {r.namespace for r in existing}
     path = output_path(ctx.model, "network-policies", manifests_dir(ctx.model), "network-policies.yaml")
     namespaces = [ns for ns in topology.application_namespaces if ns not in covered]
-    generated = {ns: _deduplicated(_policies(ctx, ns) + _api_server(topology, ns)) for ns in namespaces}
+    incoming: dict[str, list[Call]] = {}
+    for call in topology.calls:
+        if call.caller.known:
+            incoming.setdefault(call.target_namespace, []).append(call)
+    clients = api_clients(topology)
+    generated = {ns: _deduplicated(_policies(ctx, ns, incoming.get(ns, [])) + _api_server(topology, ns, clients))
+                 for ns in namespaces}
     # every namespace's policies together: a flow between two namespaces passes the egress of one
     # and the ingress of the other
     labels = namespace_labels(topology)
