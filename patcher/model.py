@@ -155,6 +155,11 @@ class Model:
                          if r.deployed_by and r.source.kustomize_root is not None)
 
     @cached_property
+    def memo(self) -> dict[str, dict]:
+        """Answers derived from this model alone, kept by the function that derives them."""
+        return {}
+
+    @cached_property
     def by_document(self) -> dict[tuple[str, int], tuple[Resource, ...]]:
         """The resources read from each (file, document index), in the model's order."""
         out: dict[tuple[str, int], list[Resource]] = {}

@@ -107,6 +107,15 @@ def check_outputs(model: Model) -> None:
 
 
 def _not_a_manifest_file(model: Model, path: str) -> str:
+    """Why ``path`` is no file to add manifests to ("" when it is one); asked for many candidate
+    names per placement, and answered once per model (the disk does not change during a plan)."""
+    memo = model.memo.setdefault("not a manifest file", {})
+    if path not in memo:
+        memo[path] = _problem(model, path)
+    return memo[path]
+
+
+def _problem(model: Model, path: str) -> str:
     root, inventory = model.root, model.workspace.inventory
     if inside(root, path) is None:
         return "it leads outside the repository (through a symbolic link)"

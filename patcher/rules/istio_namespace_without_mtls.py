@@ -68,16 +68,16 @@ def _plain_text_to(topology, rule) -> str | None:
     return service.resource.namespace if service is not None else None
 
 
-def _strict_blockers(ctx: Context, namespace: str, called: set) -> list[str]:
-    """``called``: the keys of the Services some call of the call graph reaches."""
-    """What a STRICT policy in ``namespace`` would cut off, as far as the model shows."""
+def _strict_blockers(ctx: Context, namespace: str, called: set, incoming: list) -> list[str]:
+    """What a STRICT policy in ``namespace`` would cut off, as far as the model shows. ``called``:
+    the keys of the Services some call reaches; ``incoming``: the calls into the namespace."""
     blockers = []
     topology = ctx.topology
     outside = sorted(w.resource.name for w in topology.workloads_in(namespace) if topology.in_mesh(w) is not True)
     if outside:
         blockers.append(f"workload(s) {', '.join(outside)} of namespace {namespace} may run without a sidecar")
-    callers = sorted({str(c.caller) for c in topology.calls if c.target_namespace == namespace
-                      and (c.caller.workload is None or topology.in_mesh(c.caller.workload) is not True)
+    callers = sorted({str(c.caller) for c in incoming
+                      if (c.caller.workload is None or topology.in_mesh(c.caller.workload) is not True)
                       and c.caller.kind != "ingress-gateway"})
     if callers:
         blockers.append(f"caller(s) {', '.join(callers)} may have no sidecar")
@@ -118,6 +118,9 @@ def check(ctx: Context) -> Iterator[Finding]:
     path = output_path(ctx.model, "peer-authentication", istio_dir(ctx.model), "peer-authentication.yaml")
     mode = ctx.config["mtls-mode"]
     called = {c.callee.key for c in topology.calls if c.callee is not None}
+    incoming: dict[str, list] = {}
+    for call in topology.calls:
+        incoming.setdefault(call.target_namespace, []).append(call)
     for namespace in topology.application_namespaces:
         if namespace in covered:
             continue
@@ -129,7 +132,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                                   api_version=api_version(ctx.model, "security.istio.io", "v1"))
         changes = (Create("peer-authentication", path, namespace, yaml.load(content, Loader=_LOADER), content),)
         title = f"add PeerAuthentication {namespace}/default with mTLS {mode}"  # placement says where
-        blockers = _strict_blockers(ctx, namespace, called) if mode == "STRICT" else []
+        blockers = _strict_blockers(ctx, namespace, called, incoming.get(namespace, [])) if mode == "STRICT" else []
         if blockers:
             fix = Fix(title, (), Applicability.UNSAFE, "STRICT refuses plain-text calls: " + "; ".join(blockers),
                       NEEDS, changes=changes)
