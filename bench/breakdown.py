@@ -10,6 +10,7 @@ import time
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 from functools import cached_property
+from pathlib import Path
 
 from patcher.analyse import Selection
 from patcher.plan import make_plan

@@ -14,7 +14,7 @@ import posixpath
 import re
 import shlex
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 import yaml
 
