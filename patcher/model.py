@@ -256,14 +256,6 @@ class Model:
     def kustomization_folders(self) -> frozenset[str]:
         return frozenset(k.directory for k in self.kustomizations)
 
-    @cached_property
-    def documents_by_folder(self) -> dict[str, tuple[Document, ...]]:
-        """The documents of each folder's YAML files, in file order."""
-        out: dict[str, list[Document]] = {}
-        for file, docs in self.documents.items():
-            out.setdefault(posixpath.dirname(file), []).extend(docs)
-        return {folder: tuple(docs) for folder, docs in out.items()}
-
     @property
     def own_defect_resources(self) -> tuple[Resource, ...]:
         """Deployed, undeployed and unplaced resources: for rules that judge a resource by itself alone."""

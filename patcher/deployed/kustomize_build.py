@@ -30,7 +30,7 @@ from patcher.scratch import directory as scratch_directory, folder as scratch_fo
 from patcher.containment import boundary, inside, regular_file
 from patcher.discover import KUSTOMIZATION_NAMES
 from patcher.deployed.kustomize_split import Parts, disjoint, file_groups, files_only, identity, parts
-from patcher.incremental import enabled as split_enabled
+from patcher.incremental import enabled as incremental
 from patcher.kustomize_refs import OUTSIDE, REMOTE, Closure, closure
 from patcher.source import PatcherError
 from patcher.yamlread import Document, read_documents
@@ -78,7 +78,7 @@ def kubectl_path() -> str | None:
 def _closure(scope: "_Scope", cache: "ParseCache", folder: str) -> Closure:
     """``closure`` of ``folder``, reused while the kustomization texts it followed are unchanged
     (the files on disk do not change during a plan: fixes are held in memory until written)."""
-    held = cache.closures.get(folder) if split_enabled() else None
+    held = cache.closures.get(folder) if incremental() else None
     if held is not None and all(scope.texts(rel) == texts for rel, texts in held[0].items()):
         return held[1]
     read: dict[str, list[str]] = {}
@@ -166,11 +166,13 @@ class _Builder:
         return made
 
     def _split(self, job: _Job) -> None:
-        if not split_enabled() or job.root in self.visiting:
+        if not incremental():
             return
         found = parts(self.scope.boundary, self.scope.rel(job.root), job.texts)
-        if found is None or not found.folders or any(self.scope.repo(f) in self.visiting for f in found.folders):
-            return  # a cycle: kustomize's own build says so
+        if found is None or not found.folders:
+            return  # not only a list of resources, or no folder among them: nothing to share
+        if any(self.scope.repo(f) in self.visiting for f in found.folders):
+            return  # a cycle: kustomize's own build of the whole says so
         self.visiting.add(job.root)
         try:
             for folder in found.folders:

@@ -36,7 +36,7 @@ def place_create(model: Model, create: Create) -> Placed:
 
 def _namespace_from_deployer(model: Model, path: str, namespace: str, registration) -> bool:
     folder = posixpath.dirname(path)
-    neighbours = [d.data for d in model.documents_by_folder.get(folder, ())
+    neighbours = [d.data for file in model.files_by_folder.get(folder, ()) for d in model.documents[file]
                   if isinstance(d.data, dict) and is_manifest(d.data)]
     if not neighbours or any(_written_namespace(d) for d in neighbours):
         return False  # the folder's convention is to name it (or there is none to follow)
