@@ -177,6 +177,50 @@ def overlay(path: PathArg = Path("."),
                                   *(["--unsafe-fixes"] if unsafe_fixes else [])]))
 
 
+class PrFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class Strategy(str, Enum):
+    inplace = "inplace"
+
+
+@app.command()
+def pr(path: PathArg = Path("."),
+       remote: Annotated[str, typer.Option("--remote", help="The git remote to push to and plan from.")] = "origin",
+       base: Annotated[Optional[str], typer.Option("--base", metavar="BRANCH", help=(
+           "The branch the pull requests target (default: the remote's default branch)."))] = None,
+       single: Annotated[bool, typer.Option("--single", help="One pull request with every fix, not one per rule.")] = False,
+       strategy: Annotated[Strategy, typer.Option("--strategy", help="How fixes are written: in place.")] = Strategy.inplace,
+       dry_run: Annotated[bool, typer.Option("--dry-run", help=(
+           "Build the branches in a temporary clone and print each pull request; push nothing, call no API."))] = False,
+       rule: RuleOpt = None, skip: SkipOpt = None, unsafe_fixes: UnsafeOpt = False,
+       schema_location: SchemaOpt = None, baseline: BaselineOpt = None,
+       label: Annotated[Optional[list[str]], typer.Option("--label", metavar="NAME", help=(
+           "Label the pull requests opened (repeatable; adds to the settings' pull-requests.labels)."))] = None,
+       reviewer: Annotated[Optional[list[str]], typer.Option("--reviewer", metavar="LOGIN", help=(
+           "Request a review of each pull request opened (repeatable)."))] = None,
+       close_stale: Annotated[bool, typer.Option("--close-stale", help=(
+           "Close patcher's pull requests whose fix is no longer needed (else they are only reported)."))] = False,
+       github_repo: Annotated[Optional[str], typer.Option("--github-repo", metavar="OWNER/NAME", help=(
+           "The GitHub repository (default: read from the remote's URL)."))] = None,
+       api_url: Annotated[Optional[str], typer.Option("--api-url", metavar="URL", help=(
+           "The GitHub API (default: $GITHUB_API_URL, else api.github.com or https://HOST/api/v3)."))] = None,
+       template: Annotated[Optional[Path], typer.Option("--template", metavar="FILE", help=(
+           "A jinja2 template for the title (first line) and body (default: the settings', else patcher's)."))] = None,
+       format: Annotated[PrFormat, typer.Option("--format", "-f", help="text, or json for tools.")] = PrFormat.text) -> None:
+    """Open a pull request per rule (stacked where one needs another), planned on the base branch.
+    The token comes from GITHUB_TOKEN or GH_TOKEN. Exit 0 done, 2 error."""
+    from rich.console import Console
+    from patcher.pr.entry import pr_command
+    raise typer.Exit(pr_command(dict(
+        path=path, remote=remote, base=base, single=single, dry_run=dry_run, rule=tuple(rule or ()),
+        skip=tuple(skip or ()), unsafe_fixes=unsafe_fixes, schema_location=schema_location, baseline=baseline,
+        labels=tuple(label or ()), reviewers=tuple(reviewer or ()), close_stale=close_stale,
+        github_repo=github_repo, api_url=api_url, template=template, format=format.value)))
+
+
 RULE_FORMATS = ("text", "markdown", "json")  # patcher.commands.RULE_LISTS renders each
 
 

@@ -57,6 +57,9 @@ DEFAULTS: dict[str, Any] = {
     "helm-releases": [],
     # how long one chart may take to render before it is stopped and reported
     "helm-timeout": "60s",
+    # `patcher pr`: labels and reviewers of the pull requests it opens, and its own body template
+    # (a jinja2 file in the repository; empty: patcher's templates/pr.md.j2)
+    "pull-requests": {"labels": [], "reviewers": [], "team-reviewers": [], "draft": False, "template": ""},
     # namespaces that hold platform components rather than the application
     "platform-namespaces": ["istio-system", "kube-system", "kube-public", "kube-node-lease",
                             "local-path-storage"],
@@ -72,6 +75,7 @@ NESTED_KEYS: dict[str, set[str]] = {
                           "maxEjectionPercent", "minHealthPercent"},
     "outputs": {"destination-rules", "network-policies", "peer-authentication"},
     "dns": {"namespace", "labels", "port"},
+    "pull-requests": {"labels", "reviewers", "team-reviewers", "draft", "template"},
 }
 
 
