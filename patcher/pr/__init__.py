@@ -1,0 +1,1 @@
+"""Pull requests: fixes as branches, commits and GitHub pull requests."""
