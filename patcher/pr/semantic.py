@@ -159,6 +159,8 @@ def _capped(details: list[str]) -> tuple[str, ...]:
 
 
 def _details(old: Any, new: Any) -> list[str]:
+    if _same(old, new):
+        return []
     matcher = _Matcher()
     tree = DeepDiff(old, new, ignore_order=False, verbose_level=2, view="tree",
                     threshold_to_diff_deeper=0, iterable_compare_func=matcher)
@@ -171,6 +173,17 @@ def _details(old: Any, new: Any) -> list[str]:
             found.append((tuple(_sort_part(part) for part in path), report, path, level))
     found.sort(key=lambda item: item[:2])
     return [sentence for _, report, path, level in found for sentence in _sentences(report, path, level)]
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, types included: deepdiff's verdict on unchanged documents without its cost for each."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(value, b[key]) for key, value in a.items())
+    if isinstance(a, list):
+        return len(a) == len(b) and all(map(_same, a, b))
+    return a == b
 
 
 def _path(level: Any) -> list:
