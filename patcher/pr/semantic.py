@@ -424,7 +424,7 @@ def _line_changed(number: int, old: str, new: str) -> str:
         start = max(0, len(_common_prefix(old, new)) - 20)
         if start:
             old, new = "…" + old[start:], "…" + new[start:]
-    return f"line {number} changed: {_short(old)} -> {_short(new)}"
+    return f"line {number} changed: {_short(old) or '(blank)'} -> {_short(new) or '(blank)'}"
 
 
 def _common_prefix(a: str, b: str) -> str:
