@@ -33,10 +33,12 @@ _MAX_NODES = 200_000
 
 @dataclass(frozen=True)
 class ResourceChange:
-    file: str
-    resource: str
-    action: str
-    details: tuple[str, ...]
+    """One resource of a changed file, or the whole file when it is not read as YAML resources."""
+
+    file: str  # repository-relative path
+    resource: str  # "Kind namespace/name", "Kind name", "kind Cluster name", "document 3", "script" or "file"
+    action: str  # "added", "removed" or "changed"
+    details: tuple[str, ...]  # one sentence per difference, in path order
 
 
 def describe(file: str, old: str | None, new: str | None) -> tuple[ResourceChange, ...]:
@@ -71,14 +73,14 @@ def _describe_yaml(file: str, old: str | None, new: str | None) -> tuple[Resourc
     before, after = _documents(old), _documents(new)
     if not before and not after:
         return None
-    old_by_key = {key: (position, doc) for key, position, doc in before}
+    old_by_key = {key: doc for key, _, doc in before}
     new_keys = {key for key, _, _ in after}
     changes = []
     for key, position, doc in after:
         if key not in old_by_key:
             changes.append(ResourceChange(file, _label(key, position), "added", ()))
             continue
-        details = _details(old_by_key[key][1], doc)
+        details = _details(old_by_key[key], doc)
         if details:
             changes.append(ResourceChange(file, _label(key, position), "changed", _capped(details)))
     changes += [ResourceChange(file, _label(key, position), "removed", ())
@@ -326,7 +328,10 @@ def _flow(value: Any) -> str:
 
 def _fit(value: dict | list) -> str:
     """Entries in full while they fit, the collections after that as {...} or [...]."""
-    entries = [(f"{_scalar(k)}: ", v) for k, v in value.items()] if isinstance(value, dict) else [("", v) for v in value]
+    if isinstance(value, dict):
+        entries = [(f"{_scalar(k)}: ", v) for k, v in value.items()]
+    else:
+        entries = [("", v) for v in value]
     parts, used = [], 2
     for prefix, item in entries:
         part = prefix + _render(item)

@@ -208,7 +208,8 @@ def test_a_script_line_changed() -> None:
 
 def test_script_lines_added_and_removed_and_a_shebang_without_extension() -> None:
     old = "#!/bin/sh\necho a\necho b\necho e\n"
-    assert one("run", old, "#!/bin/sh\necho a\n\necho c\necho d\necho e\n") == ResourceChange("run", "script", "changed", (
+    new = "#!/bin/sh\necho a\n\necho c\necho d\necho e\n"
+    assert one("run", old, new) == ResourceChange("run", "script", "changed", (
         "line 3 changed: echo b -> (blank)", "line 4 added: echo c", "line 5 added: echo d"))
     assert one("run", old, "#!/bin/sh\necho b\n").details == ("line 2 removed: echo a", "line 4 removed: echo e")
     assert one("run", old, old.replace("echo b", "  echo b")).details == ("line 3 changed (whitespace only)",)
@@ -226,7 +227,8 @@ def test_files_created_and_deleted() -> None:
     assert describe("k8s/api.yaml", None, SERVICE + "---\n" + RULE) == (
         ResourceChange("k8s/api.yaml", "Service shop/api", "added", ()),
         ResourceChange("k8s/api.yaml", "DestinationRule shop/api", "added", ()))
-    assert describe("k8s/api.yaml", RULE, None) == (ResourceChange("k8s/api.yaml", "DestinationRule shop/api", "removed", ()),)
+    assert describe("k8s/api.yaml", RULE, None) == (
+        ResourceChange("k8s/api.yaml", "DestinationRule shop/api", "removed", ()),)
     assert describe("scripts/08.sh", None, "echo hi\n") == (ResourceChange("scripts/08.sh", "script", "added", ()),)
     assert describe("notes.txt", "x\n", None) == (ResourceChange("notes.txt", "file", "removed", ()),)
     assert describe("empty.yaml", None, "# nothing yet\n") == (ResourceChange("empty.yaml", "file", "added", ()),)
@@ -240,7 +242,8 @@ def test_unchanged_text_is_no_change() -> None:
 def test_a_helm_template_that_does_not_parse_is_described_as_text() -> None:
     new = SERVICE_TEMPLATE.replace("    - name: http\n", "    - name: http-web\n")
     assert describe("helm/app-stack/templates/service.yaml", SERVICE_TEMPLATE, new) == (ResourceChange(
-        "helm/app-stack/templates/service.yaml", "file", "changed", ("line 15 changed: - name: http -> - name: http-web",)),)
+        "helm/app-stack/templates/service.yaml", "file", "changed",
+        ("line 15 changed: - name: http -> - name: http-web",)),)
 
 
 def test_yaml_that_stops_parsing_is_described_as_text() -> None:
