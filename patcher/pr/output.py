@@ -59,7 +59,7 @@ def _json(dry_run: bool, clone, proposed, others) -> dict:
         "base": clone.base, "base_sha": clone.base_sha, "dry_run": dry_run,
         "notes": clone.notes + proposed.notes,
         "pull_requests": [{
-            "status": p.status, "branch": p.branch, "base": p.base, "stacked_on": p.stacked_on,
+            "status": p.status, "branch": p.branch, "base": p.base, "stacked_on": p.stacked_on, "stacked_because": p.built.why or None,
             "title": p.text.title, "url": p.url or None, "number": p.number, "head": p.built.tip,
             "commits": [{"sha": c.sha, "subject": _subject(clone, c.sha), "rule": c.step.finding.rule,
                          "files": list(c.files)} for c in p.built.commits],

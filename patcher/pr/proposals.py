@@ -67,9 +67,9 @@ def propose(clone: Clone, plan: Plan, plan_for: PlanFor, committer: Committer, s
         notes.append("the fixes could not be replayed one by one; they go in one pull request (patcher/fixes)")
     made = units(replay.steps, single)
 
-    def standalone(unit: Unit):
+    def standalone(unit: Unit, commit: str):
         try:
-            alone = plan_for(clone.root, unit.rules)
+            alone = plan_at(clone, plan_for, commit, unit.rules)
         except Exception:  # a plan that fails alone says the unit is not independent, nothing more
             return None
         return {c.path: c.new for c in alone.changes}
@@ -130,18 +130,26 @@ def _before(replay: Replay, parent: Built | None, path: str) -> str | None:
     return replay.original[path] if path in replay.original else replay.text({}, path)
 
 
-def _replan(clone: Clone, plan_for: PlanFor, built: Built) -> str:
-    """Plan the branch's own tree again with its rules: what they would still fix there."""
-    folder = Path(tempfile.mkdtemp(prefix="patcher-replan-"))
+def plan_at(clone: Clone, plan_for: PlanFor, commit: str, rules: tuple[str, ...]) -> Plan:
+    """A plan of ``rules`` on the tree of ``commit``, checked out beside the clone's."""
+    if commit == clone.base_sha:
+        return plan_for(clone.root, rules)
+    folder = Path(tempfile.mkdtemp(prefix="patcher-tree-"))
     checkout = folder / "tree"
     try:
-        clone.git.run("worktree", "add", "--quiet", "--detach", str(checkout), built.tip)
-        again = plan_for(checkout / clone.prefix if clone.prefix else checkout, built.unit.rules)
-    except Exception as exc:  # said in the body: a re-plan that failed is no verification
-        return f"re-plan of this branch: failed ({str(exc).splitlines()[0]})"
+        clone.git.run("worktree", "add", "--quiet", "--detach", str(checkout), commit)
+        return plan_for(checkout / clone.prefix if clone.prefix else checkout, rules)
     finally:
         clone.git.run("worktree", "remove", "--force", str(checkout), check=False)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _replan(clone: Clone, plan_for: PlanFor, built: Built) -> str:
+    """Plan the branch's own tree again with its rules: what they would still fix there."""
+    try:
+        again = plan_at(clone, plan_for, built.tip, built.unit.rules)
+    except Exception as exc:  # said in the body: a re-plan that failed is no verification
+        return f"re-plan of this branch: failed ({str(exc).splitlines()[0]})"
     left = [r for r in again.results if r.status == WOULD_FIX]
     rules = ", ".join(f"`{r}`" for r in built.unit.rules)
     if not left:

@@ -24,7 +24,9 @@ from patcher.pr.units import Unit, message
 from patcher.source import PatcherError
 
 Texts = dict[str, "str | None"]
-Standalone = Callable[[Unit], "Mapping[str, str | None] | None"]
+# the changes the unit's rules make planned alone on a commit (None: the plan failed)
+Standalone = Callable[[Unit, str], "Mapping[str, str | None] | None"]
+NARROW_LIMIT = 8
 
 
 @dataclass(frozen=True)
@@ -97,21 +99,38 @@ class Stacker:
         self.why.setdefault(key, reason)
 
     def _derived(self, unit: Unit) -> None:
-        """Stack a unit placed on earlier passes' texts unless its rule alone fixes the base the same way."""
+        """Stack a unit placed on earlier passes' texts on the fewest earlier units that, merged,
+        make its rule alone fix the tree the way its commits do (none: it needs nothing)."""
+        if self._explains(unit, []):
+            return
+        earlier = [u.key for u in self.units if u.level < unit.level]
+        if not earlier:
+            return
+        needed = list(earlier)
+        if len(earlier) <= NARROW_LIMIT:  # each trial is a plan: past this, all of them, which is safe
+            for key in reversed(earlier):
+                trial = [k for k in needed if k != key]
+                if self._explains(unit, trial):
+                    needed = trial
+        self.requires[unit.key] |= set(needed)
+        names = ", ".join(self.by_key[k].branch for k in needed)
+        self.why[unit.key] = f"its fixes are written for what {names} change{'s' if len(needed) == 1 else ''}"
+
+    def _explains(self, unit: Unit, keys: list[str]) -> bool:
+        """Whether the unit's rules planned alone on the base with ``keys``' units merged give the
+        files the unit's commits give there."""
         try:
-            alone = self._build(unit, self.base, {})[2]
+            tip, content, prior = self.base, {}, ()
+            for key in keys:
+                tip, _, content, _ = self._build(self.by_key[key], tip, dict(content), prior)
+                prior += self.by_key[key].steps
+            mine = self._build(unit, tip, dict(content), prior)[2]
         except (Conflict, PatcherError):
-            alone = None
-        wanted = self.standalone(unit) if alone is not None else None
-        if alone is not None and wanted is not None:
-            files = set(alone) | set(wanted)
-            if all(self._text(alone, p) == self._text(wanted, p) for p in files):
-                return
-        earlier = {u.key for u in self.units if u.level < unit.level}
-        if earlier:
-            names = ", ".join(sorted(self.by_key[k].branch for k in earlier))
-            self.requires[unit.key] |= earlier
-            self.why[unit.key] = f"its fixes are written for the texts {names} leave"
+            return False
+        wanted = self.standalone(unit, tip)
+        if wanted is None:
+            return False
+        return all(self._text(mine, p) == self._text({**content, **wanted}, p) for p in set(mine) | set(wanted))
 
     def _text(self, content: Mapping[str, str | None], path: str) -> str | None:
         return content[path] if path in content else self.replay.text({}, path)
@@ -142,8 +161,9 @@ class Stacker:
         for key in order:
             unit, up = self.by_key[key], parents[key]
             start, content = (built[up].tip, dict(built[up].content)) if up else (self.base, {})
+            prior = tuple(s for k in _ancestors(key, parents) for s in self.by_key[k].steps)
             try:
-                tip, commits, content, skipped = self._build(unit, start, content)
+                tip, commits, content, skipped = self._build(unit, start, content, prior)
             except Conflict as conflict:
                 ancestors = _ancestors(key, parents)
                 others = {k for k in order[: order.index(key)] if k not in ancestors
@@ -153,30 +173,48 @@ class Stacker:
             built[key] = Built(unit, up, tip, commits, content, self.why.get(key, "") if up else "", skipped)
         return built
 
-    def _build(self, unit: Unit, tip: str, content: Texts):
+    def _build(self, unit: Unit, tip: str, content: Texts, prior: tuple[FixStep, ...] = ()):
+        """Its commits on ``tip`` (whose files are ``content``); ``prior``: the fixes of the units it is
+        stacked on. In each pass, its fixes are placed as the plan placed them after those of the
+        units below it in that pass (a list both append to keeps the plan's order), and three-way
+        merged onto the branch."""
         commits: list[Commit] = []
         skipped: list[FixStep] = []
+        siblings = tuple(s.finding for s in unit.steps)
         for number, group in groupby(unit.steps, key=lambda s: s.number):
             group = list(group)
             start = dict(content)
-            theirs: Texts = {}
+            below = [s for s in prior if s.number == number]
             seen: set[str] = set()
+            theirs = self._below(number, below, seen)
+            base = dict(theirs)
             for k, step in enumerate(group):
-                theirs = self._theirs(number, group, k, theirs, seen)
-                new = {p: merge3(p, self.replay.start(number, p), self._text(start, p), t)
+                theirs = self._theirs(number, below, group, k, theirs, seen)
+                new = {p: merge3(p, base[p] if p in base else self.replay.start(number, p), self._text(start, p), t)
                        for p, t in theirs.items()}
                 changed = {p: t for p, t in new.items() if self._text(content, p) != t}
                 if not changed:
                     skipped.append(step)
                     continue
                 files = tuple(sorted(changed))
-                tip = self.committer.commit(tip, changed, message(step.finding, files, tuple(s.finding for s in unit.steps)))
+                tip = self.committer.commit(tip, changed, message(step.finding, files, siblings))
                 commits.append(Commit(tip, step, files))
                 content.update(changed)
         return tip, tuple(commits), content, tuple(skipped)
 
-    def _theirs(self, number: int, group: list[FixStep], k: int, previous: Texts, seen: set[str]) -> Texts:
-        """The group's files once its fixes 1..k+1 went in, as the plan's pass places them."""
+    def _below(self, number: int, below: list[FixStep], seen: set[str]) -> Texts:
+        if not below:
+            return {}
+        findings = [s.finding for s in below]
+        seen.update(repr(e) for f in findings for e in f.fix.edits)
+        try:
+            return self.replay.alone(number, findings)
+        except PatcherError:
+            return self.replay.after(number, {f for s in below for f in s.files})
+
+    def _theirs(self, number: int, below: list[FixStep], group: list[FixStep], k: int, previous: Texts,
+                seen: set[str]) -> Texts:
+        """The files once the fixes below and the group's 1..k+1 went in, as the plan's pass places them."""
         if self.exact and k == len(group) - 1:
             return self.replay.after(number, {f for s in group for f in s.files} | set(previous))
         step = group[k]
@@ -188,7 +226,7 @@ class Stacker:
         except PatcherError:
             pass
         try:
-            return self.replay.alone(number, [s.finding for s in group[: k + 1]])
+            return self.replay.alone(number, [s.finding for s in below + group[: k + 1]])
         except PatcherError:
             return {**previous, **self.replay.after(number, step.files)}
 
