@@ -78,6 +78,7 @@ class _Fault:
     status: int
     times: int
     body: dict[str, Any]
+    headers: dict[str, str]
 
 
 @dataclass
@@ -176,7 +177,9 @@ class FakeGitHub:
         self._sockets: set[socket.socket] = set()
         self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-github", daemon=True)
+        # A short poll keeps close() (which waits for the serving loop to notice) quick.
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), name="fake-github",
+                                        daemon=True)
         self._thread.start()
         self._closed = False
 
@@ -204,12 +207,13 @@ class FakeGitHub:
 
     # -- test controls -----------------------------------------------------------------------------
     def fail(self, method: str, path_regex: str, status: int = 500, times: int = 1,
-             body: dict[str, Any] | None = None) -> None:
+             body: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> None:
         """The next `times` requests whose method matches and whose path re.search-es path_regex get
-        `status` and `body` (default {"message": "Server Error"}) before anything else is checked."""
+        `status`, `body` (default {"message": "Server Error"}) and `headers` (say Retry-After) before
+        anything else is checked, authentication included."""
         with self._lock:
             self._faults.append(_Fault(method.upper(), re.compile(path_regex), status, times,
-                                       body if body is not None else {"message": "Server Error"}))
+                                       body if body is not None else {"message": "Server Error"}, headers or {}))
 
     @property
     def pulls(self) -> dict[int, dict[str, Any]]:
@@ -255,7 +259,7 @@ class FakeGitHub:
         for fault in self._faults:
             if fault.times > 0 and fault.method == req.method and fault.path.search(req.path):
                 fault.times -= 1
-                return fault.status, fault.body, {}
+                return fault.status, fault.body, fault.headers
         self._authenticate(req.headers.get("authorization"))
         for method, pattern, name, doc in ROUTES:
             match = pattern.fullmatch(req.path.rstrip("/") or "/")
@@ -470,10 +474,11 @@ class FakeGitHub:
         changes = {k: data[k] for k in ("title", "body", "maintainer_can_modify") if k in data}
         changes.update(base=base, state=state)
         if any(getattr(pull, k) != v for k, v in changes.items()):
+            reopened_or_closed = state != pull.state
             for k, v in changes.items():
                 setattr(pull, k, v)
             pull.updated_at = self._stamp()
-            if "state" in data:
+            if reopened_or_closed:
                 pull.closed_at = pull.updated_at if state == "closed" else None
         return 200, self._render(pull, branches)
 
@@ -488,7 +493,9 @@ class FakeGitHub:
         if not all(isinstance(n, str) and n.strip() for n in names):
             raise validation(doc, {"resource": "Label", "field": "name", "code": "invalid"})
         for name in names:
-            label = self._labels.setdefault(name.lower(), self._new_label(name))
+            if name.lower() not in self._labels:
+                self._labels[name.lower()] = self._new_label(name)
+            label = self._labels[name.lower()]
             if label["name"].lower() not in (n.lower() for n in pull.labels):
                 pull.labels.append(label["name"])
         pull.updated_at = self._stamp()
@@ -555,7 +562,7 @@ class FakeGitHub:
             raise error(405, "Pull Request is not mergeable", doc)
         self.bare.update_ref(pull.base, sha, base_sha)
         stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-        pull.head_sha, pull.base_sha = head_sha, sha
+        pull.head_sha, pull.base_sha = head_sha, base_sha
         pull.state, pull.merged_at, pull.closed_at, pull.updated_at = "closed", stamp, stamp, stamp
         pull.merged_by, pull.merge_commit_sha = self.login, sha
         if self.delete_branch_on_merge:

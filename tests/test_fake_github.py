@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 import urllib.error
@@ -390,10 +391,25 @@ def test_merging_writes_a_merge_commit_and_retargets_the_stack(gh: FakeGitHub, r
     assert (pr["state"], pr["merged"], pr["merge_commit_sha"], pr["head"]["sha"]) == (
         "closed", True, merged["sha"], head)
     assert pr["merged_at"] == pr["closed_at"] and pr["merged_at"].endswith("Z")
+    assert pr["base"]["sha"] == base_before and pr["merged_by"]["login"] == "patcher-bot"
     assert gh.pulls[2]["base"]["ref"] == "main"
     assert call(gh, "PUT", "/repos/acme/shop/pulls/1/merge", {})[:2] == (405, {
         "message": "Pull Request is not mergeable",
         "documentation_url": "https://docs.github.com/rest/pulls/pulls#merge-a-pull-request", "status": "405"})
+    assert call(gh, "PATCH", "/repos/acme/shop/pulls/1", {"state": "open"})[1]["errors"][0]["message"] == \
+        "state cannot be changed. The pull request has been merged."
+
+
+def test_a_closed_pull_request_whose_branch_is_gone_stays_closed(gh: FakeGitHub, remote: Remote) -> None:
+    create(gh)
+    closed = call(gh, "PATCH", "/repos/acme/shop/pulls/1", {"state": "closed"})[1]
+    assert call(gh, "PATCH", "/repos/acme/shop/pulls/1", {"state": "closed", "title": "T"})[1]["closed_at"] == \
+        closed["closed_at"]
+    run_git(remote.work, "push", "-q", "origin", ":patcher/x")
+    status, body, _ = call(gh, "PATCH", "/repos/acme/shop/pulls/1", {"state": "open"})
+    assert (status, body["errors"][0]["message"]) == (
+        422, "state cannot be changed. The patcher/x branch has been deleted.")
+    assert gh.pulls[1]["head"]["sha"] == closed["head"]["sha"]
 
 
 def test_without_automatic_deletion_the_head_branch_stays(remote: Remote) -> None:
@@ -439,6 +455,11 @@ def test_injected_faults_answer_before_anything_else(gh: FakeGitHub) -> None:
     gh.fail("GET", r"/pulls/1$")
     assert call(gh, "GET", "/repos/acme/shop/pulls/1")[0] == 500
     assert call(gh, "GET", "/repos/acme/shop/pulls/1")[0] == 200
+    gh.fail("GET", r"/pulls$", status=403, body={"message": "API rate limit exceeded"},
+            headers={"Retry-After": "7", "X-RateLimit-Remaining": "0"})
+    status, body, headers = call(gh, "GET", "/repos/acme/shop/pulls")
+    assert (status, body, headers["Retry-After"], headers["X-RateLimit-Remaining"]) == (
+        403, {"message": "API rate limit exceeded"}, "7", "0")
 
 
 def test_concurrent_requests_lose_nothing(gh: FakeGitHub) -> None:
@@ -452,6 +473,20 @@ def test_concurrent_requests_lose_nothing(gh: FakeGitHub) -> None:
         thread.join()
     assert sorted(label["name"] for label in gh.pulls[1]["labels"]) == sorted(names)
     assert len(gh.requests) == 17
+
+
+def test_close_ends_kept_alive_connections(remote: Remote) -> None:
+    gh = FakeGitHub(remote.bare, token=TOKEN)
+    connection = http.client.HTTPConnection("127.0.0.1", int(gh.url.rsplit(":", 1)[1]), timeout=30)
+    for _ in range(2):  # HTTP/1.1: both requests on one connection
+        connection.request("GET", "/repos/acme/shop/pulls", headers={"Authorization": f"Bearer {TOKEN}"})
+        response = connection.getresponse()
+        assert (response.status, json.loads(response.read())) == (200, [])
+    gh.close()
+    with pytest.raises((ConnectionError, http.client.HTTPException, OSError)):
+        connection.request("GET", "/repos/acme/shop/pulls", headers={"Authorization": f"Bearer {TOKEN}"})
+        connection.getresponse()
+    connection.close()
 
 
 def test_close_stops_the_server(remote: Remote) -> None:
