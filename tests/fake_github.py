@@ -33,6 +33,7 @@ DOCS = {
     "labels": f"{REST_DOCS}/issues/labels#add-labels-to-an-issue",
     "list-labels": f"{REST_DOCS}/issues/labels#list-labels-for-an-issue",
     "reviewers": f"{REST_DOCS}/pulls/review-requests#request-reviewers-for-a-pull-request",
+    "list-reviewers": f"{REST_DOCS}/pulls/review-requests#get-all-requested-reviewers-for-a-pull-request",
     "repo": f"{REST_DOCS}/repos/repos#get-a-repository",
     "user": f"{REST_DOCS}/users/users#get-the-authenticated-user",
 }
@@ -180,8 +181,8 @@ class FakeGitHub:
         # A short poll keeps close() (which waits for the serving loop to notice) quick.
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), name="fake-github",
                                         daemon=True)
-        self._thread.start()
         self._closed = False
+        self._thread.start()
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def __enter__(self) -> FakeGitHub:
@@ -252,6 +253,8 @@ class FakeGitHub:
                 status, payload, headers = self._dispatch(record, body_ok)
             except ApiError as exc:
                 status, payload, headers = exc.status, exc.body, {}
+            except Exception as exc:  # noqa: BLE001 - a bug here must reach the test as an answer, not a hang-up
+                status, payload, headers = 500, {"message": f"fake GitHub failed: {exc!r}"}, {}
             record.status = status
             return status, payload, headers
 
@@ -278,11 +281,10 @@ class FakeGitHub:
 
     def _authenticate(self, header: str | None) -> None:
         if not header:
-            raise ApiError(401, {"message": "Requires authentication", "documentation_url": REST_DOCS,
-                                 "status": "401"})
+            raise error(401, "Requires authentication")
         scheme, _, value = header.strip().partition(" ")
         if scheme.lower() not in ("bearer", "token") or value.strip() != self.token:
-            raise ApiError(401, {"message": "Bad credentials", "documentation_url": REST_DOCS, "status": "401"})
+            raise error(401, "Bad credentials")
 
     # -- rendering -----------------------------------------------------------------------------------
     def _repo_object(self) -> dict[str, Any]:
@@ -301,14 +303,16 @@ class FakeGitHub:
     def _label_objects(self, names: list[str]) -> list[dict[str, Any]]:
         return [copy.deepcopy(self._labels[name.lower()]) for name in names]
 
-    def _render(self, pull: _Pull, branches: dict[str, str]) -> dict[str, Any]:
+    def _render(self, pull: _Pull, branches: dict[str, str], simple: bool = False) -> dict[str, Any]:
+        """The "pull-request" object, or with `simple` the "pull-request-simple" that listing and
+        requesting reviewers answer with: without merged, merged_by and maintainer_can_modify."""
         # An open PR follows its branches; a closed one keeps the commits it had when it closed.
         if pull.state == "open":
             pull.head_sha = branches.get(pull.head, pull.head_sha)
             pull.base_sha = branches.get(pull.base, pull.base_sha)
         api = f"{self.url}/repos/{self.owner}/{self.repo}"
         html = f"https://github.example/{self.owner}/{self.repo}/pull/{pull.number}"
-        return {
+        rendered = {
             "url": f"{api}/pulls/{pull.number}", "id": 1_000_000 + pull.number,
             "node_id": f"PR_fake{pull.number}", "html_url": html, "diff_url": f"{html}.diff",
             "patch_url": f"{html}.patch", "issue_url": f"{api}/issues/{pull.number}",
@@ -319,10 +323,13 @@ class FakeGitHub:
             "assignees": [], "requested_reviewers": [_user(r) for r in pull.reviewers],
             "requested_teams": [{"slug": t, "name": t, "id": zlib.crc32(t.encode())} for t in pull.teams],
             "head": self._ref(pull.head, pull.head_sha), "base": self._ref(pull.base, pull.base_sha),
-            "draft": pull.draft, "merged": pull.merged_at is not None,
-            "merged_by": _user(pull.merged_by) if pull.merged_by else None,
-            "maintainer_can_modify": pull.maintainer_can_modify, "author_association": "MEMBER",
+            "draft": pull.draft, "author_association": "MEMBER",
         }
+        if not simple:
+            rendered.update(merged=pull.merged_at is not None, mergeable=None,
+                            merged_by=_user(pull.merged_by) if pull.merged_by else None,
+                            maintainer_can_modify=pull.maintainer_can_modify)
+        return rendered
 
     # -- checks shared by create and update --------------------------------------------------------
     @staticmethod
@@ -395,7 +402,7 @@ class FakeGitHub:
         per_page = 30 if per_page < 1 else min(per_page, 100)
         page = max(_int(q.get("page"), 1), 1)
         last = max(1, -(-len(chosen) // per_page))
-        items = [self._render(p, branches) for p in chosen[(page - 1) * per_page:page * per_page]]
+        items = [self._render(p, branches, simple=True) for p in chosen[(page - 1) * per_page:page * per_page]]
         return 200, items, self._link(req, page, last)
 
     def _link(self, req: RecordedRequest, page: int, last: int) -> dict[str, str]:
@@ -529,7 +536,12 @@ class FakeGitHub:
         for wanted, have in ((reviewers, pull.reviewers), (teams, pull.teams)):
             have.extend(w for w in dict.fromkeys(wanted) if w not in have)
         pull.updated_at = self._stamp()
-        return 201, self._render(pull, self.bare.branches())
+        return 201, self._render(pull, self.bare.branches(), simple=True)
+
+    def _list_reviewers(self, req: RecordedRequest, number: int) -> tuple[int, Any]:
+        pull = self._pull_or_404(number, DOCS["list-reviewers"])
+        return 200, {"users": [_user(r) for r in pull.reviewers],
+                     "teams": [{"slug": t, "name": t, "id": zlib.crc32(t.encode())} for t in pull.teams]}
 
     def _merge_pull(self, req: RecordedRequest, number: int) -> tuple[int, Any]:
         doc = DOCS["merge"]
@@ -600,6 +612,7 @@ ROUTES = [(method, re.compile(pattern), name, DOCS[doc]) for method, pattern, na
     ("POST", _REPO + r"/issues/(?P<number>\d+)/labels", "add_labels", "labels"),
     ("GET", _REPO + r"/issues/(?P<number>\d+)/labels", "list_labels", "list-labels"),
     ("POST", _REPO + r"/pulls/(?P<number>\d+)/requested_reviewers", "request_reviewers", "reviewers"),
+    ("GET", _REPO + r"/pulls/(?P<number>\d+)/requested_reviewers", "list_reviewers", "list-reviewers"),
 )]
 
 

@@ -238,6 +238,8 @@ def test_listing_filters_by_state_head_and_base(five: FakeGitHub) -> None:
     assert numbers(call(five, "GET", pulls + "?base=release")[1]) == []
     assert numbers(call(five, "GET", pulls + "?base=main&direction=asc")[1]) == [1, 3, 4, 5]
     assert call(five, "GET", pulls + "?state=merged")[0] == 422
+    listed = call(five, "GET", pulls)[1][0]
+    assert "merged" not in listed and "merged_at" in listed  # a pull-request-simple, as GitHub lists them
 
 
 def test_a_head_filter_without_the_owner_is_ignored_as_on_github(five: FakeGitHub) -> None:
@@ -354,6 +356,10 @@ def test_requesting_reviewers(gh: FakeGitHub) -> None:
         ["alice"], ["platform"])
     pr = call(gh, "POST", "/repos/acme/shop/pulls/1/requested_reviewers", {"reviewers": ["bob", "alice"]})[1]
     assert [r["login"] for r in pr["requested_reviewers"]] == ["alice", "bob"]
+    assert "merged" not in pr  # GitHub answers with a pull-request-simple here
+    requested = call(gh, "GET", "/repos/acme/shop/pulls/1/requested_reviewers")[1]
+    assert ([u["login"] for u in requested["users"]], [t["slug"] for t in requested["teams"]]) == (
+        ["alice", "bob"], ["platform"])
 
 
 def test_reviewers_who_cannot_be_requested(gh: FakeGitHub) -> None:
@@ -497,3 +503,17 @@ def test_close_stops_the_server(remote: Remote) -> None:
     gh.close()
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(url + "/repos/acme/shop/pulls", timeout=5)
+
+
+def test_a_failure_inside_the_fake_is_an_answer_not_a_hang_up(tmp_path: Path) -> None:
+    with FakeGitHub(tmp_path / "no-such.git", token=TOKEN) as gh:
+        status, body, _ = call(gh, "GET", "/repos/acme/shop/pulls")
+    assert status == 500 and body["message"].startswith("fake GitHub failed: RuntimeError")
+
+
+def test_a_pull_request_added_directly_belongs_to_its_user(gh: FakeGitHub) -> None:
+    pr = gh.add_pull("patcher/x", "main", user="alice")
+    assert (pr["number"], pr["user"]["login"], pr["head"]["sha"]) == (1, "alice", gh.pulls[1]["head"]["sha"])
+    assert create(gh)[1]["errors"][0]["code"] == "custom"  # already exists
+    status, body, _ = call(gh, "POST", "/repos/acme/shop/pulls/1/requested_reviewers", {"reviewers": ["alice"]})
+    assert (status, body["message"]) == (422, "Review cannot be requested from pull request author.")
