@@ -197,7 +197,7 @@ class Stacker:
                     skipped.append(step)
                     continue
                 files = tuple(sorted(changed))
-                tip = self.committer.commit(tip, changed, message(step.finding, files, siblings))
+                tip = self.committer.commit(tip, changed, message(step.finding, tuple(map(self.committer.path, files)), siblings))
                 commits.append(Commit(tip, step, files))
                 content.update(changed)
         return tip, tuple(commits), content, tuple(skipped)

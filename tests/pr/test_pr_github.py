@@ -1,0 +1,261 @@
+"""`patcher pr` end to end: a real git repository, a real bare remote on disk, and a GitHub REST
+server on 127.0.0.1 (tests/fake_github.py). Every test runs the command as a user would, in a
+child process, and looks at what landed on the remote, on the server and in the user's clone."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from fake_github import FakeGitHub
+from helpers import apply, read_tree
+
+REPO = Path(__file__).resolve().parents[2]
+# route-to-missing-service, and DestinationRules for the routed Services: the second is written
+# for the corrected route, so its pull request is stacked on the first
+STACKED = REPO / "tests" / "repos" / "kz-overlays"
+TOKEN = "ghp_fake0123456789abcdefghijklmnopqrstuv"
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.com",
+           "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.com"}
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True, env=env).stdout
+
+
+@dataclass
+class World:
+    work: Path  # the user's clone
+    remote: Path  # the bare repository it pushes to
+    gh: FakeGitHub
+    outputs: list[str]
+
+    def pr(self, *args: str, token: str | None = TOKEN, path: str = "deploy") -> subprocess.CompletedProcess:
+        env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_TOKEN", "GH_TOKEN")}
+        env["GITHUB_API_URL"] = self.gh.url
+        if token is not None:
+            env["GITHUB_TOKEN"] = token
+        done = subprocess.run([sys.executable, "-m", "patcher", "pr", str(self.work / path), "--github-repo",
+                               "acme/shop", *args], capture_output=True, text=True, env=env, cwd=self.work.parent)
+        self.outputs += [done.stdout, done.stderr]
+        return done
+
+    def pr_json(self, *args: str) -> dict:
+        done = self.pr("--format", "json", *args)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    def branches(self) -> dict[str, str]:
+        listed = git(self.remote, "for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads/")
+        return dict(line.split() for line in listed.splitlines())
+
+    def open_pulls(self) -> list[dict]:
+        return sorted((p for p in self.gh.pulls.values() if p["state"] == "open"), key=lambda p: p["number"])
+
+    def merge(self, number: int) -> None:
+        request = urllib.request.Request(f"{self.gh.url}/repos/acme/shop/pulls/{number}/merge", method="PUT",
+                                         data=b"{}", headers={"Authorization": f"Bearer {TOKEN}",
+                                                              "Content-Type": "application/json"})
+        with urllib.request.urlopen(request) as response:
+            assert json.loads(response.read())["merged"] is True
+
+
+@pytest.fixture
+def world(tmp_path: Path):
+    """A monorepo whose deployment configuration is in deploy/, pushed to a bare remote."""
+    work = tmp_path / "work"
+    work.mkdir()
+    git(work, "init", "-q", "-b", "main")
+    shutil.copytree(STACKED, work / "deploy")
+    (work / "app").mkdir()
+    (work / "app" / "main.go").write_text("package main\n")
+    git(work, "add", "-A")
+    git(work, "commit", "-qm", "initial")
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "clone", "-q", "--bare", str(work), str(remote))
+    git(work, "remote", "add", "origin", str(remote))
+    git(work, "fetch", "-q", "origin")
+    with FakeGitHub(remote) as gh:
+        yield World(work, remote, gh, [])
+
+
+def applied_tree(world: World, tmp_path: Path) -> dict[str, bytes]:
+    """deploy/ as `patcher apply` leaves it, from the base commit."""
+    target = tmp_path / "applied"
+    git(tmp_path, "clone", "-q", str(world.remote), str(target))
+    apply(target / "deploy")
+    return read_tree(target / "deploy")
+
+
+def remote_tree(world: World, tmp_path: Path, name: str) -> dict[str, bytes]:
+    target = tmp_path / name
+    git(tmp_path, "clone", "-q", str(world.remote), str(target))
+    return read_tree(target / "deploy")
+
+
+def test_first_run_opens_one_pull_request_per_rule_stacked_and_merging_them_in_turn_equals_apply(world, tmp_path):
+    expected = applied_tree(world, tmp_path)
+    result = world.pr_json("--label", "patcher", "--reviewer", "alice")
+    rows = [(p["status"], p["branch"], p["base"], p["stacked_on"]) for p in result["pull_requests"]]
+    assert rows == [
+        ("opened", "patcher/istio/route-to-missing-service", "main", None),
+        ("opened", "patcher/istio/destination-without-circuit-breaker", "patcher/istio/route-to-missing-service",
+         "patcher/istio/route-to-missing-service"),
+    ]
+    pulls = world.open_pulls()
+    assert [(p["head"]["ref"], p["base"]["ref"]) for p in pulls] == [(r[1], r[2]) for r in rows]
+    first, second = pulls
+    assert first["title"] == "fix(istio): VirtualService route to a Service that does not exist (a prefixed namesake does)"
+    assert f"Stacked on #{first['number']} (`patcher/istio/route-to-missing-service`)" in second["body"]
+    assert [label["name"] for label in first["labels"]] == ["patcher"]
+    assert [r["login"] for r in first["requested_reviewers"]] == ["alice"]
+    # one commit per fix, Conventional Commits, the files and why in the body
+    log = git(world.remote, "log", "--format=%s%n%b%x00", "main..patcher/istio/destination-without-circuit-breaker")
+    commits = [c.strip() for c in log.split("\0") if c.strip()]
+    assert len(commits) == len(result["pull_requests"][1]["commits"]) + 1  # its own and the one below it
+    assert all(c.startswith("fix(istio): ") for c in commits)
+    assert all("Files:\n- deploy/" in c and "Rule: istio/" in c for c in commits)
+    for pull in pulls:  # parents first: GitHub retargets the stacked one to main when its base branch goes
+        world.merge(pull["number"])
+    assert world.gh.pulls[second["number"]]["base"]["ref"] == "main"
+    assert remote_tree(world, tmp_path, "merged") == expected
+
+
+def test_second_run_opens_none_and_edits_bodies_that_differ(world, tmp_path):
+    world.pr_json()
+    heads = world.branches()
+    numbers = [p["number"] for p in world.open_pulls()]
+    again = world.pr_json()
+    assert [p["status"] for p in again["pull_requests"]] == ["unchanged", "unchanged"]
+    assert world.branches() == heads  # the same commits: nothing pushed
+    template = tmp_path / "pr.md.j2"
+    template.write_text("Routing fixes: {{ branch }}\n\n{{ findings | length }} findings on {{ base }}.\n")
+    edited = world.pr_json("--template", str(template))
+    assert [p["status"] for p in edited["pull_requests"]] == ["updated", "updated"]
+    assert [p["number"] for p in world.open_pulls()] == numbers  # no duplicate
+    assert [p["title"] for p in world.open_pulls()] == [
+        "Routing fixes: patcher/istio/route-to-missing-service",
+        "Routing fixes: patcher/istio/destination-without-circuit-breaker"]
+    assert world.open_pulls()[0]["body"] == "1 findings on main.\n"
+
+
+def test_a_fix_already_merged_opens_nothing_and_says_so(world, tmp_path):
+    world.pr_json()
+    first, second = world.open_pulls()
+    world.merge(first["number"])
+    result = world.pr_json()
+    # the stacked one is cut from main now: its fix no longer needs the other branch
+    assert [(p["status"], p["branch"], p["base"]) for p in result["pull_requests"]] == [
+        ("updated", "patcher/istio/destination-without-circuit-breaker", "main")]
+    assert [(o["status"], o["branch"], o["number"]) for o in result["other_pull_requests"]] == [
+        ("merged", "patcher/istio/route-to-missing-service", first["number"])]
+    assert len(world.open_pulls()) == 1
+    done = world.pr()
+    assert "merged: patcher/istio/route-to-missing-service" in done.stderr and "already" in done.stderr
+
+
+def test_a_pull_request_whose_fix_is_no_longer_needed_is_reported_and_closed_only_when_asked(world, tmp_path):
+    world.pr_json()
+    # the team fixes both by hand on main, without merging patcher's pull requests
+    apply(world.work / "deploy")
+    git(world.work, "add", "-A")
+    git(world.work, "commit", "-qm", "fix routing by hand")
+    git(world.work, "push", "-q", "origin", "main")
+    reported = world.pr_json()
+    assert reported["pull_requests"] == []
+    assert sorted((o["status"], o["branch"]) for o in reported["other_pull_requests"]) == [
+        ("stale", "patcher/istio/destination-without-circuit-breaker"), ("stale", "patcher/istio/route-to-missing-service")]
+    assert len(world.open_pulls()) == 2
+    closed = world.pr_json("--close-stale")
+    assert sorted(o["status"] for o in closed["other_pull_requests"]) == ["closed", "closed"]
+    assert world.open_pulls() == []
+
+
+def test_a_failure_half_way_leaves_a_state_the_next_run_repairs(world):
+    world.gh.fail("POST", r"/repos/acme/shop/pulls$", status=500, times=1)
+    broken = world.pr("--format", "json")
+    assert broken.returncode == 2
+    rows = json.loads(broken.stdout)["pull_requests"]
+    assert [p["status"] for p in rows] == ["failed", "opened"]
+    assert "500" in rows[0]["error"]
+    assert set(world.branches()) == {"main", "patcher/istio/route-to-missing-service",
+                                     "patcher/istio/destination-without-circuit-breaker"}  # pushed before the API
+    repaired = world.pr_json()
+    assert [p["status"] for p in repaired["pull_requests"]] == ["opened", "updated"]  # its body now links #N
+    assert len(world.open_pulls()) == 2
+
+
+def test_dry_run_pushes_nothing_and_calls_no_api(world):
+    before = world.branches()
+    done = world.pr("--dry-run", token=None)
+    assert done.returncode == 0, done.stderr
+    assert world.branches() == before
+    assert world.gh.requests == []
+    assert "title: fix(istio): VirtualService route to a Service that does not exist" in done.stdout
+    assert "+++ b/deploy/" in done.stdout  # the diff
+    assert "would-open" in done.stdout
+
+
+def test_the_users_branch_index_and_files_are_left_exactly_as_they_were(world):
+    deploy = world.work / "deploy"
+    first = sorted(p for p in deploy.rglob("*.yaml"))[0]
+    first.write_text(first.read_text() + "# work in progress\n")
+    (world.work / "notes.txt").write_text("untracked\n")
+    (world.work / "app" / "main.go").write_text("package main // staged\n")
+    git(world.work, "add", "app/main.go")
+    git(world.work, "switch", "-q", "-c", "feature")
+    snapshot = (read_tree(world.work), git(world.work, "status", "--porcelain=v2", "--branch"),
+                git(world.work, "ls-files", "-s"), (world.work / ".git" / "config").read_bytes())
+    world.pr_json()
+    assert (read_tree(world.work), git(world.work, "status", "--porcelain=v2", "--branch"),
+            git(world.work, "ls-files", "-s"), (world.work / ".git" / "config").read_bytes()) == snapshot
+    # planned from main on the remote, not from the working tree: the edit is not in any branch
+    assert "work in progress" not in git(world.remote, "show", "patcher/istio/route-to-missing-service:deploy/"
+                                         + first.relative_to(world.work / "deploy").as_posix())
+
+
+def test_the_token_appears_nowhere(world, tmp_path):
+    world.pr_json("--label", "patcher")
+    world.pr("--reviewer", "mallory", "--single")  # GitHub refuses: an error message is printed
+    bad = world.pr(token=TOKEN[:-1] + "x")
+    assert bad.returncode == 2 and "401 Bad credentials" in bad.stderr
+    assert TOKEN[:-1] + "x" not in bad.stderr
+    world.pr("--dry-run")
+    for text in world.outputs:
+        assert TOKEN not in text
+    for config in (world.work / ".git" / "config", world.remote / "config"):
+        assert TOKEN not in config.read_text()
+    for request in world.gh.requests:
+        assert TOKEN not in request.path and TOKEN not in json.dumps(request.query)
+
+
+def test_no_token_is_a_clear_error(world):
+    done = world.pr(token=None)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: no GitHub token: set GITHUB_TOKEN or GH_TOKEN")
+    assert world.branches() == {"main": world.branches()["main"]}
+
+
+def test_single_puts_every_fix_in_one_pull_request(world, tmp_path):
+    expected = applied_tree(world, tmp_path)
+    result = world.pr_json("--single")
+    assert [(p["status"], p["branch"], p["base"]) for p in result["pull_requests"]] == [
+        ("opened", "patcher/fixes", "main")]
+    world.merge(world.open_pulls()[0]["number"])
+    assert remote_tree(world, tmp_path, "merged") == expected
+
+
+def test_a_reviewer_github_refuses_fails_that_pull_request_with_githubs_reason(world):
+    done = world.pr("--reviewer", "mallory", "--format", "json")
+    assert done.returncode == 2
+    rows = json.loads(done.stdout)["pull_requests"]
+    assert all(p["status"] == "failed" for p in rows)
+    assert "422 Validation Failed" in rows[0]["error"] or "not a collaborator" in rows[0]["error"]
