@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -17,7 +17,7 @@ from patcher.pr.github import GitHub, api_for, parse_slug
 from patcher.pr.output import show
 from patcher.pr.proposals import propose
 from patcher.pr.secrets import redact, token
-from patcher.pr.units import SINGLE, rule_of_branch
+from patcher.pr.units import SINGLE
 from patcher.source import PatcherError
 
 
