@@ -184,6 +184,7 @@ class PrFormat(str, Enum):
 
 class Strategy(str, Enum):
     inplace = "inplace"
+    overlay = "overlay"
 
 
 @app.command()
@@ -192,7 +193,11 @@ def pr(path: PathArg = Path("."),
        base: Annotated[Optional[str], typer.Option("--base", metavar="BRANCH", help=(
            "The branch the pull requests target (default: the remote's default branch)."))] = None,
        single: Annotated[bool, typer.Option("--single", help="One pull request with every fix, not one per rule.")] = False,
-       strategy: Annotated[Strategy, typer.Option("--strategy", help="How fixes are written: in place.")] = Strategy.inplace,
+       strategy: Annotated[Strategy, typer.Option("--strategy", help=(
+           "inplace: edit the files, one pull request per rule; overlay: one pull request adding a Kustomize "
+           "overlay of the fixes (see --overlay-dir)."))] = Strategy.inplace,
+       overlay_dir: Annotated[str, typer.Option("--overlay-dir", metavar="DIR", help=(
+           "Where --strategy overlay writes the overlay, inside the repository."))] = "overlays/patcher",
        dry_run: Annotated[bool, typer.Option("--dry-run", help=(
            "Build the branches in a temporary clone and print each pull request; push nothing, call no API."))] = False,
        rule: RuleOpt = None, skip: SkipOpt = None, unsafe_fixes: UnsafeOpt = False,
@@ -218,7 +223,8 @@ def pr(path: PathArg = Path("."),
         path=path, remote=remote, base=base, single=single, dry_run=dry_run, rule=tuple(rule or ()),
         skip=tuple(skip or ()), unsafe_fixes=unsafe_fixes, schema_location=schema_location, baseline=baseline,
         labels=tuple(label or ()), reviewers=tuple(reviewer or ()), close_stale=close_stale,
-        github_repo=github_repo, api_url=api_url, template=template, format=format.value)))
+        github_repo=github_repo, api_url=api_url, template=template, format=format.value,
+        strategy=strategy.value, overlay_dir=overlay_dir)))
 
 
 RULE_FORMATS = ("text", "markdown", "json")  # patcher.commands.RULE_LISTS renders each

@@ -27,6 +27,7 @@ class Text:
 
 
 def render(context: dict[str, Any], template: Path | None = None, limit: int = BODY_LIMIT) -> Text:
+    context = {"fix_count": len(context.get("findings", ())), **context}
     attempt = dict(context)
     text = _render(attempt, template)
     if len(text.body) <= limit:
@@ -55,7 +56,7 @@ def render(context: dict[str, Any], template: Path | None = None, limit: int = B
 
 
 def _render(context: dict[str, Any], template: Path | None) -> Text:
-    context = {"findings_omitted": 0, "checklist_omitted": 0, "semantic_omitted": 0, "diff_note": "", **context}
+    context = {"fix_count": len(context.get("findings", ())), "findings_omitted": 0, "checklist_omitted": 0, "semantic_omitted": 0, "diff_note": "", **context}
     try:
         if template is None:
             out = render_template(DEFAULT, **context)

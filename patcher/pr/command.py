@@ -40,6 +40,8 @@ class Options:
     api_url: str | None = None
     template: Path | None = None
     format: str = "text"
+    strategy: str = "inplace"
+    overlay_dir: str = "overlays/patcher"
 
 
 def run_pr(options: Options, out: Console, err: Console) -> int:
@@ -67,13 +69,19 @@ def run_pr(options: Options, out: Console, err: Console) -> int:
         name, email = identity(Git(top))
         date = clone.git.out("show", "-s", "--format=%cI", clone.base_sha)
         committer = Committer(clone.git, clone.prefix, commit_env(name, email, date))
-        proposed = propose(clone, plan, plans, committer, options.single, template, clone.prefix)
+        overlay = None
+        if options.strategy == "overlay":
+            chosen = [*(f"--rule={r}" for r in options.rule), *(f"--skip={s}" for s in options.skip),
+                      *(["--unsafe-fixes"] if options.unsafe_fixes else [])]
+            overlay = (_overlay_dir(options.overlay_dir), chosen)
+        proposed = propose(clone, plan, plans, committer, options.single, template, clone.prefix, overlay)
         others: list[pub.Other] = []
         if options.dry_run:
             pub.dry_statuses(clone, proposed.proposals)
         else:
             pushed = pub.push(clone, proposed.proposals)
-            selected = {SINGLE} if options.single else {r.id for r in _selected(config, options)}
+            selected = ({"overlay"} if overlay else {SINGLE} if options.single
+                        else {r.id for r in _selected(config, options)})
             others = pub.publish(api, clone, proposed.proposals, pushed, settings, selected)
         show(out, err, options.format, options.dry_run, clone, proposed, others)
         return 2 if any(p.status == pub.FAILED for p in proposed.proposals) else 0
@@ -81,6 +89,13 @@ def run_pr(options: Options, out: Console, err: Console) -> int:
         if clone is not None:
             shutil.rmtree(clone.folder, ignore_errors=True)
         askpass.close()
+
+
+def _overlay_dir(folder: str) -> str:
+    parts = Path(folder).parts
+    if not folder or Path(folder).is_absolute() or ".." in parts:
+        raise PatcherError(f"--overlay-dir must be a folder inside the repository, not '{folder}'")
+    return Path(folder).as_posix()
 
 
 def settings_template(config) -> str:

@@ -15,6 +15,7 @@ from patcher.pr import review
 from patcher.pr.body import Text, render
 from patcher.pr.clone import Clone
 from patcher.pr.commits import Committer
+from patcher.pr.overlay_branch import overlay_branch
 from patcher.pr.passes import Replay
 from patcher.pr.semantic import describe, summary_lines
 from patcher.pr.stack import Built, Stacker, Unmergeable
@@ -59,9 +60,18 @@ class Proposed:
 
 
 def propose(clone: Clone, plan: Plan, plan_for: PlanFor, committer: Committer, single: bool,
-            template: Path | None, shown_path: str) -> Proposed:
+            template: Path | None, shown_path: str, overlay: tuple[str, list[str]] | None = None) -> Proposed:
+    """``overlay``: (folder, the options that chose the fixes) for --strategy overlay."""
     notes: list[str] = []
     replay = Replay(plan, plan.model.workspace.texts if plan.model is not None else {})
+    if overlay is not None:
+        built, checked, told, left = overlay_branch(clone, plan, committer, *overlay)
+        if built is None:
+            return Proposed(plan, [], told)
+        fixed_by = {**left, **{s.finding.identity: f"in `{built.unit.branch}`" for s in built.unit.steps}}
+        verified = [checked, "the repository's own files are not edited: the overlay builds on its kustomization"]
+        return Proposed(plan, [_proposal(clone, plan, plan_for, committer, replay, built, None, clone.base_sha,
+                                         fixed_by, template, shown_path, verified)], told)
     if not replay.exact and not single:
         single = True
         notes.append("the fixes could not be replayed one by one; they go in one pull request (patcher/fixes)")
@@ -80,7 +90,7 @@ def propose(clone: Clone, plan: Plan, plan_for: PlanFor, committer: Committer, s
         notes.append(f"{exc}; every fix goes in one pull request (patcher/fixes)")
         made = units(replay.steps, True)
         built = Stacker(replay, made, committer, clone.base_sha, standalone, exact=True).run()
-    fixed_by = {s.finding.identity: b.unit.branch for b in built for s in b.unit.steps}
+    fixed_by = {s.finding.identity: f"in `{b.unit.branch}`" for b in built for s in b.unit.steps}
     by_key = {b.unit.key: b for b in built}
     proposals = []
     for each in built:
@@ -92,7 +102,7 @@ def propose(clone: Clone, plan: Plan, plan_for: PlanFor, committer: Committer, s
 
 
 def _proposal(clone, plan, plan_for, committer, replay, built: Built, parent: Built | None, start: str,
-              fixed_by, template, shown_path) -> Proposal:
+              fixed_by, template, shown_path, verified: list[str] | None = None) -> Proposal:
     git = clone.git
     diff = git.run("diff", "--no-color", "--no-renames", start, built.tip).stdout.decode("utf-8", "replace")
     files = review.numstat(git.out("diff", "--numstat", "--no-renames", start, built.tip))
@@ -112,7 +122,7 @@ def _proposal(clone, plan, plan_for, committer, replay, built: Built, parent: Bu
         "checklist": review.checklist(plan, here, fixed_by),
         "semantic": summary_lines(changes),
         "files": files,
-        "verified": review.verified(plan, own, _replan(clone, plan_for, built), True, clone.base),
+        "verified": verified or review.verified(plan, own, _replan(clone, plan_for, built), True, clone.base),
         "commands": review.commands(plan, clone.prefix, unit.branch, unit.rules, own),
         "diff": diff, "diff_lines": diff.count("\n"),
         "stacked_on": ({"branch": parent.unit.branch, "link": f"`{parent.unit.branch}`", "why": built.why}

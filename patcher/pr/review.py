@@ -22,7 +22,7 @@ class Item:
 
 def checklist(plan: Plan, here: set[str], branches: dict[str, str]) -> list[Item]:
     """Every finding of the plan; ``here``: identities this pull request fixes; ``branches``:
-    identity -> the branch that fixes it."""
+    identity -> where else it is fixed ("in `patcher/x`") or why not."""
     results = {r.finding.identity: r for r in plan.results}
     items = []
     for finding in plan.findings:
@@ -30,7 +30,7 @@ def checklist(plan: Plan, here: set[str], branches: dict[str, str]) -> list[Item
         if key in here:
             elsewhere = ""
         elif key in branches:
-            elsewhere = f"in `{branches[key]}`"
+            elsewhere = branches[key]
         else:
             result = results.get(key)
             elsewhere = (result.status + (f": {result.reason}" if result.reason else "")) if result else ""

@@ -5,6 +5,7 @@ child process, and looks at what landed on the remote, on the server and in the 
 from __future__ import annotations
 
 import json
+import subprocess
 
 from helpers import apply, read_tree
 
@@ -169,3 +170,21 @@ def test_a_reviewer_github_refuses_fails_that_pull_request_with_githubs_reason(w
     rows = json.loads(done.stdout)["pull_requests"]
     assert all(p["status"] == "failed" for p in rows)
     assert "422 Validation Failed" in rows[0]["error"] or "not a collaborator" in rows[0]["error"]
+
+
+def test_overlay_strategy_opens_one_pull_request_adding_an_overlay_that_builds(world, tmp_path):
+    before = remote_tree(world, tmp_path, "before")
+    result = world.pr_json("--strategy", "overlay")
+    assert [(p["status"], p["branch"], p["base"]) for p in result["pull_requests"]] == [
+        ("opened", "patcher/overlay", "main")]
+    assert "kustomize build: the overlay `overlays/patcher` built with `kubectl kustomize`" in world.open_pulls()[0]["body"]
+    world.merge(world.open_pulls()[0]["number"])
+    after = remote_tree(world, tmp_path, "after")
+    added = sorted(set(after) - set(before))
+    assert added[0] == "overlays/patcher/README.md" and "overlays/patcher/kustomization.yaml" in added
+    assert {p: after[p] for p in before} == before  # the repository's own files are not edited
+    built = subprocess.run(["kubectl", "kustomize", str(tmp_path / "after" / "deploy" / "overlays" / "patcher")],
+                           capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    assert "name: prod-ledger-api" in built.stdout
+    assert world.pr_json("--strategy", "overlay")["pull_requests"] == []  # its fixes are on main now
