@@ -20,7 +20,8 @@ def show(out: Console, err: Console, format: str, dry_run: bool, clone, proposed
     if dry_run:
         for proposal in proposed.proposals:
             rule = "─" * 8
-            out.print(f"{rule} {proposal.branch} -> {proposal.base} ({len(proposal.built.commits)} commits) {rule}",
+            count = len(proposal.built.commits)
+            out.print(f"{rule} {proposal.branch} -> {proposal.base} ({count} commit{'s' if count != 1 else ''}) {rule}",
                       markup=False, soft_wrap=True)
             out.print(f"title: {proposal.text.title}\n", markup=False, soft_wrap=True)
             out.print(redact(proposal.text.body), markup=False, soft_wrap=True)
@@ -36,13 +37,15 @@ def show(out: Console, err: Console, format: str, dry_run: bool, clone, proposed
         return
     table = Table(title=None, show_edge=False, pad_edge=False)
     for column in ("status", "branch", "base", "commits", "pull request"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, no_wrap=column != "pull request", overflow="fold")
     for proposal in proposed.proposals:
         shown = proposal.url or (f"#{proposal.number}" if proposal.number else "-")
         table.add_row(proposal.status, proposal.branch, proposal.base, str(len(proposal.built.commits)), shown)
     for other in others:
         table.add_row(other.status, other.branch, clone.base, "-", other.url or f"#{other.number}")
-    out.print(table)
+    # a terminal's own width; piped, wide enough that a branch name or URL is never folded
+    wide = out if out.is_terminal else Console(file=out.file, width=max(out.width, 200), highlight=False)
+    wide.print(table)
     for proposal in proposed.proposals:
         if proposal.error:
             err.print(f"error: {proposal.branch}: {redact(proposal.error)}", markup=False, soft_wrap=True)

@@ -109,7 +109,7 @@ def _proposal(clone, plan, plan_for, committer, replay, built: Built, parent: Bu
     own = [p for p in sorted(built.content) if _before(replay, parent, p) != built.content[p]]
     changes = []
     for path in own:
-        changes += describe(path, _before(replay, parent, path), built.content[path])
+        changes += describe(committer.path(path), _before(replay, parent, path), built.content[path])
     unit = built.unit
     rules = {r.id: r for r in all_rules()}
     here = {s.finding.identity for s in unit.steps}
@@ -117,12 +117,13 @@ def _proposal(clone, plan, plan_for, committer, replay, built: Built, parent: Bu
         "title_hint": unit.branch, "path": shown_path or ".", "base": clone.base, "base_sha": clone.base_sha,
         "branch": unit.branch, "version": __version__,
         "rules": [{"id": r, "summary": rules[r].info.summary if r in rules else r} for r in unit.rules],
-        "findings": [{"severity": s.finding.severity.label, "rule": s.finding.rule, "location": str(s.finding.location),
+        "findings": [{"severity": s.finding.severity.label, "rule": s.finding.rule, "location": committer.path(str(s.finding.location)),
                       "message": s.finding.message} for s in unit.steps],
-        "checklist": review.checklist(plan, here, fixed_by),
+        "checklist": review.checklist(plan, here, fixed_by, committer.path),
         "semantic": summary_lines(changes),
         "files": files,
-        "verified": verified or review.verified(plan, own, _replan(clone, plan_for, built), True, clone.base),
+        "verified": verified or review.verified(plan, own, _replan(clone, plan_for, built), True, clone.base,
+                                                committer.path),
         "commands": review.commands(plan, clone.prefix, unit.branch, unit.rules, own),
         "diff": diff, "diff_lines": diff.count("\n"),
         "stacked_on": ({"branch": parent.unit.branch, "link": f"`{parent.unit.branch}`", "why": built.why}

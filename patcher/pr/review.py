@@ -8,7 +8,8 @@ import shlex
 from dataclasses import dataclass
 from typing import Iterable
 
-from patcher.plan import Plan
+from patcher.findings import Applicability
+from patcher.plan import FAILED, NO_FIX, SKIPPED_UNSAFE, WITHHELD, Plan
 
 KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
@@ -20,7 +21,7 @@ class Item:
     elsewhere: str = ""
 
 
-def checklist(plan: Plan, here: set[str], branches: dict[str, str]) -> list[Item]:
+def checklist(plan: Plan, here: set[str], branches: dict[str, str], shown=lambda p: p) -> list[Item]:
     """Every finding of the plan; ``here``: identities this pull request fixes; ``branches``:
     identity -> where else it is fixed ("in `patcher/x`") or why not."""
     results = {r.finding.identity: r for r in plan.results}
@@ -32,10 +33,25 @@ def checklist(plan: Plan, here: set[str], branches: dict[str, str]) -> list[Item
         elif key in branches:
             elsewhere = branches[key]
         else:
-            result = results.get(key)
-            elsewhere = (result.status + (f": {result.reason}" if result.reason else "")) if result else ""
-        items.append(Item(f"{finding.severity.label}: {finding.message} (`{finding.location}`)", key in here, elsewhere))
+            elsewhere = _not_proposed(finding, results.get(key))
+        items.append(Item(f"{finding.severity.label}: {finding.message} (`{shown(str(finding.location))}`)",
+                          key in here, elsewhere))
     return items
+
+
+def _not_proposed(finding, result) -> str:
+    """Why a finding is in no pull request, in a few words (`patcher plan` tells the whole reason)."""
+    if result is None or finding.fix is None or result.status == NO_FIX:
+        return "no automatic fix"
+    if result.status == SKIPPED_UNSAFE:
+        if finding.fix.applicability >= Applicability.UNSAFE:
+            return "its fix is unsafe: `patcher apply --unsafe-fixes` applies it"
+        return "its fix is shown, never applied: a decision for a person"
+    if result.status == WITHHELD:
+        return "withheld: patcher could not read what its fix relies on"
+    if result.status == FAILED:
+        return "its fix failed verification"
+    return result.status
 
 
 def kustomize_roots(plan: Plan, files: Iterable[str]) -> list[str]:
@@ -56,7 +72,7 @@ def helm_releases(plan: Plan, files: Iterable[str]):
     return out
 
 
-def verified(plan: Plan, files: list[str], replanned: str, merged: bool, base: str) -> list[str]:
+def verified(plan: Plan, files: list[str], replanned: str, merged: bool, base: str, shown=lambda p: p) -> list[str]:
     lines = []
     yaml_files = [f for f in files if f.endswith((".yaml", ".yml"))]
     if yaml_files:
@@ -65,11 +81,11 @@ def verified(plan: Plan, files: list[str], replanned: str, merged: bool, base: s
                      "Istio and Argo CD kinds with the CRD schemas patcher ships)")
     roots = kustomize_roots(plan, files)
     if roots:
-        lines.append("kustomize build: " + ", ".join(f"`{r}`" for r in roots) + " built with `kubectl kustomize`, "
-                     "and what they build compared with what the fix meant to change")
+        lines.append("kustomize build: " + ", ".join(f"`{shown(r) if r != '.' else shown('.')}`" for r in roots)
+                     + " built with `kubectl kustomize`, and what they build compared with what the fixes meant to change")
     releases = helm_releases(plan, files)
     if releases:
-        lines.append("Helm render: " + ", ".join(f"release `{r.name}` of `{r.chart}`" for r in releases)
+        lines.append("Helm render: " + ", ".join(f"release `{r.name}` of `{shown(r.chart)}`" for r in releases)
                      + " rendered with the Helm engine")
     lines.append(replanned)
     if merged:
