@@ -161,7 +161,8 @@ class Stacker:
         for key in order:
             unit, up = self.by_key[key], parents[key]
             start, content = (built[up].tip, dict(built[up].content)) if up else (self.base, {})
-            prior = tuple(s for k in _ancestors(key, parents) for s in self.by_key[k].steps)
+            # in the plan's order: a batch places appends to one list in the order its edits come
+            prior = tuple(sorted((s for k in _ancestors(key, parents) for s in self.by_key[k].steps), key=lambda s: s.index))
             try:
                 tip, commits, content, skipped = self._build(unit, start, content, prior)
             except Conflict as conflict:
@@ -205,7 +206,7 @@ class Stacker:
     def _below(self, number: int, below: list[FixStep], seen: set[str]) -> Texts:
         if not below:
             return {}
-        findings = [s.finding for s in below]
+        findings = [s.finding for s in sorted(below, key=lambda s: s.index)]
         seen.update(repr(e) for f in findings for e in f.fix.edits)
         try:
             return self.replay.alone(number, findings)

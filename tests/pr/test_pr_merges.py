@@ -54,3 +54,16 @@ def _run(world: World, path: str) -> dict:
     done = world.pr("--format", "json", path=path)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+def test_the_same_repository_gives_the_same_branches_commits_and_bodies_whatever_the_hash_seed(tmp_path):
+    source, where, _ = CASES["tr-mesh"]
+    work, remote = make_world(tmp_path, source, where)
+    with FakeGitHub(remote) as gh:
+        world = World(work, remote, gh, [])
+        runs = [world.pr("--dry-run", "--format", "json", path=where, env={"PYTHONHASHSEED": seed})
+                for seed in ("0", "1", "2")]
+    assert all(run.returncode == 0 for run in runs)
+    first = json.loads(runs[0].stdout)
+    assert len(first["pull_requests"]) == 4
+    assert runs[1].stdout == runs[0].stdout == runs[2].stdout

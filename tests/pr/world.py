@@ -35,8 +35,9 @@ class World:
     gh: FakeGitHub
     outputs: list[str]
 
-    def pr(self, *args: str, token: str | None = TOKEN, path: str = "deploy") -> subprocess.CompletedProcess:
-        env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_TOKEN", "GH_TOKEN")}
+    def pr(self, *args: str, token: str | None = TOKEN, path: str = "deploy",
+           env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        env = {**{k: v for k, v in os.environ.items() if k not in ("GITHUB_TOKEN", "GH_TOKEN")}, **(env or {})}
         env["GITHUB_API_URL"] = self.gh.url
         if token is not None:
             env["GITHUB_TOKEN"] = token
