@@ -7,6 +7,7 @@ this order, the diff (summarised per file instead), then the longest semantic de
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,4 +75,6 @@ def _render(context: dict[str, Any], template: Path | None) -> Text:
     title, _, body = out.lstrip("\n").partition("\n")
     if not title.strip():
         raise PatcherError("pull request template: its first line (the title) is empty", str(template or DEFAULT))
-    return Text(title.strip(), body.strip("\n") + "\n")
+    # a block left out of the template leaves its blank lines behind: at most one in a row (a diff's
+    # own blank lines carry a prefix)
+    return Text(title.strip(), re.sub(r"\n{3,}", "\n\n", body.strip("\n")) + "\n")
