@@ -77,6 +77,10 @@ def publish(api: GitHub, clone: Clone, proposals: list[Proposal], pushed: set[st
     numbers: dict[str, int] = {}
     for proposal in proposals:
         try:
+            if proposal.branch not in latest:  # older than the pages listed: asked for by its branch
+                found = api.pulls("all", head=proposal.branch, limit_pages=1)
+                if found:
+                    latest[proposal.branch] = max(found, key=lambda p: (p["state"] == "open", p["number"]))
             _one(api, proposal, latest.get(proposal.branch), proposal.branch in pushed, settings, numbers)
         except GitHubError as exc:
             proposal.status, proposal.error = FAILED, str(exc)
@@ -97,7 +101,15 @@ def _one(api: GitHub, proposal: Proposal, pull: dict | None, pushed: bool, setti
             pull = api.update(pull["number"], **wanted)
         proposal.status = UPDATED if wanted or pushed else UNCHANGED
     else:
-        pull = api.create(title, proposal.branch, proposal.base, body, settings.draft)
+        try:
+            pull = api.create(title, proposal.branch, proposal.base, body, settings.draft)
+        except GitHubError as exc:
+            # opened meanwhile (by a run that failed before it could say so): edited instead
+            opened = api.pulls("open", head=proposal.branch, limit_pages=1) if exc.status == 422 else []
+            if not opened or "already exists" not in str(exc):
+                raise
+            _one(api, proposal, opened[0], pushed, settings, numbers)
+            return
         proposal.status = OPENED
         if settings.labels:
             api.add_labels(pull["number"], settings.labels)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pytest
+
 from helpers import apply, read_tree
 
 from .world import TOKEN, applied_tree, git, remote_tree
@@ -45,6 +47,8 @@ def test_second_run_opens_none_and_edits_bodies_that_differ(world, tmp_path):
     heads = world.branches()
     numbers = [p["number"] for p in world.open_pulls()]
     again = world.pr_json()
+    refused = [r for r in world.gh.requests if r.method == "POST" and r.status == 422]
+    assert len(refused) == (1 if missed == 2 else 0)
     assert [p["status"] for p in again["pull_requests"]] == ["unchanged", "unchanged"]
     assert world.branches() == heads  # the same commits: nothing pushed
     template = tmp_path / "pr.md.j2"
@@ -188,3 +192,17 @@ def test_overlay_strategy_opens_one_pull_request_adding_an_overlay_that_builds(w
     assert built.returncode == 0, built.stderr
     assert "name: prod-ledger-api" in built.stdout
     assert world.pr_json("--strategy", "overlay")["pull_requests"] == []  # its fixes are on main now
+
+
+@pytest.mark.parametrize("missed", [1, 2])
+def test_an_open_pull_request_the_listing_misses_is_edited_not_duplicated(world, missed):
+    first = world.pr_json()  # pushes and opens both
+    number = world.open_pulls()[0]["number"]
+    # 1: the listing of every pull request misses it (it is asked for by its branch);
+    # 2: that question too, so creating it is refused (422, already exists) and it is edited instead
+    world.gh.fail("GET", r"/repos/acme/shop/pulls$", status=200, times=missed, body=[])
+    again = world.pr_json()
+    refused = [r for r in world.gh.requests if r.method == "POST" and r.status == 422]
+    assert len(refused) == (1 if missed == 2 else 0)
+    assert [p["status"] for p in again["pull_requests"]] == ["unchanged", "unchanged"]
+    assert [p["number"] for p in world.open_pulls()][0] == number == first["pull_requests"][0]["number"]
