@@ -24,6 +24,8 @@ CASES = {
         "patcher/k8s/namespace-without-network-policy": "patcher/istio/route-to-missing-service"}),
     "dep-scripts": (REPO / "tests/repos/dep-scripts", "ops", {}),
     "ig-istioctl-profile": (REPO / "tests/repos/ig-istioctl-profile", "cluster", {}),
+    # one fix merges two DestinationRules (deleting a document), another edits the one that stays
+    "dr-merge": (REPO / "tests/pr/repos/dr-merge", "mesh", {}),
 }
 
 
