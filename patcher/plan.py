@@ -317,7 +317,7 @@ class _Step:
 
     def apply(self, chosen: list[Finding]) -> list[Finding]:
         seen: set[str] = set()
-        batch = [e for finding in chosen for e in _new_edits(finding.fix.edits, seen)]
+        batch = [e for finding in chosen for e in new_edits(finding.fix.edits, seen)]
         try:
             self._commit(batch)
             return chosen
@@ -327,7 +327,7 @@ class _Step:
         applied = []
         for finding in chosen:
             attempt = set(done)
-            edits = _new_edits(finding.fix.edits, attempt)
+            edits = new_edits(finding.fix.edits, attempt)
             try:
                 self._commit(edits)
             except PatcherError as exc:
@@ -348,7 +348,7 @@ class _Step:
         self.texts.update(new)
 
 
-def _new_edits(edits, seen: set[str]) -> list[Edit]:
+def new_edits(edits, seen: set[str]) -> list[Edit]:
     """Edits not yet in ``seen`` (two fixes may share one, e.g. listing a new file in a
     kustomization); edits hold dicts, so their repr is the key."""
     out = []

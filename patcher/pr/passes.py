@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from patcher.containment import inside
-from patcher.edits import Edit
 from patcher.findings import Finding
-from patcher.plan import Plan
+from patcher.plan import Plan, new_edits
 from patcher.reading import read_regular
 from patcher.source import PatcherError, decode
 from patcher.transform import apply_edits
@@ -70,13 +69,13 @@ class Replay:
     def alone(self, number: int, findings: Sequence[Finding]) -> Texts:
         """The files ``findings`` (all of pass ``number``) touch, once only they went in."""
         start = self._starts[number]
-        return dict(apply_edits(start, _unique([e for f in findings for e in f.fix.edits]), self._read))
+        return dict(apply_edits(start, new_edits([e for f in findings for e in f.fix.edits], set()), self._read))
 
     def more(self, number: int, previous: Mapping[str, str | None], finding: Finding, seen: set[str]) -> Texts:
         """``finding`` (of pass ``number``) applied over ``previous`` (others of its pass already in),
         as the plan applies a pass fix by fix; its edits already in ``seen`` are not made twice."""
         state = {**self._starts[number], **previous}
-        return dict(apply_edits(state, _unique(finding.fix.edits, seen), self._read))
+        return dict(apply_edits(state, new_edits(finding.fix.edits, seen), self._read))
 
     def after(self, number: int, paths) -> Texts:
         """``paths`` as pass ``number`` left them, every fix of it in."""
@@ -99,7 +98,7 @@ class Replay:
     def _together(self, start: Texts, findings: list[Finding]) -> Texts:
         """A pass as the plan applied it: one batch, or fix by fix when the batch fails."""
         try:
-            return dict(apply_edits(start, _unique([e for f in findings for e in f.fix.edits]), self._read))
+            return dict(apply_edits(start, new_edits([e for f in findings for e in f.fix.edits], set()), self._read))
         except PatcherError:
             pass
         state = dict(start)
@@ -107,20 +106,8 @@ class Replay:
         for finding in findings:
             attempt = set(seen)
             try:
-                state.update(apply_edits(state, _unique(finding.fix.edits, attempt), self._read))
+                state.update(apply_edits(state, new_edits(finding.fix.edits, attempt), self._read))
             except PatcherError:
                 continue
             seen = attempt
         return {p: t for p, t in state.items() if p not in start or start[p] != t}
-
-
-def _unique(edits, seen: set[str] | None = None) -> list[Edit]:
-    """As the plan's batch: an edit two fixes share (a file listed in a kustomization) goes in once."""
-    seen = set() if seen is None else seen
-    out = []
-    for edit in edits:
-        key = repr(edit)
-        if key not in seen:
-            seen.add(key)
-            out.append(edit)
-    return out

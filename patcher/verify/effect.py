@@ -153,7 +153,7 @@ class _Group:
 
     def ops(self) -> tuple:
         ops: list = []
-        for _, part in self.parts:  # two fixes stating one op write it once (plan._new_edits)
+        for _, part in self.parts:  # two fixes stating one op write it once (plan.new_edits)
             ops += [op for op in part if op not in ops]
         # list operations last, highest index first: the placed edits all address the old lists
         items = [op for op in ops if isinstance(op, (C.AddItem, C.RemoveItem))]
