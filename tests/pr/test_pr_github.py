@@ -47,8 +47,6 @@ def test_second_run_opens_none_and_edits_bodies_that_differ(world, tmp_path):
     heads = world.branches()
     numbers = [p["number"] for p in world.open_pulls()]
     again = world.pr_json()
-    refused = [r for r in world.gh.requests if r.method == "POST" and r.status == 422]
-    assert len(refused) == (1 if missed == 2 else 0)
     assert [p["status"] for p in again["pull_requests"]] == ["unchanged", "unchanged"]
     assert world.branches() == heads  # the same commits: nothing pushed
     template = tmp_path / "pr.md.j2"
