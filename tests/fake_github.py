@@ -177,6 +177,9 @@ class FakeGitHub:
         self._lock = threading.RLock()
         self._sockets: set[socket.socket] = set()
         self._server = _Server(("127.0.0.1", 0), _handler_for(self))
+        # A connection reset between the poll and accept() would block a blocking accept() for
+        # good, and close() with it: with a timeout, accept() gives up and serving goes on.
+        self._server.socket.settimeout(0.5)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         # A short poll keeps close() (which waits for the serving loop to notice) quick.
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), name="fake-github",
