@@ -27,7 +27,7 @@ def show(out: Console, err: Console, format: str, dry_run: bool, clone, proposed
             out.print(redact(proposal.text.body), markup=False, soft_wrap=True)
             out.print("commits:", markup=False)
             for commit in proposal.built.commits:
-                out.print(f"  {commit.sha[:12]} {_subject(clone, commit.sha)}", markup=False, soft_wrap=True)
+                out.print(f"  {commit.sha[:12]} {commit.subject}", markup=False, soft_wrap=True)
             if proposal.diff not in proposal.text.body:  # the body summarised it: shown here in full
                 out.print("", markup=False)
                 out.print(redact(proposal.diff), markup=False, soft_wrap=True, end="")
@@ -53,10 +53,6 @@ def show(out: Console, err: Console, format: str, dry_run: bool, clone, proposed
         err.print(f"{other.status}: {other.branch} (#{other.number}): {other.note}", markup=False, soft_wrap=True)
 
 
-def _subject(clone, sha: str) -> str:
-    return clone.git.out("show", "-s", "--format=%s", sha)
-
-
 def _json(dry_run: bool, clone, proposed, others) -> dict:
     return {
         "base": clone.base, "base_sha": clone.base_sha, "dry_run": dry_run,
@@ -64,7 +60,7 @@ def _json(dry_run: bool, clone, proposed, others) -> dict:
         "pull_requests": [{
             "status": p.status, "branch": p.branch, "base": p.base, "stacked_on": p.stacked_on, "stacked_because": p.built.why or None,
             "title": p.text.title, "url": p.url or None, "number": p.number, "head": p.built.tip,
-            "commits": [{"sha": c.sha, "subject": _subject(clone, c.sha), "rule": c.step.finding.rule,
+            "commits": [{"sha": c.sha, "subject": c.subject, "rule": c.step.finding.rule,
                          "files": list(c.files)} for c in p.built.commits],
             "files": p.files, "error": p.error or None,
             **({"body": p.text.body, "diff": p.diff} if dry_run else {}),

@@ -55,7 +55,7 @@ def overlay_branch(clone: Clone, plan: Plan, committer: Committer, folder: str, 
     tip = committer.commit(clone.base_sha, files, message)
     if committer.tree(tip) == committer.tree(clone.base_sha):
         return None, "", notes + [f"the overlay in {folder} on {clone.base} already has these fixes"], left
-    built = Built(unit, None, tip, (Commit(tip, steps[0], tuple(sorted(files))),) if steps else (), dict(files))
+    built = Built(unit, None, tip, (Commit(tip, steps[0], tuple(sorted(files)), message.split("\n", 1)[0]),) if steps else (), dict(files))
     return built, checked, notes, left
 
 

@@ -114,7 +114,7 @@ def _proposal(clone, plan, plan_for, committer, replay, built: Built, parent: Bu
     rules = {r.id: r for r in all_rules()}
     here = {s.finding.identity for s in unit.steps}
     context = {
-        "title_hint": unit.branch, "path": shown_path or ".", "base": clone.base, "base_sha": clone.base_sha,
+        "path": shown_path or ".", "base": clone.base, "base_sha": clone.base_sha,
         "branch": unit.branch, "version": __version__,
         "rules": [{"id": r, "summary": rules[r].info.summary if r in rules else r} for r in unit.rules],
         "findings": [{"severity": s.finding.severity.label, "rule": s.finding.rule, "location": committer.path(str(s.finding.location)),

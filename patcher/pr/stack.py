@@ -34,6 +34,7 @@ class Commit:
     sha: str
     step: FixStep
     files: tuple[str, ...]
+    subject: str
 
 
 @dataclass
@@ -198,8 +199,9 @@ class Stacker:
                     skipped.append(step)
                     continue
                 files = tuple(sorted(changed))
-                tip = self.committer.commit(tip, changed, message(step.finding, tuple(map(self.committer.path, files)), siblings))
-                commits.append(Commit(tip, step, files))
+                text = message(step.finding, tuple(map(self.committer.path, files)), siblings)
+                tip = self.committer.commit(tip, changed, text)
+                commits.append(Commit(tip, step, files, text.split("\n", 1)[0]))
                 content.update(changed)
         return tip, tuple(commits), content, tuple(skipped)
 
