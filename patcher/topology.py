@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from patcher.callgraph import Call, CallGraph, build_call_graph, workload_key
 from patcher.deployed.injection import Injection, NamespaceFacts, read_injection
@@ -17,6 +17,9 @@ from patcher.model import KindConfig, Model
 from patcher.names import gateway_key, host_matches, selects, service_key
 from patcher.resources import Resource
 from patcher.source import Diagnostic
+
+if TYPE_CHECKING:
+    from patcher.trace.hops import Entry, Trace
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod")
 
@@ -388,15 +391,24 @@ class Topology:
     @cached_property
     def unreachable_server_ports(self) -> set[int]:
         """Gateway server ports with an ingress Service whose chain to the host is incomplete."""
+        from patcher.trace.chain import server_chain
         out = set()
         for gateway in self.gateways.values():
             services = [s for s in self.ingress_services(gateway) if s.type in ("NodePort", "LoadBalancer")]
             for server in gateway.servers if services else ():
-                port = next((p for p in services[0].ports if p.port == server.number), None) or next(
-                    (p for p in services[0].ports if self.target_port(services[0], p) == server.number), None)
-                if port is None or not port.node_port or self.mapped_host_port(port.node_port) is None:
+                if not server_chain(self, gateway, server, services[0]).ok:
                     out.add(server.number)
         return out
+
+    def trace(self, entry: "Entry") -> "Trace":
+        """One request from the host, hop by hop, with each hop's state and reason."""
+        from patcher.trace.follow import trace
+        return trace(self, entry)
+
+    def entries(self) -> list["Entry"]:
+        """What a user would call: route prefixes on the published host ports, script requests."""
+        from patcher.trace.entries import entries
+        return entries(self)
 
     def mapped_host_port(self, node_port: int) -> int | None:
         for m in self.mappings:

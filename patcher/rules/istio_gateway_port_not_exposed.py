@@ -33,6 +33,7 @@ from patcher.intent.changes import AddItem, Change, ResourceRef
 from patcher.route_ports import describe
 from patcher.rule import Context, RuleInfo
 from patcher.topology import Server, Service, Topology
+from patcher.trace.chain import through_kind
 from patcher.unread import INGRESS_CHAIN, needs
 
 RULE = RuleInfo(
@@ -45,17 +46,6 @@ RULE = RuleInfo(
 
 WHY = "No port of the ingress Service leads to this listener: no client reaches the server."
 PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$")
-
-
-def through_kind(topology: Topology, service: Service) -> bool:
-    """Whether kind/unmapped-gateway-port judges this Service's servers (it is reached from the
-    host through kind's port mappings)."""
-    if not topology.model.kind_configs:
-        return False
-    if service.type == "NodePort":
-        return True
-    return service.type == "LoadBalancer" and any(
-        p.node_port and topology.mapped_host_port(p.node_port) is not None for p in service.ports)
 
 
 def exposes(topology: Topology, service: Service, number: int) -> bool:

@@ -45,6 +45,7 @@ from patcher.nodeport_range import in_range, nodeport_range
 from patcher.rule import Context, RuleInfo
 from patcher.unread import INGRESS_CHAIN, needs
 from patcher.topology import Gateway, PortMapping, Server, Service, Topology
+from patcher.trace.chain import server_chain, server_port, through_kind
 
 RULE = RuleInfo(
     id="kind/unmapped-gateway-port",
@@ -149,13 +150,11 @@ def _check_server(ctx: Context, gateway: Gateway, server: Server, service: Servi
                   alloc: _Allocator) -> Finding | None:
     topology = ctx.topology
     svc = service.resource
-    # istiod opens a server on a Service port's targetPort, or on the targetPort itself
-    port = next((p for p in service.ports if p.port == server.number), None) or next(
-        (p for p in service.ports if topology.target_port(service, p) == server.number), None)
+    if server_chain(topology, gateway, server, service).ok:
+        return None  # the host reaches the server: the chain the report traces is whole
+    port = server_port(topology, service, server.number)
     loc = gateway.resource.location(("spec", "servers", server.index, "port", "number"))
     where = f"Gateway {gateway.resource.namespace}/{gateway.resource.name} serves port {server.number}"
-    if port is not None and port.node_port and topology.mapped_host_port(port.node_port) is not None:
-        return None
     changes: list = []
     written = True
     waiting = topology.waiting_mapping(server.number) if port is None or port.node_port is None else None
@@ -267,17 +266,6 @@ def _mapping_location(config, mapping: PortMapping) -> Location:
     return Location(config.file, line, column, config.document.index, mapping.path)
 
 
-def _through_kind(topology: Topology, service: Service) -> bool:
-    """Whether the host is meant to reach this ingress Service through kind's mappings: a NodePort
-    Service, or a LoadBalancer one (which has NodePorts too) some of whose NodePorts kind maps. A
-    LoadBalancer none of whose NodePorts is mapped is reached through its external IP (cloud-provider-kind,
-    MetalLB) or a port-forward, which kind's config does not show."""
-    if service.type == "NodePort":
-        return True
-    return service.type == "LoadBalancer" and any(
-        p.node_port and topology.mapped_host_port(p.node_port) is not None for p in service.ports)
-
-
 def check(ctx: Context) -> Iterator[Finding]:
     topology = ctx.topology
     if not ctx.model.kind_configs:
@@ -286,7 +274,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     alloc = _Allocator(topology, int(low), int(high))
     seen: set[tuple] = set()
     for _, gateway in sorted(topology.gateways.items()):
-        services = [s for s in topology.ingress_services(gateway) if _through_kind(topology, s)]
+        services = [s for s in topology.ingress_services(gateway) if through_kind(topology, s)]
         for service in services[:1]:
             for server in gateway.servers:
                 if (service.key, server.number) in seen:

@@ -33,6 +33,7 @@ from patcher.findings import Applicability, Finding, Fix, Location, Severity
 from patcher.intent.changes import Change, DocumentRef, RemoveItem
 from patcher.nodeport_range import in_range, nodeport_range
 from patcher.rule import Context, RuleInfo
+from patcher.trace.chain import listener
 from patcher.unread import INGRESS_CHAIN, needs
 
 RULE = RuleInfo(
@@ -58,9 +59,8 @@ def check(ctx: Context) -> Iterator[Finding]:
     if not topology.node_ports and not topology.host_ports:
         return  # the repository does not define what the mappings point at; nothing to judge by
     for mapping in topology.mappings:
-        if mapping.container_port in topology.node_ports or mapping.container_port in topology.host_ports \
-                or mapping.container_port in topology.unplaced_ports:
-            continue
+        if listener(topology, mapping.container_port):
+            continue  # a NodePort, a hostPort, or a port of a resource whose namespace is not known
         if mapping.host_port in topology.unreachable_server_ports:
             continue  # meant for a Gateway port: kind/unmapped-gateway-port wires it up
         config = mapping.config

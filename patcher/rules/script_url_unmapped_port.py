@@ -31,6 +31,7 @@ from patcher.rule import Context, RuleInfo
 from patcher.unread import INGRESS_CHAIN, SCRIPT, needs
 from patcher.scripts import LocalUrl
 from patcher.topology import Topology
+from patcher.trace import Entry, HopState
 
 RULE = RuleInfo(
     id="script/url-unmapped-port",
@@ -100,6 +101,15 @@ def _published_host_ports(topology: Topology) -> dict[int, set[str]]:
             if m.container_port in topology.node_ports}
 
 
+def _refused(topology: Topology, port: int) -> bool:
+    """Whether the trace of a call of the host port ends where the host meets nothing: no kind
+    mapping (and no port-forward or server of the scripts' own), or a mapping onto a port no
+    Service or pod of the cluster listens on."""
+    first = topology.trace(Entry(port)).failing
+    return first is not None and (first.layer, first.state) in (("host port", HopState.MISSING),
+                                                                ("NodePort", HopState.UNREACHABLE))
+
+
 def check(ctx: Context) -> Iterator[Finding]:
     topology = ctx.topology
     if not topology.mappings:
@@ -115,12 +125,9 @@ def check(ctx: Context) -> Iterator[Finding]:
             return
     served = {s.number for g in topology.gateways.values() for s in g.servers}
     unreachable = served - set(by_gateway_port)  # kind/unmapped-gateway-port reports these
-    # a port-forward in any script reaches its target while that script runs: the URL is fine
-    forwarded = {port for _, port in ctx.model.forwarded_ports}
-    forwarded |= {local for f in ctx.model.entry_points.port_forwards for local, _ in f.ports}
     for url in ctx.model.local_urls:
         port = url.effective_port
-        if port in mapped or port in unreachable or port in forwarded or port in ctx.model.served_ports:
+        if port in mapped or port in unreachable or not _refused(topology, port):
             continue  # reachable, reported elsewhere, or a local server of the scripts' own
         new = _replacement(url, mapped, by_gateway_port)
         loc = Location(url.file, url.line, url.column)

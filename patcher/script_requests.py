@@ -1,0 +1,60 @@
+"""The requests a repository's scripts send to the host: every local URL with its path.
+
+``curl "$BASE_URL/api/orders"`` is a call of ``http://localhost:8080/api/orders`` once the
+script's own literal assignment of BASE_URL is written in; a variable the script does
+not assign a literal leaves the call out rather than guessed. The line that only assigns
+a URL to a variable the script uses later is not a request of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from patcher.entrypoints.shell import ASSIGN, _assignments, _code, _logical_lines, is_makefile, substitute
+from patcher.scripts import IMAGE_TOOLS, LOCAL_URL, VIRTUAL_HOST, _command
+
+PATH = re.compile(r"[^\s'\"`;|&<>)]*")
+HOST_HEADER = re.compile(r"""(?:-H|--header)\s*=?\s*['"]?Host:\s*(?P<host>[A-Za-z0-9.*-]+)""", re.I)
+
+
+@dataclass(frozen=True)
+class ScriptRequest:
+    file: str
+    line: int
+    scheme: str
+    port: int
+    path: str
+    host: str | None  # the Host header the call sends, when it names one
+
+    @property
+    def key(self) -> tuple:
+        return (self.port, self.path, self.host, self.scheme)
+
+
+def script_requests(text: str, path: str) -> list[ScriptRequest]:
+    variables = _assignments(text, make=is_makefile(path))
+    later_uses = text
+    out: list[ScriptRequest] = []
+    for number, line in _logical_lines(text):
+        code = _code(line)
+        assigned = ASSIGN.match(code)
+        if assigned and re.search(r"\$\{?" + re.escape(assigned.group(1)) + r"\b", later_uses):
+            continue  # the value is requested where the variable is used
+        expanded = substitute(code, variables)
+        if _command(expanded) in IMAGE_TOOLS:
+            continue
+        header = HOST_HEADER.search(expanded)
+        host = header.group("host") if header else None
+        if host is None and VIRTUAL_HOST.search(expanded):
+            continue  # --resolve and friends: which host the call names is not read here
+        for match in LOCAL_URL.finditer(expanded):
+            scheme = match.group("scheme") or "http"
+            port = match.group("port") or match.group("bareport")
+            number_port = int(port) if port else (443 if scheme == "https" else 80)
+            rest = PATH.match(expanded, match.end()).group(0)
+            request_path = rest if rest.startswith("/") else "/"
+            if "$" in request_path or "\x01" in request_path:
+                continue
+            out.append(ScriptRequest(path, number, scheme, number_port, request_path, host))
+    return out

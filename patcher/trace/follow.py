@@ -1,0 +1,302 @@
+"""Following one request forward, from the host port to the workloads and their calls."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from patcher.names import host_matches
+from patcher.routes import forwards
+from patcher.trace.chain import (entry_for, listener, mapping_hop, mapping_of, outside, server_hosts_match,
+                                 servers_behind, service_location)
+from patcher.trace.hops import Entry, Hop, HopState, Trace
+from patcher.trace.match import describe, route_holds, specificity
+
+if TYPE_CHECKING:
+    from patcher.topology import Gateway, Server, Service, ServicePort, Topology, VirtualService
+
+OK, MISSING, UNREACHABLE, UNKNOWN = HopState.OK, HopState.MISSING, HopState.UNREACHABLE, HopState.UNKNOWN
+
+
+class _Walk:
+    def __init__(self, topology: "Topology", entry: Entry) -> None:
+        self.t, self.entry = topology, entry
+        self.hops: list[Hop] = []
+
+    def add(self, hop: Hop) -> bool:
+        self.hops.append(hop)
+        return hop.state is OK
+
+    def result(self) -> Trace:
+        return Trace(self.entry, tuple(self.hops))
+
+    # --- the host ------------------------------------------------------------------------------
+    def host(self) -> None:
+        t, port = self.t, self.entry.port
+        client = Hop("host port", f"localhost:{port}", OK, f"the client calls {self.entry}",
+                     self.entry.file, self.entry.line, ("client",))
+        if not t.model.kind_configs:
+            self.add(Hop("host port", f"localhost:{port}", UNKNOWN,
+                         "the repository holds no kind cluster config: how the host reaches the cluster is not shown",
+                         self.entry.file, self.entry.line, ("client",)))
+            return
+        mapping = mapping_of(t, port)
+        if mapping is None:
+            forwarded = {p for _, p in t.model.forwarded_ports} | {
+                local for f in t.model.entry_points.port_forwards for local, _ in f.ports}
+            if port in forwarded:
+                self.add(Hop("host port", f"localhost:{port}", UNKNOWN,
+                             f"a script port-forwards localhost:{port} while it runs; kind maps no host port {port}",
+                             self.entry.file, self.entry.line, ("client",)))
+            elif port in t.model.served_ports:
+                self.add(Hop("host port", f"localhost:{port}", UNKNOWN,
+                             f"a script serves localhost:{port} itself, outside the cluster",
+                             self.entry.file, self.entry.line, ("client",)))
+            else:
+                mapped = ", ".join(str(m.host_port) for m in t.mappings) or "none"
+                self.add(Hop("host port", f"localhost:{port}", MISSING,
+                             f"kind maps no host port {port} (mapped: {mapped}): the connection is refused",
+                             self.entry.file, self.entry.line, ("client",)))
+            return
+        self.add(client)
+        self.add(mapping_hop(mapping))
+        self.node_port(mapping.container_port)
+
+    def node_port(self, container_port: int) -> None:
+        t = self.t
+        found = listener(t, container_port)
+        if not found:
+            if t.model.ingress_unknown:
+                self.add(Hop("NodePort", str(container_port), UNKNOWN, t.model.ingress_unknown))
+            else:
+                self.add(Hop("NodePort", str(container_port), UNREACHABLE,
+                             f"no Service has nodePort {container_port} and no workload uses hostPort {container_port}:"
+                             " nothing listens there"))
+            return
+        if found[0] == "unplaced":
+            self.add(Hop("NodePort", str(container_port), UNKNOWN,
+                         f"a resource applied into a namespace the repository does not name uses port {container_port}"))
+            return
+        if found[0] == "pods":
+            workload = found[1]
+            loc = workload.resource.location()
+            self.add(Hop("NodePort", str(container_port), OK, f"hostPort {container_port} of {entry_for(workload)}",
+                         loc.file, loc.line, ("workload",) + workload.key))
+            self.calls([workload])
+            return
+        _, service, port = found
+        svc = service.resource
+        file, line = service_location(service, port)
+        self.add(Hop("NodePort", str(container_port), OK, f"NodePort {container_port} of Service {svc.namespace}/{svc.name}",
+                     file, line, ("service", svc.namespace, svc.name)))
+        target = t.target_port(service, port)
+        self.add(Hop("ingress Service port", f"{svc.namespace}/{svc.name}:{port.port}", OK,
+                     f"port {port.port} ({port.name or 'unnamed'}) leads to targetPort {target}", file, line,
+                     ("service", svc.namespace, svc.name)))
+        if t.gateways_on(service):
+            self.gateway(service, port)
+        else:
+            self.endpoints(service, port)
+
+    # --- the ingress gateway -------------------------------------------------------------------
+    def gateway(self, service: "Service", port: "ServicePort") -> None:
+        t, authority = self.t, self.entry.authority
+        svc = service.resource
+        servers = servers_behind(t, service, port)
+        target = t.target_port(service, port)
+        if not servers:
+            names = ", ".join(f"{g.resource.namespace}/{g.resource.name}" for g in t.gateways_on(service))
+            self.add(Hop("Gateway server", f"port {target}", MISSING,
+                         f"no server of the Gateway(s) on {svc.namespace}/{svc.name} ({names}) listens on port {port.port}"
+                         f" or targetPort {target}: the gateway refuses the connection"))
+            return
+        matching = [(g, s) for g, s in servers if server_hosts_match(s, authority)]
+        if not matching:
+            gateway, server = servers[0]
+            loc = gateway.resource.location(("spec", "servers", server.index, "hosts"))
+            hosts = ", ".join(s for _, srv in servers for s in srv.hosts) or "none"
+            self.add(Hop("Gateway server", f"{gateway.resource.namespace}/{gateway.resource.name}:{server.number}",
+                         MISSING, f"the servers on port {server.number} take hosts {hosts}, not {authority}: "
+                         "the gateway answers 404", loc.file, loc.line,
+                         ("gateway", gateway.resource.namespace, gateway.resource.name)))
+            return
+        gateway, server = matching[0]
+        res = gateway.resource
+        loc = res.location(("spec", "servers", server.index, "port", "number"))
+        self.add(Hop("Gateway server", f"{res.namespace}/{res.name}:{server.number}", OK,
+                     f"server {server.name or server.index} ({server.protocol or 'no protocol'}) on port "
+                     f"{server.number} takes host {authority}", loc.file, loc.line,
+                     ("gateway", res.namespace, res.name)))
+        if server.protocol not in ("HTTP", "HTTPS", "HTTP2", "GRPC", "GRPC-WEB"):
+            self.add(Hop("VirtualService route", f"{server.protocol} server", UNKNOWN,
+                         f"a {server.protocol or 'plain'} server: only HTTP routes are traced"))
+            return
+        self.route([g for g, s in matching], server)
+
+    def route(self, gateways: list["Gateway"], server: "Server") -> None:
+        t, entry = self.t, self.entry
+        keys = {g.key for g in gateways}
+        bound = [vs for vs in t.virtual_services if keys & set(vs.gateways)
+                 and any(host_matches(h, entry.authority) or host_matches(entry.authority, h) and h.startswith("*")
+                         for h in vs.hosts)]
+        bound = [vs for vs in bound if any(host_matches(h, entry.authority) for h in vs.hosts)]
+        names = ", ".join(f"{g.resource.namespace}/{g.resource.name}" for g in gateways)
+        if not bound:
+            self.add(Hop("VirtualService route", entry.authority, MISSING,
+                         f"no VirtualService binds host {entry.authority} on Gateway {names}: the gateway answers 404"))
+            return
+        answers: list[tuple["VirtualService", int]] = []
+        unsure = []
+        for vs in bound:
+            for route in vs.routes:
+                held = route_holds(route.data, entry.path, entry.authority, server.number)
+                if held:
+                    answers.append((vs, route.index))
+                    break
+                if held is None:
+                    unsure.append((vs, route.index))
+        if not answers:
+            names_vs = ", ".join(f"{v.resource.namespace}/{v.resource.name}" for v in bound)
+            if unsure:
+                vs, index = unsure[0]
+                loc = vs.resource.location(("spec", "http", index))
+                self.add(Hop("VirtualService route", f"{vs.resource.namespace}/{vs.resource.name}", UNKNOWN,
+                             f"route {index} of {vs.resource.namespace}/{vs.resource.name} has a condition patcher "
+                             f"cannot judge for {entry.path}", loc.file, loc.line,
+                             ("vs", vs.resource.namespace, vs.resource.name)))
+                return
+            self.add(Hop("VirtualService route", entry.path, MISSING,
+                         f"no route of {names_vs} matches {entry.path} on host {entry.authority}: the gateway answers 404",
+                         bound[0].resource.location().file, bound[0].resource.location().line,
+                         ("vs", bound[0].resource.namespace, bound[0].resource.name)))
+            return
+        # several VirtualServices of one host are merged in an order the files do not fix: the one
+        # whose route matches most narrowly is the one its author meant; the others are named
+        answers.sort(key=lambda a: -specificity(_route(a[0], a[1]).data, entry.path))
+        vs, index = answers[0]
+        route = _route(vs, index)
+        res = vs.resource
+        loc = res.location(("spec", "http", index))
+        label = f"{res.namespace}/{res.name} route {index}" + (f" '{route.data['name']}'" if route.data.get("name") else "")
+        reason = f"{describe(route.data)} matches {entry.path}"
+        if len(answers) > 1:
+            others = ", ".join(f"route {i} of {v.resource.namespace}/{v.resource.name} ({describe(_route(v, i).data)})"
+                               for v, i in answers[1:])
+            reason += f"; {others} matches too, and answers instead when Istio merges it first"
+        if not forwards(route.data):
+            self.add(Hop("VirtualService route", label, UNREACHABLE, "the route neither routes, redirects nor responds",
+                          loc.file, loc.line, ("vs", res.namespace, res.name)))
+            return
+        if not route.destinations:
+            what = "redirects" if route.data.get("redirect") else "answers directly" if route.data.get(
+                "directResponse") else "delegates"
+            self.add(Hop("VirtualService route", label, OK, f"{reason}; the route {what}", loc.file, loc.line,
+                         ("vs", res.namespace, res.name)))
+            return
+        self.add(Hop("VirtualService route", label, OK, reason, loc.file, loc.line, ("vs", res.namespace, res.name)))
+        dest = route.destinations[0]
+        if dest.service is None:
+            why = outside(t, dest.host, res.namespace)
+            if why:
+                self.add(Hop("Service port", dest.host, UNKNOWN, f"{dest.host}: {why}", loc.file, loc.line,
+                             ("host", dest.host)))
+            else:
+                self.add(Hop("Service port", dest.host, MISSING,
+                             f"the route's destination {dest.host} names no Service of the repository: the gateway "
+                             "answers 503", loc.file, loc.line, ("host", dest.host)))
+            return
+        service = dest.service
+        svc = service.resource
+        name = f"{svc.namespace}/{svc.name}"
+        if dest.port is not None:
+            port = next((p for p in service.ports if p.port == dest.port), None)
+            if port is None:
+                have = ", ".join(str(p.port) for p in service.ports) or "none"
+                file, line = service_location(service)
+                self.add(Hop("Service port", f"{name}:{dest.port}", MISSING,
+                             f"the route sends to port {dest.port}, which {name} does not have (ports: {have})",
+                             file, line, ("service", svc.namespace, svc.name)))
+                return
+        elif len(service.ports) == 1:
+            port = service.ports[0]
+        else:
+            file, line = service_location(service)
+            self.add(Hop("Service port", name, UNREACHABLE if service.ports else MISSING,
+                         f"the route names no port and {name} has " +
+                         (f"{len(service.ports)}: Istio rejects the route" if service.ports else "none"),
+                         file, line, ("service", svc.namespace, svc.name)))
+            return
+        file, line = service_location(service, port)
+        self.add(Hop("Service port", f"{name}:{port.port}", OK,
+                     f"Service {name} port {port.port} leads to targetPort {t.target_port(service, port)}", file, line,
+                     ("service", svc.namespace, svc.name)))
+        self.endpoints(service, port)
+
+    # --- the workloads -------------------------------------------------------------------------
+    def endpoints(self, service: "Service", port: "ServicePort") -> None:
+        t = self.t
+        svc = service.resource
+        name = f"{svc.namespace}/{svc.name}"
+        file, line = service_location(service)
+        if not service.selector:
+            self.add(Hop("endpoints", name, UNKNOWN, f"{name} has no selector: its endpoints are managed outside "
+                         "the repository's manifests", file, line, ("service", svc.namespace, svc.name)))
+            return
+        workloads = t.workloads_of(service)
+        if not workloads:
+            why = outside(t, f"{svc.name}.{svc.namespace}", svc.namespace)
+            selector = ", ".join(f"{k}={v}" for k, v in sorted(service.selector.items()))
+            if t.model.unplaced or why:
+                self.add(Hop("endpoints", name, UNKNOWN, f"no pods of the repository match {selector}; "
+                             + (why or "resources applied into an unnamed namespace may"), file, line,
+                             ("service", svc.namespace, svc.name)))
+            else:
+                self.add(Hop("endpoints", name, UNREACHABLE, f"the selector {selector} matches no pods: the Service "
+                             "has no endpoints (503)", file, line, ("service", svc.namespace, svc.name)))
+            return
+        target = t.target_port(service, port)
+        if isinstance(target, str):
+            self.add(Hop("endpoints", name, UNREACHABLE, f"no container of {entry_for(workloads[0])} names a port "
+                         f"'{target}', the targetPort of port {port.port}", file, line,
+                         ("workload",) + workloads[0].key))
+            return
+        for workload in workloads:
+            loc = workload.resource.location()
+            self.add(Hop("endpoints", entry_for(workload), OK, f"pods of {entry_for(workload)} on port {target}",
+                         loc.file, loc.line, ("workload",) + workload.key))
+        self.calls(workloads)
+
+    def calls(self, workloads: list) -> None:
+        """The calls the pods make, and the calls of the pods those reach, each once."""
+        t, graph = self.t, self.t.call_graph
+        seen = {w.key for w in workloads}
+        queue = list(workloads)
+        while queue:
+            workload = queue.pop(0)
+            for call in graph.calls:
+                if call.caller.workload is None or call.caller.workload.key != workload.key \
+                        or call.caller.kind != "workload":
+                    continue
+                target = "/".join(call.target_key[:2]) + (f":{call.port}" if call.port else "")
+                self.add(Hop("call", target, OK, f"{call.caller} calls {target} ({call.evidence.what})",
+                             call.evidence.file, call.evidence.line, ("service",) + tuple(call.target_key[:2])))
+                for callee in t.workloads_of(call.callee) if call.callee is not None else [call.pods]:
+                    if callee is not None and callee.key not in seen:
+                        seen.add(callee.key)
+                        queue.append(callee)
+            for item in graph.unresolved:
+                if item.caller.workload is None or item.caller.workload.key != workload.key:
+                    continue
+                why = outside(t, item.host, workload.resource.namespace)
+                self.add(Hop("call", item.host, UNKNOWN if why else MISSING,
+                             f"{item.caller} calls {item.host}: " + (why or "no such Service in the repository"),
+                             item.evidence.file, item.evidence.line, ("host", item.host)))
+
+
+def _route(vs: "VirtualService", index: int):
+    return next(r for r in vs.routes if r.index == index)
+
+
+def trace(topology: "Topology", entry: Entry) -> Trace:
+    walk = _Walk(topology, entry)
+    walk.host()
+    return walk.result()
