@@ -227,6 +227,30 @@ def pr(path: PathArg = Path("."),
         strategy=strategy.value, overlay_dir=overlay_dir)))
 
 
+class ReportFormat(str, Enum):
+    markdown = "markdown"
+    html = "html"
+
+
+@app.command()
+def report(path: PathArg = Path("."),
+           format: Annotated[ReportFormat, typer.Option("--format", "-f", help=(
+               "markdown (with Mermaid diagrams), or html: one self-contained page."))] = ReportFormat.markdown,
+           out: Annotated[Optional[Path], typer.Option("--out", "-o", metavar="FILE", help=(
+               "Write the review here (default: standard output)."))] = None,
+           comment: Annotated[bool, typer.Option("--comment", help=(
+               "Fit the Markdown into a pull-request comment (65,536 characters): the flows that work "
+               "on one line each, long lists cut to their first items."))] = False,
+           rule: RuleOpt = None, skip: SkipOpt = None, unsafe_fixes: UnsafeOpt = False,
+           schema_location: SchemaOpt = None, baseline: BaselineOpt = None) -> None:
+    """Write the routing review: the architecture diagram, port mappings, Service ports, a trace of every
+    entry point, the findings and the fix checklist. Exit 0 written, 2 error."""
+    from patcher.commands import plan_for
+    from patcher.report.command import run_report
+    run = Run(path, tuple(rule or ()), tuple(skip or ()), unsafe_fixes, schema_location, baseline=baseline)
+    raise typer.Exit(run_report(lambda err: plan_for(run, err), format.value, out, comment))
+
+
 RULE_FORMATS = ("text", "markdown", "json")  # patcher.commands.RULE_LISTS renders each
 
 

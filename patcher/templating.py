@@ -122,5 +122,26 @@ def _inline(value: Any) -> str:
     return _scalar(value)
 
 
+FILTERS: dict[str, Any] = {}  # filters a renderer adds for its own templates (register_filters)
+
+
+def register_filters(**filters: Any) -> None:
+    FILTERS.update(filters)
+    for env in (_environment(), _html_environment()):
+        env.filters.update(filters)
+
+
 def render_template(template: str, **context: Any) -> str:
     return _environment().get_template(template).render(**context)
+
+
+@lru_cache(maxsize=1)
+def _html_environment() -> jinja2.Environment:
+    # a page shows file contents (names, messages, routes): every value is escaped unless marked safe
+    env = jinja2.Environment(loader=_loader(), undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                             trim_blocks=True, lstrip_blocks=True, autoescape=True)
+    return env
+
+
+def render_html_template(template: str, **context: Any) -> str:
+    return _html_environment().get_template(template).render(**context)

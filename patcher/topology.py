@@ -330,6 +330,27 @@ class Topology:
         return list(self.call_graph.calls)
 
     @cached_property
+    def calls_by_workload(self) -> dict[tuple[str, str], tuple[list[Call], list]]:
+        """(namespace, name) of a workload -> the calls its containers make and the hosts they call
+        that name no Service (Unresolved): what a trace follows past the pods, looked up once."""
+        out: dict[tuple[str, str], tuple[list[Call], list]] = {}
+        for call in self.call_graph.calls:
+            if call.caller.workload is not None and call.caller.kind == "workload":
+                out.setdefault(call.caller.workload.key, ([], []))[0].append(call)
+        for item in self.call_graph.unresolved:
+            if item.caller.workload is not None:
+                out.setdefault(item.caller.workload.key, ([], []))[1].append(item)
+        return out
+
+    @cached_property
+    def virtual_services_by_gateway(self) -> dict[tuple[str, str] | None, list[VirtualService]]:
+        out: dict[tuple[str, str] | None, list[VirtualService]] = {}
+        for vs in self.virtual_services:
+            for key in dict.fromkeys(vs.gateways):
+                out.setdefault(key, []).append(vs)
+        return out
+
+    @cached_property
     def call_notes(self) -> list[Diagnostic]:
         """One note per destination that names no Service of the repository, and per caller
         the repository does not hold (a Prometheus, an ingress gateway it does not show), for

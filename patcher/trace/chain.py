@@ -129,13 +129,12 @@ def outside(topology: "Topology", host: str, namespace: str) -> str | None:
     if remote:
         apply, url = remote[0]
         more = f" and {len(remote) - 1} more" if len(remote) > 1 else ""
-        return (f"{apply.file}:{apply.line} applies {url}{more} from outside the repository, which may create "
-                f"Service {key[1]} in {key[0]}")
+        return f"{apply.file}:{apply.line} applies {url}{more} from outside the repository, which may create it"
     installs = topology.model.entry_points.istioctl
     if installs and key[0] == "istio-system":
         return f"{installs[0].file}:{installs[0].line} installs Istio with istioctl, which creates Services in istio-system"
     if any(r.namespace == key[0] for r in topology.model.unplaced):
-        return f"resources the repository applies into a namespace it does not name may hold it"
+        return "resources the repository applies into a namespace it does not name may hold it"
     return None
 
 

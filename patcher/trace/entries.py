@@ -24,7 +24,7 @@ def _routes_on(topology: "Topology", gateway: "Gateway", port: int, scheme: str)
             header = None if "*" in host else host
             for route in vs.routes:
                 for path in prefixes(route.data):
-                    out.append(Entry(port, path, header, scheme))
+                    out.append(Entry(port, path, header, scheme, gateway=gateway.key))
     return out
 
 

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from patcher.names import host_matches
 from patcher.routes import forwards
-from patcher.trace.chain import (entry_for, listener, mapping_hop, mapping_of, outside, server_hosts_match,
-                                 servers_behind, service_location)
+from patcher.trace.chain import (entry_for, listener, mapping_hop, mapping_of, outside, server_chain,
+                                 server_hosts_match, servers_behind, service_location, through_kind)
 from patcher.trace.hops import Entry, Hop, HopState, Trace
 from patcher.trace.match import describe, route_holds, specificity
 
@@ -54,12 +54,26 @@ class _Walk:
             else:
                 mapped = ", ".join(str(m.host_port) for m in t.mappings) or "none"
                 self.add(Hop("host port", f"localhost:{port}", MISSING,
-                             f"kind maps no host port {port} (mapped: {mapped}): the connection is refused",
-                             self.entry.file, self.entry.line, ("client",)))
+                             f"kind maps no host port {port} (mapped: {mapped}): the connection is refused"
+                             + self.waiting_server(port), self.entry.file, self.entry.line, ("client",)))
             return
         self.add(client)
         self.add(mapping_hop(mapping))
         self.node_port(mapping.container_port)
+
+    def waiting_server(self, port: int) -> str:
+        """A Gateway server of that port number whose chain to the host is not whole: the
+        layer it lacks is why the port is not published."""
+        t = self.t
+        for _, gateway in sorted(t.gateways.items()):
+            services = [s for s in t.ingress_services(gateway) if through_kind(t, s)]
+            for server in gateway.servers if services else ():
+                if server.number == port:
+                    chain = server_chain(t, gateway, server, services[0])
+                    if chain.failing is not None:
+                        res = gateway.resource
+                        return f"; Gateway {res.namespace}/{res.name} serves port {port}, but {chain.failing.reason}"
+        return ""
 
     def node_port(self, container_port: int) -> None:
         t = self.t
@@ -135,10 +149,10 @@ class _Walk:
     def route(self, gateways: list["Gateway"], server: "Server") -> None:
         t, entry = self.t, self.entry
         keys = {g.key for g in gateways}
-        bound = [vs for vs in t.virtual_services if keys & set(vs.gateways)
-                 and any(host_matches(h, entry.authority) or host_matches(entry.authority, h) and h.startswith("*")
-                         for h in vs.hosts)]
-        bound = [vs for vs in bound if any(host_matches(h, entry.authority) for h in vs.hosts)]
+        candidates = {id(vs): vs for key in keys for vs in t.virtual_services_by_gateway.get(key, [])}
+        order = {id(vs): i for i, vs in enumerate(t.virtual_services)}
+        bound = sorted((vs for vs in candidates.values() if any(host_matches(h, entry.authority) for h in vs.hosts)),
+                       key=lambda vs: order[id(vs)])
         names = ", ".join(f"{g.resource.namespace}/{g.resource.name}" for g in gateways)
         if not bound:
             self.add(Hop("VirtualService route", entry.authority, MISSING,
@@ -267,15 +281,13 @@ class _Walk:
 
     def calls(self, workloads: list) -> None:
         """The calls the pods make, and the calls of the pods those reach, each once."""
-        t, graph = self.t, self.t.call_graph
+        t = self.t
         seen = {w.key for w in workloads}
         queue = list(workloads)
         while queue:
             workload = queue.pop(0)
-            for call in graph.calls:
-                if call.caller.workload is None or call.caller.workload.key != workload.key \
-                        or call.caller.kind != "workload":
-                    continue
+            calls, unresolved = t.calls_by_workload.get(workload.key, ([], []))
+            for call in calls:
                 target = "/".join(call.target_key[:2]) + (f":{call.port}" if call.port else "")
                 self.add(Hop("call", target, OK, f"{call.caller} calls {target} ({call.evidence.what})",
                              call.evidence.file, call.evidence.line, ("service",) + tuple(call.target_key[:2])))
@@ -283,9 +295,7 @@ class _Walk:
                     if callee is not None and callee.key not in seen:
                         seen.add(callee.key)
                         queue.append(callee)
-            for item in graph.unresolved:
-                if item.caller.workload is None or item.caller.workload.key != workload.key:
-                    continue
+            for item in unresolved:
                 why = outside(t, item.host, workload.resource.namespace)
                 self.add(Hop("call", item.host, UNKNOWN if why else MISSING,
                              f"{item.caller} calls {item.host}: " + (why or "no such Service in the repository"),

@@ -23,6 +23,8 @@ class Entry:
     scheme: str = "http"
     file: str | None = None  # the script that calls it, when one does
     line: int | None = None
+    # (namespace, name) of the Gateway whose route the entry was made from; not part of the request
+    gateway: tuple[str, str] | None = field(default=None, compare=False)
 
     @property
     def authority(self) -> str:

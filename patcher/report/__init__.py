@@ -1,0 +1,1 @@
+"""The routing review: patcher report."""
