@@ -65,7 +65,7 @@ class _Picture:
         if kind == "client":
             return self.node(key, "client", "client")
         if kind == "mapping":
-            return self.node(key, f"kind: {hop.label}")
+            return self.node(key, f"kind: host {key[1]} → node {key[2]}")
         if kind == "workload":
             workload = next((w for w in self.t.workloads if w.key == key[1:]), None)
             what = workload.resource.kind if workload else "pods"

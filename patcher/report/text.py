@@ -36,5 +36,13 @@ def cell(value: Any) -> str:
 
 
 def cut(items: Sequence, level: int, limit: int) -> Sequence:
-    """At level 2 (the review must fit a pull-request comment) a list keeps its first items."""
+    """At level 2 (the review must fit a pull-request comment) a list keeps its first items; at 3
+    a third of them."""
+    if level >= 3:
+        return list(items)[:max(1, limit // 3)]
     return list(items)[:limit] if level >= 2 else items
+
+
+def left(items: Sequence, level: int, limit: int) -> int:
+    """How many items ``cut`` leaves out."""
+    return len(items) - len(cut(items, level, limit))
