@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from helpers import copy_tree, plan, read_tree
+from helpers import apply, copy_tree, plan, read_tree
 from patcher.cli import app
 from patcher.report.command import review_of
 
@@ -125,3 +125,18 @@ def test_a_large_repository_fits_a_pull_request_comment(tmp_path: Path) -> None:
     assert len(titles) > 1
     assert all(("failing" in t) == (f"<details open><summary>{t}</summary>" in full.stdout) for t in titles)
     assert "## Problems found" in comment.stdout and "## Fix checklist" in comment.stdout
+
+
+def test_after_apply_no_flow_of_base_fails(tmp_path: Path) -> None:
+    """The fixes and the traces tell one story: once applied, every flow reaches its workload or
+    ends at what the repository installs from outside (the Istio addons)."""
+    root = copy_tree(SAMPLES["base"], tmp_path / "base")
+    apply(root)
+    review = review_of(plan(root))
+    assert [str(t.entry) for t in review.failing] == []
+    assert {m.host_port: m.state for m in review.mappings} == {
+        "80": "ok", "443": "ok", "8081": "unused", "8082": "unused", "15021": "ok", "9090": "ok"}
+    orders = next(t for t in review.traces if t.entry.path == "/api/orders")
+    assert (orders.entry.url, orders.entry.file, orders.hops[-1].layer) == (
+        "http://localhost/api/orders", "scripts/07-test-api-endpoints.sh", "call")
+    assert orders.hop("Service port").label == "default/app-stack-api-gateway:8000"
