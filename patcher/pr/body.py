@@ -57,7 +57,7 @@ def render(context: dict[str, Any], template: Path | None = None, limit: int = B
 
 
 def _render(context: dict[str, Any], template: Path | None) -> Text:
-    context = {"fix_count": len(context.get("findings", ())), "findings_omitted": 0, "checklist_omitted": 0, "semantic_omitted": 0, "diff_note": "", **context}
+    context = {"fix_count": len(context.get("findings", ())), "findings_omitted": 0, "checklist_omitted": 0, "semantic_omitted": 0, "diff_note": "", "flows": [], **context}
     try:
         if template is None:
             out = render_template(DEFAULT, **context)

@@ -21,6 +21,7 @@ from patcher.pr.semantic import describe, summary_lines
 from patcher.pr.stack import Built, Stacker, Unmergeable
 from patcher.pr.units import Unit, units
 from patcher.registry import all_rules
+from patcher.report.changes import flow_changes
 
 PlanFor = Callable[[Path, tuple[str, ...]], Plan]  # a plan of the given rules (all when empty) of a folder
 
@@ -113,6 +114,11 @@ def _proposal(clone, plan, plan_for, committer, replay, built: Built, parent: Bu
     unit = built.unit
     rules = {r.id: r for r in all_rules()}
     here = {s.finding.identity for s in unit.steps}
+    flows: list[str] = []
+    if verified is None:
+        replanned, again = _replan(clone, plan_for, built)
+        verified = review.verified(plan, own, replanned, True, clone.base, committer.path)
+        flows = flow_changes(plan, again) if again is not None else []
     context = {
         "path": shown_path or ".", "base": clone.base, "base_sha": clone.base_sha,
         "branch": unit.branch, "version": __version__,
@@ -122,8 +128,8 @@ def _proposal(clone, plan, plan_for, committer, replay, built: Built, parent: Bu
         "checklist": review.checklist(plan, here, fixed_by, committer.path),
         "semantic": summary_lines(changes),
         "files": files,
-        "verified": verified or review.verified(plan, own, _replan(clone, plan_for, built), True, clone.base,
-                                                committer.path),
+        "verified": verified,
+        "flows": flows,
         "commands": review.commands(plan, clone.prefix, unit.branch, unit.rules, own),
         "diff": diff, "diff_lines": diff.count("\n"),
         "stacked_on": ({"branch": parent.unit.branch, "link": f"`{parent.unit.branch}`", "why": built.why}
@@ -155,16 +161,18 @@ def plan_at(clone: Clone, plan_for: PlanFor, commit: str, rules: tuple[str, ...]
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _replan(clone: Clone, plan_for: PlanFor, built: Built) -> str:
-    """Plan the branch's own tree again with its rules: what they would still fix there."""
+def _replan(clone: Clone, plan_for: PlanFor, built: Built) -> tuple[str, Plan | None]:
+    """Plan the branch's own tree again with its rules: what they would still fix there (and the
+    plan, whose traces say which request flows the branch changes)."""
     try:
         again = plan_at(clone, plan_for, built.tip, built.unit.rules)
     except Exception as exc:  # said in the body: a re-plan that failed is no verification
-        return f"re-plan of this branch: failed ({str(exc).splitlines()[0]})"
+        return f"re-plan of this branch: failed ({str(exc).splitlines()[0]})", None
     left = [r for r in again.results if r.status == WOULD_FIX]
     rules = ", ".join(f"`{r}`" for r in built.unit.rules)
     if not left:
         rest = len(again.findings)
         tail = f" ({rest} finding{'s' if rest != 1 else ''} without a safe fix remain)" if rest else ""
-        return f"re-plan of this branch: {rules} finds nothing left to fix{tail}"
-    return f"re-plan of this branch: {rules} would still fix {len(left)} finding{'s' if len(left) != 1 else ''}"
+        return f"re-plan of this branch: {rules} finds nothing left to fix{tail}", again
+    return (f"re-plan of this branch: {rules} would still fix {len(left)} finding{'s' if len(left) != 1 else ''}",
+            again)
