@@ -175,3 +175,21 @@ def test_entries_are_route_prefixes_and_script_requests(tmp_path: Path) -> None:
     assert got == [(7000, p, None, None, None) for p in ("/ledger", "/ghost", "/wrong", "/idle", "/manual", "/away")] + [
         (7000, "/ledger/list", None, "smoke.sh", 3), (7000, "/ghost", "shop.example.com", "smoke.sh", 4),
         (9100, "/metrics", None, "smoke.sh", 5)]
+
+
+def test_when_the_ingress_service_is_not_in_the_repository_the_node_port_is_unknown(tmp_path: Path) -> None:
+    files = {k: v for k, v in FILES.items() if k != "mesh/doorway.yaml"}
+    t = topology_of(tmp_path, files)
+    assert t.model.ingress_unknown
+    trace = t.trace(Entry(7000, "/ledger"))
+    assert rows(trace) == [("host port", "localhost:7000", OK), ("kind mapping", "host 7000 -> containerPort 30880", OK),
+                           ("NodePort", "30880", UNKNOWN)]
+    assert trace.failing.reason == t.model.ingress_unknown
+
+
+def test_a_route_of_a_condition_the_trace_cannot_judge_is_unknown_not_missing(tmp_path: Path) -> None:
+    routes = ROUTES.replace("match: [{uri: {prefix: /ledger}}]", "match: [{uri: {prefix: /ledger}, sourceLabels: {}}]"
+                            ).replace("    - name: ghost", "    - name: odd\n      match: [{uri: {suffix: x}}]\n"
+                                      "      route:\n        - destination: {host: vault}\n    - name: ghost")
+    trace = topology_of(tmp_path, dict(FILES, **{"mesh/routes.yaml": routes})).trace(Entry(7000, "/nowhere"))
+    assert rows(trace)[-1] == ("VirtualService route", "harbor/pier", UNKNOWN)
