@@ -15,6 +15,7 @@ from patcher.entrypoints.shell import ASSIGN, _assignments, _code, _logical_line
 from patcher.scripts import IMAGE_TOOLS, LOCAL_URL, VIRTUAL_HOST, _command
 
 PATH = re.compile(r"[^\s'\"`;|&<>)]*")
+USE = re.compile(r"\$[({]?([A-Za-z_][A-Za-z0-9_]*)")  # $NAME, ${NAME}, make's $(NAME)
 HOST_HEADER = re.compile(r"""(?:-H|--header)\s*=?\s*['"]?Host:\s*(?P<host>[A-Za-z0-9.*-]+)""", re.I)
 
 
@@ -34,12 +35,12 @@ class ScriptRequest:
 
 def script_requests(text: str, path: str) -> list[ScriptRequest]:
     variables = _assignments(text, make=is_makefile(path))
-    later_uses = text
+    used = set(USE.findall(text))
     out: list[ScriptRequest] = []
     for number, line in _logical_lines(text):
         code = _code(line)
         assigned = ASSIGN.match(code)
-        if assigned and re.search(r"\$\{?" + re.escape(assigned.group(1)) + r"\b", later_uses):
+        if assigned and assigned.group(1) in used:
             continue  # the value is requested where the variable is used
         expanded = substitute(code, variables)
         if _command(expanded) in IMAGE_TOOLS:
