@@ -11,5 +11,6 @@ from setuptools import find_packages, setup
 setup(
     packages=find_packages(include=["patcher*"]) + ["patcher.schemas", "patcher.templates"],
     package_dir={"patcher.templates": "templates"},
-    package_data={"patcher.schemas": ["LICENSE", "README.md", "*/*.json"], "patcher.templates": ["*.j2"]},
+    package_data={"patcher.schemas": ["LICENSE", "README.md", "*/*.json"], "patcher.templates": ["*.j2"],
+                  "patcher.report": ["assets/*"]},
 )

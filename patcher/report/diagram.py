@@ -33,7 +33,8 @@ class Diagram:
 
 
 def _text(value: str) -> str:
-    return value.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+    # a newline in a label is a line break of the drawn node
+    return value.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;").replace("\n", "<br/>")
 
 
 class _Picture:
@@ -65,20 +66,20 @@ class _Picture:
         if kind == "client":
             return self.node(key, "client", "client")
         if kind == "mapping":
-            return self.node(key, f"kind: host {key[1]} → node {key[2]}")
+            return self.node(key, f"kind\nhost {key[1]} → node {key[2]}")
         if kind == "workload":
             workload = next((w for w in self.t.workloads if w.key == key[1:]), None)
             what = workload.resource.kind if workload else "pods"
-            return self.node(key, f"{what} {key[1]}/{key[2]}")
+            return self.node(key, f"{what}\n{key[1]}/{key[2]}")
         if kind in ("service", "gateway", "vs"):
-            return self.node(key, f"{KINDS[kind]} {key[1]}/{key[2]}")
+            return self.node(key, f"{KINDS[kind]}\n{key[1]}/{key[2]}")
         if kind == "host":
             return self.node(key, f"host {key[1]}", "unknown")
         return self.node(("hop", hop.layer, hop.label), f"{hop.layer} {hop.label}")
 
     def failed(self, hop: Hop) -> str:
         cls = "unknown" if hop.state is HopState.UNKNOWN else "fail"
-        return self.node(("failed", hop.layer, hop.label, hop.state), f"{hop.layer} {hop.label}: {hop.state.value}", cls)
+        return self.node(("failed", hop.layer, hop.label, hop.state), f"{hop.layer} {hop.label}\n✗ {hop.state.value}", cls)
 
     def trace(self, trace: Trace) -> None:
         previous = None
@@ -117,11 +118,11 @@ class _Picture:
                     continue
                 service = call.callee.resource
                 target = self.node(("service", service.namespace, service.name),
-                                   f"Service {service.namespace}/{service.name}")
+                                   f"Service\n{service.namespace}/{service.name}")
                 self.edge(self.ids[("workload",) + key], target, f"calls :{call.port}" if call.port else "calls")
                 for workload in self.t.workloads_of(call.callee):
                     ident = self.node(("workload",) + workload.key,
-                                      f"{workload.resource.kind} {workload.key[0]}/{workload.key[1]}")
+                                      f"{workload.resource.kind}\n{workload.key[0]}/{workload.key[1]}")
                     self.edge(target, ident)
                     if workload.key not in drawn:
                         drawn.add(workload.key)
