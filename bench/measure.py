@@ -90,6 +90,9 @@ class Measured:
     tree_cpu: float = 0.0  # the fresh plan's CPU with its children's (kubectl, the Helm engine)
     kustomize_builds: int = 0  # kubectl kustomize processes the fresh plan ran
     helm_requests: int = 0  # renders (and dependency checks) it asked the Helm engine for
+    report: float | None = None  # patcher report's own work on a plan: traces, tables, pictures, both formats
+    flows: int = 0
+    diagrams: int = 0
 
     @property
     def paired_median(self) -> float:
@@ -180,9 +183,25 @@ def measure(root: Path, repeat: int, apply_repeat: int) -> tuple[Measured, objec
     applies = [apply_once(root) for _ in range(apply_repeat)]
     if applies:
         m.apply, m.apply_cpu = min(a[0] for a in applies), min(a[1] for a in applies)
+    if plan is not None:
+        m.report, m.flows, m.diagrams = report_time(plan)
     for key in ("releases", "charts_rendered", "findings", "passes", "kustomize_builds", "helm_requests"):
         setattr(m, key, child.get(key, 0))
     return m, plan
+
+
+def report_time(plan) -> tuple[float, int, int]:
+    """What `patcher report` adds to a plan: the review (every entry point traced) and its Markdown
+    and HTML renderings."""
+    from patcher.report.command import render, review_of
+
+    def review_and_render():
+        review = review_of(plan)
+        render(review, "markdown", False)
+        render(review, "html", False)
+        return review
+    wall, _, review = timed(review_and_render)
+    return wall, len(review.traces), len(review.diagrams)
 
 
 def help_time(repeat: int = 5) -> float:

@@ -93,6 +93,9 @@ def print_case(case: Case, m: Measured) -> None:
         print("  apply: not run at this size")
     print(f"  plan / parse: best {m.plan / m.parse:.2f}x   paired median {m.paired_median:.2f}x "
           f"({len(m.paired)} pairs: {', '.join(f'{r:.2f}' for r in sorted(m.paired))})")
+    if m.report is not None:
+        print(f"  {'patcher report on that plan:':<40}{fmt(m.report)}   {m.flows} flows traced, "
+              f"{m.diagrams} picture(s), Markdown and HTML rendered ({m.report / m.plan:.2f}x the plan)")
     print(f"  peak memory (max RSS of the fresh plan process): {m.peak_mib:.0f} MiB")
     print(f"  the fresh plan ran {m.kustomize_builds} kubectl kustomize builds and {m.helm_requests} Helm engine "
           f"requests; its CPU with theirs: {m.tree_cpu:.1f} s (patcher's own: {m.plan_cpu:.1f} s in the best plan)")

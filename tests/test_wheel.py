@@ -122,6 +122,8 @@ def test_the_wheel_carries_templates_schemas_and_licences(wheel: Path) -> None:
     assert not [n for n in names if "sarif" in n.lower() and n.endswith(".json")]  # the SARIF schema is test data
     assert "patcher-0.1.0.dist-info/licenses/LICENSE" in names
     assert "patcher-0.1.0.dist-info/licenses/patcher/schemas/LICENSE" in names
+    assert {"patcher/report/assets/mermaid.min.js", "patcher/report/assets/LICENSE",
+            "patcher-0.1.0.dist-info/licenses/patcher/report/assets/LICENSE"} <= names
     with zipfile.ZipFile(wheel) as archive:
         assert archive.read("patcher-0.1.0.dist-info/licenses/LICENSE") == (REPO / "LICENSE").read_bytes()
         metadata = archive.read("patcher-0.1.0.dist-info/METADATA").decode()
@@ -182,6 +184,16 @@ def test_plan_in_every_format_as_from_the_checkout(installed: Path, work: Path, 
         assert "+kind: DestinationRule" in done.stdout
     if fmt == "json":
         assert json.loads(done.stdout)["findings"]
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+def test_report_as_from_the_checkout(installed: Path, work: Path, fmt: str) -> None:
+    done = patcher_cmd(installed, work, "report", "repo", "--format", fmt)
+    expected = checkout("report", "repo", "--format", fmt)
+    assert done.returncode == expected.exit_code == 0, done.stderr
+    assert done.stdout == expected.stdout
+    if fmt == "html":  # the page carries the diagram library from the installed package
+        assert "globalThis.__esbuild_esm_mermaid_nm" in done.stdout
 
 
 def test_apply_writes_the_golden_tree(installed: Path, work: Path) -> None:

@@ -56,7 +56,7 @@ def servers_behind(topology: "Topology", service: "Service", port: "ServicePort"
 
 def server_hosts_match(server: "Server", authority: str) -> bool:
     # a server host may be written namespace/host; the namespace part says who may bind, not what matches
-    return any(host_matches(h.split("/", 1)[-1], authority) for h in server.hosts) if server.hosts else False
+    return any(host_matches(str(h).split("/", 1)[-1], authority) for h in server.hosts) if server.hosts else False
 
 
 def mapping_hop(mapping: "PortMapping") -> Hop:

@@ -127,7 +127,7 @@ class _Walk:
         if not matching:
             gateway, server = servers[0]
             loc = gateway.resource.location(("spec", "servers", server.index, "hosts"))
-            hosts = ", ".join(s for _, srv in servers for s in srv.hosts) or "none"
+            hosts = ", ".join(str(s) for _, srv in servers for s in srv.hosts) or "none"
             self.add(Hop("Gateway server", f"{gateway.resource.namespace}/{gateway.resource.name}:{server.number}",
                          MISSING, f"the servers on port {server.number} take hosts {hosts}, not {authority}: "
                          "the gateway answers 404", loc.file, loc.line,
@@ -166,8 +166,9 @@ class _Walk:
                 if held:
                     answers.append((vs, route.index))
                     break
-                if held is None:
+                if held is None:  # it may take the request before any later route of its VirtualService
                     unsure.append((vs, route.index))
+                    break
         if not answers:
             names_vs = ", ".join(f"{v.resource.namespace}/{v.resource.name}" for v in bound)
             if unsure:
@@ -196,6 +197,9 @@ class _Walk:
             others = ", ".join(f"route {i} of {v.resource.namespace}/{v.resource.name} ({describe(_route(v, i).data)})"
                                for v, i in answers[1:])
             reason += f"; {others} matches too, and answers instead when Istio merges it first"
+        if unsure:
+            odd = ", ".join(f"route {i} of {v.resource.namespace}/{v.resource.name}" for v, i in unsure)
+            reason += f"; {odd} has a condition patcher cannot judge and may answer instead"
         if not forwards(route.data):
             self.add(Hop("VirtualService route", label, UNREACHABLE, "the route neither routes, redirects nor responds",
                           loc.file, loc.line, ("vs", res.namespace, res.name)))

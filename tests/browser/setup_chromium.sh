@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Installs Debian's chromium for the browser tests when it is missing (the tests skip, saying
-# why, when it cannot be installed). Run by `make test` before the tests.
+# Installs Debian's chromium for the browser tests when it is missing, with a font (recommended
+# packages are not installed, and without a font Mermaid draws empty boxes). The tests skip,
+# saying why, when it cannot be installed, and fail instead under PATCHER_BROWSER_REQUIRED=1
+# (.ci/run sets it). Run by `make test` before the tests.
 set -u
-if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then
+FONT=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+if { command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; } && [ -f "$FONT" ]; then
     exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -18,9 +21,9 @@ if [ "$(id -u)" != "0" ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 echo "setup_chromium: installing Debian's chromium for the browser tests" >&2
-if ! $SUDO apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1; then
+if ! $SUDO apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core >/dev/null 2>&1; then
     $SUDO apt-get update -q >/dev/null 2>&1
-    $SUDO apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 \
+    $SUDO apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core >/dev/null 2>&1 \
         || echo "setup_chromium: apt-get could not install chromium; the browser tests will be skipped" >&2
 fi
 exit 0

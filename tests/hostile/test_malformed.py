@@ -208,6 +208,37 @@ def test_no_change_of_a_field_type_in_base_makes_the_model_or_a_rule_fail() -> N
     assert failures == []
 
 
+def test_no_change_of_a_field_type_in_base_makes_the_report_fail() -> None:
+    """The traces, tables and pictures of `patcher report` read the same model: whatever shape a
+    field takes, they say something and never fail."""
+    from patcher.report.diagram import diagrams
+    from patcher.report.review import mapping_rows, service_rows
+    from patcher.topology import build_topology
+
+    workspace, _ = load_workspace(BASE)
+    config = load_config(BASE)
+    renders: dict = {}
+    failures = []
+    traced = 0
+    for path, index, field, value in _mutations():
+        documents = list(yaml.safe_load_all(workspace.texts[path]))
+        changed = copy.deepcopy(documents)
+        _set(changed[index], field, value)
+        texts = {**workspace.texts, path: yaml.safe_dump_all(changed, sort_keys=False)}
+        cache = ParseCache()
+        cache._renders = renders
+        try:
+            topology = build_topology(build_model(workspace.with_texts(texts), config, cache))
+            traces = tuple(topology.trace(e) for e in topology.entries())
+            traced += len(traces)
+            diagrams(topology, traces), mapping_rows(topology), service_rows(topology)
+        except Exception as exc:  # noqa: BLE001 - any failure at all is what this test looks for
+            failures.append(f"{path} document {index} {'.'.join(map(str, field))} = {value!r}: "
+                            f"{type(exc).__name__}: {exc}")
+    assert traced > 4000  # most mutations still leave flows to trace
+    assert failures == []
+
+
 # --- a shape the table does not describe: the rule that fails on it skips that resource ------
 
 def test_a_rule_failing_on_one_resource_skips_it_and_reads_the_others(tmp_path: Path, monkeypatch) -> None:
