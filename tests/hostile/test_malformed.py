@@ -185,7 +185,8 @@ def _set(document, field, value) -> None:
     node[field[-1]] = value
 
 
-def test_no_change_of_a_field_type_in_base_makes_the_model_or_a_rule_fail() -> None:
+def _each_mutated(check) -> tuple[int, list[str]]:
+    """Run ``check(model)`` on base/ with each field changed in turn; (how many, the failures)."""
     workspace, _ = load_workspace(BASE)
     config = load_config(BASE)
     renders: dict = {}  # the chart renders the same whatever a manifest holds: render it once
@@ -200,10 +201,15 @@ def test_no_change_of_a_field_type_in_base_makes_the_model_or_a_rule_fail() -> N
         cache._renders = renders
         count += 1
         try:
-            analyse(build_model(workspace.with_texts(texts), config, cache), Selection())
-        except Exception as exc:  # noqa: BLE001 - any failure at all is what this test looks for
+            check(build_model(workspace.with_texts(texts), config, cache))
+        except Exception as exc:  # noqa: BLE001 - any failure at all is what these tests look for
             failures.append(f"{path} document {index} {'.'.join(map(str, field))} = {value!r}: "
                             f"{type(exc).__name__}: {exc}")
+    return count, failures
+
+
+def test_no_change_of_a_field_type_in_base_makes_the_model_or_a_rule_fail() -> None:
+    count, failures = _each_mutated(lambda model: analyse(model, Selection()))
     assert count > 400  # every field of base/ was tried
     assert failures == []
 
@@ -215,27 +221,15 @@ def test_no_change_of_a_field_type_in_base_makes_the_report_fail() -> None:
     from patcher.report.review import mapping_rows, service_rows
     from patcher.topology import build_topology
 
-    workspace, _ = load_workspace(BASE)
-    config = load_config(BASE)
-    renders: dict = {}
-    failures = []
-    traced = 0
-    for path, index, field, value in _mutations():
-        documents = list(yaml.safe_load_all(workspace.texts[path]))
-        changed = copy.deepcopy(documents)
-        _set(changed[index], field, value)
-        texts = {**workspace.texts, path: yaml.safe_dump_all(changed, sort_keys=False)}
-        cache = ParseCache()
-        cache._renders = renders
-        try:
-            topology = build_topology(build_model(workspace.with_texts(texts), config, cache))
-            traces = tuple(topology.trace(e) for e in topology.entries())
-            traced += len(traces)
-            diagrams(topology, traces), mapping_rows(topology), service_rows(topology)
-        except Exception as exc:  # noqa: BLE001 - any failure at all is what this test looks for
-            failures.append(f"{path} document {index} {'.'.join(map(str, field))} = {value!r}: "
-                            f"{type(exc).__name__}: {exc}")
-    assert traced > 4000  # most mutations still leave flows to trace
+    traced = []
+
+    def report(model) -> None:
+        topology = build_topology(model)
+        traces = tuple(topology.trace(e) for e in topology.entries())
+        traced.append(len(traces))
+        diagrams(topology, traces), mapping_rows(topology), service_rows(topology)
+    count, failures = _each_mutated(report)
+    assert count > 400 and sum(traced) > 4000  # most changes still leave flows to trace
     assert failures == []
 
 
