@@ -37,6 +37,15 @@ class ServiceRow:
 
 
 @dataclass(frozen=True)
+class Discovery:
+    """Who creates which Services, and the names other pods reach them by."""
+
+    source: str  # "Helm release app-stack (chart helm/app-stack, scripts/03-deploy-app.sh:12)", "the repository's manifests"
+    namespace: str
+    addresses: tuple[str, ...]  # name.namespace.svc.<domain>:port
+
+
+@dataclass(frozen=True)
 class FindingRow:
     severity: str
     rule: str
@@ -100,6 +109,7 @@ class Review:
     checklist: tuple[Check, ...]
     outside: tuple[str, ...]
     diagrams: tuple[Diagram, ...] = field(default=())
+    discovery: tuple[Discovery, ...] = field(default=())
 
     @property
     def failing(self) -> tuple[Trace, ...]:
@@ -195,6 +205,26 @@ def service_rows(topology: "Topology") -> list[ServiceRow]:
     return rows
 
 
+def discovery(topology: "Topology") -> list[Discovery]:
+    """Services by what creates them: each Helm release, then the repository's manifests, per namespace."""
+    domain = topology.cluster_domain
+    releases = {f"{r.name}/{r.namespace}": r for r in topology.model.releases}
+    groups: dict[tuple[str, str], list[str]] = {}
+    for (namespace, name), service in sorted(topology.services.items()):
+        release = releases.get(service.resource.source.release or "")
+        if release is not None:
+            where = f", {release.declared_in}" if release.declared_in else ""
+            source = f"Helm release {release.name} (chart {release.chart}{where})"
+        elif service.resource.source.declared_by:
+            source = service.resource.source.declared_by
+        else:
+            source = "the repository's manifests"
+        ports = ",".join(str(p.port) for p in service.ports)
+        groups.setdefault((source, namespace), []).append(f"{name}.{namespace}.svc.{domain}" + (f":{ports}" if ports else ""))
+    order = sorted(groups, key=lambda k: (not k[0].startswith("Helm release"), k[0] == "the repository's manifests", k))
+    return [Discovery(source, namespace, tuple(groups[(source, namespace)])) for source, namespace in order]
+
+
 def _command(rule: str, applicability: Applicability) -> str:
     flag = " --unsafe-fixes" if applicability is Applicability.UNSAFE else ""
     return f"patcher apply --rule {rule}{flag}"
@@ -226,4 +256,4 @@ def build_review(plan: "Plan", topology: "Topology", summary: str) -> Review:
     traces = tuple(topology.trace(e) for e in topology.entries())
     return Review(plan.root.name, summary, tuple(mapping_rows(topology)), tuple(service_rows(topology)), traces,
                   finding_groups(plan), checklist(plan), tuple(outside_notes(plan, traces)),
-                  tuple(diagrams(topology, traces)))
+                  tuple(diagrams(topology, traces)), tuple(discovery(topology)))

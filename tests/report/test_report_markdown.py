@@ -54,6 +54,10 @@ def test_base_review_tells_the_seed_reports_flows(tmp_path: Path) -> None:
     assert "| 8081 | 31542 | TCP | nothing | unused |" in text
     assert "| 9090 | - | TCP | Gateway default/monitoring-gateway :9090 | missing |" in text
     assert "`patcher apply --rule kind/unmapped-gateway-port`" in text
+    # the review's service discovery: the release that creates the Services, and their names
+    assert ("- Helm release app-stack (chart helm/app-stack, scripts/03-deploy-app.sh:18), namespace `default`: "
+            "`app-stack-api-gateway.default.svc.cluster.local:8000`, `app-stack-frontend.default.svc.cluster.local:80`"
+            ) in text
 
 
 def test_the_review_and_the_findings_agree(sample) -> None:
