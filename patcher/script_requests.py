@@ -16,7 +16,8 @@ from patcher.scripts import IMAGE_TOOLS, LOCAL_URL, VIRTUAL_HOST, _command
 
 PATH = re.compile(r"[^\s'\"`;|&<>)]*")
 USE = re.compile(r"\$[({]?([A-Za-z_][A-Za-z0-9_]*)")  # $NAME, ${NAME}, make's $(NAME)
-HOST_HEADER = re.compile(r"""(?:-H|--header)\s*=?\s*['"]?Host:\s*(?P<host>[A-Za-z0-9.*-]+)""", re.I)
+HOST_HEADER = re.compile(r"""(?:-H|--header)\s*=?\s*['"]?Host:\s*(?P<host>[A-Za-z0-9.*-]+(?::\d+)?)""", re.I)
+RESOLVE = re.compile(r"""--resolve[=\s]+['"]?(?P<host>[A-Za-z0-9.-]+):(?P<port>\d+):(?:127\.0\.0\.1|localhost|\[?::1\]?)""")
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,9 @@ class ScriptRequest:
     scheme: str
     port: int
     path: str
-    host: str | None  # the Host header the call sends, when it names one
+    host: str | None  # the Host header the call sends, when it names one (or the host --resolve maps)
+    resolved: bool = False  # curl --resolve HOST:PORT:127.0.0.1 with a URL of that HOST
+    url_host: str = "localhost"
 
     @property
     def key(self) -> tuple:
@@ -45,10 +48,21 @@ def script_requests(text: str, path: str) -> list[ScriptRequest]:
         expanded = substitute(code, variables)
         if _command(expanded) in IMAGE_TOOLS:
             continue
+        for resolve in RESOLVE.finditer(expanded):
+            name, port = resolve.group("host"), int(resolve.group("port"))
+            for url in re.finditer(r"(?P<scheme>https?)://" + re.escape(name) + r"(?::(?P<port>\d+))?(?![\w.-])",
+                                   expanded, re.I):
+                scheme = url.group("scheme").lower()
+                if int(url.group("port") or (443 if scheme == "https" else 80)) != port:
+                    continue
+                rest = PATH.match(expanded, url.end()).group(0)
+                if "$" not in rest and "\x01" not in rest:
+                    out.append(ScriptRequest(path, number, scheme, port, rest if rest.startswith("/") else "/", name,
+                                             True))
         header = HOST_HEADER.search(expanded)
         host = header.group("host") if header else None
         if host is None and VIRTUAL_HOST.search(expanded):
-            continue  # --resolve and friends: which host the call names is not read here
+            continue  # --connect-to and friends: which host the call names is not read here
         for match in LOCAL_URL.finditer(expanded):
             scheme = match.group("scheme") or "http"
             port = match.group("port") or match.group("bareport")
@@ -57,5 +71,6 @@ def script_requests(text: str, path: str) -> list[ScriptRequest]:
             request_path = rest if rest.startswith("/") else "/"
             if "$" in request_path or "\x01" in request_path:
                 continue
-            out.append(ScriptRequest(path, number, scheme, number_port, request_path, host))
+            out.append(ScriptRequest(path, number, scheme, number_port, request_path, host,
+                                     url_host=match.group("host") or match.group("bare")))
     return out

@@ -34,8 +34,15 @@ def run_report(planner: Callable[[Console], Plan], format: str, out: Path | None
     err = Console(stderr=True, highlight=False)
     try:
         if out is not None and out.is_dir():
-            raise PatcherError(f"--out is a folder: {out}", hint="give a file name, e.g. review.html")
-        text = render(review_of(planner(err)), format, comment)
+            raise PatcherError(f"--out is a folder: {out}",
+                               hint=f"give a file name, e.g. {out / ('review.html' if format == 'html' else 'review.md')}")
+        if comment and format != "markdown":
+            raise PatcherError("--comment fits the Markdown review into a pull-request comment",
+                               hint="use it with --format markdown")
+        review = review_of(planner(err))
+        for line in review.unreadable:
+            err.print(f"warning: {line}", markup=False, soft_wrap=True)
+        text = render(review, format, comment)
         if out is None or str(out) == "-":
             import sys
             sys.stdout.write(text)

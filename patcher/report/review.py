@@ -40,7 +40,7 @@ class ServiceRow:
 class Discovery:
     """Who creates which Services, and the names other pods reach them by."""
 
-    source: str  # "Helm release app-stack (chart helm/app-stack, scripts/03-deploy-app.sh:12)", "the repository's manifests"
+    source: str  # "Helm release NAME (chart PATH, script:line)", an installer, or "the repository's manifests"
     namespace: str
     addresses: tuple[str, ...]  # name.namespace.svc.<domain>:port
 
@@ -110,6 +110,7 @@ class Review:
     outside: tuple[str, ...]
     diagrams: tuple[Diagram, ...] = field(default=())
     discovery: tuple[Discovery, ...] = field(default=())
+    unreadable: tuple[str, ...] = ()  # files the review could not read: what they hold is not in it
 
     @property
     def failing(self) -> tuple[Trace, ...]:
@@ -197,6 +198,8 @@ def service_rows(topology: "Topology") -> list[ServiceRow]:
             selects = "no selector"
         elif workloads:
             selects = ", ".join(f"{w.resource.kind} {w.resource.name}" for w in workloads)
+        elif service.resource.source.declared_by:
+            selects = f"pods {service.resource.source.declared_by} creates (not in this repository)"
         else:
             selects = "no pods"
         loc = service.resource.location()
@@ -240,20 +243,32 @@ def finding_groups(plan: "Plan") -> tuple:
     return tuple(groups)
 
 
+STATUS_WORDS = {"would-fix": "patcher applies it", "fixed": "applied", "skipped-unsafe": "with --unsafe-fixes",
+                "withheld": "withheld: it relies on what could not be read", "failed": "failed verification"}
+
+
 def checklist(plan: "Plan") -> tuple[Check, ...]:
+    """Every finding, in plan order: its fix and the command that applies it, or what to do by hand."""
     out = []
     for result in plan.results:
-        fix = result.finding.fix
+        finding, fix = result.finding, result.finding.fix
+        where = str(finding.location)
         if fix is None:
-            continue
-        command = "" if fix.applicability is Applicability.DISPLAY_ONLY else _command(result.finding.rule, fix.applicability)
-        out.append(Check(result.finding.rule, str(result.finding.location), fix.title, fix.applicability.label,
-                         result.status, command))
+            out.append(Check(finding.rule, where, f"by hand: {finding.message}", "no fix", "by hand", ""))
+        elif fix.applicability is Applicability.DISPLAY_ONLY:
+            out.append(Check(finding.rule, where, fix.title, "shown only", "by hand", ""))
+        else:
+            out.append(Check(finding.rule, where, fix.title, fix.applicability.label,
+                             STATUS_WORDS.get(result.status, result.status), _command(finding.rule, fix.applicability)))
     return tuple(out)
+
+
+def unreadable(plan: "Plan") -> list[str]:
+    return [f"{d.file}{f':{d.line}' if d.line else ''}: {d.message}" for d in plan.diagnostics if d.level != "note"]
 
 
 def build_review(plan: "Plan", topology: "Topology", summary: str) -> Review:
     traces = tuple(topology.trace(e) for e in topology.entries())
     return Review(plan.root.name, summary, tuple(mapping_rows(topology)), tuple(service_rows(topology)), traces,
                   finding_groups(plan), checklist(plan), tuple(outside_notes(plan, traces)),
-                  tuple(diagrams(topology, traces)), tuple(discovery(topology)))
+                  tuple(diagrams(topology, traces)), tuple(discovery(topology)), tuple(unreadable(plan)))

@@ -22,12 +22,20 @@ def path(trace: Trace) -> str:
                 "Gateway server": f"Gateway {hop.label}", "Service port": f"Service {hop.label}",
                 "VirtualService route": f"VirtualService {hop.label}"}.get(hop.layer, hop.label)
         parts.append(text if hop.state.value == "ok" else f"✗ {hop.layer} {hop.label} ({hop.state.value})")
-    calls = [h.label for h in trace.hops if h.layer == "call"]
     line = " → ".join(parts)
-    calls = list(dict.fromkeys(calls))
-    if calls and trace.ok:
-        more = f" and {len(calls) - CALLS_SHOWN} more" if len(calls) > CALLS_SHOWN else ""
-        line += " → calls " + ", ".join(calls[:CALLS_SHOWN]) + more
+    if trace.ok:
+        # the pods' own calls, then (apart) what those callees call in turn
+        direct = list(dict.fromkeys(h.label for h in trace.hops if h.layer == "call" and h.node[1:] == (1,)))
+        later = list(dict.fromkeys(h.label for h in trace.hops if h.layer == "call" and h.node[1:] != (1,)))
+        later = [c for c in later if c not in direct]
+        if direct:
+            more = f" and {len(direct) - CALLS_SHOWN} more" if len(direct) > CALLS_SHOWN else ""
+            line += " → calls " + ", ".join(direct[:CALLS_SHOWN]) + more
+        if later:
+            more = f" and {len(later) - CALLS_SHOWN} more" if len(later) > CALLS_SHOWN else ""
+            line += " (which call " + ", ".join(later[:CALLS_SHOWN]) + more + ")"
+    for caveat in trace.caveats:
+        line += f" ⚠ {caveat}"
     return line
 
 

@@ -24,7 +24,9 @@ def _routes_on(topology: "Topology", gateway: "Gateway", port: int, scheme: str)
             header = None if "*" in host else host
             for route in vs.routes:
                 for path in prefixes(route.data):
-                    out.append(Entry(port, path, header, scheme, gateway=gateway.key))
+                    # an HTTPS call of a named host is made with --resolve, so the TLS server name is the host
+                    out.append(Entry(port, path, header, scheme, gateway=gateway.key,
+                                     resolved=scheme == "https" and header is not None))
     return out
 
 
@@ -61,7 +63,8 @@ def request_entries(topology: "Topology") -> list[Entry]:
     out = []
     for path in workspace.scripts:
         for request in script_requests(workspace.texts[path], path):
-            out.append(Entry(request.port, request.path, request.host, request.scheme, request.file, request.line))
+            out.append(Entry(request.port, request.path, request.host, request.scheme, request.file, request.line,
+                             resolved=request.resolved, url_host=request.url_host))
     return out
 
 

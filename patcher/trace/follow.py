@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
-from patcher.names import host_matches
+from patcher.names import host_matches, selects
 from patcher.routes import forwards
 from patcher.trace.chain import (entry_for, listener, mapping_hop, mapping_of, outside, server_chain,
                                  server_hosts_match, servers_behind, service_location, through_kind)
 from patcher.trace.hops import Entry, Hop, HopState, Trace
+from patcher.unread import KIND_CLUSTER, SCRIPT, WORKLOADS, gaps, needs
 from patcher.trace.match import describe, route_holds, specificity
 
 if TYPE_CHECKING:
     from patcher.topology import Gateway, Server, Service, ServicePort, Topology, VirtualService
 
 OK, MISSING, UNREACHABLE, UNKNOWN = HopState.OK, HopState.MISSING, HopState.UNREACHABLE, HopState.UNKNOWN
+# what a layer's verdict rests on: a gap in these makes a missing layer unknown instead
+LAYER_KINDS = {"host port": (KIND_CLUSTER, SCRIPT), "kind mapping": (KIND_CLUSTER,),
+               "NodePort": ("Service", "IstioOperator") + tuple(WORKLOADS),
+               "ingress Service port": ("Service", "IstioOperator"), "Gateway server": ("Gateway",),
+               "VirtualService route": ("VirtualService",), "Service port": ("Service",),
+               "endpoints": tuple(WORKLOADS), "call": ("Service",)}
 
 
 class _Walk:
@@ -23,8 +31,21 @@ class _Walk:
         self.hops: list[Hop] = []
 
     def add(self, hop: Hop) -> bool:
+        if hop.state in (MISSING, UNREACHABLE):
+            hop = self.unread(hop)
         self.hops.append(hop)
         return hop.state is OK
+
+    def unread(self, hop: Hop) -> Hop:
+        """A layer that seems missing may be in what patcher could not read (a file that does not
+        parse, a chart that did not render): then what answers is not known, and the hop says why."""
+        kinds = LAYER_KINDS.get(hop.layer)
+        found = gaps(needs(*kinds) if kinds else None, self.t.model.unread)
+        if not found:
+            return hop
+        what = "; ".join(dict.fromkeys(g.what for g in found[:2])) + (f" and {len(found) - 2} more" if len(found) > 2 else "")
+        return dataclasses.replace(hop, state=UNKNOWN, reason=f"{hop.reason}; but patcher could not read {what}, "
+                                   "which may hold it")
 
     def result(self) -> Trace:
         return Trace(self.entry, tuple(self.hops))
@@ -32,10 +53,10 @@ class _Walk:
     # --- the host ------------------------------------------------------------------------------
     def host(self) -> None:
         t, port = self.t, self.entry.port
-        client = Hop("host port", f"localhost:{port}", OK, f"the client calls {self.entry}",
+        client = Hop("host port", f"{self.entry.url_host}:{port}", OK, f"the client calls {self.entry}",
                      self.entry.file, self.entry.line, ("client",))
         if not t.model.kind_configs:
-            self.add(Hop("host port", f"localhost:{port}", UNKNOWN,
+            self.add(Hop("host port", f"{self.entry.url_host}:{port}", UNKNOWN,
                          "the repository holds no kind cluster config: how the host reaches the cluster is not shown",
                          self.entry.file, self.entry.line, ("client",)))
             return
@@ -44,16 +65,16 @@ class _Walk:
             forwarded = {p for _, p in t.model.forwarded_ports} | {
                 local for f in t.model.entry_points.port_forwards for local, _ in f.ports}
             if port in forwarded:
-                self.add(Hop("host port", f"localhost:{port}", UNKNOWN,
+                self.add(Hop("host port", f"{self.entry.url_host}:{port}", UNKNOWN,
                              f"a script port-forwards localhost:{port} while it runs; kind maps no host port {port}",
                              self.entry.file, self.entry.line, ("client",)))
             elif port in t.model.served_ports:
-                self.add(Hop("host port", f"localhost:{port}", UNKNOWN,
+                self.add(Hop("host port", f"{self.entry.url_host}:{port}", UNKNOWN,
                              f"a script serves localhost:{port} itself, outside the cluster",
                              self.entry.file, self.entry.line, ("client",)))
             else:
                 mapped = ", ".join(str(m.host_port) for m in t.mappings) or "none"
-                self.add(Hop("host port", f"localhost:{port}", MISSING,
+                self.add(Hop("host port", f"{self.entry.url_host}:{port}", MISSING,
                              f"kind maps no host port {port} (mapped: {mapped}): the connection is refused"
                              + self.waiting_server(port), self.entry.file, self.entry.line, ("client",)))
             return
@@ -95,7 +116,20 @@ class _Walk:
             loc = workload.resource.location()
             self.add(Hop("NodePort", str(container_port), OK, f"hostPort {container_port} of {entry_for(workload)}",
                          loc.file, loc.line, ("workload",) + workload.key))
-            self.calls([workload])
+            gateways = [g for _, g in sorted(t.gateways.items()) if g.selector and selects(g.selector, workload.pod_labels)]
+            if not gateways:
+                self.calls([workload])
+                return
+            # the ingress gateway's own pods publish the port: its servers listen on the container port
+            target = next((c for c, h in workload.container_ports if h == container_port), container_port)
+            servers = [(g, s) for g in gateways for s in g.servers if s.number == target]
+            if not servers:
+                names = ", ".join(f"{g.resource.namespace}/{g.resource.name}" for g in gateways)
+                self.add(Hop("Gateway server", f"port {target}", MISSING,
+                             f"no server of the Gateway(s) on these pods ({names}) listens on port {target}: the gateway "
+                             "refuses the connection"))
+                return
+            self.serve(servers)
             return
         _, service, port = found
         svc = service.resource
@@ -113,7 +147,7 @@ class _Walk:
 
     # --- the ingress gateway -------------------------------------------------------------------
     def gateway(self, service: "Service", port: "ServicePort") -> None:
-        t, authority = self.t, self.entry.authority
+        t = self.t
         svc = service.resource
         servers = servers_behind(t, service, port)
         target = t.target_port(service, port)
@@ -122,6 +156,23 @@ class _Walk:
             self.add(Hop("Gateway server", f"port {target}", MISSING,
                          f"no server of the Gateway(s) on {svc.namespace}/{svc.name} ({names}) listens on port {port.port}"
                          f" or targetPort {target}: the gateway refuses the connection"))
+            return
+        self.serve(servers)
+
+    def serve(self, servers: list) -> None:
+        """The Gateway servers on the port the request reached: the TLS server name, then the Host."""
+        authority, entry = self.entry.authority, self.entry
+        tls = [(g, s) for g, s in servers if s.protocol in ("HTTPS", "TLS")]
+        if entry.scheme == "https" and tls and len(tls) == len(servers) and not any(
+                server_hosts_match(s, entry.sni) for _, s in tls):
+            gateway, server = tls[0]
+            loc = gateway.resource.location(("spec", "servers", server.index, "hosts"))
+            hosts = ", ".join(str(h) for _, srv in tls for h in srv.hosts) or "none"
+            self.add(Hop("Gateway server", f"{gateway.resource.namespace}/{gateway.resource.name}:{server.number}",
+                         MISSING, f"curl sends the TLS server name {entry.sni}, and the servers on port {server.number} "
+                         f"take {hosts}: the handshake fails (call https://{authority}/ with --resolve "
+                         f"{authority}:{entry.port}:127.0.0.1)", loc.file, loc.line,
+                         ("gateway", gateway.resource.namespace, gateway.resource.name)))
             return
         matching = [(g, s) for g, s in servers if server_hosts_match(s, authority)]
         if not matching:
@@ -156,7 +207,8 @@ class _Walk:
         names = ", ".join(f"{g.resource.namespace}/{g.resource.name}" for g in gateways)
         if not bound:
             self.add(Hop("VirtualService route", entry.authority, MISSING,
-                         f"no VirtualService binds host {entry.authority} on Gateway {names}: the gateway answers 404"))
+                         f"no VirtualService binds host {entry.authority} on Gateway {names}: the gateway answers 404"
+                         + self.mesh_only()))
             return
         answers: list[tuple["VirtualService", int]] = []
         unsure = []
@@ -180,7 +232,8 @@ class _Walk:
                              ("vs", vs.resource.namespace, vs.resource.name)))
                 return
             self.add(Hop("VirtualService route", entry.path, MISSING,
-                         f"no route of {names_vs} matches {entry.path} on host {entry.authority}: the gateway answers 404",
+                         f"no route of {names_vs} matches {entry.path} on host {entry.authority}: the gateway answers 404"
+                         + self.mesh_only(),
                          bound[0].resource.location().file, bound[0].resource.location().line,
                          ("vs", bound[0].resource.namespace, bound[0].resource.name)))
             return
@@ -193,13 +246,16 @@ class _Walk:
         loc = res.location(("spec", "http", index))
         label = f"{res.namespace}/{res.name} route {index}" + (f" '{route.data['name']}'" if route.data.get("name") else "")
         reason = f"{describe(route.data)} matches {entry.path}"
+        caveat = ""
         if len(answers) > 1:
             others = ", ".join(f"route {i} of {v.resource.namespace}/{v.resource.name} ({describe(_route(v, i).data)})"
                                for v, i in answers[1:])
-            reason += f"; {others} matches too, and answers instead when Istio merges it first"
+            caveat = f"{others} matches too, and answers instead when Istio merges it first"
         if unsure:
             odd = ", ".join(f"route {i} of {v.resource.namespace}/{v.resource.name}" for v, i in unsure)
-            reason += f"; {odd} has a condition patcher cannot judge and may answer instead"
+            caveat += ("; " if caveat else "") + f"{odd} has a condition patcher cannot judge and may answer instead"
+        if caveat:
+            reason += f"; {caveat}"
         if not forwards(route.data):
             self.add(Hop("VirtualService route", label, UNREACHABLE, "the route neither routes, redirects nor responds",
                           loc.file, loc.line, ("vs", res.namespace, res.name)))
@@ -210,7 +266,8 @@ class _Walk:
             self.add(Hop("VirtualService route", label, OK, f"{reason}; the route {what}", loc.file, loc.line,
                          ("vs", res.namespace, res.name)))
             return
-        self.add(Hop("VirtualService route", label, OK, reason, loc.file, loc.line, ("vs", res.namespace, res.name)))
+        self.add(Hop("VirtualService route", label, OK, reason, loc.file, loc.line, ("vs", res.namespace, res.name),
+                     caveat))
         dest = route.destinations[0]
         if dest.service is None:
             why = outside(t, dest.host, res.namespace)
@@ -248,6 +305,16 @@ class _Walk:
                      f"Service {name} port {port.port} leads to targetPort {t.target_port(service, port)}", file, line,
                      ("service", svc.namespace, svc.name)))
         self.endpoints(service, port)
+
+    def mesh_only(self) -> str:
+        """A VirtualService that would route the request, were it bound to a Gateway: the likely cause."""
+        entry = self.entry
+        for vs in self.t.virtual_services_by_gateway.get(None, []):
+            if set(vs.gateways) == {None} and any(host_matches(h, entry.authority) for h in vs.hosts) and any(
+                    route_holds(r.data, entry.path, entry.authority, None) for r in vs.routes):
+                return (f"; VirtualService {vs.resource.namespace}/{vs.resource.name} routes it, but is bound to "
+                        "the mesh only (no gateways:)")
+        return ""
 
     # --- the workloads -------------------------------------------------------------------------
     def endpoints(self, service: "Service", port: "ServicePort") -> None:
@@ -287,23 +354,23 @@ class _Walk:
         """The calls the pods make, and the calls of the pods those reach, each once."""
         t = self.t
         seen = {w.key for w in workloads}
-        queue = list(workloads)
+        queue = [(w, 1) for w in workloads]
         while queue:
-            workload = queue.pop(0)
+            workload, depth = queue.pop(0)
             calls, unresolved = t.calls_by_workload.get(workload.key, ([], []))
             for call in calls:
                 target = "/".join(call.target_key[:2]) + (f":{call.port}" if call.port else "")
                 self.add(Hop("call", target, OK, f"{call.caller} calls {target} ({call.evidence.what})",
-                             call.evidence.file, call.evidence.line, ("service",) + tuple(call.target_key[:2])))
+                             call.evidence.file, call.evidence.line, ("call", depth)))
                 for callee in t.workloads_of(call.callee) if call.callee is not None else [call.pods]:
                     if callee is not None and callee.key not in seen:
                         seen.add(callee.key)
-                        queue.append(callee)
+                        queue.append((callee, depth + 1))
             for item in unresolved:
                 why = outside(t, item.host, workload.resource.namespace)
                 self.add(Hop("call", item.host, UNKNOWN if why else MISSING,
                              f"{item.caller} calls {item.host}: " + (why or "no such Service in the repository"),
-                             item.evidence.file, item.evidence.line, ("host", item.host)))
+                             item.evidence.file, item.evidence.line, ("call", depth)))
 
 
 def _route(vs: "VirtualService", index: int):

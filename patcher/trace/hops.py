@@ -25,18 +25,31 @@ class Entry:
     line: int | None = None
     # (namespace, name) of the Gateway whose route the entry was made from; not part of the request
     gateway: tuple[str, str] | None = field(default=None, compare=False)
+    # the call names its host in the URL and resolves it to the host (curl --resolve): the TLS
+    # server name is that host too; else curl sends the URL's own host, whatever the Host header says
+    resolved: bool = False
+    url_host: str = "localhost"  # as the URL writes it: localhost, 127.0.0.1
 
     @property
     def authority(self) -> str:
-        return self.host or "localhost"
+        """The Host the routing matches (a port written in the header is not part of the match)."""
+        host = self.host or self.url_host
+        return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+    @property
+    def sni(self) -> str:
+        return self.authority if self.resolved else self.url_host
 
     @property
     def url(self) -> str:
         default = 443 if self.scheme == "https" else 80
         port = "" if self.port == default else f":{self.port}"
-        return f"{self.scheme}://localhost{port}{self.path}"
+        host = self.host if self.resolved and self.host else self.url_host
+        return f"{self.scheme}://{host}{port}{self.path}"
 
     def __str__(self) -> str:
+        if self.resolved and self.host:
+            return f"{self.url} (--resolve {self.authority}:{self.port}:127.0.0.1)"
         return self.url + (f" (Host: {self.host})" if self.host else "")
 
 
@@ -50,6 +63,9 @@ class Hop:
     line: int | None = None
     # the topology objects the hop stands for, by key, for diagrams: ("service", ns, name), ...
     node: tuple = field(default=(), compare=False)
+    # an ok hop that holds only on a condition the files do not fix (Istio's merge order of two
+    # VirtualServices): said wherever the flow is called ok
+    caveat: str = ""
 
     @property
     def where(self) -> str:
@@ -76,6 +92,10 @@ class Trace:
     @property
     def ok(self) -> bool:
         return self.failing is None
+
+    @property
+    def caveats(self) -> tuple[str, ...]:
+        return tuple(h.caveat for h in self.hops if h.caveat)
 
     def hop(self, layer: str) -> Hop | None:
         return next((h for h in self.hops if h.layer == layer), None)

@@ -48,7 +48,8 @@ def test_base_review_tells_the_seed_reports_flows(tmp_path: Path) -> None:
            "Service default/app-stack-frontend:80 → Deployment default/app-stack-frontend" in text
     assert ("→ Service default/app-stack-api-gateway:8000 → Deployment default/app-stack-api-gateway → calls "
             "default/app-stack-inventory-service:3000, default/app-stack-order-service:8080, "
-            "default/app-stack-user-service:8000, default/app-stack-postgres:5432") in text
+            "default/app-stack-user-service:8000 (which call default/app-stack-postgres:5432) ⚠ route 0 of "
+            "default/frontend-vs (prefix /) matches too, and answers instead when Istio merges it first") in text
     assert ("1. `curl http://localhost:9090/api/prometheus` (`scripts/07-test-api-endpoints.sh:21`): **missing** at "
             "the host port: kind maps no host port 9090") in text
     assert "| 8081 | 31542 | TCP | nothing | unused |" in text

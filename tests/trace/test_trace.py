@@ -193,3 +193,38 @@ def test_a_route_of_a_condition_the_trace_cannot_judge_is_unknown_not_missing(tm
                                       "      route:\n        - destination: {host: vault}\n    - name: ghost")
     trace = topology_of(tmp_path, dict(FILES, **{"mesh/routes.yaml": routes})).trace(Entry(7000, "/nowhere"))
     assert rows(trace)[-1] == ("VirtualService route", "harbor/pier", UNKNOWN)
+
+
+TLS_GATEWAY = GATEWAY.replace("number: 8080, name: web, protocol: HTTP}\n      hosts: ['*']",
+                              "number: 8080, name: web, protocol: HTTPS}\n      hosts: ['pier.example.test']\n"
+                              "      tls: {mode: SIMPLE, credentialName: pier-cert}")
+
+
+def test_https_with_only_a_host_header_fails_the_tls_server_name_and_resolve_passes(tmp_path: Path) -> None:
+    t = topology_of(tmp_path, dict(FILES, **{"mesh/gateway.yaml": TLS_GATEWAY}))
+    header = t.trace(Entry(7000, "/ledger", "pier.example.test", "https"))
+    assert rows(header)[-1] == ("Gateway server", "harbor/front:8080", MISSING)
+    assert header.failing.reason.startswith("curl sends the TLS server name localhost, and the servers on port 8080 "
+                                            "take pier.example.test: the handshake fails")
+    resolved = t.trace(Entry(7000, "/ledger", "pier.example.test", "https", resolved=True))
+    assert str(resolved.entry) == "https://pier.example.test:7000/ledger (--resolve pier.example.test:7000:127.0.0.1)"
+    assert resolved.hop("Gateway server").state is OK
+
+
+def test_a_scripts_resolve_call_is_an_entry_with_its_host(tmp_path: Path) -> None:
+    script = "curl --resolve pier.example.test:7000:127.0.0.1 http://pier.example.test:7000/ledger/x\n"
+    t = topology_of(tmp_path, dict(FILES, **{"smoke.sh": script}))
+    entry = next(e for e in t.entries() if e.file == "smoke.sh")
+    assert (entry.port, entry.path, entry.host, entry.resolved) == (7000, "/ledger/x", "pier.example.test", True)
+    assert t.trace(entry).ok
+
+
+def test_a_hostport_of_the_ingress_gateway_pods_leads_on_to_its_servers(tmp_path: Path) -> None:
+    kind = KIND.replace("containerPort: 30999", "containerPort: 80")
+    pods = deployment("doorway", "edge", "istio: doorway", "          ports:\n            - {containerPort: 8080, hostPort: 80}\n")
+    files = {k: v for k, v in FILES.items() if k != "mesh/doorway.yaml"}
+    trace = topology_of(tmp_path, dict(files, **{"cluster/kind.yaml": kind, "mesh/pods.yaml": pods})).trace(
+        Entry(7999, "/ledger"))
+    assert [h.layer for h in trace.hops][:6] == ["host port", "kind mapping", "NodePort", "Gateway server",
+                                                 "VirtualService route", "Service port"]
+    assert trace.ok
