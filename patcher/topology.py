@@ -421,10 +421,10 @@ class Topology:
                     out.add(server.number)
         return out
 
-    def trace(self, entry: "Entry") -> "Trace":
+    def trace(self, entry: "Entry", unread: bool = True) -> "Trace":
         """One request from the host, hop by hop, with each hop's state and reason."""
         from patcher.trace.follow import trace
-        return trace(self, entry)
+        return trace(self, entry, unread)
 
     def entries(self) -> list["Entry"]:
         """What a user would call: route prefixes on the published host ports, script requests."""

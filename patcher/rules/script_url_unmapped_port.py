@@ -105,7 +105,7 @@ def _refused(topology: Topology, port: int) -> bool:
     """Whether the trace of a call of the host port ends where the host meets nothing: no kind
     mapping (and no port-forward or server of the scripts' own), or a mapping onto a port no
     Service or pod of the cluster listens on."""
-    first = topology.trace(Entry(port)).failing
+    first = topology.trace(Entry(port), unread=False).failing
     return first is not None and (first.layer, first.state) in (("host port", HopState.MISSING),
                                                                 ("NodePort", HopState.UNREACHABLE))
 

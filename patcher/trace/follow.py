@@ -26,12 +26,12 @@ LAYER_KINDS = {"host port": (KIND_CLUSTER, SCRIPT), "kind mapping": (KIND_CLUSTE
 
 
 class _Walk:
-    def __init__(self, topology: "Topology", entry: Entry) -> None:
-        self.t, self.entry = topology, entry
+    def __init__(self, topology: "Topology", entry: Entry, unread: bool = True) -> None:
+        self.t, self.entry, self.judge_unread = topology, entry, unread
         self.hops: list[Hop] = []
 
     def add(self, hop: Hop) -> bool:
-        if hop.state in (MISSING, UNREACHABLE):
+        if hop.state in (MISSING, UNREACHABLE) and self.judge_unread:
             hop = self.unread(hop)
         self.hops.append(hop)
         return hop.state is OK
@@ -377,7 +377,9 @@ def _route(vs: "VirtualService", index: int):
     return next(r for r in vs.routes if r.index == index)
 
 
-def trace(topology: "Topology", entry: Entry) -> Trace:
-    walk = _Walk(topology, entry)
+def trace(topology: "Topology", entry: Entry, unread: bool = True) -> Trace:
+    """``unread`` False: the hops as the files read say them, for a rule whose fixes are withheld
+    on what could not be read anyway (its finding stands)."""
+    walk = _Walk(topology, entry, unread)
     walk.host()
     return walk.result()
